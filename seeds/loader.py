@@ -1,0 +1,134 @@
+"""Load the demo market: categories, ~300 providers, members and staff with known logins."""
+
+import random
+
+import sqlalchemy as sa
+from faker import Faker
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace import auth
+from marketplace.domain.roles import MemberGroup, Role
+from marketplace.models import Category, ProviderCategory, ProviderProfile, User
+from marketplace.services.markets import ensure_market
+from marketplace.settings import Settings
+from marketplace.standalone import unit_of_work
+
+from .categories import DOMAINS
+
+DEMO_PASSWORD = "demo1234"
+DEMO_LOGINS = {
+    "curator": ("13800000001", DEMO_PASSWORD),
+    "operator": ("13800000002", DEMO_PASSWORD),
+    "provider": ("13800000003", DEMO_PASSWORD),
+    "member": ("13800000004", DEMO_PASSWORD),
+}
+PROVIDERS = 300
+MEMBERS = 400
+HONOURS = [
+    "全国劳动模范", "全国五一劳动奖章", "广东省劳动模范", "广东省五一劳动奖章",
+    "深圳市劳动模范", "深圳工匠", "南山工匠", "全国技术能手", "南粤工匠",
+]
+AREAS = ["南头街道", "南山街道", "沙河街道", "蛇口街道", "招商街道", "粤海街道", "桃源街道", "西丽街道"]
+
+
+async def _seed_categories(db: AsyncSession, market_id: int) -> dict[str, tuple[int, list[str]]]:
+    """slug -> (category id, skills); roots have the union of their children's skills."""
+    found: dict[str, tuple[int, list[str]]] = {}
+    for position, (slug, zh, en, children) in enumerate(DOMAINS):
+        root_id = await _upsert_category(db, market_id, slug, zh, en, None, position)
+        all_skills: list[str] = []
+        for child_position, (child_slug, child_zh, child_en, skills) in enumerate(children):
+            child_id = await _upsert_category(db, market_id, child_slug, child_zh, child_en, root_id, child_position)
+            found[child_slug] = (child_id, skills)
+            all_skills += skills
+        found[slug] = (root_id, all_skills)
+    return found
+
+
+async def _upsert_category(db, market_id, slug, zh, en, parent_id, position) -> int:
+    await db.execute(
+        insert(Category)
+        .values(market_id=market_id, slug=slug, name_zh=zh, name_en=en, parent_id=parent_id, position=position)
+        .on_conflict_do_nothing(index_elements=["market_id", "slug"])
+    )
+    return (
+        await db.execute(sa.select(Category.id).where(Category.market_id == market_id, Category.slug == slug))
+    ).scalar_one()
+
+
+async def _upsert_user(db, market_id, phone, name, password_hash, roles, groups=()) -> int:
+    await db.execute(
+        insert(User)
+        .values(market_id=market_id, phone=phone, name=name, password_hash=password_hash,
+                roles=sorted(roles), groups=list(groups))
+        .on_conflict_do_nothing(index_elements=["phone"])
+    )
+    return (await db.execute(sa.select(User.id).where(User.phone == phone))).scalar_one()
+
+
+async def _seed_people(db: AsyncSession, settings: Settings, market_id: int, categories) -> dict[str, int]:
+    fake = Faker("zh_CN")
+    Faker.seed(2026)
+    rng = random.Random(2026)
+    # One hash for every demo account: hashing 700 passwords would make the first start slow.
+    password_hash = auth.hash_password(settings, DEMO_PASSWORD)
+    staff = {
+        "curator": await _upsert_user(db, market_id, DEMO_LOGINS["curator"][0], "李主任", password_hash,
+                                      [Role.member, Role.curator]),
+        "operator": await _upsert_user(db, market_id, DEMO_LOGINS["operator"][0], "王志愿", password_hash,
+                                       [Role.member, Role.operator]),
+        "member": await _upsert_user(db, market_id, DEMO_LOGINS["member"][0], "张小快", password_hash,
+                                     [Role.member], [MemberGroup.new_employment, MemberGroup.parent]),
+    }
+    leaf_slugs = [slug for _, _, _, children in DOMAINS for slug, _, _, _ in children]
+    provider_ids = []
+    for n in range(PROVIDERS):
+        phone = DEMO_LOGINS["provider"][0] if n == 0 else f"139{n:08d}"
+        name = "陈匠心" if n == 0 else fake.name()
+        user_id = await _upsert_user(db, market_id, phone, name, password_hash, [Role.member, Role.provider])
+        provider_ids.append(user_id)
+        own = rng.sample(leaf_slugs, k=rng.choice([1, 1, 2, 2, 3]))
+        skills = sorted({s for slug in own for s in rng.sample(categories[slug][1], k=2)})
+        honours = rng.sample(HONOURS, k=rng.choice([1, 1, 2]))
+        await db.execute(
+            insert(ProviderProfile)
+            .values(
+                user_id=user_id,
+                bio=f"{honours[0]}，从事{'、'.join(skills[:2])}工作{rng.randint(5, 30)}年，乐于为职工服务。",
+                honours=honours,
+                skills=skills,
+                area=rng.choice(AREAS),
+                online=rng.random() < 0.6,
+                capacity=rng.choice([3, 5, 5, 8]),
+                availability=[
+                    {"weekday": d, "start": rng.choice(["09:00", "14:00", "19:00"]), "end": "21:00"}
+                    for d in sorted(rng.sample(range(7), k=rng.randint(2, 5)))
+                ],
+            )
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
+        await db.execute(
+            insert(ProviderCategory)
+            .values([{"provider_id": user_id, "category_id": categories[slug][0]} for slug in own])
+            .on_conflict_do_nothing()
+        )
+    groups = list(MemberGroup)
+    for n in range(MEMBERS):
+        await _upsert_user(db, market_id, f"137{n:08d}", fake.name(), password_hash, [Role.member],
+                           rng.sample(groups, k=rng.choice([0, 1, 1, 2])))
+    staff["providers"] = len(provider_ids)
+    return staff
+
+
+async def load_demo_data(settings: Settings) -> dict:
+    async with unit_of_work(settings) as db:
+        market_id = await ensure_market(db, settings.default_market, "南山区总工会劳模工匠云集市",
+                                        "Nanshan Union Cloud Market")
+        already = (await db.execute(sa.select(User.id).where(User.phone == DEMO_LOGINS["curator"][0]))).first()
+        if already:
+            return {"loaded": False, "reason": "demo data already present"}
+        categories = await _seed_categories(db, market_id)
+        people = await _seed_people(db, settings, market_id, categories)
+        return {"loaded": True, "categories": len(categories), "providers": people["providers"],
+                "members": MEMBERS + 1}

@@ -1,0 +1,59 @@
+"""create_app(): routes, lifespans, dependencies and error mapping."""
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from . import __version__
+from .db import db_lifespan
+from .errors import EXCEPTION_HANDLERS
+from .logs import configure_logging
+from .queue import redis_lifespan
+from .services.markets import ensure_market
+from .settings import Settings, get_settings
+from .web.accounts import AccountController, UserAdminController
+from .web.categories import CategoryAdminController, CategoryController
+from .web.deps import DEPENDENCIES
+from .web.health import healthz
+
+ROUTES = [
+    healthz,
+    AccountController,
+    UserAdminController,
+    CategoryController,
+    CategoryAdminController,
+]
+
+
+@asynccontextmanager
+async def market_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+    async with app.state.sessionmaker() as session, session.begin():
+        app.state.market_id = await ensure_market(session, app.state.settings.default_market)
+    yield
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    if not settings.database_url or not settings.redis_url:
+        raise RuntimeError(
+            "DATABASE_URL and REDIS_URL are not set: run `marketplace up` for the embedded servers, "
+            "or point them at a PostgreSQL and a Redis."
+        )
+    configure_logging(settings)
+    app = Litestar(
+        route_handlers=ROUTES,
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[db_lifespan, redis_lifespan, market_lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Cloud Market API", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.database_url = settings.database_url
+    app.state.redis_url = settings.redis_url
+    return app

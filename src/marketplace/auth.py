@@ -1,0 +1,84 @@
+"""Who is calling: a bearer token (API) or the same token in a session cookie (pages)."""
+
+from datetime import timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .domain.roles import Role
+from .errors import Forbidden, NotAuthenticated
+from .models import User
+from .models.base import utcnow
+from .settings import Settings
+
+SESSION_COOKIE = "mkt_session"
+_ALGORITHM = "HS256"
+
+
+def password_hasher(settings: Settings) -> PasswordHasher:
+    return PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib)
+
+
+def hash_password(settings: Settings, password: str) -> str:
+    return password_hasher(settings).hash(password)
+
+
+def verify_password(settings: Settings, password_hash: str, password: str) -> bool:
+    try:
+        return password_hasher(settings).verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(settings: Settings, user_id: int) -> str:
+    now = utcnow()
+    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(hours=settings.token_ttl_hours)}
+    return jwt.encode(claims, settings.secret_key, algorithm=_ALGORITHM)
+
+
+def read_token(settings: Settings, token: str) -> int | None:
+    try:
+        claims = jwt.decode(token, settings.secret_key, algorithms=[_ALGORITHM])
+        return int(claims["sub"])
+    except (jwt.PyJWTError, KeyError, ValueError):
+        return None
+
+
+def _token_from(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def provide_optional_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User | None:
+    token = _token_from(request)
+    if not token:
+        return None
+    user_id = read_token(state.settings, token)
+    if user_id is None:
+        return None
+    user = await db.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+async def provide_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User:
+    user = await provide_optional_user(request, state, db)
+    if user is None:
+        raise NotAuthenticated("Please log in first.")
+    return user
+
+
+def has_role(user: User, *roles: Role) -> bool:
+    return any(role in user.roles for role in roles)
+
+
+def require_role(user: User, *roles: Role) -> None:
+    if not has_role(user, *roles):
+        names = " or ".join(r.value for r in roles)
+        raise Forbidden(f"This needs the {names} role.")

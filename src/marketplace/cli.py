@@ -1,0 +1,191 @@
+"""`marketplace …`: up, serve, worker, migrate, seed, create-user, check."""
+
+import asyncio
+import contextlib
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import typer
+
+from . import embedded
+from .settings import Settings, get_settings
+
+app = typer.Typer(help="Cloud Market (云集市) service commands.", no_args_is_help=True, add_completion=False)
+
+
+@contextlib.contextmanager
+def _servers(settings: Settings) -> Iterator[Settings]:
+    """Settings with DATABASE_URL / REDIS_URL, starting the embedded servers when they are unset."""
+    if settings.database_url and settings.redis_url:
+        yield settings
+        return
+    servers = embedded.start(settings.data_dir)
+    os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = servers.database_url, servers.redis_url
+    get_settings.cache_clear()
+    try:
+        yield get_settings()
+    finally:
+        servers.stop()
+
+
+def _seed(settings: Settings) -> dict:
+    from seeds.loader import load_demo_data
+
+    return asyncio.run(load_demo_data(settings))
+
+
+@app.command()
+def migrate(revision: str = typer.Option("head", help="Alembic revision to upgrade to.")) -> None:
+    """Apply the database migrations."""
+    from .migrate import upgrade
+
+    with _servers(get_settings()) as settings:
+        upgrade(settings.database_url, revision)
+        typer.echo(f"database at {revision}")
+
+
+@app.command()
+def seed() -> None:
+    """Load the demo data (idempotent: a second run adds nothing)."""
+    with _servers(get_settings()) as settings:
+        typer.echo(f"demo data: {_seed(settings)}")
+
+
+@app.command("create-user")
+def create_user(
+    phone: str = typer.Option(..., help="11-digit mobile number"),
+    name: str = typer.Option(..., help="display name"),
+    role: list[str] = typer.Option(["member"], help="member, provider, operator or curator; repeatable"),
+    password: str = typer.Option(None, help="asked for when omitted"),
+) -> None:
+    """Create an account, e.g. the first curator: marketplace create-user --role curator …"""
+    from .domain.roles import Role
+    from .standalone import create_account
+
+    try:
+        roles = [Role(r) for r in role]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--role") from exc
+    password = password or getpass.getpass("password: ")
+    with _servers(get_settings()) as settings:
+        try:
+            user_id = asyncio.run(create_account(settings, phone, name, password, roles))
+        except ValueError as exc:
+            typer.echo(f"refused: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"created user {user_id} with roles {', '.join(sorted({'member', *role}))}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="defaults to HOST"),
+    port: int = typer.Option(None, help="defaults to PORT"),
+    workers: int = typer.Option(1, help="web processes"),
+) -> None:
+    """Run the web process (needs DATABASE_URL and REDIS_URL)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "marketplace.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run the background worker (needs DATABASE_URL and REDIS_URL)."""
+    from arq.worker import run_worker
+
+    from .worker import worker_settings
+
+    run_worker(worker_settings())
+
+
+@app.command()
+def check() -> None:
+    """Say whether the database, Redis and a worker are alive; exit 1 when not."""
+    from .checks import run_checks
+
+    with _servers(get_settings()) as settings:
+        ok, lines = asyncio.run(run_checks(settings))
+    for line in lines:
+        typer.echo(line)
+    raise typer.Exit(0 if ok else 1)
+
+
+def _wait_healthy(url: str, children: list[subprocess.Popen], timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            return False
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return True
+        time.sleep(0.1)
+    return False
+
+
+@app.command()
+def up(no_seed: bool = typer.Option(False, "--no-seed", help="skip the demo data")) -> None:
+    """Everything: embedded PostgreSQL + Redis (unless configured), migrations, demo data, web and worker."""
+    from seeds.loader import DEMO_LOGINS
+
+    from .migrate import upgrade
+
+    stop_requested = False
+
+    def request_stop(signum, frame) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    with _servers(get_settings()) as settings:
+        upgrade(settings.database_url)
+        if not no_seed:
+            _seed(settings)
+        command = [sys.executable, "-m", "marketplace"]
+        children = [
+            subprocess.Popen([*command, "serve"], start_new_session=True),
+            subprocess.Popen([*command, "worker"], start_new_session=True),
+        ]
+        base = f"http://{settings.host}:{settings.port}"
+        try:
+            if _wait_healthy(f"{base}/healthz", children):
+                typer.echo(f"\nCloud Market is running: open {base}/  (API docs: {base}/schema)")
+                if not no_seed:
+                    for role, (phone, password) in DEMO_LOGINS.items():
+                        typer.echo(f"  demo {role:<9} {phone} / {password}")
+                typer.echo("Press Ctrl-C to stop.\n")
+            else:
+                typer.echo("the web process did not become healthy; stopping", err=True)
+                stop_requested = True
+            while not stop_requested and all(child.poll() is None for child in children):
+                time.sleep(0.2)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(20)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+    typer.echo("stopped")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,61 @@
+"""The engine and one session + transaction per request.
+
+The transaction is committed by `provide_transaction` after the handler and its
+response serialisation succeed, rolled back on any error; jobs recorded in the
+outbox during it are sent to Redis after the commit (queue.py).
+"""
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from . import queue
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(database_url: str, settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"timezone": "UTC", "application_name": "marketplace"}},
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def db_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+    settings: Settings = app.state.settings
+    engine = make_engine(app.state.database_url, settings)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], redis=None, queue_name: str | None = None
+) -> AsyncGenerator[AsyncSession, None]:
+    """One unit of work: commit on success, roll back on error, then send the queued jobs."""
+    async with sessionmaker() as session:
+        async with session.begin():
+            yield session
+        await queue.send_after_commit(session, redis, queue_name)
+
+
+async def provide_transaction(state: State) -> AsyncGenerator[AsyncSession, None]:
+    async with transaction(state.sessionmaker, state.redis, state.settings.queue_name) as session:
+        yield session

@@ -1,0 +1,1 @@
+"""Pure rules of the market: no web, no database, no queue."""

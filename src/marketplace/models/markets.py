@@ -1,0 +1,19 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from .base import created_at_field
+
+
+class Market(SQLModel, table=True):
+    """One union's market: its menu, batches, staff and figures (domain.md, "many unions")."""
+
+    __tablename__ = "markets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_type=sa.String(40), unique=True, nullable=False)
+    name_zh: str = Field(sa_type=sa.String(100), nullable=False)
+    name_en: str = Field(sa_type=sa.String(100), nullable=False)
+    time_zone: str = Field(default="Asia/Shanghai", sa_type=sa.String(60), nullable=False)
+    created_at: datetime = created_at_field()

@@ -1,0 +1,119 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from ..domain.orders import LIVE_STATES, OrderState
+from .base import created_at_field, json_field, market_fk, state_field, timestamp_field
+
+_live = ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES))
+
+
+class Order(SQLModel, table=True):
+    """A member's order of a listing (a session, a slot or on request) or a free-form need."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        # No double orders: one live order per member per session, enforced by PostgreSQL.
+        sa.Index(
+            "uq_orders_member_session_live",
+            "member_id",
+            "session_id",
+            unique=True,
+            postgresql_where=sa.text(f"session_id IS NOT NULL AND state IN ({_live})"),
+        ),
+        sa.Index("ix_orders_session_state_created", "session_id", "state", "created_at"),
+        sa.Index("ix_orders_provider_state", "provider_id", "state"),
+        sa.Index("ix_orders_member_created", "member_id", "created_at"),
+        sa.Index("ix_orders_market_state_updated", "market_id", "state", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    kind: str = Field(sa_type=sa.String(20), nullable=False)
+    member_id: int = Field(foreign_key="users.id", nullable=False)
+    listing_id: int | None = Field(default=None, foreign_key="listings.id", index=True)
+    session_id: int | None = Field(default=None, foreign_key="listing_sessions.id")
+    category_id: int = Field(foreign_key="categories.id", nullable=False, index=True)
+    # The provider it is offered or assigned to (a listing's owner, or the matcher's choice for a need).
+    provider_id: int | None = Field(default=None, foreign_key="users.id")
+    state: str = state_field(OrderState.placed)
+    holds_seat: bool = Field(default=False, nullable=False)
+    title: str = Field(default="", sa_type=sa.String(120), nullable=False)
+    description: str = Field(default="", sa_type=sa.Text, nullable=False)
+    note: str = Field(default="", sa_type=sa.Text, nullable=False)
+    mode: str | None = Field(default=None, sa_type=sa.String(20))
+    preferred_times: list[dict] = json_field(default_factory=list)
+    # Agreed arrangements: {"starts_at": iso, "place": str, "link": str}.
+    arrangement: dict = json_field()
+    arranged_at: datetime | None = timestamp_field()
+    attended: bool | None = Field(default=None)
+    delivery_note: str = Field(default="", sa_type=sa.Text, nullable=False)
+    offer_attempts: int = Field(default=0, nullable=False)
+    escalated_at: datetime | None = timestamp_field()
+    # A need is open until then; after it, nobody having taken it, it expires.
+    expires_at: datetime | None = timestamp_field()
+    reorder_of_id: int | None = Field(default=None, foreign_key="orders.id")
+    delivered_at: datetime | None = timestamp_field()
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class OrderEvent(SQLModel, table=True):
+    """Every transition of every order: who, when, from, to, why. The one history table."""
+
+    __tablename__ = "order_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", nullable=False, index=True)
+    market_id: int = market_fk()
+    at: datetime = created_at_field()
+    actor_id: int | None = Field(default=None, foreign_key="users.id")  # None: the system
+    actor_role: str = Field(sa_type=sa.String(20), nullable=False)
+    action: str = Field(sa_type=sa.String(30), nullable=False)
+    from_state: str | None = Field(default=None, sa_type=sa.String(20))
+    to_state: str = Field(sa_type=sa.String(20), nullable=False)
+    reason: str = Field(default="", sa_type=sa.Text, nullable=False)
+    data: dict = json_field()
+
+
+class Offer(SQLModel, table=True):
+    """An order offered to one provider, with the score that chose them and a deadline."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        sa.Index(
+            "uq_offers_order_pending",
+            "order_id",
+            unique=True,
+            postgresql_where=sa.text("state = 'pending'"),
+        ),
+        sa.Index("ix_offers_provider_created", "provider_id", "created_at"),
+        sa.Index("ix_offers_state_deadline", "state", "deadline_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    order_id: int = Field(foreign_key="orders.id", nullable=False, index=True)
+    provider_id: int = Field(foreign_key="users.id", nullable=False)
+    state: str = state_field("pending")  # pending | accepted | declined | expired | withdrawn
+    score: float | None = Field(default=None)
+    score_parts: dict = json_field()
+    deadline_at: datetime | None = timestamp_field()
+    reason: str = Field(default="", sa_type=sa.Text, nullable=False)
+    created_at: datetime = created_at_field()
+    responded_at: datetime | None = timestamp_field()
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The first response to a creating request, replayed for the same user and key."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", nullable=False)
+    key: str = Field(sa_type=sa.String(200), nullable=False)
+    status_code: int | None = Field(default=None)
+    response: dict | None = json_field(default_factory=lambda: None, nullable=True)
+    created_at: datetime = created_at_field()

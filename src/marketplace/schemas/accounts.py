@@ -1,0 +1,104 @@
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from ..domain.phones import normalize_phone
+from ..domain.roles import MemberGroup, Role
+from .common import DbId, Out, ShortText, Tag
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+
+
+class _PhoneIn(BaseModel):
+    phone: str
+
+    @field_validator("phone")
+    @classmethod
+    def _mobile(cls, value: str) -> str:
+        phone = normalize_phone(value)
+        if phone is None:
+            raise ValueError("enter an 11-digit mainland China mobile number, e.g. 13812345678")
+        return phone
+
+
+class RegisterIn(_PhoneIn):
+    name: Name
+    password: Password = Field(description="at least 8 characters")
+
+
+class LoginIn(_PhoneIn):
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class MeOut(Out):
+    id: int
+    name: str
+    phone: str  # masked
+    roles: list[str]
+    groups: list[str]
+    market_id: int
+    language: str | None
+
+
+class MeUpdateIn(BaseModel):
+    name: Name | None = None
+    groups: list[MemberGroup] | None = Field(default=None, max_length=10)
+    language: Annotated[str, StringConstraints(pattern=r"^(zh-CN|en)$")] | None = None
+
+
+class RolesIn(BaseModel):
+    roles: list[Role] = Field(min_length=1, max_length=4)
+
+
+class UserAdminOut(Out):
+    id: int
+    name: str
+    phone: str  # masked
+    roles: list[str]
+    is_active: bool
+
+
+class AvailabilityWindow(BaseModel):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    start: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+    end: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")]
+
+
+class ProviderProfileIn(BaseModel):
+    bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    honours: list[ShortText] = Field(default_factory=list, max_length=20)
+    skills: list[Tag] = Field(default_factory=list, max_length=30)
+    category_ids: list[DbId] = Field(default_factory=list, max_length=20)
+    area: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
+    online: bool = False
+    capacity: int = Field(default=5, ge=1, le=100)
+    availability: list[AvailabilityWindow] = Field(default_factory=list, max_length=50)
+
+
+class CategoryRef(Out):
+    id: int
+    name_zh: str
+    name_en: str
+
+
+class ProviderOut(Out):
+    id: int
+    name: str
+    bio: str
+    honours: list[str]
+    skills: list[str]
+    area: str
+    online: bool
+    capacity: int
+    availability: list[dict]
+    categories: list[CategoryRef]
+    rating_avg: float | None
+    rating_count: int
+    rating_score: float | None
+    star_level: int

@@ -1,0 +1,1 @@
+"""Use cases: each runs inside the caller's one transaction (db.transaction)."""

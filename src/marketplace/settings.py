@@ -1,0 +1,53 @@
+"""One settings object, read from the environment and an optional `.env`."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    # Unset means "use the embedded PostgreSQL / Redis" (see embedded.py).
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = "dev-secret-not-for-production"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = False
+    language: Literal["zh-CN", "en"] = "zh-CN"
+    time_zone: str = "Asia/Shanghai"
+    default_market: str = "nanshan"
+    data_dir: Path = Field(default=PROJECT_ROOT / ".marketplace")
+    # arq queue name; tests use their own so parallel runs never share jobs.
+    queue_name: str = "marketplace:queue"
+    token_ttl_hours: int = 24 * 14
+    db_pool_size: int = 20
+    # Password hashing cost (argon2id); the defaults follow argon2-cffi's RFC 9106 "low memory" profile.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        if self.environment == "production":
+            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ValueError(
+                    "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                    '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+                )
+            if not self.database_url or not self.redis_url:
+                raise ValueError("DATABASE_URL and REDIS_URL must be set in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,41 @@
+"""Units of work outside a web request: the CLI and the demo-data loader."""
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .db import make_engine, make_sessionmaker, transaction
+from .domain.roles import Role
+from .schemas.accounts import RegisterIn
+from .services import accounts
+from .services.markets import ensure_market
+from .settings import Settings
+
+
+@asynccontextmanager
+async def unit_of_work(settings: Settings) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction on a short-lived engine; queued jobs wait for the worker's relay."""
+    engine = make_engine(settings.database_url, settings)
+    try:
+        async with transaction(make_sessionmaker(engine)) as db:
+            yield db
+    finally:
+        await engine.dispose()
+
+
+async def create_account(settings: Settings, phone: str, name: str, password: str, roles: list[Role]) -> int:
+    from pydantic import ValidationError
+
+    try:
+        data = RegisterIn(phone=phone, name=name, password=password)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValueError(f"{first['loc'][0]}: {first['msg']}") from exc
+    async with unit_of_work(settings) as db:
+        market_id = await ensure_market(db, settings.default_market)
+        user = await accounts.register(db, settings, market_id, data)
+        if set(roles) - {Role.member}:
+            user.roles = sorted({Role.member.value, *(r.value for r in roles)})
+            await accounts.ensure_provider_profile(db, user)
+        return user.id

@@ -1,0 +1,55 @@
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth import require_role
+from ..domain.roles import Role
+from ..models import User
+from ..schemas.catalog_categories import CategoryIn, CategoryOut, CategoryPatch, CategoryTree
+from ..services import categories
+
+Db = NamedDependency[AsyncSession]
+CurrentUser = NamedDependency[User]
+IdParam = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+
+
+class CategoryController(Controller):
+    path = "/api/v1/categories"
+    tags = ["catalogue"]
+
+    @get("/")
+    async def list_categories(self, db: Db, market_id: NamedDependency[int]) -> CategoryTree:
+        return await categories.tree(db, market_id)
+
+    @post("/{category_id:int}/follow", status_code=200)
+    async def follow(self, category_id: IdParam, user: CurrentUser, db: Db) -> dict:
+        await categories.follow(db, user, category_id)
+        return {"category_id": category_id, "following": True}
+
+    @delete("/{category_id:int}/follow", status_code=200)
+    async def unfollow(self, category_id: IdParam, user: CurrentUser, db: Db) -> dict:
+        await categories.unfollow(db, user, category_id)
+        return {"category_id": category_id, "following": False}
+
+
+class CategoryAdminController(Controller):
+    path = "/api/v1/admin/categories"
+    tags = ["admin"]
+
+    @get("/")
+    async def list_all(self, user: CurrentUser, db: Db) -> CategoryTree:
+        require_role(user, Role.curator)
+        return await categories.tree(db, user.market_id, include_archived=True)
+
+    @post("/")
+    async def create(self, data: JSONBody[CategoryIn], user: CurrentUser, db: Db) -> CategoryOut:
+        require_role(user, Role.curator)
+        return await categories.create(db, user, data)
+
+    @patch("/{category_id:int}")
+    async def update(self, category_id: IdParam, data: JSONBody[CategoryPatch], user: CurrentUser, db: Db) -> CategoryOut:
+        require_role(user, Role.curator)
+        return await categories.update(db, user, category_id, data)

@@ -1,0 +1,25 @@
+"""Dependencies every controller can ask for by name."""
+
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from ..auth import provide_optional_user, provide_user
+from ..db import provide_transaction
+from ..settings import Settings
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+def provide_market_id(state: State) -> int:
+    return state.market_id
+
+
+DEPENDENCIES = {
+    "db": Provide(provide_transaction),
+    "user": Provide(provide_user),
+    "maybe_user": Provide(provide_optional_user),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+    "market_id": Provide(provide_market_id, sync_to_thread=False),
+}

@@ -1,0 +1,56 @@
+"""Fixtures on real PostgreSQL and Redis: one database and one queue name per test run."""
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from marketplace.app import create_app
+from marketplace.db import make_engine, make_sessionmaker
+from marketplace.settings import Settings
+
+from . import servers as test_servers
+from .factories import Factory
+
+
+@pytest.fixture(scope="session")
+async def servers():
+    started = await test_servers.start()
+    yield started
+    await started.drop()
+
+
+@pytest.fixture(scope="session")
+def settings(servers) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=servers.database_url,
+        redis_url=servers.redis_url,
+        queue_name=servers.queue_name,
+        secret_key="test-secret-" + "x" * 32,
+        # Cheap hashing keeps factories fast; the production cost is covered by a unit test.
+        password_time_cost=1,
+        password_memory_kib=64,
+        db_pool_size=10,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app):
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+async def engine(settings):
+    engine = make_engine(settings.database_url, settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def factory(engine, settings, app, client) -> Factory:
+    return Factory(make_sessionmaker(engine), settings, app.state.market_id)

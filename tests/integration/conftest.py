@@ -1,0 +1,14 @@
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+# Emptied before each test; `markets` keeps the default market the app made at start.
+_KEEP = {"markets"}
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(engine, client):
+    tables = [t.name for t in SQLModel.metadata.sorted_tables if t.name not in _KEEP]
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    yield

@@ -1,0 +1,150 @@
+from marketplace.domain.roles import Role
+
+
+async def test_register_login_me(client):
+    created = await client.post(
+        "/api/v1/auth/register", json={"phone": "+86 138-1234-5678", "name": "小李", "password": "longenough"}
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["roles"] == ["member"]
+    assert created.json()["phone"] == "138****5678"
+
+    login = await client.post("/api/v1/auth/login", json={"phone": "13812345678", "password": "longenough"})
+    assert login.status_code == 200
+    token = login.json()["access_token"]
+    assert login.json()["token_type"] == "bearer"
+
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.json()["name"] == "小李"
+    assert me.json()["phone"] == "138****5678"
+
+
+async def test_bad_phone_and_short_password_name_the_field(client):
+    bad_phone = await client.post("/api/v1/auth/register", json={"phone": "12345", "name": "a", "password": "longenough"})
+    assert bad_phone.status_code == 400
+    assert [e["key"] for e in bad_phone.json()["extra"]] == ["phone"]
+    assert "mobile number" in bad_phone.json()["extra"][0]["message"]
+
+    short = await client.post("/api/v1/auth/register", json={"phone": "13812345678", "name": "a", "password": "short"})
+    assert short.status_code == 400
+    assert [e["key"] for e in short.json()["extra"]] == ["password"]
+
+
+async def test_duplicate_phone_is_a_conflict(client):
+    body = {"phone": "13812345678", "name": "小李", "password": "longenough"}
+    assert (await client.post("/api/v1/auth/register", json=body)).status_code == 201
+    again = await client.post("/api/v1/auth/register", json=body)
+    assert again.status_code == 409
+    assert again.json()["extra"]["field"] == "phone"
+
+
+async def test_wrong_password_is_401_without_saying_which_part(client, factory):
+    user = await factory.user()
+    wrong = await client.post("/api/v1/auth/login", json={"phone": user.phone, "password": "not-it-at-all"})
+    assert wrong.status_code == 401
+    assert wrong.json()["detail"] == "The phone number or password is wrong."
+
+
+async def test_not_logged_in_and_bad_token(client):
+    assert (await client.get("/api/v1/me")).status_code == 401
+    bad = await client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"})
+    assert bad.status_code == 401
+    assert bad.json()["detail"] == "Please log in first."
+
+
+async def test_member_cannot_reach_curator_endpoints(client, factory):
+    member = await factory.user()
+    other = await factory.user()
+    denied = await client.put(
+        f"/api/v1/admin/users/{other.id}/roles", json={"roles": ["curator"]}, headers=factory.headers(member)
+    )
+    assert denied.status_code == 403
+    assert "curator" in denied.json()["detail"]
+    listing = await client.get("/api/v1/admin/users", headers=factory.headers(member))
+    assert listing.status_code == 403
+
+
+async def test_curator_grants_roles_and_it_is_audited(client, factory, engine):
+    curator = await factory.user(Role.curator)
+    member = await factory.user()
+    granted = await client.put(
+        f"/api/v1/admin/users/{member.id}/roles", json={"roles": ["provider"]}, headers=factory.headers(curator)
+    )
+    assert granted.status_code == 200
+    assert granted.json()["roles"] == ["member", "provider"]
+    # the new provider can now edit a profile
+    profile = await client.put("/api/v1/provider/profile", json={"bio": "hi"}, headers=factory.headers(member))
+    assert profile.status_code == 200
+    import sqlalchemy as sa
+
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.text("SELECT action, target_id FROM audit_events"))).all()
+    assert rows == [("set_roles", member.id)]
+
+
+async def test_unknown_role_and_unknown_user(client, factory):
+    curator = await factory.user(Role.curator)
+    unknown_role = await client.put(
+        f"/api/v1/admin/users/{curator.id}/roles", json={"roles": ["king"]}, headers=factory.headers(curator)
+    )
+    assert unknown_role.status_code == 400
+    missing = await client.put(
+        "/api/v1/admin/users/999999/roles", json={"roles": ["provider"]}, headers=factory.headers(curator)
+    )
+    assert missing.status_code == 404
+    huge = await client.put(
+        "/api/v1/admin/users/99999999999/roles", json={"roles": ["provider"]}, headers=factory.headers(curator)
+    )
+    assert huge.status_code == 400
+
+
+async def test_provider_profile_and_public_page(client, factory):
+    category = await factory.category("心理咨询")
+    provider = await factory.user(Role.provider, name="陈老师")
+    body = {
+        "bio": "国家二级心理咨询师",
+        "honours": ["深圳市劳动模范"],
+        "skills": ["心理咨询", "情绪疏导"],
+        "category_ids": [category.id],
+        "area": "南山街道",
+        "online": True,
+        "availability": [{"weekday": 2, "start": "19:00", "end": "21:00"}],
+    }
+    saved = await client.put("/api/v1/provider/profile", json=body, headers=factory.headers(provider))
+    assert saved.status_code == 200, saved.text
+    public = await client.get(f"/api/v1/providers/{provider.id}")
+    assert public.status_code == 200
+    data = public.json()
+    assert data["name"] == "陈老师"
+    assert data["honours"] == ["深圳市劳动模范"]
+    assert [c["name_zh"] for c in data["categories"]] == ["心理咨询"]
+    assert "phone" not in data
+
+    unknown_category = await client.put(
+        "/api/v1/provider/profile", json={**body, "category_ids": [987654]}, headers=factory.headers(provider)
+    )
+    assert unknown_category.status_code == 400
+    assert unknown_category.json()["extra"]["field"] == "category_ids"
+    bad_time = await client.put(
+        "/api/v1/provider/profile",
+        json={**body, "availability": [{"weekday": 9, "start": "25:00", "end": "21:00"}]},
+        headers=factory.headers(provider),
+    )
+    assert bad_time.status_code == 400
+
+
+async def test_member_cannot_edit_a_provider_profile(client, factory):
+    member = await factory.user()
+    refused = await client.put("/api/v1/provider/profile", json={"bio": "x"}, headers=factory.headers(member))
+    assert refused.status_code == 403
+    assert (await client.get(f"/api/v1/providers/{member.id}")).status_code == 404
+
+
+async def test_member_declares_groups(client, factory):
+    member = await factory.user()
+    updated = await client.put("/api/v1/me", json={"groups": ["new_employment"]}, headers=factory.headers(member))
+    assert updated.status_code == 200
+    assert updated.json()["groups"] == ["new_employment"]
+    bad = await client.put("/api/v1/me", json={"groups": ["aliens"]}, headers=factory.headers(member))
+    assert bad.status_code == 400

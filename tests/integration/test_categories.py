@@ -1,0 +1,88 @@
+from marketplace.domain.roles import Role
+from seeds.loader import load_demo_data
+
+SEVEN = ["教育培训", "高新科技", "医疗健康", "法律咨询", "岗位招聘", "主题宣讲", "参观交流"]
+
+
+async def test_seeded_market_has_the_seven_domains(client, settings):
+    first = await load_demo_data(settings)
+    assert first["loaded"] is True
+    assert first["providers"] == 300
+    again = await load_demo_data(settings)
+    assert again["loaded"] is False  # idempotent
+
+    response = await client.get("/api/v1/categories")
+    assert response.status_code == 200
+    domains = response.json()["items"]
+    assert [d["name_zh"] for d in domains] == SEVEN
+    assert all(d["parent_id"] is None and d["name_en"] and d["children"] for d in domains)
+    assert {"书法培训", "少儿编程"} <= {c["name_zh"] for c in domains[0]["children"]}
+
+
+async def test_curator_creates_renames_moves_and_archives(client, factory):
+    curator = await factory.user(Role.curator)
+    headers = factory.headers(curator)
+    health = (await client.post(
+        "/api/v1/admin/categories", json={"slug": "health", "name_zh": "医疗健康", "name_en": "Health"}, headers=headers
+    )).json()
+    legal = (await client.post(
+        "/api/v1/admin/categories", json={"slug": "legal", "name_zh": "法律咨询", "name_en": "Legal"}, headers=headers
+    )).json()
+    child = await client.post(
+        "/api/v1/admin/categories",
+        json={"slug": "counselling", "name_zh": "心理", "name_en": "Counselling", "parent_id": health["id"]},
+        headers=headers,
+    )
+    assert child.status_code == 201
+    child_id = child.json()["id"]
+
+    renamed = await client.patch(f"/api/v1/admin/categories/{child_id}", json={"name_zh": "心理咨询"}, headers=headers)
+    assert renamed.json()["name_zh"] == "心理咨询"
+    moved = await client.patch(
+        f"/api/v1/admin/categories/{child_id}", json={"parent_id": legal["id"]}, headers=headers
+    )
+    assert moved.status_code == 200 and moved.json()["parent_id"] == legal["id"]
+
+    tree = (await client.get("/api/v1/categories")).json()["items"]
+    assert [c["name_zh"] for c in tree[1]["children"]] == ["心理咨询"]
+
+    archived = await client.patch(f"/api/v1/admin/categories/{child_id}", json={"archived": True}, headers=headers)
+    assert archived.json()["archived"] is True
+    tree = (await client.get("/api/v1/categories")).json()["items"]
+    assert tree[1]["children"] == []
+    everything = (await client.get("/api/v1/admin/categories", headers=headers)).json()["items"]
+    assert everything[1]["children"][0]["archived"] is True
+
+
+async def test_category_rules(client, factory):
+    curator = await factory.user(Role.curator)
+    headers = factory.headers(curator)
+    parent = await factory.category("教育培训")
+    child = await factory.category("书法", parent=parent)
+    cycle = await client.patch(f"/api/v1/admin/categories/{parent.id}", json={"parent_id": child.id}, headers=headers)
+    assert cycle.status_code == 400
+    assert cycle.json()["extra"]["field"] == "parent_id"
+    dup = await client.post(
+        "/api/v1/admin/categories", json={"slug": parent.slug, "name_zh": "x", "name_en": "x"}, headers=headers
+    )
+    assert dup.status_code == 409
+    bad_slug = await client.post(
+        "/api/v1/admin/categories", json={"slug": "Not A Slug", "name_zh": "x", "name_en": "x"}, headers=headers
+    )
+    assert bad_slug.status_code == 400
+    member = await factory.user()
+    refused = await client.post(
+        "/api/v1/admin/categories", json={"slug": "x", "name_zh": "x", "name_en": "x"}, headers=factory.headers(member)
+    )
+    assert refused.status_code == 403
+
+
+async def test_follow_a_category(client, factory):
+    member = await factory.user()
+    category = await factory.category()
+    followed = await client.post(f"/api/v1/categories/{category.id}/follow", headers=factory.headers(member))
+    assert followed.status_code == 200 and followed.json()["following"] is True
+    twice = await client.post(f"/api/v1/categories/{category.id}/follow", headers=factory.headers(member))
+    assert twice.status_code == 200
+    unknown = await client.post("/api/v1/categories/99999/follow", headers=factory.headers(member))
+    assert unknown.status_code == 400

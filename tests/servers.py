@@ -1,0 +1,65 @@
+"""Real PostgreSQL and Redis for the tests: the configured ones, or the embedded default.
+
+Every test run gets a database and a queue name of its own, so two runs on one
+machine (or a run next to `marketplace up`) never see each other's data.
+"""
+
+import asyncio
+import os
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from marketplace import embedded, migrate
+from marketplace.settings import PROJECT_ROOT
+
+
+@dataclass
+class TestServers:
+    admin_dsn: str  # asyncpg DSN of the server's maintenance database
+    database_url: str  # SQLAlchemy URL of this run's own database
+    database_name: str
+    redis_url: str
+    queue_name: str
+    _embedded: object | None
+
+    async def drop(self) -> None:
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        if self._embedded is not None:
+            self._embedded.stop()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _asyncpg_dsn(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def start() -> TestServers:
+    database_url = os.environ.get("DATABASE_URL")
+    redis_url = os.environ.get("REDIS_URL")
+    servers = None
+    if not database_url or not redis_url:
+        servers = await asyncio.to_thread(embedded.start, PROJECT_ROOT / ".marketplace" / "test")
+        database_url = database_url or servers.database_url
+        redis_url = redis_url or servers.redis_url
+    suffix = secrets.token_hex(4)
+    name = f"marketplace_test_{suffix}"
+    admin_dsn = _asyncpg_dsn(_with_database(database_url, "postgres"))
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    test_url = _with_database(database_url, name)
+    await asyncio.to_thread(migrate.upgrade, test_url)
+    return TestServers(admin_dsn, test_url, name, redis_url, f"mkt-test-{suffix}", servers)
