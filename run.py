@@ -37,7 +37,7 @@ def ensure_environment() -> None:
         print("creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     if not (BIN / "uv").exists():
-        subprocess.run([BIN / "python", "-m", "ensurepip", "-q"], check=True)
+        subprocess.run([BIN / "python", "-m", "ensurepip"], check=True, capture_output=True)
         subprocess.run([BIN / "python", "-m", "pip", "install", "-q", f"uv=={UV_VERSION}"], check=True)
     if not STAMP.exists() or STAMP.read_text() != _lock_digest():
         print("installing the locked dependencies …", flush=True)
