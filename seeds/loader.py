@@ -26,8 +26,15 @@ DEMO_LOGINS = {
 PROVIDERS = 300
 MEMBERS = 400
 HONOURS = [
-    "全国劳动模范", "全国五一劳动奖章", "广东省劳动模范", "广东省五一劳动奖章",
-    "深圳市劳动模范", "深圳工匠", "南山工匠", "全国技术能手", "南粤工匠",
+    "全国劳动模范",
+    "全国五一劳动奖章",
+    "广东省劳动模范",
+    "广东省五一劳动奖章",
+    "深圳市劳动模范",
+    "深圳工匠",
+    "南山工匠",
+    "全国技术能手",
+    "南粤工匠",
 ]
 AREAS = ["南头街道", "南山街道", "沙河街道", "蛇口街道", "招商街道", "粤海街道", "桃源街道", "西丽街道"]
 
@@ -60,8 +67,14 @@ async def _upsert_category(db, market_id, slug, zh, en, parent_id, position) -> 
 async def _upsert_user(db, market_id, phone, name, password_hash, roles, groups=()) -> int:
     await db.execute(
         insert(User)
-        .values(market_id=market_id, phone=phone, name=name, password_hash=password_hash,
-                roles=sorted(roles), groups=list(groups))
+        .values(
+            market_id=market_id,
+            phone=phone,
+            name=name,
+            password_hash=password_hash,
+            roles=sorted(roles),
+            groups=list(groups),
+        )
         .on_conflict_do_nothing(index_elements=["phone"])
     )
     return (await db.execute(sa.select(User.id).where(User.phone == phone))).scalar_one()
@@ -74,12 +87,21 @@ async def _seed_people(db: AsyncSession, settings: Settings, market_id: int, cat
     # One hash for every demo account: hashing 700 passwords would make the first start slow.
     password_hash = auth.hash_password(settings, DEMO_PASSWORD)
     staff = {
-        "curator": await _upsert_user(db, market_id, DEMO_LOGINS["curator"][0], "李主任", password_hash,
-                                      [Role.member, Role.curator]),
-        "operator": await _upsert_user(db, market_id, DEMO_LOGINS["operator"][0], "王志愿", password_hash,
-                                       [Role.member, Role.operator]),
-        "member": await _upsert_user(db, market_id, DEMO_LOGINS["member"][0], "张小快", password_hash,
-                                     [Role.member], [MemberGroup.new_employment, MemberGroup.parent]),
+        "curator": await _upsert_user(
+            db, market_id, DEMO_LOGINS["curator"][0], "李主任", password_hash, [Role.member, Role.curator]
+        ),
+        "operator": await _upsert_user(
+            db, market_id, DEMO_LOGINS["operator"][0], "王志愿", password_hash, [Role.member, Role.operator]
+        ),
+        "member": await _upsert_user(
+            db,
+            market_id,
+            DEMO_LOGINS["member"][0],
+            "张小快",
+            password_hash,
+            [Role.member],
+            [MemberGroup.new_employment, MemberGroup.parent],
+        ),
     }
     leaf_slugs = [slug for _, _, _, children in DOMAINS for slug, _, _, _ in children]
     provider_ids = []
@@ -115,20 +137,27 @@ async def _seed_people(db: AsyncSession, settings: Settings, market_id: int, cat
         )
     groups = list(MemberGroup)
     for n in range(MEMBERS):
-        await _upsert_user(db, market_id, f"137{n:08d}", fake.name(), password_hash, [Role.member],
-                           rng.sample(groups, k=rng.choice([0, 1, 1, 2])))
+        await _upsert_user(
+            db,
+            market_id,
+            f"137{n:08d}",
+            fake.name(),
+            password_hash,
+            [Role.member],
+            rng.sample(groups, k=rng.choice([0, 1, 1, 2])),
+        )
     staff["providers"] = len(provider_ids)
     return staff
 
 
 async def load_demo_data(settings: Settings) -> dict:
     async with unit_of_work(settings) as db:
-        market_id = await ensure_market(db, settings.default_market, "南山区总工会劳模工匠云集市",
-                                        "Nanshan Union Cloud Market")
+        market_id = await ensure_market(
+            db, settings.default_market, "南山区总工会劳模工匠云集市", "Nanshan Union Cloud Market"
+        )
         already = (await db.execute(sa.select(User.id).where(User.phone == DEMO_LOGINS["curator"][0]))).first()
         if already:
             return {"loaded": False, "reason": "demo data already present"}
         categories = await _seed_categories(db, market_id)
         people = await _seed_people(db, settings, market_id, categories)
-        return {"loaded": True, "categories": len(categories), "providers": people["providers"],
-                "members": MEMBERS + 1}
+        return {"loaded": True, "categories": len(categories), "providers": people["providers"], "members": MEMBERS + 1}

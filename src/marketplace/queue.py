@@ -110,7 +110,5 @@ async def send_jobs(session: AsyncSession, redis: ArqRedis, queue_name: str | No
         )
         sent.append(row.id)
     if sent:
-        await session.execute(
-            sa.update(OutboxJob).where(OutboxJob.id.in_(sent)).values(state="sent", sent_at=utcnow())
-        )
+        await session.execute(sa.update(OutboxJob).where(OutboxJob.id.in_(sent)).values(state="sent", sent_at=utcnow()))
     return len(sent)

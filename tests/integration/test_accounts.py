@@ -21,7 +21,9 @@ async def test_register_login_me(client):
 
 
 async def test_bad_phone_and_short_password_name_the_field(client):
-    bad_phone = await client.post("/api/v1/auth/register", json={"phone": "12345", "name": "a", "password": "longenough"})
+    bad_phone = await client.post(
+        "/api/v1/auth/register", json={"phone": "12345", "name": "a", "password": "longenough"}
+    )
     assert bad_phone.status_code == 400
     assert [e["key"] for e in bad_phone.json()["extra"]] == ["phone"]
     assert "mobile number" in bad_phone.json()["extra"][0]["message"]

@@ -22,12 +22,20 @@ async def test_seeded_market_has_the_seven_domains(client, settings):
 async def test_curator_creates_renames_moves_and_archives(client, factory):
     curator = await factory.user(Role.curator)
     headers = factory.headers(curator)
-    health = (await client.post(
-        "/api/v1/admin/categories", json={"slug": "health", "name_zh": "医疗健康", "name_en": "Health"}, headers=headers
-    )).json()
-    legal = (await client.post(
-        "/api/v1/admin/categories", json={"slug": "legal", "name_zh": "法律咨询", "name_en": "Legal"}, headers=headers
-    )).json()
+    health = (
+        await client.post(
+            "/api/v1/admin/categories",
+            json={"slug": "health", "name_zh": "医疗健康", "name_en": "Health"},
+            headers=headers,
+        )
+    ).json()
+    legal = (
+        await client.post(
+            "/api/v1/admin/categories",
+            json={"slug": "legal", "name_zh": "法律咨询", "name_en": "Legal"},
+            headers=headers,
+        )
+    ).json()
     child = await client.post(
         "/api/v1/admin/categories",
         json={"slug": "counselling", "name_zh": "心理", "name_en": "Counselling", "parent_id": health["id"]},
@@ -38,9 +46,7 @@ async def test_curator_creates_renames_moves_and_archives(client, factory):
 
     renamed = await client.patch(f"/api/v1/admin/categories/{child_id}", json={"name_zh": "心理咨询"}, headers=headers)
     assert renamed.json()["name_zh"] == "心理咨询"
-    moved = await client.patch(
-        f"/api/v1/admin/categories/{child_id}", json={"parent_id": legal["id"]}, headers=headers
-    )
+    moved = await client.patch(f"/api/v1/admin/categories/{child_id}", json={"parent_id": legal["id"]}, headers=headers)
     assert moved.status_code == 200 and moved.json()["parent_id"] == legal["id"]
 
     tree = (await client.get("/api/v1/categories")).json()["items"]

@@ -6,10 +6,14 @@ from ..errors import NotFound
 from ..models import Market
 
 
-async def ensure_market(db: AsyncSession, slug: str, name_zh: str = "工会云集市", name_en: str = "Union Cloud Market") -> int:
+async def ensure_market(
+    db: AsyncSession, slug: str, name_zh: str = "工会云集市", name_en: str = "Union Cloud Market"
+) -> int:
     """The id of the market with this slug, creating it on first start."""
     await db.execute(
-        insert(Market).values(slug=slug, name_zh=name_zh, name_en=name_en).on_conflict_do_nothing(index_elements=["slug"])
+        insert(Market)
+        .values(slug=slug, name_zh=name_zh, name_en=name_en)
+        .on_conflict_do_nothing(index_elements=["slug"])
     )
     return (await db.execute(sa.select(Market.id).where(Market.slug == slug))).scalar_one()
 

@@ -50,6 +50,8 @@ class CategoryAdminController(Controller):
         return await categories.create(db, user, data)
 
     @patch("/{category_id:int}")
-    async def update(self, category_id: IdParam, data: JSONBody[CategoryPatch], user: CurrentUser, db: Db) -> CategoryOut:
+    async def update(
+        self, category_id: IdParam, data: JSONBody[CategoryPatch], user: CurrentUser, db: Db
+    ) -> CategoryOut:
         require_role(user, Role.curator)
         return await categories.update(db, user, category_id, data)
