@@ -2,12 +2,15 @@
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace import auth
 from marketplace.domain.roles import Role
-from marketplace.models import Category, ProviderCategory, ProviderProfile, User
+from marketplace.models import Category, Listing, ListingSession, ProviderCategory, ProviderProfile, User
+from marketplace.models.base import utcnow
 from marketplace.settings import Settings
 
 PASSWORD = "correct-horse-1"
@@ -66,3 +69,69 @@ class Factory:
             for category in categories:
                 db.add(ProviderCategory(provider_id=user.id, category_id=category.id))
         return user
+
+    async def listing(
+        self,
+        provider: User,
+        category: Category,
+        *,
+        title: str = "书法培训",
+        shape: str = "group",
+        mode: str = "offline",
+        sessions: list[tuple[int, int]] = ((3, 10),),
+        auto_accept: bool = False,
+        state: str = "published",
+        target_groups: list[str] = (),
+        summary: str = "",
+    ) -> Listing:
+        """A listing with sessions given as (days from now, capacity)."""
+        listing = Listing(
+            market_id=self.market_id,
+            provider_id=provider.id,
+            category_id=category.id,
+            title=title,
+            summary=summary,
+            shape=shape,
+            mode=mode,
+            location="南山区工人文化宫" if mode == "offline" else "",
+            auto_accept=auto_accept,
+            state=state,
+            target_groups=list(target_groups),
+            search_text=f"{title} {summary} {category.name_zh}".lower(),
+            published_at=utcnow() if state == "published" else None,
+        )
+        async with self.sessionmaker() as db, db.begin():
+            db.add(listing)
+            await db.flush()
+            if shape != "on_request":
+                for days, capacity in sessions:
+                    starts = utcnow() + timedelta(days=days)
+                    db.add(
+                        ListingSession(
+                            market_id=self.market_id,
+                            listing_id=listing.id,
+                            starts_at=starts,
+                            ends_at=starts + timedelta(hours=2),
+                            capacity=capacity,
+                        )
+                    )
+        return listing
+
+    async def sessions_of(self, listing: Listing) -> list[ListingSession]:
+        async with self.sessionmaker() as db:
+            rows = await db.execute(
+                sa.select(ListingSession)
+                .where(ListingSession.listing_id == listing.id)
+                .order_by(ListingSession.starts_at)
+            )
+            return list(rows.scalars())
+
+    async def move_session(self, session_id: int, starts_in: timedelta) -> None:
+        """Move a session in time (tests move time instead of sleeping)."""
+        async with self.sessionmaker() as db, db.begin():
+            session = await db.get(ListingSession, session_id)
+            session.starts_at = utcnow() + starts_in
+            session.ends_at = session.starts_at + timedelta(hours=2)
+
+    async def members(self, n: int, **kwargs) -> list[User]:
+        return [await self.user(**kwargs) for _ in range(n)]

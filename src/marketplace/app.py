@@ -18,6 +18,9 @@ from .web.accounts import AccountController, UserAdminController
 from .web.categories import CategoryAdminController, CategoryController
 from .web.deps import DEPENDENCIES
 from .web.health import healthz
+from .web.listings import ListingAdminController, ListingController, SessionController
+from .web.orders import AttendanceController, OrderController
+from .web.reviews import NotificationController, ReviewController
 
 ROUTES = [
     healthz,
@@ -25,6 +28,13 @@ ROUTES = [
     UserAdminController,
     CategoryController,
     CategoryAdminController,
+    ListingController,
+    SessionController,
+    ListingAdminController,
+    OrderController,
+    AttendanceController,
+    ReviewController,
+    NotificationController,
 ]
 
 

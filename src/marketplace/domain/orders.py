@@ -154,3 +154,22 @@ def actions_for(state: OrderState, kind: OrderKind, actors: set[Actor] | frozens
 
 
 _SYSTEM_ONLY = frozenset(t.action for t in TRANSITIONS if t.actors == {Actor.system})
+
+
+def delivery_refusal(now, session_starts_at, kind: OrderKind, has_session: bool, arranged: bool) -> str | None:
+    """Why the provider may not mark this order delivered yet (None: they may)."""
+    if has_session:
+        if now < session_starts_at:
+            return "A session can be marked delivered once it has started."
+        return None
+    if not arranged:
+        return "Agree the arrangements (time, place or link) before marking it delivered."
+    return None
+
+
+def acting_role(transition: Transition, actors: set[Actor] | frozenset[Actor]) -> Actor:
+    """The capacity recorded on the event when someone holds several (a curator who is also the member…)."""
+    for actor in (Actor.member, Actor.provider, Actor.operator, Actor.curator, Actor.system):
+        if actor in transition.actors and actor in actors:
+            return actor
+    raise ActorNotAllowed(f"Nobody here may '{transition.action}' this order.")

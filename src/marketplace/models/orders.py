@@ -7,6 +7,8 @@ from ..domain.orders import LIVE_STATES, OrderState
 from .base import created_at_field, json_field, market_fk, state_field, timestamp_field
 
 _live = ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES))
+# The predicate of the "one live order per member per session" index; INSERT … ON CONFLICT names it verbatim.
+LIVE_SESSION_ORDER = f"session_id IS NOT NULL AND state IN ({_live})"
 
 
 class Order(SQLModel, table=True):
@@ -20,7 +22,7 @@ class Order(SQLModel, table=True):
             "member_id",
             "session_id",
             unique=True,
-            postgresql_where=sa.text(f"session_id IS NOT NULL AND state IN ({_live})"),
+            postgresql_where=sa.text(LIVE_SESSION_ORDER),
         ),
         sa.Index("ix_orders_session_state_created", "session_id", "state", "created_at"),
         sa.Index("ix_orders_provider_state", "provider_id", "state"),

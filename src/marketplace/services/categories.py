@@ -40,6 +40,13 @@ async def tree(db: AsyncSession, market_id: int, include_archived: bool = False)
     return CategoryTree(items=roots)
 
 
+def ancestors_and_self(category_id: int):
+    """A CTE (column `id`) of the category and every category above it."""
+    base = sa.select(Category.id, Category.parent_id).where(Category.id == category_id).cte("up", recursive=True)
+    parent = sa.select(Category.id, Category.parent_id).join(base, Category.id == base.c.parent_id)
+    return base.union_all(parent)
+
+
 async def subtree_ids(db: AsyncSession, category_id: int) -> list[int]:
     """The category and every category below it (a listing filed under a child shows under its domain)."""
     base = sa.select(Category.id).where(Category.id == category_id).cte("tree", recursive=True)

@@ -1,0 +1,125 @@
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+
+from ..domain.listings import ListingShape, ServiceMode
+from ..domain.roles import MemberGroup
+from .common import DbId, Out
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class SessionIn(BaseModel):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: int = Field(default=1, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "SessionIn":
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class SessionsIn(BaseModel):
+    sessions: list[SessionIn] = Field(min_length=1, max_length=200)
+
+
+class ListingIn(BaseModel):
+    title: Title
+    summary: Summary = ""
+    description: Description = ""
+    category_id: DbId
+    shape: ListingShape
+    mode: ServiceMode
+    location: Location = ""
+    target_groups: list[MemberGroup] = Field(default_factory=list, max_length=6)
+    auto_accept: bool = False
+    sessions: list[SessionIn] = Field(default_factory=list, max_length=200)
+
+
+class ListingPatch(BaseModel):
+    title: Title | None = None
+    summary: Summary | None = None
+    description: Description | None = None
+    category_id: DbId | None = None
+    mode: ServiceMode | None = None
+    location: Location | None = None
+    target_groups: list[MemberGroup] | None = Field(default=None, max_length=6)
+    auto_accept: bool | None = None
+
+
+class ApproveIn(BaseModel):
+    batch_id: DbId
+
+
+class BatchIn(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class BatchOut(Out):
+    id: int
+    name: str
+    created_at: datetime
+    listings: int = 0
+
+
+class SessionOut(Out):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_taken: int
+    seats_left: int
+    waitlist_open: bool
+    cancelled: bool = False
+
+
+class CategoryBrief(Out):
+    id: int
+    name_zh: str
+    name_en: str
+
+
+class ProviderBrief(Out):
+    id: int
+    name: str
+    honours: list[str] = []
+    star_level: int = 0
+
+
+class RatingOut(BaseModel):
+    average: float | None
+    count: int
+    score: float | None  # small-sample-robust (Bayesian) rating, used for ranking
+
+
+class ListingSummaryOut(BaseModel):
+    id: int
+    title: str
+    summary: str
+    category: CategoryBrief
+    shape: str
+    mode: str
+    location: str
+    target_groups: list[str]
+    auto_accept: bool
+    state: str
+    provider: ProviderBrief
+    rating: RatingOut
+    seats_left: int | None  # None for on-request listings
+    next_session_at: datetime | None
+    sold_out: bool
+    batch_id: int | None
+    published_at: datetime | None
+
+
+class ListingOut(ListingSummaryOut):
+    description: str
+    rejection_reason: str | None
+    sessions: list[SessionOut]
+    created_at: datetime

@@ -1,0 +1,267 @@
+"""Listings (备货): draft, submit, approve into a batch, pause, close, add sessions (上新)."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth import has_role
+from ..domain.listings import ListingShape, ListingState, ServiceMode, next_listing_state
+from ..domain.roles import Role
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..models import Batch, Category, Listing, ListingSession, ProviderProfile, User
+from ..models.base import utcnow
+from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
+from . import audit, categories, notices
+
+
+def check_sessions(shape: str, sessions: list[SessionIn], now: datetime) -> None:
+    if shape == ListingShape.on_request and sessions:
+        raise InvalidInput("An on-request listing has no sessions; times are agreed after ordering.", field="sessions")
+    for index, session in enumerate(sessions):
+        if session.starts_at <= now:
+            raise InvalidInput("A session must start in the future.", field=f"sessions.{index}.starts_at")
+
+
+def _session_rows(listing: Listing, sessions: list[SessionIn]) -> list[ListingSession]:
+    # A one-to-one slot is one seat, whatever capacity was sent.
+    return [
+        ListingSession(
+            market_id=listing.market_id,
+            listing_id=listing.id,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            capacity=1 if listing.shape == ListingShape.slot else s.capacity,
+        )
+        for s in sessions
+    ]
+
+
+async def refresh_search_text(db: AsyncSession, listing: Listing) -> None:
+    """What `q` searches: the listing's words, its category's names and its provider's name and skills."""
+    category = await db.get(Category, listing.category_id)
+    provider = await db.get(User, listing.provider_id)
+    profile = await db.get(ProviderProfile, listing.provider_id)
+    parts = [listing.title, listing.summary, listing.description, listing.location]
+    parts += [category.name_zh, category.name_en] if category else []
+    parts += [provider.name] if provider else []
+    parts += profile.skills if profile else []
+    listing.search_text = " ".join(p for p in parts if p).lower()
+
+
+async def create(db: AsyncSession, provider: User, data: ListingIn) -> Listing:
+    await categories.get_live(db, provider.market_id, data.category_id)
+    if data.mode == ServiceMode.offline and not data.location:
+        raise InvalidInput("An offline service needs a location.", field="location")
+    check_sessions(data.shape, data.sessions, utcnow())
+    listing = Listing(
+        market_id=provider.market_id,
+        provider_id=provider.id,
+        **data.model_dump(exclude={"sessions", "target_groups"}),
+        target_groups=[g.value for g in data.target_groups],
+        state=ListingState.draft,
+    )
+    await refresh_search_text(db, listing)
+    db.add(listing)
+    await db.flush()
+    db.add_all(_session_rows(listing, data.sessions))
+    return listing
+
+
+async def get_listing(db: AsyncSession, listing_id: int, *, lock: bool = False) -> Listing:
+    listing = await db.get(Listing, listing_id, with_for_update=lock)
+    if listing is None:
+        raise NotFound("No such listing.")
+    return listing
+
+
+def _can_manage(user: User, listing: Listing) -> bool:
+    return listing.provider_id == user.id or (has_role(user, Role.curator) and user.market_id == listing.market_id)
+
+
+async def get_visible(db: AsyncSession, user: User | None, listing_id: int) -> Listing:
+    """A published (or paused/closed) listing for anyone; drafts only for the owner and staff."""
+    listing = await get_listing(db, listing_id)
+    if listing.state in (ListingState.published, ListingState.paused, ListingState.closed):
+        return listing
+    if user is not None and (
+        listing.provider_id == user.id
+        or (has_role(user, Role.curator, Role.operator) and user.market_id == listing.market_id)
+    ):
+        return listing
+    raise NotFound("No such listing.")
+
+
+async def _owned(db: AsyncSession, user: User, listing_id: int) -> Listing:
+    listing = await get_listing(db, listing_id, lock=True)
+    if listing.provider_id != user.id:
+        if has_role(user, Role.curator) and user.market_id == listing.market_id:
+            return listing
+        raise NotFound("No such listing.")
+    return listing
+
+
+def _move(listing: Listing, action: str) -> None:
+    target = next_listing_state(ListingState(listing.state), action)
+    if target is None:
+        raise Conflict(f"This listing is {listing.state}; '{action}' is not possible from that state.")
+    listing.state = target
+    listing.updated_at = utcnow()
+
+
+async def update(db: AsyncSession, user: User, listing_id: int, data: ListingPatch) -> Listing:
+    listing = await _owned(db, user, listing_id)
+    if listing.state != ListingState.draft:
+        raise Conflict(f"Only a draft can be edited; this listing is {listing.state}.")
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "category_id" in changes:
+        await categories.get_live(db, listing.market_id, changes["category_id"])
+    if "target_groups" in changes:
+        changes["target_groups"] = [g.value for g in data.target_groups]
+    for field, value in changes.items():
+        setattr(listing, field, value)
+    if listing.mode == ServiceMode.offline and not listing.location:
+        raise InvalidInput("An offline service needs a location.", field="location")
+    await refresh_search_text(db, listing)
+    return listing
+
+
+async def submit(db: AsyncSession, user: User, listing_id: int) -> Listing:
+    listing = await _owned(db, user, listing_id)
+    if listing.shape != ListingShape.on_request:
+        upcoming = await _upcoming_sessions_count(db, listing.id)
+        if upcoming == 0:
+            raise Conflict("Add at least one upcoming session or slot before submitting.")
+    _move(listing, "submit")
+    listing.rejection_reason = None
+    return listing
+
+
+async def _upcoming_sessions_count(db: AsyncSession, listing_id: int) -> int:
+    return (
+        await db.execute(
+            sa.select(sa.func.count()).where(
+                ListingSession.listing_id == listing_id,
+                ListingSession.starts_at > sa.func.now(),
+                ListingSession.cancelled_at.is_(None),
+            )
+        )
+    ).scalar_one()
+
+
+async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: int) -> Listing:
+    listing = await get_listing(db, listing_id, lock=True)
+    if listing.market_id != curator.market_id:
+        raise NotFound("No such listing.")
+    batch = await db.get(Batch, batch_id)
+    if batch is None or batch.market_id != curator.market_id:
+        raise InvalidInput(f"Unknown batch: {batch_id}.", field="batch_id")
+    _move(listing, "approve")
+    listing.batch_id = batch.id
+    listing.published_at = utcnow()
+    await audit.record(db, curator, "approve_listing", "listing", listing.id, batch_id=batch.id)
+    await notices.tell_followers_of_new_listing(db, listing)
+    return listing
+
+
+async def reject(db: AsyncSession, curator: User, listing_id: int, reason: str) -> Listing:
+    listing = await get_listing(db, listing_id, lock=True)
+    if listing.market_id != curator.market_id:
+        raise NotFound("No such listing.")
+    _move(listing, "reject")
+    listing.rejection_reason = reason
+    await audit.record(db, curator, "reject_listing", "listing", listing.id, reason=reason)
+    await notices.notify(
+        db,
+        listing.provider_id,
+        listing.market_id,
+        "listing_rejected",
+        f"「{listing.title}」未通过审核",
+        reason,
+        {"listing_id": listing.id},
+    )
+    return listing
+
+
+async def change_state(db: AsyncSession, user: User, listing_id: int, action: str) -> Listing:
+    """pause, resume, close (owner or curator) and archive (curator)."""
+    listing = await _owned(db, user, listing_id)
+    if action == "archive" and not has_role(user, Role.curator):
+        raise Forbidden("Only a curator archives listings.")
+    _move(listing, action)
+    if listing.provider_id != user.id:
+        await audit.record(db, user, f"{action}_listing", "listing", listing.id)
+    return listing
+
+
+async def add_sessions(db: AsyncSession, user: User, listing_id: int, sessions: list[SessionIn]) -> Listing:
+    """上新: new sessions of a listing; a published one tells its followers."""
+    listing = await _owned(db, user, listing_id)
+    if listing.shape == ListingShape.on_request:
+        raise Conflict("An on-request listing has no sessions.")
+    if listing.state not in (ListingState.draft, ListingState.submitted, ListingState.published, ListingState.paused):
+        raise Conflict(f"This listing is {listing.state}; sessions cannot be added.")
+    check_sessions(listing.shape, sessions, utcnow())
+    rows = _session_rows(listing, sessions)
+    db.add_all(rows)
+    await db.flush()
+    if listing.state == ListingState.published:
+        await notices.tell_followers_of_new_sessions(db, listing, [r.id for r in rows])
+    listing.updated_at = utcnow()
+    return listing
+
+
+async def clone(db: AsyncSession, user: User, listing_id: int) -> Listing:
+    """Relist into a new batch: a new draft copy; the original and its history stay as they were."""
+    original = await _owned(db, user, listing_id)
+    copy = Listing(
+        market_id=original.market_id,
+        provider_id=original.provider_id,
+        category_id=original.category_id,
+        title=original.title,
+        summary=original.summary,
+        description=original.description,
+        shape=original.shape,
+        mode=original.mode,
+        location=original.location,
+        target_groups=list(original.target_groups),
+        auto_accept=original.auto_accept,
+        search_text=original.search_text,
+        cloned_from_id=original.id,
+        state=ListingState.draft,
+    )
+    db.add(copy)
+    await db.flush()
+    return copy
+
+
+async def cancel_session(db: AsyncSession, user: User, session_id: int) -> ListingSession:
+    session = await db.get(ListingSession, session_id, with_for_update=True)
+    if session is None:
+        raise NotFound("No such session.")
+    await _owned(db, user, session.listing_id)
+    if session.cancelled_at is not None:
+        return session
+    session.cancelled_at = utcnow()
+    return session
+
+
+async def create_batch(db: AsyncSession, curator: User, data: BatchIn) -> BatchOut:
+    batch = Batch(market_id=curator.market_id, name=data.name, created_by=curator.id)
+    db.add(batch)
+    await db.flush()
+    await audit.record(db, curator, "create_batch", "batch", batch.id, name=data.name)
+    return BatchOut(id=batch.id, name=batch.name, created_at=batch.created_at, listings=0)
+
+
+async def list_batches(db: AsyncSession, market_id: int) -> list[BatchOut]:
+    counts = sa.select(Listing.batch_id, sa.func.count().label("n")).group_by(Listing.batch_id).subquery("counts")
+    rows = (
+        await db.execute(
+            sa.select(Batch, sa.func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.batch_id == Batch.id)
+            .where(Batch.market_id == market_id)
+            .order_by(Batch.id)
+        )
+    ).all()
+    return [BatchOut(id=b.id, name=b.name, created_at=b.created_at, listings=n) for b, n in rows]

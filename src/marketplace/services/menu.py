@@ -1,0 +1,189 @@
+"""The public menu: published listings with seats left, provider and rating, searched in PostgreSQL."""
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain.listings import ListingShape, ListingState
+from ..models import Category, Listing, ListingSession, ProviderProfile, User
+from ..models.base import utcnow
+from ..schemas.common import Page
+from ..schemas.listings import (
+    CategoryBrief,
+    ListingOut,
+    ListingSummaryOut,
+    ProviderBrief,
+    RatingOut,
+    SessionOut,
+)
+from . import categories
+
+
+def _upcoming_seats():
+    """Per listing: free seats and the next start over upcoming, uncancelled sessions."""
+    return (
+        sa.select(
+            ListingSession.listing_id.label("listing_id"),
+            sa.func.sum(ListingSession.capacity - ListingSession.seats_taken).label("seats_left"),
+            sa.func.min(ListingSession.starts_at).label("next_session_at"),
+        )
+        .where(ListingSession.starts_at > sa.func.now(), ListingSession.cancelled_at.is_(None))
+        .group_by(ListingSession.listing_id)
+        .subquery("seats")
+    )
+
+
+def _listing_rows():
+    """Listings with what a card shows: category, provider, star level, honours, seats left, next start."""
+    seats = _upcoming_seats()
+    query = (
+        sa.select(
+            Listing,
+            Category,
+            User,
+            ProviderProfile.star_level,
+            ProviderProfile.honours,
+            seats.c.seats_left,
+            seats.c.next_session_at,
+        )
+        .join(Category, Category.id == Listing.category_id)
+        .join(User, User.id == Listing.provider_id)
+        .outerjoin(ProviderProfile, ProviderProfile.user_id == Listing.provider_id)
+        .outerjoin(seats, seats.c.listing_id == Listing.id)
+    )
+    return seats, query
+
+
+async def _page(db: AsyncSession, query, order_by, limit: int, offset: int) -> Page[ListingSummaryOut]:
+    total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (await db.execute(query.order_by(*order_by).limit(limit).offset(offset))).all()
+    return Page[ListingSummaryOut](items=[_summary(*row) for row in rows], total=total)
+
+
+def _search_terms(q: str) -> list[str]:
+    return [term for term in q.lower().split() if term][:5]
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def browse(
+    db: AsyncSession,
+    market_id: int,
+    *,
+    category_id: int | None = None,
+    q: str | None = None,
+    mode: str | None = None,
+    group: str | None = None,
+    available: bool | None = None,
+    provider_id: int | None = None,
+    sort: str = "new",
+    limit: int = 20,
+    offset: int = 0,
+) -> Page[ListingSummaryOut]:
+    seats, query = _listing_rows()
+    query = query.where(Listing.market_id == market_id, Listing.state == ListingState.published)
+    if category_id is not None:
+        query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
+    for term in _search_terms(q or ""):
+        query = query.where(Listing.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+    if mode:
+        query = query.where(Listing.mode == mode)
+    if group:
+        query = query.where(sa.literal(group) == sa.any_(Listing.target_groups))
+    if provider_id:
+        query = query.where(Listing.provider_id == provider_id)
+    if available:
+        query = query.where(sa.or_(Listing.shape == ListingShape.on_request, seats.c.seats_left > 0))
+    order = {
+        "new": (Listing.published_at.desc().nulls_last(), Listing.id.desc()),
+        "rating": (Listing.rating_score.desc().nulls_last(), Listing.id.desc()),
+        "soon": (seats.c.next_session_at.asc().nulls_last(), Listing.id.desc()),
+    }[sort]
+    return await _page(db, query, order, limit, offset)
+
+
+def _summary(listing, category, provider, star_level, honours, seats_left, next_session_at) -> dict:
+    on_request = listing.shape == ListingShape.on_request
+    left = None if on_request else int(seats_left or 0)
+    return dict(
+        id=listing.id,
+        title=listing.title,
+        summary=listing.summary,
+        category=CategoryBrief.model_validate(category),
+        shape=listing.shape,
+        mode=listing.mode,
+        location=listing.location,
+        target_groups=listing.target_groups,
+        auto_accept=listing.auto_accept,
+        state=listing.state,
+        provider=ProviderBrief(id=provider.id, name=provider.name, honours=honours or [], star_level=star_level or 0),
+        rating=RatingOut(average=listing.rating_avg, count=listing.rating_count, score=listing.rating_score),
+        seats_left=left,
+        next_session_at=next_session_at,
+        sold_out=(not on_request) and not left,
+        batch_id=listing.batch_id,
+        published_at=listing.published_at,
+    )
+
+
+async def detail(db: AsyncSession, listing: Listing) -> ListingOut:
+    category = await db.get(Category, listing.category_id)
+    provider = await db.get(User, listing.provider_id)
+    profile = await db.get(ProviderProfile, listing.provider_id)
+    sessions = (
+        (
+            await db.execute(
+                sa.select(ListingSession)
+                .where(ListingSession.listing_id == listing.id)
+                .order_by(ListingSession.starts_at, ListingSession.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    now = utcnow()
+    upcoming = [s for s in sessions if s.starts_at > now and s.cancelled_at is None]
+    summary = _summary(
+        listing,
+        category,
+        provider,
+        profile.star_level if profile else 0,
+        profile.honours if profile else [],
+        sum(s.capacity - s.seats_taken for s in upcoming),
+        min((s.starts_at for s in upcoming), default=None),
+    )
+    return ListingOut(
+        **summary,
+        description=listing.description,
+        rejection_reason=listing.rejection_reason,
+        created_at=listing.created_at,
+        sessions=[
+            SessionOut(
+                id=s.id,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                capacity=s.capacity,
+                seats_taken=s.seats_taken,
+                seats_left=s.capacity - s.seats_taken,
+                waitlist_open=s.waitlist_open,
+                cancelled=s.cancelled_at is not None,
+            )
+            for s in sessions
+        ],
+    )
+
+
+async def mine(db: AsyncSession, provider: User, state: str | None, limit: int, offset: int) -> Page[ListingSummaryOut]:
+    """A provider's own listings in every state (the console)."""
+    seats, query = _listing_rows()
+    query = query.where(Listing.provider_id == provider.id)
+    if state:
+        query = query.where(Listing.state == state)
+    return await _page(db, query, (Listing.id.desc(),), limit, offset)
+
+
+async def waiting_for_approval(db: AsyncSession, market_id: int, limit: int, offset: int) -> Page[ListingSummaryOut]:
+    seats, query = _listing_rows()
+    query = query.where(Listing.market_id == market_id, Listing.state == ListingState.submitted)
+    return await _page(db, query, (Listing.updated_at.asc().nulls_first(), Listing.id), limit, offset)

@@ -1,0 +1,127 @@
+"""In-app notices. Rows are written in the use case's transaction; `dedupe_key`
+makes a notice that a retried job writes twice appear once."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain.orders import OrderKind, OrderState
+from ..errors import NotFound
+from ..models import CategoryFollow, Listing, Notification, Order, User
+from ..models.base import utcnow
+from ..schemas.common import Page
+from ..schemas.notices import NotificationOut
+from . import categories, outbound
+
+
+async def notify(
+    db: AsyncSession,
+    user_id: int,
+    market_id: int,
+    kind: str,
+    title: str,
+    body: str = "",
+    data: dict | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    stmt = insert(Notification).values(
+        user_id=user_id, market_id=market_id, kind=kind, title=title, body=body, data=data or {}, dedupe_key=dedupe_key
+    )
+    if dedupe_key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    stmt = stmt.returning(Notification.id)
+    notification_id = (await db.execute(stmt)).scalar_one_or_none()
+    if notification_id is not None:
+        await outbound.queue_delivery(db, notification_id)
+
+
+async def _audience(db: AsyncSession, listing: Listing) -> list[int]:
+    """Followers of the listing's category or any above it, and members with a recent need there."""
+    up = categories.ancestors_and_self(listing.category_id)
+    followers = sa.select(CategoryFollow.user_id).where(CategoryFollow.category_id.in_(sa.select(up.c.id)))
+    needers = sa.select(Order.member_id).where(
+        Order.kind == OrderKind.need,
+        Order.category_id.in_(sa.select(up.c.id)),
+        Order.state.in_([OrderState.placed, OrderState.offered, OrderState.expired]),
+        Order.created_at > utcnow() - timedelta(days=60),
+    )
+    rows = await db.execute(sa.union(followers, needers))
+    return [uid for (uid,) in rows if uid != listing.provider_id]
+
+
+async def tell_followers_of_new_listing(db: AsyncSession, listing: Listing) -> int:
+    audience = await _audience(db, listing)
+    for user_id in audience:
+        await notify(
+            db,
+            user_id,
+            listing.market_id,
+            "new_listing",
+            f"上新：{listing.title}",
+            listing.summary,
+            {"listing_id": listing.id},
+            dedupe_key=f"new_listing:{listing.id}:{user_id}",
+        )
+    return len(audience)
+
+
+async def tell_followers_of_new_sessions(db: AsyncSession, listing: Listing, session_ids: list[int]) -> int:
+    audience = await _audience(db, listing)
+    first = min(session_ids)
+    for user_id in audience:
+        await notify(
+            db,
+            user_id,
+            listing.market_id,
+            "new_sessions",
+            f"上新场次：{listing.title}",
+            f"新增 {len(session_ids)} 个场次",
+            {"listing_id": listing.id, "session_ids": session_ids},
+            dedupe_key=f"new_sessions:{listing.id}:{first}:{user_id}",
+        )
+    return len(audience)
+
+
+async def list_for(db: AsyncSession, user: User, unread_only: bool, limit: int, offset: int) -> Page[NotificationOut]:
+    query = sa.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (
+        await db.execute(
+            query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit).offset(offset)
+        )
+    ).scalars()
+    return Page[NotificationOut](items=[_out(n) for n in rows], total=total)
+
+
+def _out(n: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=n.id,
+        kind=n.kind,
+        title=n.title,
+        body=n.body,
+        data=n.data,
+        read=n.read_at is not None,
+        created_at=n.created_at,
+    )
+
+
+async def mark_read(db: AsyncSession, user: User, notification_id: int) -> NotificationOut:
+    notification = await db.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return _out(notification)
+
+
+async def mark_all_read(db: AsyncSession, user: User) -> int:
+    result = await db.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0

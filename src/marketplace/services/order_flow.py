@@ -1,0 +1,217 @@
+"""The machinery every order use case shares: lock, check the table, move, record; seats; offers."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .. import queue
+from ..auth import has_role
+from ..domain.orders import Actor, OrderState, Transition, acting_role, transition
+from ..domain.roles import Role
+from ..errors import NotFound
+from ..models import Category, Listing, ListingSession, Offer, Order, OrderEvent, User
+from ..models.base import utcnow
+from . import notices
+
+DEFAULT_OFFER_HOURS = 48
+
+
+def capacities(user: User | None, order: Order) -> set[Actor]:
+    """The capacities in which this user may act on this order."""
+    if user is None:
+        return {Actor.system}
+    found: set[Actor] = set()
+    if order.member_id == user.id:
+        found.add(Actor.member)
+    if order.provider_id is not None and order.provider_id == user.id:
+        found.add(Actor.provider)
+    if user.market_id == order.market_id:
+        if has_role(user, Role.operator):
+            found.add(Actor.operator)
+        if has_role(user, Role.curator):
+            found.add(Actor.curator)
+    return found
+
+
+async def lock_order(db: AsyncSession, order_id: int) -> Order | None:
+    return (await db.execute(sa.select(Order).where(Order.id == order_id).with_for_update())).scalar_one_or_none()
+
+
+async def for_action(db: AsyncSession, user: User | None, order_id: int) -> tuple[Order, set[Actor]]:
+    """The order, locked, and the caller's capacities; someone with none gets 404 (not yours)."""
+    order = await lock_order(db, order_id)
+    if order is None:
+        raise NotFound("No such order.")
+    caps = capacities(user, order)
+    if not caps:
+        raise NotFound("No such order.")
+    return order, caps
+
+
+def record(
+    db: AsyncSession,
+    order: Order,
+    action: str,
+    actor: User | None,
+    actor_role: Actor,
+    from_state: str | None,
+    reason: str = "",
+    data: dict | None = None,
+) -> None:
+    db.add(
+        OrderEvent(
+            order_id=order.id,
+            market_id=order.market_id,
+            actor_id=actor.id if actor else None,
+            actor_role=actor_role,
+            action=action,
+            from_state=from_state,
+            to_state=order.state,
+            reason=reason,
+            data=data or {},
+        )
+    )
+
+
+def move(
+    db: AsyncSession,
+    order: Order,
+    action: str,
+    caps: set[Actor],
+    actor: User | None,
+    reason: str = "",
+    data: dict | None = None,
+) -> Transition:
+    """Apply one row of the transition table and write its event; refuses what the table does not allow."""
+    found = transition(order.state, action, order.kind, caps)
+    from_state = order.state
+    order.state = found.target
+    order.updated_at = utcnow()
+    record(db, order, action, actor, acting_role(found, caps), from_state, reason, data)
+    return found
+
+
+# Seats ---------------------------------------------------------------------------------------
+
+
+async def take_seat(db: AsyncSession, session_id: int) -> bool:
+    """Atomically take one free seat; False when the session is full. PostgreSQL's row lock on the
+    session serialises concurrent takers, so exactly `capacity` of them succeed."""
+    taken = await db.execute(
+        sa.update(ListingSession)
+        .where(
+            ListingSession.id == session_id,
+            ListingSession.seats_taken < ListingSession.capacity,
+            ListingSession.cancelled_at.is_(None),
+        )
+        .values(seats_taken=ListingSession.seats_taken + 1)
+        .returning(ListingSession.id)
+    )
+    return taken.first() is not None
+
+
+async def release_seat(db: AsyncSession, order: Order) -> bool:
+    if not order.holds_seat or order.session_id is None:
+        return False
+    await db.execute(
+        sa.update(ListingSession)
+        .where(ListingSession.id == order.session_id)
+        .values(seats_taken=ListingSession.seats_taken - 1)
+    )
+    order.holds_seat = False
+    return True
+
+
+async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
+    """Give freed seats to the waitlist, first come first served, while the session has not started."""
+    session = await db.get(ListingSession, session_id)
+    if session is None or session.cancelled_at is not None or session.starts_at <= utcnow():
+        return []
+    listing = await db.get(Listing, session.listing_id)
+    promoted: list[Order] = []
+    while True:
+        waiting = (
+            await db.execute(
+                sa.select(Order)
+                .where(Order.session_id == session_id, Order.state == OrderState.waitlisted)
+                .order_by(Order.created_at, Order.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalar_one_or_none()
+        if waiting is None or not await take_seat(db, session_id):
+            return promoted
+        waiting.holds_seat = True
+        if listing.auto_accept:
+            move(db, waiting, "promote", {Actor.system}, None, "a seat became free")
+        else:
+            move(db, waiting, "promote_to_offer", {Actor.system}, None, "a seat became free")
+            await open_offer(db, waiting, listing.provider_id)
+        await notices.notify(
+            db,
+            waiting.member_id,
+            waiting.market_id,
+            "waitlist_promoted",
+            f"候补成功：{listing.title}",
+            "有名额空出，您已从候补转为正式报名。",
+            {"order_id": waiting.id},
+            dedupe_key=f"order:{waiting.id}:promoted:{waiting.updated_at.isoformat()}",
+        )
+        promoted.append(waiting)
+
+
+async def free_seat_and_promote(db: AsyncSession, order: Order) -> None:
+    if await release_seat(db, order):
+        await promote_waitlist(db, order.session_id)
+
+
+# Offers --------------------------------------------------------------------------------------
+
+
+async def offer_deadline_hours(db: AsyncSession, category_id: int) -> int:
+    hours = (
+        await db.execute(sa.select(Category.offer_deadline_hours).where(Category.id == category_id))
+    ).scalar_one_or_none()
+    return hours or DEFAULT_OFFER_HOURS
+
+
+async def open_offer(
+    db: AsyncSession, order: Order, provider_id: int, score: float | None = None, score_parts: dict | None = None
+) -> Offer:
+    hours = await offer_deadline_hours(db, order.category_id)
+    order.provider_id = provider_id
+    order.offer_attempts += 1
+    offer = Offer(
+        market_id=order.market_id,
+        order_id=order.id,
+        provider_id=provider_id,
+        score=score,
+        score_parts=score_parts or {},
+        deadline_at=utcnow() + timedelta(hours=hours),
+    )
+    db.add(offer)
+    await notices.notify(
+        db,
+        provider_id,
+        order.market_id,
+        "offer",
+        f"新的服务请求：{order.title}",
+        f"请在 {hours} 小时内接单或婉拒。",
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:offer:{order.offer_attempts}",
+    )
+    return offer
+
+
+async def close_offer(db: AsyncSession, order: Order, state: str, reason: str = "") -> None:
+    await db.execute(
+        sa.update(Offer)
+        .where(Offer.order_id == order.id, Offer.state == "pending")
+        .values(state=state, reason=reason, responded_at=utcnow())
+    )
+
+
+async def drop_reminders(db: AsyncSession, order: Order) -> None:
+    """A cancelled or finished order's pending reminders are never sent."""
+    await queue.cancel_jobs(db, f"order:{order.id}:")

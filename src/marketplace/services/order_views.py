@@ -1,0 +1,212 @@
+"""What each party sees of an order: the member and provider of it, operators and curators."""
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain.orders import Actor, OrderKind, OrderState, actions_for
+from ..domain.phones import mask_phone
+from ..domain.roles import Role
+from ..errors import NotFound
+from ..models import Listing, ListingSession, Offer, Order, OrderEvent, Review, User
+from ..schemas.common import Page
+from ..schemas.orders import ListingRef, OfferOut, OrderOut, PartyOut, SessionRef
+from .order_flow import capacities
+
+_REORDERABLE = {
+    OrderState.received,
+    OrderState.reviewed,
+    OrderState.cancelled,
+    OrderState.declined,
+    OrderState.expired,
+    OrderState.no_show,
+}
+
+
+def _actions(order: Order, caps: set[Actor]) -> list[str]:
+    found = actions_for(OrderState(order.state), OrderKind(order.kind), caps)
+    if Actor.member in caps and order.state in _REORDERABLE:
+        found.append("reorder")
+    return found
+
+
+async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events: bool = False) -> list[OrderOut]:
+    if not orders:
+        return []
+    user_ids = {o.member_id for o in orders} | {o.provider_id for o in orders if o.provider_id}
+    users = {u.id: u for u in (await db.execute(sa.select(User).where(User.id.in_(user_ids)))).scalars()}
+    listing_ids = {o.listing_id for o in orders if o.listing_id}
+    listings = (
+        {item.id: item for item in (await db.execute(sa.select(Listing).where(Listing.id.in_(listing_ids)))).scalars()}
+        if listing_ids
+        else {}
+    )
+    session_ids = {o.session_id for o in orders if o.session_id}
+    sessions = (
+        {
+            s.id: s
+            for s in (await db.execute(sa.select(ListingSession).where(ListingSession.id.in_(session_ids)))).scalars()
+        }
+        if session_ids
+        else {}
+    )
+    order_ids = [o.id for o in orders]
+    reviews = dict(
+        (await db.execute(sa.select(Review.order_id, Review.id).where(Review.order_id.in_(order_ids)))).all()
+    )
+    offers = {
+        o.order_id: o
+        for o in (
+            await db.execute(sa.select(Offer).where(Offer.order_id.in_(order_ids), Offer.state == "pending"))
+        ).scalars()
+    }
+    events: dict[int, list[dict]] = {}
+    if with_events:
+        rows = await db.execute(
+            sa.select(OrderEvent).where(OrderEvent.order_id.in_(order_ids)).order_by(OrderEvent.at, OrderEvent.id)
+        )
+        for e in rows.scalars():
+            events.setdefault(e.order_id, []).append(
+                {
+                    "at": e.at,
+                    "actor": e.actor_role,
+                    "actor_id": e.actor_id,
+                    "action": e.action,
+                    "from": e.from_state,
+                    "to": e.to_state,
+                    "reason": e.reason,
+                }
+            )
+    positions = await _waitlist_positions(db, [o for o in orders if o.state == OrderState.waitlisted])
+    out = []
+    for order in orders:
+        caps = capacities(viewer, order)
+        staff = bool(caps & {Actor.operator, Actor.curator})
+        member = users[order.member_id]
+        provider = users.get(order.provider_id) if order.provider_id else None
+        listing = listings.get(order.listing_id)
+        session = sessions.get(order.session_id)
+        offer = offers.get(order.id)
+        out.append(
+            OrderOut(
+                id=order.id,
+                kind=order.kind,
+                state=order.state,
+                listing=ListingRef(
+                    id=listing.id,
+                    title=listing.title,
+                    shape=listing.shape,
+                    mode=listing.mode,
+                    location=listing.location,
+                )
+                if listing
+                else None,
+                session=SessionRef(id=session.id, starts_at=session.starts_at, ends_at=session.ends_at)
+                if session
+                else None,
+                category_id=order.category_id,
+                title=order.title,
+                description=order.description,
+                note=order.note,
+                mode=order.mode,
+                preferred_times=order.preferred_times,
+                # Privacy: the provider and staff see the member's name and masked phone; no one sees more.
+                member=PartyOut(
+                    id=member.id,
+                    name=member.name,
+                    phone=mask_phone(member.phone) if (staff or Actor.provider in caps) else None,
+                ),
+                provider=PartyOut(
+                    id=provider.id, name=provider.name, phone=mask_phone(provider.phone) if staff else None
+                )
+                if provider
+                else None,
+                arrangement=order.arrangement,
+                attended=order.attended,
+                delivery_note=order.delivery_note,
+                waitlist_position=positions.get(order.id),
+                offer=OfferOut(
+                    provider_id=offer.provider_id,
+                    state=offer.state,
+                    deadline_at=offer.deadline_at,
+                    score=offer.score if staff else None,
+                    score_parts=offer.score_parts if staff else {},
+                )
+                if offer and (staff or Actor.provider in caps)
+                else None,
+                review_id=reviews.get(order.id),
+                actions=_actions(order, caps),
+                created_at=order.created_at,
+                updated_at=order.updated_at,
+                events=events.get(order.id, []) if with_events else None,
+            )
+        )
+    return out
+
+
+async def _waitlist_positions(db: AsyncSession, waitlisted: list[Order]) -> dict[int, int]:
+    positions = {}
+    for order in waitlisted:
+        ahead = await db.execute(
+            sa.select(sa.func.count()).where(
+                Order.session_id == order.session_id,
+                Order.state == OrderState.waitlisted,
+                sa.tuple_(Order.created_at, Order.id) < sa.tuple_(order.created_at, order.id),
+            )
+        )
+        positions[order.id] = ahead.scalar_one() + 1
+    return positions
+
+
+async def one(db: AsyncSession, viewer: User, order_id: int) -> OrderOut:
+    order = await db.get(Order, order_id)
+    if order is None or not capacities(viewer, order):
+        raise NotFound("No such order.")
+    return (await build(db, viewer, [order], with_events=True))[0]
+
+
+def default_view(viewer: User) -> str:
+    if Role.curator in viewer.roles or Role.operator in viewer.roles:
+        return "staff"
+    if Role.provider in viewer.roles:
+        return "provider"
+    return "member"
+
+
+async def listing_page(
+    db: AsyncSession,
+    viewer: User,
+    view: str | None,
+    *,
+    state: list[str] | None = None,
+    kind: str | None = None,
+    listing_id: int | None = None,
+    session_id: int | None = None,
+    escalated: bool | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> Page[OrderOut]:
+    view = view or default_view(viewer)
+    query = sa.select(Order)
+    if view == "member":
+        query = query.where(Order.member_id == viewer.id)
+    elif view == "provider":
+        query = query.where(Order.provider_id == viewer.id)
+    else:
+        query = query.where(Order.market_id == viewer.market_id)
+    if state:
+        query = query.where(Order.state.in_(state))
+    if kind:
+        query = query.where(Order.kind == kind)
+    if listing_id:
+        query = query.where(Order.listing_id == listing_id)
+    if session_id:
+        query = query.where(Order.session_id == session_id)
+    if escalated is not None:
+        query = query.where(Order.escalated_at.is_not(None) if escalated else Order.escalated_at.is_(None))
+    total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (
+        (await db.execute(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset)))
+        .scalars()
+        .all()
+    )
+    return Page[OrderOut](items=await build(db, viewer, list(rows)), total=total)

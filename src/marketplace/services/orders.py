@@ -1,0 +1,436 @@
+"""Order use cases (下单 → 配货 → 发货 → 签收 → 复购). Each runs in the caller's one transaction."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain.listings import ListingShape, ListingState
+from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState, delivery_refusal
+from ..domain.roles import Role
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..models import Listing, ListingSession, Order, ProviderCategory, User
+from ..models.base import utcnow
+from ..models.orders import LIVE_SESSION_ORDER
+from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ResolveIn
+from . import categories, notices
+from .order_flow import (
+    close_offer,
+    drop_reminders,
+    for_action,
+    free_seat_and_promote,
+    move,
+    open_offer,
+    record,
+    take_seat,
+)
+
+NEED_WINDOW = timedelta(days=7)
+_GROUP_NAMES = {
+    "new_employment": "新就业形态劳动者",
+    "migrant": "外来务工人员",
+    "parent": "双职工家庭",
+    "youth": "青年职工",
+    "women": "女职工",
+    "retiree": "退休职工",
+}
+
+
+# 下单 order ------------------------------------------------------------------------------------
+
+
+async def place(db: AsyncSession, member: User, data: OrderIn) -> Order:
+    if data.listing_id is not None:
+        listing = await _orderable_listing(db, member, data.listing_id)
+        return await place_listing_order(db, member, listing, data.session_id, data.note)
+    return await place_need(db, member, data)
+
+
+async def _orderable_listing(db: AsyncSession, member: User, listing_id: int) -> Listing:
+    listing = await db.get(Listing, listing_id)
+    if listing is None or listing.state in (ListingState.draft, ListingState.submitted):
+        raise InvalidInput(f"Unknown listing: {listing_id}.", field="listing_id")
+    if listing.state != ListingState.published:
+        raise Conflict(f"This listing takes no orders (it is {listing.state}).", field="listing_id")
+    if listing.provider_id == member.id:
+        raise Conflict("You cannot order your own listing.", field="listing_id")
+    if listing.target_groups and not set(listing.target_groups) & set(member.groups):
+        groups = "、".join(_GROUP_NAMES.get(g, g) for g in listing.target_groups)
+        raise Forbidden(f"This service is for {groups} only ({', '.join(listing.target_groups)}).")
+    return listing
+
+
+async def _session_for(db: AsyncSession, listing: Listing, session_id: int) -> ListingSession:
+    session = await db.get(ListingSession, session_id)
+    if session is None or session.listing_id != listing.id:
+        raise InvalidInput(f"Listing {listing.id} has no session {session_id}.", field="session_id")
+    if session.cancelled_at is not None:
+        raise Conflict("This session was cancelled.", field="session_id")
+    if session.starts_at <= utcnow():
+        raise Conflict("This session has already started.", field="session_id")
+    return session
+
+
+async def place_listing_order(
+    db: AsyncSession,
+    member: User,
+    listing: Listing,
+    session_id: int | None,
+    note: str = "",
+    reorder_of: int | None = None,
+) -> Order:
+    if listing.shape == ListingShape.on_request:
+        if session_id is not None:
+            raise InvalidInput("An on-request listing has no sessions; leave session_id out.", field="session_id")
+        session = None
+    else:
+        if session_id is None:
+            session_id = await next_session_for(db, member, listing)
+        session = await _session_for(db, listing, session_id)
+    values = dict(
+        market_id=listing.market_id,
+        kind=OrderKind.listing,
+        member_id=member.id,
+        listing_id=listing.id,
+        session_id=session.id if session else None,
+        category_id=listing.category_id,
+        title=listing.title,
+        note=note,
+        mode=listing.mode,
+        state=OrderState.placed,
+        reorder_of_id=reorder_of,
+    )
+    # No double orders: the partial unique index on (member, session) for live orders decides, atomically.
+    order_id = (
+        await db.execute(
+            insert(Order)
+            .values(**values)
+            .on_conflict_do_nothing(
+                index_elements=["member_id", "session_id"],
+                index_where=sa.text(LIVE_SESSION_ORDER),
+            )
+            .returning(Order.id)
+        )
+    ).scalar_one_or_none()
+    if order_id is None:
+        raise Conflict("You already hold a live order for this session.", field="session_id")
+    order = await db.get(Order, order_id)
+    record(db, order, "place", member, Actor.member, None, data={"reorder_of": reorder_of} if reorder_of else None)
+    system = {Actor.system}
+    if session is not None and not await take_seat(db, session.id):
+        if not session.waitlist_open:
+            raise Conflict("This session is full.", field="session_id")
+        move(db, order, "waitlist", system, None, "the session is full")
+        return order
+    order.holds_seat = session is not None
+    if listing.auto_accept:
+        order.provider_id = listing.provider_id
+        move(db, order, "auto_accept", system, None)
+        await notices.notify(
+            db,
+            listing.provider_id,
+            order.market_id,
+            "order_accepted",
+            f"新报名：{listing.title}",
+            member.name,
+            {"order_id": order.id},
+            dedupe_key=f"order:{order.id}:auto_accepted",
+        )
+    else:
+        move(db, order, "offer", system, None)
+        await open_offer(db, order, listing.provider_id)
+    return order
+
+
+async def next_session_for(db: AsyncSession, member: User, listing: Listing) -> int:
+    """The next upcoming session with a free seat that the member holds no live order for; else the next
+    one with an open waitlist."""
+    mine = sa.select(Order.session_id).where(
+        Order.member_id == member.id, Order.session_id.is_not(None), Order.state.in_(sorted(LIVE_STATES))
+    )
+    upcoming = (
+        sa.select(ListingSession)
+        .where(
+            ListingSession.listing_id == listing.id,
+            ListingSession.starts_at > utcnow(),
+            ListingSession.cancelled_at.is_(None),
+            ListingSession.id.not_in(mine),
+        )
+        .order_by(ListingSession.starts_at, ListingSession.id)
+    )
+    sessions = (await db.execute(upcoming)).scalars().all()
+    for session in sessions:
+        if session.seats_taken < session.capacity:
+            return session.id
+    for session in sessions:
+        if session.waitlist_open:
+            return session.id
+    raise Conflict("There is no upcoming session of this listing to order.", field="session_id")
+
+
+async def place_need(db: AsyncSession, member: User, data: OrderIn) -> Order:
+    await categories.get_live(db, member.market_id, data.category_id)
+    order = Order(
+        market_id=member.market_id,
+        kind=OrderKind.need,
+        member_id=member.id,
+        category_id=data.category_id,
+        title=data.title,
+        description=data.description,
+        note=data.note,
+        mode=data.mode,
+        preferred_times=[t.model_dump(mode="json") for t in data.preferred_times],
+        expires_at=utcnow() + NEED_WINDOW,
+        state=OrderState.placed,
+    )
+    db.add(order)
+    await db.flush()
+    record(db, order, "place", member, Actor.member, None)
+    return order
+
+
+async def reorder(db: AsyncSession, member: User, order_id: int) -> Order:
+    """复购: the same service again in one step — the next session with a free seat (else a waitlist place)."""
+    original = await db.get(Order, order_id)
+    if original is None or original.member_id != member.id:
+        raise NotFound("No such order.")
+    if original.kind == OrderKind.need:
+        again = OrderIn(
+            category_id=original.category_id,
+            title=original.title,
+            description=original.description,
+            note=original.note,
+            mode=original.mode,
+        )
+        order = await place_need(db, member, again)
+        order.reorder_of_id = original.id
+        return order
+    listing = await _orderable_listing(db, member, original.listing_id)
+    session_id = None if listing.shape == ListingShape.on_request else await next_session_for(db, member, listing)
+    return await place_listing_order(db, member, listing, session_id, original.note, reorder_of=original.id)
+
+
+# 配货 allocate ---------------------------------------------------------------------------------
+
+
+async def accept(db: AsyncSession, user: User, order_id: int) -> Order:
+    order, caps = await for_action(db, user, order_id)
+    move(db, order, "accept", caps, user)
+    await close_offer(db, order, "accepted")
+    await notices.notify(
+        db,
+        order.member_id,
+        order.market_id,
+        "order_accepted",
+        f"已接单：{order.title}",
+        "服务者已接受您的订单。",
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:accepted:{order.updated_at.isoformat()}",
+    )
+    return order
+
+
+async def decline(db: AsyncSession, user: User, order_id: int, reason: str) -> Order:
+    order, caps = await for_action(db, user, order_id)
+    move(db, order, "decline", caps, user, reason)
+    await close_offer(db, order, "declined", reason)
+    if order.kind == OrderKind.listing:
+        await free_seat_and_promote(db, order)
+        await notices.notify(
+            db,
+            order.member_id,
+            order.market_id,
+            "order_declined",
+            f"未能接单：{order.title}",
+            reason,
+            {"order_id": order.id},
+            dedupe_key=f"order:{order.id}:declined",
+        )
+    else:
+        # The declined offer stays on record, so the matcher never offers this need to them again.
+        order.provider_id = None
+    return order
+
+
+async def offer_to(db: AsyncSession, staff: User, order_id: int, provider_id: int, reason: str) -> Order:
+    """An operator or curator offers a need to a provider by hand (from placed), or reassigns it."""
+    order, caps = await for_action(db, staff, order_id)
+    provider = await db.get(User, provider_id)
+    if provider is None or Role.provider not in provider.roles or not provider.is_active:
+        raise InvalidInput(f"Unknown provider: {provider_id}.", field="provider_id")
+    if provider.id == order.member_id:
+        raise InvalidInput("A member's order cannot be offered to the member.", field="provider_id")
+    if not await serves_category(db, provider.id, order.category_id):
+        raise InvalidInput("This provider does not serve the order's category.", field="provider_id")
+    action = "offer" if order.state == OrderState.placed else "reassign"
+    previous = order.provider_id
+    move(db, order, action, caps, staff, reason, {"provider_id": provider.id, "previous_provider_id": previous})
+    await close_offer(db, order, "withdrawn", reason or "reassigned")
+    order.escalated_at = None
+    await open_offer(db, order, provider.id)
+    return order
+
+
+async def serves_category(db: AsyncSession, provider_id: int, category_id: int) -> bool:
+    """A provider serves a category when it, or a category above it, is one of theirs."""
+    up = categories.ancestors_and_self(category_id)
+    found = await db.execute(
+        sa.select(ProviderCategory.category_id).where(
+            ProviderCategory.provider_id == provider_id, ProviderCategory.category_id.in_(sa.select(up.c.id))
+        )
+    )
+    return found.first() is not None
+
+
+# 发货 deliver ----------------------------------------------------------------------------------
+
+
+async def arrange(db: AsyncSession, user: User, order_id: int, data: ArrangeIn) -> Order:
+    order, caps = await for_action(db, user, order_id)
+    arrangement = dict(order.arrangement)
+    for field, value in data.model_dump(mode="json", exclude_none=True).items():
+        arrangement[field] = value
+    move(db, order, "arrange", caps, user, data=arrangement)
+    order.arrangement = arrangement
+    order.arranged_at = utcnow()
+    details = "；".join(f"{k}: {v}" for k, v in arrangement.items())
+    await notices.notify(
+        db,
+        order.member_id,
+        order.market_id,
+        "order_arranged",
+        f"服务安排：{order.title}",
+        details,
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:arranged:{order.arranged_at.isoformat()}",
+    )
+    return order
+
+
+async def deliver(db: AsyncSession, user: User, order_id: int, data: DeliverIn) -> Order:
+    order, caps = await for_action(db, user, order_id)
+    await _deliver_one(db, order, caps, user, data.attended, data.note)
+    return order
+
+
+async def _deliver_one(db, order: Order, caps, user: User, attended: bool, note: str) -> None:
+    session = await db.get(ListingSession, order.session_id) if order.session_id else None
+    if order.state == OrderState.accepted:
+        refusal = delivery_refusal(
+            utcnow(),
+            session.starts_at if session else None,
+            order.kind,
+            session is not None,
+            order.arranged_at is not None,
+        )
+        if refusal:
+            raise Conflict(refusal)
+    if not attended:
+        move(db, order, "no_show", caps, user, note or "absent")
+        order.attended = False
+        await drop_reminders(db, order)
+        return
+    move(db, order, "deliver", caps, user, note)
+    order.attended = True
+    order.delivered_at = utcnow()
+    order.delivery_note = note
+    await notices.notify(
+        db,
+        order.member_id,
+        order.market_id,
+        "order_delivered",
+        f"请签收：{order.title}",
+        "服务已完成，请确认签收并评价。",
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:delivered",
+    )
+
+
+async def attendance(db: AsyncSession, provider: User, session_id: int, data: AttendanceIn) -> list[Order]:
+    """Deliver a group session with its attendance list: present → delivered, absent → no_show."""
+    session = await db.get(ListingSession, session_id)
+    listing = await db.get(Listing, session.listing_id) if session else None
+    if session is None or listing.provider_id != provider.id:
+        raise NotFound("No such session.")
+    wanted = {order_id: True for order_id in data.present} | {order_id: False for order_id in data.absent}
+    orders = (
+        (
+            await db.execute(
+                sa.select(Order)
+                .where(Order.id.in_(wanted), Order.session_id == session_id)
+                .order_by(Order.id)
+                .with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
+    missing = sorted(set(wanted) - {o.id for o in orders})
+    if missing:
+        raise InvalidInput(f"Order {missing[0]} is not an order of this session.", field="present")
+    for order in orders:
+        await _deliver_one(db, order, {Actor.provider}, provider, wanted[order.id], data.note)
+    return orders
+
+
+async def no_show(db: AsyncSession, user: User, order_id: int, reason: str) -> Order:
+    order, caps = await for_action(db, user, order_id)
+    move(db, order, "no_show", caps, user, reason or "absent")
+    order.attended = False
+    await drop_reminders(db, order)
+    return order
+
+
+# 签收 sign off, disputes, cancel ---------------------------------------------------------------
+
+
+async def receive(db: AsyncSession, user: User, order_id: int) -> Order:
+    order, caps = await for_action(db, user, order_id)
+    move(db, order, "receive", caps, user)
+    await drop_reminders(db, order)
+    return order
+
+
+async def dispute(db: AsyncSession, user: User, order_id: int, reason: str) -> Order:
+    order, caps = await for_action(db, user, order_id)
+    move(db, order, "dispute", caps, user, reason)
+    await drop_reminders(db, order)
+    return order
+
+
+async def resolve(db: AsyncSession, staff: User, order_id: int, data: ResolveIn) -> Order:
+    order, caps = await for_action(db, staff, order_id)
+    move(db, order, f"resolve_{data.outcome}", caps, staff, data.reason)
+    await notices.notify(
+        db,
+        order.member_id,
+        order.market_id,
+        "dispute_resolved",
+        f"争议已处理：{order.title}",
+        data.reason,
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:resolved",
+    )
+    return order
+
+
+async def cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Order:
+    order, caps = await for_action(db, user, order_id)
+    move(db, order, "cancel", caps, user, reason)
+    await close_offer(db, order, "withdrawn", "cancelled")
+    await drop_reminders(db, order)
+    await free_seat_and_promote(db, order)
+    other = order.provider_id if user.id == order.member_id else order.member_id
+    if other is not None:
+        await notices.notify(
+            db,
+            other,
+            order.market_id,
+            "order_cancelled",
+            f"订单已取消：{order.title}",
+            reason,
+            {"order_id": order.id},
+            dedupe_key=f"order:{order.id}:cancelled:{other}",
+        )
+    return order

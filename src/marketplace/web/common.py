@@ -1,0 +1,17 @@
+"""Annotated names controllers share."""
+
+from typing import Annotated
+
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import User
+
+Db = NamedDependency[AsyncSession]
+CurrentUser = NamedDependency[User]
+MaybeUser = NamedDependency[User | None]
+MarketId = NamedDependency[int]
+IdParam = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]

@@ -1,0 +1,170 @@
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
+
+from ..auth import require_role
+from ..domain.listings import ListingState, ServiceMode
+from ..domain.roles import MemberGroup, Role
+from ..schemas.common import Page
+from ..schemas.listings import (
+    ApproveIn,
+    BatchIn,
+    BatchOut,
+    ListingIn,
+    ListingOut,
+    ListingPatch,
+    ListingSummaryOut,
+    SessionsIn,
+)
+from ..schemas.orders import RequiredReasonIn
+from ..schemas.reviews import ReviewOut
+from ..services import listings, menu, reviews
+from .common import CurrentUser, Db, IdParam, Limit, MarketId, MaybeUser, Offset
+
+SearchText = Annotated[str | None, Parameter(max_length=100)]
+
+
+class ListingController(Controller):
+    path = "/api/v1/listings"
+    tags = ["catalogue"]
+
+    @get("/")
+    async def browse(
+        self,
+        db: Db,
+        market_id: MarketId,
+        category: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
+        q: FromQuery[SearchText] = None,
+        mode: FromQuery[ServiceMode | None] = None,
+        group: FromQuery[MemberGroup | None] = None,
+        available: FromQuery[bool | None] = None,
+        provider: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
+        sort: FromQuery[Annotated[str, Parameter(pattern="^(new|rating|soon)$")]] = "new",
+        limit: FromQuery[Limit] = 20,
+        offset: FromQuery[Offset] = 0,
+    ) -> Page[ListingSummaryOut]:
+        return await menu.browse(
+            db,
+            market_id,
+            category_id=category,
+            q=q,
+            mode=mode,
+            group=group,
+            available=available,
+            provider_id=provider,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/mine")
+    async def mine(
+        self,
+        user: CurrentUser,
+        db: Db,
+        listing_state: Annotated[ListingState | None, QueryParameter(name="state")] = None,
+        limit: FromQuery[Limit] = 50,
+        offset: FromQuery[Offset] = 0,
+    ) -> Page[ListingSummaryOut]:
+        require_role(user, Role.provider)
+        return await menu.mine(db, user, listing_state, limit, offset)
+
+    @post("/")
+    async def create(self, data: JSONBody[ListingIn], user: CurrentUser, db: Db) -> ListingOut:
+        require_role(user, Role.provider)
+        return await menu.detail(db, await listings.create(db, user, data))
+
+    @get("/{listing_id:int}")
+    async def show(self, listing_id: IdParam, maybe_user: MaybeUser, db: Db) -> ListingOut:
+        return await menu.detail(db, await listings.get_visible(db, maybe_user, listing_id))
+
+    @patch("/{listing_id:int}")
+    async def update(self, listing_id: IdParam, data: JSONBody[ListingPatch], user: CurrentUser, db: Db) -> ListingOut:
+        return await menu.detail(db, await listings.update(db, user, listing_id, data))
+
+    @post("/{listing_id:int}/submit", status_code=200)
+    async def submit(self, listing_id: IdParam, user: CurrentUser, db: Db) -> ListingOut:
+        return await menu.detail(db, await listings.submit(db, user, listing_id))
+
+    @post("/{listing_id:int}/sessions", status_code=200)
+    async def add_sessions(
+        self, listing_id: IdParam, data: JSONBody[SessionsIn], user: CurrentUser, db: Db
+    ) -> ListingOut:
+        return await menu.detail(db, await listings.add_sessions(db, user, listing_id, data.sessions))
+
+    @post("/{listing_id:int}/clone")
+    async def clone(self, listing_id: IdParam, user: CurrentUser, db: Db) -> ListingOut:
+        return await menu.detail(db, await listings.clone(db, user, listing_id))
+
+    @post("/{listing_id:int}/pause", status_code=200)
+    async def pause(self, listing_id: IdParam, user: CurrentUser, db: Db) -> ListingOut:
+        return await menu.detail(db, await listings.change_state(db, user, listing_id, "pause"))
+
+    @post("/{listing_id:int}/resume", status_code=200)
+    async def resume(self, listing_id: IdParam, user: CurrentUser, db: Db) -> ListingOut:
+        return await menu.detail(db, await listings.change_state(db, user, listing_id, "resume"))
+
+    @post("/{listing_id:int}/close", status_code=200)
+    async def close(self, listing_id: IdParam, user: CurrentUser, db: Db) -> ListingOut:
+        return await menu.detail(db, await listings.change_state(db, user, listing_id, "close"))
+
+    @post("/{listing_id:int}/archive", status_code=200)
+    async def archive(self, listing_id: IdParam, user: CurrentUser, db: Db) -> ListingOut:
+        return await menu.detail(db, await listings.change_state(db, user, listing_id, "archive"))
+
+    @get("/{listing_id:int}/reviews")
+    async def listing_reviews(
+        self,
+        listing_id: IdParam,
+        maybe_user: MaybeUser,
+        db: Db,
+        limit: FromQuery[Limit] = 20,
+        offset: FromQuery[Offset] = 0,
+    ) -> Page[ReviewOut]:
+        await listings.get_visible(db, maybe_user, listing_id)
+        return await reviews.for_listing(db, maybe_user, listing_id, limit, offset)
+
+
+class SessionController(Controller):
+    path = "/api/v1/sessions"
+    tags = ["catalogue"]
+
+    @post("/{session_id:int}/cancel", status_code=200)
+    async def cancel(self, session_id: IdParam, user: CurrentUser, db: Db) -> dict:
+        session = await listings.cancel_session(db, user, session_id)
+        return {"id": session.id, "cancelled": True}
+
+
+class ListingAdminController(Controller):
+    path = "/api/v1/admin"
+    tags = ["admin"]
+
+    @post("/batches")
+    async def create_batch(self, data: JSONBody[BatchIn], user: CurrentUser, db: Db) -> BatchOut:
+        require_role(user, Role.curator)
+        return await listings.create_batch(db, user, data)
+
+    @get("/batches")
+    async def list_batches(self, user: CurrentUser, db: Db) -> list[BatchOut]:
+        require_role(user, Role.curator, Role.operator)
+        return await listings.list_batches(db, user.market_id)
+
+    @get("/listings/submitted")
+    async def submitted(
+        self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
+    ) -> Page[ListingSummaryOut]:
+        require_role(user, Role.curator)
+        return await menu.waiting_for_approval(db, user.market_id, limit, offset)
+
+    @post("/listings/{listing_id:int}/approve", status_code=200)
+    async def approve(self, listing_id: IdParam, data: JSONBody[ApproveIn], user: CurrentUser, db: Db) -> ListingOut:
+        require_role(user, Role.curator)
+        return await menu.detail(db, await listings.approve(db, user, listing_id, data.batch_id))
+
+    @post("/listings/{listing_id:int}/reject", status_code=200)
+    async def reject(
+        self, listing_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db
+    ) -> ListingOut:
+        require_role(user, Role.curator)
+        return await menu.detail(db, await listings.reject(db, user, listing_id, data.reason))

@@ -1,0 +1,163 @@
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
+
+from ..auth import has_role, require_role
+from ..domain.orders import OrderKind, OrderState
+from ..domain.roles import Role
+from ..errors import Forbidden
+from ..models import Order, User
+from ..schemas.common import Page
+from ..schemas.orders import (
+    ArrangeIn,
+    AttendanceIn,
+    DeliverIn,
+    OfferToIn,
+    OrderIn,
+    OrderOut,
+    ReasonIn,
+    RequiredReasonIn,
+    ResolveIn,
+    ReviewIn,
+)
+from ..services import idempotency, order_views, orders, reviews
+from .common import CurrentUser, Db, IdParam, Limit, Offset
+
+IdempotencyHeader = Annotated[str | None, Parameter(header="Idempotency-Key", required=False)]
+
+
+async def _answer(db, user: User, order: Order) -> OrderOut:
+    await db.flush()
+    return (await order_views.build(db, user, [order], with_events=True))[0]
+
+
+async def _created(db, user: User, key: str | None, make) -> Response[OrderOut]:
+    """201 with the new order; with an Idempotency-Key, a retry gets the first answer again."""
+    key = idempotency.check_key(key)
+    if key is not None:
+        stored = await idempotency.claim(db, user.id, key)
+        if stored is not None:
+            return Response(stored[1], status_code=stored[0])
+    out = await _answer(db, user, await make())
+    if key is not None:
+        await idempotency.remember(db, user.id, key, 201, out.model_dump(mode="json"))
+    return Response(out, status_code=201)
+
+
+class OrderController(Controller):
+    path = "/api/v1/orders"
+    tags = ["orders"]
+
+    @post("/")
+    async def place(
+        self, data: JSONBody[OrderIn], user: CurrentUser, db: Db, idempotency_key: IdempotencyHeader = None
+    ) -> Response[OrderOut]:
+        require_role(user, Role.member)
+        return await _created(db, user, idempotency_key, lambda: orders.place(db, user, data))
+
+    @get("/")
+    async def list_orders(
+        self,
+        user: CurrentUser,
+        db: Db,
+        view: Annotated[str | None, QueryParameter(name="as", pattern="^(member|provider|staff)$")] = None,
+        order_states: Annotated[list[OrderState] | None, QueryParameter(name="state")] = None,
+        kind: FromQuery[OrderKind | None] = None,
+        listing_id: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
+        session_id: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
+        escalated: FromQuery[bool | None] = None,
+        limit: FromQuery[Limit] = 20,
+        offset: FromQuery[Offset] = 0,
+    ) -> Page[OrderOut]:
+        if view == "staff" and not has_role(user, Role.operator, Role.curator):
+            raise Forbidden("This needs the operator or curator role.")
+        if view == "provider":
+            require_role(user, Role.provider)
+        return await order_views.listing_page(
+            db,
+            user,
+            view,
+            state=[s.value for s in order_states] if order_states else None,
+            kind=kind,
+            listing_id=listing_id,
+            session_id=session_id,
+            escalated=escalated,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/{order_id:int}")
+    async def show(self, order_id: IdParam, user: CurrentUser, db: Db) -> OrderOut:
+        return await order_views.one(db, user, order_id)
+
+    @post("/{order_id:int}/accept", status_code=200)
+    async def accept(self, order_id: IdParam, user: CurrentUser, db: Db) -> OrderOut:
+        return await _answer(db, user, await orders.accept(db, user, order_id))
+
+    @post("/{order_id:int}/decline", status_code=200)
+    async def decline(self, order_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db) -> OrderOut:
+        return await _answer(db, user, await orders.decline(db, user, order_id, data.reason))
+
+    @post("/{order_id:int}/arrange", status_code=200)
+    async def arrange(self, order_id: IdParam, data: JSONBody[ArrangeIn], user: CurrentUser, db: Db) -> OrderOut:
+        return await _answer(db, user, await orders.arrange(db, user, order_id, data))
+
+    @post("/{order_id:int}/deliver", status_code=200)
+    async def deliver(
+        self, order_id: IdParam, user: CurrentUser, db: Db, data: JSONBody[DeliverIn | None] = None
+    ) -> OrderOut:
+        return await _answer(db, user, await orders.deliver(db, user, order_id, data or DeliverIn()))
+
+    @post("/{order_id:int}/receive", status_code=200)
+    async def receive(self, order_id: IdParam, user: CurrentUser, db: Db) -> OrderOut:
+        return await _answer(db, user, await orders.receive(db, user, order_id))
+
+    @post("/{order_id:int}/dispute", status_code=200)
+    async def dispute(self, order_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db) -> OrderOut:
+        return await _answer(db, user, await orders.dispute(db, user, order_id, data.reason))
+
+    @post("/{order_id:int}/resolve", status_code=200)
+    async def resolve(self, order_id: IdParam, data: JSONBody[ResolveIn], user: CurrentUser, db: Db) -> OrderOut:
+        return await _answer(db, user, await orders.resolve(db, user, order_id, data))
+
+    @post("/{order_id:int}/cancel", status_code=200)
+    async def cancel(
+        self, order_id: IdParam, user: CurrentUser, db: Db, data: JSONBody[ReasonIn | None] = None
+    ) -> OrderOut:
+        return await _answer(db, user, await orders.cancel(db, user, order_id, (data or ReasonIn()).reason))
+
+    @post("/{order_id:int}/no-show", status_code=200)
+    async def no_show(
+        self, order_id: IdParam, user: CurrentUser, db: Db, data: JSONBody[ReasonIn | None] = None
+    ) -> OrderOut:
+        return await _answer(db, user, await orders.no_show(db, user, order_id, (data or ReasonIn()).reason))
+
+    @post("/{order_id:int}/review", status_code=200)
+    async def review(self, order_id: IdParam, data: JSONBody[ReviewIn], user: CurrentUser, db: Db) -> OrderOut:
+        return await _answer(db, user, await reviews.review(db, user, order_id, data))
+
+    @post("/{order_id:int}/reorder")
+    async def reorder(
+        self, order_id: IdParam, user: CurrentUser, db: Db, idempotency_key: IdempotencyHeader = None
+    ) -> Response[OrderOut]:
+        return await _created(db, user, idempotency_key, lambda: orders.reorder(db, user, order_id))
+
+    @post("/{order_id:int}/reassign", status_code=200)
+    async def reassign(self, order_id: IdParam, data: JSONBody[OfferToIn], user: CurrentUser, db: Db) -> OrderOut:
+        require_role(user, Role.operator, Role.curator)
+        return await _answer(db, user, await orders.offer_to(db, user, order_id, data.provider_id, data.reason))
+
+
+class AttendanceController(Controller):
+    path = "/api/v1/sessions"
+    tags = ["orders"]
+
+    @post("/{session_id:int}/attendance", status_code=200)
+    async def attendance(
+        self, session_id: IdParam, data: JSONBody[AttendanceIn], user: CurrentUser, db: Db
+    ) -> list[OrderOut]:
+        require_role(user, Role.provider)
+        delivered = await orders.attendance(db, user, session_id, data)
+        await db.flush()
+        return await order_views.build(db, user, delivered)
