@@ -49,15 +49,12 @@ def read_token(settings: Settings, token: str) -> int | None:
         return None
 
 
-def _token_from(request: Request) -> str | None:
+def _bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
-    if header[:7].lower() == "bearer ":
-        return header[7:].strip()
-    return request.cookies.get(SESSION_COOKIE)
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
 
 
-async def provide_optional_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User | None:
-    token = _token_from(request)
+async def _user_for(token: str | None, state: State, db: AsyncSession) -> User | None:
     if not token:
         return None
     user_id = read_token(state.settings, token)
@@ -67,11 +64,23 @@ async def provide_optional_user(request: Request, state: State, db: NamedDepende
     return user if user is not None and user.is_active else None
 
 
+# The API reads only the Authorization header: a browser never sends it by itself, so API calls
+# need no CSRF token. Pages read the session cookie and protect their forms with CSRF tokens.
+async def provide_optional_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User | None:
+    return await _user_for(_bearer_token(request), state, db)
+
+
 async def provide_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User:
     user = await provide_optional_user(request, state, db)
     if user is None:
         raise NotAuthenticated("Please log in first.")
     return user
+
+
+async def provide_optional_page_user(
+    request: Request, state: State, db: NamedDependency[AsyncSession]
+) -> User | None:
+    return await _user_for(request.cookies.get(SESSION_COOKIE), state, db)
 
 
 def has_role(user: User, *roles: Role) -> bool:
