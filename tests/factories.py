@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace import auth
 from marketplace.domain.roles import Role
-from marketplace.models import Category, Listing, ListingSession, ProviderCategory, ProviderProfile, User
+from marketplace.models import Category, Listing, ListingSession, Order, ProviderCategory, ProviderProfile, User
 from marketplace.models.base import utcnow
 from marketplace.settings import Settings
 
@@ -135,3 +135,31 @@ class Factory:
 
     async def members(self, n: int, **kwargs) -> list[User]:
         return [await self.user(**kwargs) for _ in range(n)]
+
+    async def order_in_state(
+        self, member: User, listing: Listing, state: str, provider: User | None = None, session_index: int = 0
+    ) -> Order:
+        """An order put straight into a state (with its seat), to test what may happen from there."""
+        session = (await self.sessions_of(listing))[session_index] if listing.shape != "on_request" else None
+        async with self.sessionmaker() as db, db.begin():
+            holds = state in ("offered", "accepted") and session is not None
+            order = Order(
+                market_id=self.market_id,
+                kind="listing",
+                member_id=member.id,
+                listing_id=listing.id,
+                session_id=session.id if session else None,
+                category_id=listing.category_id,
+                provider_id=(provider.id if provider else listing.provider_id) if state != "placed" else None,
+                title=listing.title,
+                state=state,
+                holds_seat=holds,
+            )
+            db.add(order)
+            if holds:
+                await db.execute(
+                    sa.update(ListingSession)
+                    .where(ListingSession.id == session.id)
+                    .values(seats_taken=ListingSession.seats_taken + 1)
+                )
+        return order
