@@ -163,3 +163,23 @@ class Factory:
                     .values(seats_taken=ListingSession.seats_taken + 1)
                 )
         return order
+
+    async def needs(self, members: list[User], category: Category, n: int, **values) -> list[int]:
+        """n open needs (placed, a 7-day window) spread over the members, inserted at once; no job queued."""
+        rows = [
+            Order(
+                market_id=self.market_id,
+                kind="need",
+                member_id=members[i % len(members)].id,
+                category_id=category.id,
+                title=values.get("title", f"需求{i}"),
+                description=values.get("description", ""),
+                mode=values.get("mode"),
+                state="placed",
+                expires_at=utcnow() + timedelta(days=7),
+            )
+            for i in range(n)
+        ]
+        async with self.sessionmaker() as db, db.begin():
+            db.add_all(rows)
+        return [row.id for row in rows]

@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import queue
-from .settings import Settings
+from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,15 @@ def make_engine(database_url: str, settings: Settings) -> AsyncEngine:
     )
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, settings: Settings | None = None) -> async_sessionmaker[AsyncSession]:
+    # Each session carries the process's settings, so use cases deep down (outbound notices, deadlines)
+    # read the configuration of the process they run in: the web app's or the worker's.
+    info = {"settings": settings} if settings is not None else None
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
+
+
+def settings_of(session: AsyncSession) -> Settings:
+    return session.info.get("settings") or get_settings()
 
 
 @asynccontextmanager
@@ -38,7 +45,7 @@ async def db_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     settings: Settings = app.state.settings
     engine = make_engine(app.state.database_url, settings)
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = make_sessionmaker(engine, settings)
     try:
         yield
     finally:

@@ -31,12 +31,26 @@ class Settings(BaseSettings):
     queue_name: str = "marketplace:queue"
     token_ttl_hours: int = 24 * 14
     db_pool_size: int = 20
+    # Background work (the worker): matching, deadlines, reminders, outbound notices.
+    match_batch_size: int = Field(default=500, ge=1)  # needs matched in one transaction
+    max_offer_attempts: int = Field(default=3, ge=1)  # offers of one need before operators take over
+    auto_receive_days: int = Field(default=7, ge=1)  # silence after delivery that signs off by itself
+    confirm_window_hours: int = Field(default=24, ge=1)  # a promoted waitlisted member confirms within it
+    job_max_attempts: int = Field(default=8, ge=1)  # runs of a failing job before it is recorded failed
+    job_retry_seconds: float = Field(default=30, ge=0)  # first back-off; doubles each time, at most an hour
+    outbox_stuck_seconds: float = Field(default=600, ge=0)  # a job sent but not run by then is sent again
+    # Outbound notices: a signed webhook (HMAC-SHA256 of the body) to the union's SMS / WeChat gateway.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
     # Password hashing cost (argon2id); the defaults follow argon2-cffi's RFC 9106 "low memory" profile.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET: receivers check the signature made with it")
         if self.environment == "production":
             if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
                 raise ValueError(

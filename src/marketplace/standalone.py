@@ -18,7 +18,7 @@ async def unit_of_work(settings: Settings) -> AsyncGenerator[AsyncSession, None]
     """One transaction on a short-lived engine; queued jobs wait for the worker's relay."""
     engine = make_engine(settings.database_url, settings)
     try:
-        async with transaction(make_sessionmaker(engine)) as db:
+        async with transaction(make_sessionmaker(engine, settings)) as db:
             yield db
     finally:
         await engine.dispose()

@@ -1,57 +1,65 @@
 """arq worker settings: the outbox runner, the relay and periodic jobs (`marketplace worker`)."""
 
 import logging
+from zoneinfo import ZoneInfo
 
 from arq import cron
-from arq.connections import ArqRedis
 
 from . import queue
 from .db import make_engine, make_sessionmaker
 from .jobs import run_outbox_job
+from .jobs.periodic import daily_digest, match_open_needs, nightly, relay_outbox, scan_deadlines
 from .logs import configure_logging
-from .settings import get_settings
+from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 
-async def startup(ctx: dict) -> None:
-    settings = get_settings()
-    configure_logging(settings)
-    ctx["settings"] = settings
-    ctx["engine"] = make_engine(settings.database_url, settings)
-    ctx["sessionmaker"] = make_sessionmaker(ctx["engine"])
-    ctx["queue_name"] = settings.queue_name
+def _startup(settings: Settings, standalone: bool):
+    async def startup(ctx: dict) -> None:
+        if standalone:
+            configure_logging(settings)
+        ctx["settings"] = settings
+        ctx["engine"] = make_engine(settings.database_url, settings)
+        ctx["sessionmaker"] = make_sessionmaker(ctx["engine"], settings)
+        ctx["queue_name"] = settings.queue_name
+
+    return startup
 
 
 async def shutdown(ctx: dict) -> None:
-    await ctx["engine"].dispose()
+    if "engine" in ctx:
+        await ctx["engine"].dispose()
 
 
-async def relay_outbox(ctx: dict) -> int:
-    """Send outbox rows that are due and were not sent after their commit (Redis was down, a crash)."""
-    redis: ArqRedis = ctx["redis"]
-    total = 0
-    while True:
-        async with ctx["sessionmaker"]() as db, db.begin():
-            sent = await queue.send_jobs(db, redis, ctx["queue_name"], None)
-        total += sent
-        if sent < 1000:
-            break
-    if total:
-        log.info("relay sent %d outbox jobs", total)
-    return total
+def cron_jobs(settings: Settings) -> list:
+    """Named after the queue, so arq's per-run job ids never collide between deployments on one Redis.
+    Hours are the market's local time (the worker's cron time zone)."""
+    prefix = settings.queue_name
+    return [
+        cron(relay_outbox, name=f"{prefix}:relay_outbox", second=set(range(0, 60, 5)), run_at_startup=True),
+        cron(scan_deadlines, name=f"{prefix}:scan_deadlines", second=20, run_at_startup=True),
+        cron(match_open_needs, name=f"{prefix}:match_open_needs", minute=set(range(0, 60, 2)), second=40),
+        cron(nightly, name=f"{prefix}:nightly", hour=3, minute=17, second=0),
+        cron(daily_digest, name=f"{prefix}:daily_digest", hour=8, minute=30, second=0),
+    ]
 
 
-def worker_settings() -> dict:
-    settings = get_settings()
+def worker_settings(settings: Settings | None = None, *, standalone: bool = True) -> dict:
+    """arq Worker keyword arguments. A standalone worker (`marketplace worker`) sets up logging and
+    runs the cron jobs; tests run one in-process with their Settings and neither."""
+    settings = settings or get_settings()
     return {
         "functions": [run_outbox_job],
-        "cron_jobs": [cron(relay_outbox, second=set(range(0, 60, 5)), run_at_startup=True, unique=True)],
-        "on_startup": startup,
+        "cron_jobs": cron_jobs(settings) if standalone else [],
+        "on_startup": _startup(settings, standalone),
         "on_shutdown": shutdown,
         "redis_settings": queue.redis_settings(settings.redis_url),
         "queue_name": settings.queue_name,
+        "timezone": ZoneInfo(settings.time_zone),
+        # Retries with back-off are the outbox's (jobs/__init__.py); arq retries only a run cut short.
         "max_tries": 5,
+        "keep_result": 0,  # nobody reads arq's results; the outbox row holds the outcome
         "health_check_interval": 30,
         "health_check_key": f"{settings.queue_name}:health-check",
     }

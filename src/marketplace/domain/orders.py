@@ -92,6 +92,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("reassign", S.accepted, S.offered, {A.operator, A.curator}, NEED),
     _t("expire", S.placed, S.expired, {A.system}),
     _t("expire", S.waitlisted, S.expired, {A.system}, LISTING),
+    # Nobody took it in time: it goes to the operators' queue (Order.escalated_at), its state unchanged.
+    _t("escalate", S.placed, S.placed, {A.system}, NEED),
+    _t("escalate", S.offered, S.offered, {A.system}, LISTING),
+    # A waitlisted member promoted to a seat confirms within a window (Order.confirm_by), or the
+    # seat goes to the next in line.
+    _t("confirm", S.offered, S.offered, {A.member}, LISTING),
+    _t("confirm", S.accepted, S.accepted, {A.member}, LISTING),
+    _t("confirm_timeout", S.offered, S.cancelled, {A.system}, LISTING),
+    _t("confirm_timeout", S.accepted, S.cancelled, {A.system}, LISTING),
     # 发货 deliver
     _t("arrange", S.accepted, S.accepted, {A.provider}),
     _t("deliver", S.accepted, S.delivered, {A.provider}),
@@ -107,6 +116,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     # cancel before delivery
     *(
         _t("cancel", source, S.cancelled, {A.member, A.operator, A.curator})
+        for source in (S.placed, S.offered, S.accepted, S.waitlisted)
+    ),
+    # the provider (or a curator) called the session off: its orders end, their members are told
+    *(
+        _t("session_cancelled", source, S.cancelled, {A.system}, LISTING)
         for source in (S.placed, S.offered, S.accepted, S.waitlisted)
     ),
 )
@@ -144,12 +158,22 @@ def transition(state: OrderState, action: str, kind: OrderKind, actors: set[Acto
     return found
 
 
-def actions_for(state: OrderState, kind: OrderKind, actors: set[Actor] | frozenset[Actor]) -> list[str]:
-    """The actions these actors may take now, in table order (the pages show them as buttons)."""
+def actions_for(
+    state: OrderState,
+    kind: OrderKind,
+    actors: set[Actor] | frozenset[Actor],
+    awaiting_confirmation: bool = False,
+) -> list[str]:
+    """The actions these actors may take now, in table order (the pages show them as buttons).
+    "confirm" is offered only to a promoted member whose seat awaits confirmation."""
     return [
         t.action
         for t in TRANSITIONS
-        if t.source == state and kind in t.kinds and t.actors & set(actors) and t.action not in _SYSTEM_ONLY
+        if t.source == state
+        and kind in t.kinds
+        and t.actors & set(actors)
+        and t.action not in _SYSTEM_ONLY
+        and (awaiting_confirmation or t.action != "confirm")
     ]
 
 

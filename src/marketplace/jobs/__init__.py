@@ -1,45 +1,83 @@
-"""Background jobs. Each outbox row names a job here; `run_outbox_job` runs it once.
+"""Background jobs. Each outbox row names a job; `run_outbox_job` runs it once.
 
-A job runs in one transaction with the outbox row locked and marked done, so a
-job that arq delivers twice (it may) finds the row done and does nothing.
+A job runs in one transaction with its outbox row locked and marked done, so a job
+that arq delivers twice (it may) finds the row done and does nothing. A job that
+fails is rolled back whole, then recorded: retried with back-off, and after
+JOB_MAX_ATTEMPTS runs marked failed — other jobs never wait for it.
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import transaction
 from ..models import OutboxJob
 from ..models.base import utcnow
+from . import deadlines, matching, notices, periodic, reminders  # noqa: F401  (registers the handlers)
+from .registry import HANDLERS, job
+
+__all__ = ["HANDLERS", "job", "retry_delay", "run_outbox_job"]
 
 log = logging.getLogger(__name__)
-
-JobHandler = Callable[[AsyncSession, dict], Awaitable[object]]
-HANDLERS: dict[str, JobHandler] = {}
+MAX_RETRY_DELAY = 3600.0
 
 
-def job(name: str) -> Callable[[JobHandler], JobHandler]:
-    def register(handler: JobHandler) -> JobHandler:
-        HANDLERS[name] = handler
-        return handler
-
-    return register
+def retry_delay(base_seconds: float, attempts: int) -> float:
+    """Seconds to wait before run number attempts + 1: base, 2×base, 4×base … at most an hour."""
+    return min(base_seconds * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
 
 
-async def run_outbox_job(ctx: dict, outbox_id: int) -> str:
-    async with transaction(ctx["sessionmaker"], ctx["redis"], ctx["queue_name"]) as db:
-        row = (
-            await db.execute(sa.select(OutboxJob).where(OutboxJob.id == outbox_id).with_for_update(skip_locked=True))
-        ).scalar_one_or_none()
+async def _locked_row(db, outbox_id: int) -> OutboxJob | None:
+    # A plain (waiting) lock: a relay still committing this row's send, or a second copy of the
+    # job, is waited for, and then the row's state says what is left to do.
+    return (
+        await db.execute(sa.select(OutboxJob).where(OutboxJob.id == outbox_id).with_for_update())
+    ).scalar_one_or_none()
+
+
+async def run_outbox_job(ctx: dict, outbox_id: int, sends: int | None = None) -> str:
+    """Run the row's job. `sends` fences off stale copies: a job handed to Redis before the row
+    was sent again (after a retry, or a re-send of a job a dead worker held) does nothing."""
+    name = "?"
+    try:
+        async with transaction(ctx["sessionmaker"], ctx["redis"], ctx["queue_name"]) as db:
+            row = await _locked_row(db, outbox_id)
+            if row is None or row.state not in ("pending", "sent") or (sends is not None and sends != row.sends):
+                return "skipped"
+            name = row.job
+            handler = HANDLERS.get(name)
+            if handler is None:
+                row.state, row.finished_at, row.last_error = "failed", utcnow(), f"no job called {name!r}"
+                log.error("job #%s: no job called %r; recorded failed", outbox_id, name)
+                return "failed"
+            result = await handler(db, row.args)
+            row.state, row.finished_at, row.attempts = "done", utcnow(), row.attempts + 1
+    except Exception as exc:
+        return await _record_failure(ctx, outbox_id, name, exc)
+    log.info("job %s #%s done: %s", name, outbox_id, result)
+    return f"{name}: {result}"
+
+
+async def _record_failure(ctx: dict, outbox_id: int, name: str, exc: Exception) -> str:
+    settings = ctx["settings"]
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    async with ctx["sessionmaker"]() as db, db.begin():
+        row = await _locked_row(db, outbox_id)
         if row is None or row.state not in ("pending", "sent"):
             return "skipped"
-        handler = HANDLERS.get(row.job)
-        if handler is None:
-            row.state, row.last_error = "failed", f"no job called {row.job!r}"
+        row.attempts += 1
+        row.last_error = error
+        if row.attempts >= settings.job_max_attempts:
+            row.state, row.finished_at = "failed", utcnow()
+            log.error(
+                "job %s #%s failed for good after %d runs: %s", name, outbox_id, row.attempts, error, exc_info=exc
+            )
             return "failed"
-        result = await handler(db, row.args)
-        row.state, row.finished_at, row.attempts = "done", utcnow(), row.attempts + 1
-        log.info("job %s #%s done: %s", row.job, row.id, result)
-        return f"{row.job}: {result}"
+        delay = retry_delay(settings.job_retry_seconds, row.attempts)
+        row.state, row.due_at = "pending", utcnow() + timedelta(seconds=delay)
+        attempts = row.attempts
+    log.warning(
+        "job %s #%s failed (run %d), retried in %.0f s: %s", name, outbox_id, attempts, delay, error, exc_info=exc
+    )
+    return "retry"

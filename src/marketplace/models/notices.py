@@ -40,7 +40,9 @@ class OutboxJob(SQLModel, table=True):
     due_at: datetime = created_at_field()
     dedupe_key: str | None = Field(default=None, sa_type=sa.String(200), unique=True)
     state: str = state_field("pending")  # pending | sent | done | failed | cancelled
-    attempts: int = Field(default=0, nullable=False)
+    attempts: int = Field(default=0, nullable=False)  # runs so far; a failed run is retried with back-off
+    # How often it was handed to Redis; part of the arq job id, so a re-send is never refused as a duplicate.
+    sends: int = Field(default=0, nullable=False)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     sent_at: datetime | None = timestamp_field()
     finished_at: datetime | None = timestamp_field()

@@ -53,6 +53,8 @@ class Order(SQLModel, table=True):
     delivery_note: str = Field(default="", sa_type=sa.Text, nullable=False)
     offer_attempts: int = Field(default=0, nullable=False)
     escalated_at: datetime | None = timestamp_field()
+    # A waitlisted member promoted to a seat confirms by then, or the seat goes to the next in line.
+    confirm_by: datetime | None = timestamp_field()
     # A need is open until then; after it, nobody having taken it, it expires.
     expires_at: datetime | None = timestamp_field()
     reorder_of_id: int | None = Field(default=None, foreign_key="orders.id")

@@ -150,6 +150,8 @@ class OrderOut(BaseModel):
     offer: OfferOut | None = None
     review_id: int | None = None
     actions: list[str]  # what the caller may do next
+    confirm_by: datetime | None = None  # a member promoted from the waitlist confirms by then
+    escalated_at: datetime | None = None  # in the operators' queue since then
     created_at: datetime
     updated_at: datetime
     # [{at, actor, actor_id, action, from, to, reason}], oldest first; on a single order only

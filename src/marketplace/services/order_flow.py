@@ -1,18 +1,20 @@
 """The machinery every order use case shares: lock, check the table, move, record; seats; offers."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import queue
 from ..auth import has_role
+from ..db import settings_of
 from ..domain.orders import Actor, OrderState, Transition, acting_role, transition
+from ..domain.reminders import local_text
 from ..domain.roles import Role
 from ..errors import NotFound
 from ..models import Category, Listing, ListingSession, Offer, Order, OrderEvent, User
 from ..models.base import utcnow
-from . import notices
+from . import notices, reminders
 
 DEFAULT_OFFER_HOURS = 48
 
@@ -58,9 +60,11 @@ def record(
     from_state: str | None,
     reason: str = "",
     data: dict | None = None,
+    at: datetime | None = None,
 ) -> None:
     db.add(
         OrderEvent(
+            at=at or utcnow(),
             order_id=order.id,
             market_id=order.market_id,
             actor_id=actor.id if actor else None,
@@ -82,13 +86,15 @@ def move(
     actor: User | None,
     reason: str = "",
     data: dict | None = None,
+    at: datetime | None = None,
 ) -> Transition:
-    """Apply one row of the transition table and write its event; refuses what the table does not allow."""
+    """Apply one row of the transition table and write its event; refuses what the table does not allow.
+    `at` is for importing history (the demo data); live moves happen now."""
     found = transition(order.state, action, order.kind, caps)
     from_state = order.state
     order.state = found.target
-    order.updated_at = utcnow()
-    record(db, order, action, actor, acting_role(found, caps), from_state, reason, data)
+    order.updated_at = at or utcnow()
+    record(db, order, action, actor, acting_role(found, caps), from_state, reason, data, at)
     return found
 
 
@@ -145,16 +151,21 @@ async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
         waiting.holds_seat = True
         if listing.auto_accept:
             move(db, waiting, "promote", {Actor.system}, None, "a seat became free")
+            await reminders.plan_session(db, waiting)
         else:
             move(db, waiting, "promote_to_offer", {Actor.system}, None, "a seat became free")
             await open_offer(db, waiting, listing.provider_id)
+        # The member waited, maybe long: they confirm they still come, or the seat goes on (deadlines.py).
+        window = timedelta(hours=settings_of(db).confirm_window_hours)
+        waiting.confirm_by = min(utcnow() + window, session.starts_at)
         await notices.notify(
             db,
             waiting.member_id,
             waiting.market_id,
             "waitlist_promoted",
             f"候补成功：{listing.title}",
-            "有名额空出，您已从候补转为正式报名。",
+            f"有名额空出，请在 {local_text(waiting.confirm_by, reminders.market_zone(db))} 前确认参加，"
+            "逾期名额将顺延给下一位候补。",
             {"order_id": waiting.id},
             dedupe_key=f"order:{waiting.id}:promoted:{waiting.updated_at.isoformat()}",
         )
@@ -177,9 +188,14 @@ async def offer_deadline_hours(db: AsyncSession, category_id: int) -> int:
 
 
 async def open_offer(
-    db: AsyncSession, order: Order, provider_id: int, score: float | None = None, score_parts: dict | None = None
+    db: AsyncSession,
+    order: Order,
+    provider_id: int,
+    score: float | None = None,
+    score_parts: dict | None = None,
+    hours: int | None = None,  # the category's answer window, when the caller (the matcher) knows it
 ) -> Offer:
-    hours = await offer_deadline_hours(db, order.category_id)
+    hours = hours or await offer_deadline_hours(db, order.category_id)
     order.provider_id = provider_id
     order.offer_attempts += 1
     offer = Offer(
@@ -191,6 +207,7 @@ async def open_offer(
         deadline_at=utcnow() + timedelta(hours=hours),
     )
     db.add(offer)
+    await reminders.plan_offer(db, order, offer)
     await notices.notify(
         db,
         provider_id,

@@ -23,7 +23,7 @@ _REORDERABLE = {
 
 
 def _actions(order: Order, caps: set[Actor]) -> list[str]:
-    found = actions_for(OrderState(order.state), OrderKind(order.kind), caps)
+    found = actions_for(OrderState(order.state), OrderKind(order.kind), caps, order.confirm_by is not None)
     if Actor.member in caps and order.state in _REORDERABLE:
         found.append("reorder")
     return found
@@ -135,6 +135,8 @@ async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events
                 else None,
                 review_id=reviews.get(order.id),
                 actions=_actions(order, caps),
+                confirm_by=order.confirm_by,
+                escalated_at=order.escalated_at,
                 created_at=order.created_at,
                 updated_at=order.updated_at,
                 events=events.get(order.id, []) if with_events else None,

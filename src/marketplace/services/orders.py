@@ -14,7 +14,8 @@ from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import utcnow
 from ..models.orders import LIVE_SESSION_ORDER
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ResolveIn
-from . import categories, notices
+from . import categories, notices, reminders
+from .matching import queue_match
 from .order_flow import (
     close_offer,
     drop_reminders,
@@ -127,6 +128,7 @@ async def place_listing_order(
     if listing.auto_accept:
         order.provider_id = listing.provider_id
         move(db, order, "auto_accept", system, None)
+        await reminders.plan_session(db, order)
         await notices.notify(
             db,
             listing.provider_id,
@@ -187,6 +189,7 @@ async def place_need(db: AsyncSession, member: User, data: OrderIn) -> Order:
     db.add(order)
     await db.flush()
     record(db, order, "place", member, Actor.member, None)
+    await queue_match(db, order)
     return order
 
 
@@ -218,6 +221,7 @@ async def accept(db: AsyncSession, user: User, order_id: int) -> Order:
     order, caps = await for_action(db, user, order_id)
     move(db, order, "accept", caps, user)
     await close_offer(db, order, "accepted")
+    await reminders.plan_session(db, order)
     await notices.notify(
         db,
         order.member_id,
@@ -250,6 +254,7 @@ async def decline(db: AsyncSession, user: User, order_id: int, reason: str) -> O
     else:
         # The declined offer stays on record, so the matcher never offers this need to them again.
         order.provider_id = None
+        await queue_match(db, order)
     return order
 
 
@@ -294,6 +299,7 @@ async def arrange(db: AsyncSession, user: User, order_id: int, data: ArrangeIn) 
     move(db, order, "arrange", caps, user, data=arrangement)
     order.arrangement = arrangement
     order.arranged_at = utcnow()
+    await reminders.plan_session(db, order)  # a new time moves the reminders with it
     details = "；".join(f"{k}: {v}" for k, v in arrangement.items())
     await notices.notify(
         db,
@@ -335,6 +341,8 @@ async def _deliver_one(db, order: Order, caps, user: User, attended: bool, note:
     order.attended = True
     order.delivered_at = utcnow()
     order.delivery_note = note
+    await drop_reminders(db, order)
+    await reminders.plan_sign_off(db, order)
     await notices.notify(
         db,
         order.member_id,
@@ -389,6 +397,7 @@ async def receive(db: AsyncSession, user: User, order_id: int) -> Order:
     order, caps = await for_action(db, user, order_id)
     move(db, order, "receive", caps, user)
     await drop_reminders(db, order)
+    await reminders.plan_review(db, order)
     return order
 
 
@@ -412,6 +421,16 @@ async def resolve(db: AsyncSession, staff: User, order_id: int, data: ResolveIn)
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:resolved",
     )
+    return order
+
+
+async def confirm(db: AsyncSession, user: User, order_id: int) -> Order:
+    """A promoted waitlisted member confirms the seat within its window (Order.confirm_by)."""
+    order, caps = await for_action(db, user, order_id)
+    if order.confirm_by is None:
+        raise Conflict("There is nothing to confirm on this order.")
+    move(db, order, "confirm", caps, user)
+    order.confirm_by = None
     return order
 
 

@@ -121,6 +121,11 @@ class OrderController(Controller):
     async def resolve(self, order_id: IdParam, data: JSONBody[ResolveIn], user: CurrentUser, db: Db) -> OrderOut:
         return await _answer(db, user, await orders.resolve(db, user, order_id, data))
 
+    @post("/{order_id:int}/confirm", status_code=200)
+    async def confirm(self, order_id: IdParam, user: CurrentUser, db: Db) -> OrderOut:
+        """A member promoted from the waitlist confirms the seat before `confirm_by`."""
+        return await _answer(db, user, await orders.confirm(db, user, order_id))
+
     @post("/{order_id:int}/cancel", status_code=200)
     async def cancel(
         self, order_id: IdParam, user: CurrentUser, db: Db, data: JSONBody[ReasonIn | None] = None

@@ -1,0 +1,7 @@
+"""One job per order that fell due (services/deadlines.py queues them from its scan)."""
+
+from ..services import deadlines
+from .registry import job
+
+for _name in ("offer_timeout", "escalate_offer", "expire_need", "confirm_timeout", "expire_waitlisted", "auto_receive"):
+    job(_name)(getattr(deadlines, _name))

@@ -1,0 +1,10 @@
+"""Planned reminders, sent when due (services/reminders.py plans them)."""
+
+from ..services import reminder_notices
+from ..services.reminders import REMIND
+from .registry import job
+
+
+@job(REMIND)
+async def remind(db, args: dict) -> str:
+    return await reminder_notices.send(db, args)
