@@ -15,6 +15,7 @@ from marketplace.settings import Settings
 from marketplace.standalone import unit_of_work
 
 from .categories import DOMAINS
+from .history import load_history
 
 DEMO_PASSWORD = "demo1234"
 DEMO_LOGINS = {
@@ -64,20 +65,11 @@ async def _upsert_category(db, market_id, slug, zh, en, parent_id, position) -> 
     ).scalar_one()
 
 
-async def _upsert_user(db, market_id, phone, name, password_hash, roles, groups=()) -> int:
-    await db.execute(
-        insert(User)
-        .values(
-            market_id=market_id,
-            phone=phone,
-            name=name,
-            password_hash=password_hash,
-            roles=sorted(roles),
-            groups=list(groups),
-        )
-        .on_conflict_do_nothing(index_elements=["phone"])
-    )
-    return (await db.execute(sa.select(User.id).where(User.phone == phone))).scalar_one()
+async def _insert_users(db: AsyncSession, rows: list[dict]) -> dict[str, int]:
+    """phone -> id; one statement for all (a first `up` should not wait on hundreds of round trips)."""
+    await db.execute(insert(User).values(rows).on_conflict_do_nothing(index_elements=["phone"]))
+    phones = [row["phone"] for row in rows]
+    return dict((await db.execute(sa.select(User.phone, User.id).where(User.phone.in_(phones)))).all())
 
 
 async def _seed_people(db: AsyncSession, settings: Settings, market_id: int, categories) -> dict[str, int]:
@@ -86,68 +78,62 @@ async def _seed_people(db: AsyncSession, settings: Settings, market_id: int, cat
     rng = random.Random(2026)
     # One hash for every demo account: hashing 700 passwords would make the first start slow.
     password_hash = auth.hash_password(settings, DEMO_PASSWORD)
-    staff = {
-        "curator": await _upsert_user(
-            db, market_id, DEMO_LOGINS["curator"][0], "李主任", password_hash, [Role.member, Role.curator]
-        ),
-        "operator": await _upsert_user(
-            db, market_id, DEMO_LOGINS["operator"][0], "王志愿", password_hash, [Role.member, Role.operator]
-        ),
-        "member": await _upsert_user(
-            db,
-            market_id,
-            DEMO_LOGINS["member"][0],
-            "张小快",
-            password_hash,
-            [Role.member],
-            [MemberGroup.new_employment, MemberGroup.parent],
-        ),
-    }
+
+    def person(phone, name, roles, groups=()):
+        return {
+            "market_id": market_id,
+            "phone": phone,
+            "name": name,
+            "password_hash": password_hash,
+            "roles": sorted(roles),
+            "groups": list(groups),
+        }
+
+    staff_rows = [
+        person(DEMO_LOGINS["curator"][0], "李主任", [Role.member, Role.curator]),
+        person(DEMO_LOGINS["operator"][0], "王志愿", [Role.member, Role.operator]),
+        person(DEMO_LOGINS["member"][0], "张小快", [Role.member], [MemberGroup.new_employment, MemberGroup.parent]),
+    ]
+    provider_rows = [
+        person(
+            DEMO_LOGINS["provider"][0] if n == 0 else f"139{n:08d}",
+            "陈匠心" if n == 0 else fake.name(),
+            [Role.member, Role.provider],
+        )
+        for n in range(PROVIDERS)
+    ]
+    groups = list(MemberGroup)
+    member_rows = [
+        person(f"137{n:08d}", fake.name(), [Role.member], rng.sample(groups, k=rng.choice([0, 1, 1, 2])))
+        for n in range(MEMBERS)
+    ]
+    ids = await _insert_users(db, staff_rows + provider_rows + member_rows)
     leaf_slugs = [slug for _, _, _, children in DOMAINS for slug, _, _, _ in children]
-    provider_ids = []
-    for n in range(PROVIDERS):
-        phone = DEMO_LOGINS["provider"][0] if n == 0 else f"139{n:08d}"
-        name = "陈匠心" if n == 0 else fake.name()
-        user_id = await _upsert_user(db, market_id, phone, name, password_hash, [Role.member, Role.provider])
-        provider_ids.append(user_id)
+    profiles, serving = [], []
+    for row in provider_rows:
+        user_id = ids[row["phone"]]
         own = rng.sample(leaf_slugs, k=rng.choice([1, 1, 2, 2, 3]))
         skills = sorted({s for slug in own for s in rng.sample(categories[slug][1], k=2)})
         honours = rng.sample(HONOURS, k=rng.choice([1, 1, 2]))
-        await db.execute(
-            insert(ProviderProfile)
-            .values(
-                user_id=user_id,
-                bio=f"{honours[0]}，从事{'、'.join(skills[:2])}工作{rng.randint(5, 30)}年，乐于为职工服务。",
-                honours=honours,
-                skills=skills,
-                area=rng.choice(AREAS),
-                online=rng.random() < 0.6,
-                capacity=rng.choice([3, 5, 5, 8]),
-                availability=[
+        profiles.append(
+            {
+                "user_id": user_id,
+                "bio": f"{honours[0]}，从事{'、'.join(skills[:2])}工作{rng.randint(5, 30)}年，乐于为职工服务。",
+                "honours": honours,
+                "skills": skills,
+                "area": rng.choice(AREAS),
+                "online": rng.random() < 0.6,
+                "capacity": rng.choice([3, 5, 5, 8]),
+                "availability": [
                     {"weekday": d, "start": rng.choice(["09:00", "14:00", "19:00"]), "end": "21:00"}
                     for d in sorted(rng.sample(range(7), k=rng.randint(2, 5)))
                 ],
-            )
-            .on_conflict_do_nothing(index_elements=["user_id"])
+            }
         )
-        await db.execute(
-            insert(ProviderCategory)
-            .values([{"provider_id": user_id, "category_id": categories[slug][0]} for slug in own])
-            .on_conflict_do_nothing()
-        )
-    groups = list(MemberGroup)
-    for n in range(MEMBERS):
-        await _upsert_user(
-            db,
-            market_id,
-            f"137{n:08d}",
-            fake.name(),
-            password_hash,
-            [Role.member],
-            rng.sample(groups, k=rng.choice([0, 1, 1, 2])),
-        )
-    staff["providers"] = len(provider_ids)
-    return staff
+        serving += [{"provider_id": user_id, "category_id": categories[slug][0]} for slug in own]
+    await db.execute(insert(ProviderProfile).values(profiles).on_conflict_do_nothing(index_elements=["user_id"]))
+    await db.execute(insert(ProviderCategory).values(serving).on_conflict_do_nothing())
+    return {"providers": len(provider_rows)}
 
 
 async def load_demo_data(settings: Settings) -> dict:
@@ -157,7 +143,14 @@ async def load_demo_data(settings: Settings) -> dict:
         )
         already = (await db.execute(sa.select(User.id).where(User.phone == DEMO_LOGINS["curator"][0]))).first()
         if already:
-            return {"loaded": False, "reason": "demo data already present"}
+            return {"loaded": False, "reason": "demo data already present", **await load_history(db, market_id)}
         categories = await _seed_categories(db, market_id)
         people = await _seed_people(db, settings, market_id, categories)
-        return {"loaded": True, "categories": len(categories), "providers": people["providers"], "members": MEMBERS + 1}
+        history = await load_history(db, market_id)
+        return {
+            **history,
+            "loaded": True,
+            "categories": len(categories),
+            "providers": people["providers"],
+            "members": MEMBERS + 1,
+        }

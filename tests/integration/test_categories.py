@@ -1,10 +1,13 @@
+import sqlalchemy as sa
+
+from marketplace.domain.orders import OrderState
 from marketplace.domain.roles import Role
 from seeds.loader import load_demo_data
 
 SEVEN = ["教育培训", "高新科技", "医疗健康", "法律咨询", "岗位招聘", "主题宣讲", "参观交流"]
 
 
-async def test_seeded_market_has_the_seven_domains(client, settings):
+async def test_seeded_market_has_the_seven_domains(client, settings, engine):
     first = await load_demo_data(settings)
     assert first["loaded"] is True
     assert first["providers"] == 300
@@ -17,6 +20,30 @@ async def test_seeded_market_has_the_seven_domains(client, settings):
     assert [d["name_zh"] for d in domains] == SEVEN
     assert all(d["parent_id"] is None and d["name_en"] and d["children"] for d in domains)
     assert {"书法培训", "少儿编程"} <= {c["name_zh"] for c in domains[0]["children"]}
+
+    # the demo market shows through the API: listings in three batches, searchable, with ratings
+    menu = (await client.get("/api/v1/listings", params={"limit": 100})).json()
+    assert menu["total"] >= 70
+    assert len({item["batch_id"] for item in menu["items"]}) == 3
+    found = (await client.get("/api/v1/listings", params={"q": "书法"})).json()["items"]
+    assert len(found) >= 2 and all("书法" in item["title"] for item in found)
+    assert any(item["rating"]["count"] > 0 for item in menu["items"])
+    # a history of orders in every state, consistent with the seats
+    async with engine.connect() as conn:
+        states = set((await conn.execute(sa.text("SELECT DISTINCT state FROM orders"))).scalars())
+        oversold = (
+            await conn.execute(sa.text("SELECT count(*) FROM listing_sessions WHERE seats_taken > capacity"))
+        ).scalar()
+        unevented = (
+            await conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT FROM order_events WHERE order_id = o.id)"
+                )
+            )
+        ).scalar()
+        future_events = (await conn.execute(sa.text("SELECT count(*) FROM order_events WHERE at > now()"))).scalar()
+    assert states == {s.value for s in OrderState}
+    assert oversold == 0 and unevented == 0 and future_events == 0
 
 
 async def test_curator_creates_renames_moves_and_archives(client, factory):

@@ -195,3 +195,46 @@ async def test_menu_search_and_filters(client, factory):
     bad = await client.get("/api/v1/listings", params={"mode": "teleport"})
     assert bad.status_code == 400
     assert (await client.get("/api/v1/listings", params={"limit": 1000})).status_code == 400
+
+
+async def test_calling_a_session_off_cancels_its_orders_and_tells_members(client, factory):
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(), sessions=[(2, 1), (5, 3)])
+    session_id = (await factory.sessions_of(listing))[0].id
+    seated, waiting = await factory.members(2)
+    for member in (seated, waiting):
+        await client.post(
+            "/api/v1/orders", json={"listing_id": listing.id, "session_id": session_id}, headers=factory.headers(member)
+        )
+    stranger = await factory.user(Role.provider)
+    denied = await client.post(
+        f"/api/v1/sessions/{session_id}/cancel", json={"reason": "场地维修"}, headers=factory.headers(stranger)
+    )
+    assert denied.status_code == 404
+    called_off = await client.post(
+        f"/api/v1/sessions/{session_id}/cancel", json={"reason": "场地维修"}, headers=factory.headers(provider)
+    )
+    assert called_off.status_code == 200
+    for member in (seated, waiting):
+        orders = (await client.get("/api/v1/orders", headers=factory.headers(member))).json()["items"]
+        assert orders[0]["state"] == "cancelled"
+        assert orders[0]["events"] is None
+        inbox = (await client.get("/api/v1/notifications", headers=factory.headers(member))).json()["items"]
+        assert inbox[0]["kind"] == "session_cancelled" and inbox[0]["body"] == "场地维修"
+    detail = (await client.get(f"/api/v1/listings/{listing.id}")).json()
+    assert detail["sessions"][0]["cancelled"] is True and detail["sessions"][0]["seats_left"] == 0
+    order_again = await client.post(
+        "/api/v1/orders", json={"listing_id": listing.id, "session_id": session_id}, headers=factory.headers(seated)
+    )
+    assert order_again.status_code == 409 and "cancelled" in order_again.json()["detail"]
+
+
+async def test_titles_matching_the_search_come_first(client, factory):
+    provider = await factory.user(Role.provider)
+    health = await factory.category("心理咨询")
+    law = await factory.category("劳动争议")
+    titled = await factory.listing(provider, health, title="线上心理咨询")
+    # newer, so first by the default "new" order, but only its summary mentions the word
+    mentions = await factory.listing(provider, law, title="劳动法讲座", summary="也谈谈职场心理压力")
+    found = (await client.get("/api/v1/listings", params={"q": "心理"})).json()["items"]
+    assert [item["id"] for item in found] == [titled.id, mentions.id]

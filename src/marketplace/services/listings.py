@@ -7,12 +7,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..auth import has_role
 from ..domain.listings import ListingShape, ListingState, ServiceMode, next_listing_state
+from ..domain.orders import Actor, OrderState
 from ..domain.roles import Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import Batch, Category, Listing, ListingSession, ProviderProfile, User
+from ..models import Batch, Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
 from . import audit, categories, notices
+from .order_flow import close_offer, drop_reminders, move
+
+CANCELLABLE = (OrderState.placed, OrderState.offered, OrderState.accepted, OrderState.waitlisted)
 
 
 def check_sessions(shape: str, sessions: list[SessionIn], now: datetime) -> None:
@@ -38,14 +42,13 @@ def _session_rows(listing: Listing, sessions: list[SessionIn]) -> list[ListingSe
 
 
 async def refresh_search_text(db: AsyncSession, listing: Listing) -> None:
-    """What `q` searches: the listing's words, its category's names and its provider's name and skills."""
+    """What `q` searches: the listing's words, its category's names and its provider's name.
+    (Not the provider's other skills: a search for 心理 should not find their law lecture.)"""
     category = await db.get(Category, listing.category_id)
     provider = await db.get(User, listing.provider_id)
-    profile = await db.get(ProviderProfile, listing.provider_id)
     parts = [listing.title, listing.summary, listing.description, listing.location]
     parts += [category.name_zh, category.name_en] if category else []
     parts += [provider.name] if provider else []
-    parts += profile.skills if profile else []
     listing.search_text = " ".join(p for p in parts if p).lower()
 
 
@@ -235,14 +238,41 @@ async def clone(db: AsyncSession, user: User, listing_id: int) -> Listing:
     return copy
 
 
-async def cancel_session(db: AsyncSession, user: User, session_id: int) -> ListingSession:
+async def cancel_session(db: AsyncSession, user: User, session_id: int, reason: str) -> ListingSession:
+    """Call a session off: its live orders are cancelled and their members told, in this transaction."""
     session = await db.get(ListingSession, session_id, with_for_update=True)
     if session is None:
         raise NotFound("No such session.")
-    await _owned(db, user, session.listing_id)
+    listing = await _owned(db, user, session.listing_id)
     if session.cancelled_at is not None:
         return session
+    if session.starts_at <= utcnow():
+        raise Conflict("A session that has started cannot be called off.")
     session.cancelled_at = utcnow()
+    live = (
+        await db.execute(
+            sa.select(Order)
+            .where(Order.session_id == session.id, Order.state.in_([s.value for s in CANCELLABLE]))
+            .order_by(Order.id)
+            .with_for_update()
+        )
+    ).scalars()
+    for order in live:
+        move(db, order, "session_cancelled", {Actor.system}, None, reason)
+        order.holds_seat = False
+        await close_offer(db, order, "withdrawn", "session cancelled")
+        await drop_reminders(db, order)
+        await notices.notify(
+            db,
+            order.member_id,
+            order.market_id,
+            "session_cancelled",
+            f"场次取消：{listing.title}",
+            reason,
+            {"order_id": order.id, "listing_id": listing.id},
+            dedupe_key=f"order:{order.id}:session_cancelled",
+        )
+    session.seats_taken = 0
     return session
 
 

@@ -85,7 +85,8 @@ async def browse(
     query = query.where(Listing.market_id == market_id, Listing.state == ListingState.published)
     if category_id is not None:
         query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
-    for term in _search_terms(q or ""):
+    terms = _search_terms(q or "")
+    for term in terms:
         query = query.where(Listing.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
     if mode:
         query = query.where(Listing.mode == mode)
@@ -100,6 +101,9 @@ async def browse(
         "rating": (Listing.rating_score.desc().nulls_last(), Listing.id.desc()),
         "soon": (seats.c.next_session_at.asc().nulls_last(), Listing.id.desc()),
     }[sort]
+    if terms:  # listings whose title has the first word come first
+        title_hit = Listing.title.ilike(f"%{_escape_like(terms[0])}%", escape="\\")
+        order = (sa.case((title_hit, 0), else_=1), *order)
     return await _page(db, query, order, limit, offset)
 
 
@@ -165,7 +169,7 @@ async def detail(db: AsyncSession, listing: Listing) -> ListingOut:
                 ends_at=s.ends_at,
                 capacity=s.capacity,
                 seats_taken=s.seats_taken,
-                seats_left=s.capacity - s.seats_taken,
+                seats_left=0 if s.cancelled_at else s.capacity - s.seats_taken,
                 waitlist_open=s.waitlist_open,
                 cancelled=s.cancelled_at is not None,
             )

@@ -131,8 +131,8 @@ class SessionController(Controller):
     tags = ["catalogue"]
 
     @post("/{session_id:int}/cancel", status_code=200)
-    async def cancel(self, session_id: IdParam, user: CurrentUser, db: Db) -> dict:
-        session = await listings.cancel_session(db, user, session_id)
+    async def cancel(self, session_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db) -> dict:
+        session = await listings.cancel_session(db, user, session_id, data.reason)
         return {"id": session.id, "cancelled": True}
 
 

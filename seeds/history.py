@@ -1,0 +1,433 @@
+"""Demo listings in three batches and a history of orders in every state.
+
+Orders are walked through the real transition table (order_flow.move), dated in
+the past, so every page and figure has something true to show.
+"""
+
+import random
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.domain.listings import ListingShape, ListingState
+from marketplace.domain.orders import Actor, OrderKind, OrderState
+from marketplace.domain.roles import Role
+from marketplace.models import Batch, Category, Listing, ListingSession, Order, ProviderCategory, Review, User
+from marketplace.models.base import utcnow
+from marketplace.services import reviews
+from marketplace.services.listings import refresh_search_text
+from marketplace.services.order_flow import move, open_offer, record
+
+from .catalogue import LISTINGS, NEEDS, REVIEW_TAGS, REVIEW_TEXTS
+
+BATCHES = [("第一批（2025年）", 330), ("第二批（2026年春）", 150), ("第三批（2026年秋）", 25)]
+
+# How a delivered past order ended, by weight.
+PAST_ENDINGS = [
+    ("reviewed", 50),
+    ("received", 18),
+    ("delivered", 8),
+    ("disputed", 3),
+    ("no_show", 7),
+    ("cancelled", 14),
+]
+FUTURE_ENDINGS = [("accepted", 60), ("offered", 25), ("cancelled", 12), ("declined", 3)]
+
+
+class History:
+    def __init__(self, db: AsyncSession, market_id: int, curator: User, operator: User, rng: random.Random):
+        self.db, self.market_id, self.curator, self.operator, self.rng = db, market_id, curator, operator, rng
+        self.now = utcnow()
+        self.touched: set[tuple[int | None, int]] = set()
+        self._order_ids: list[int] = []
+        self.counts: dict[str, int] = {}
+
+    # Listings ------------------------------------------------------------------------------------
+
+    async def listings(self, members: list[User]) -> list[Listing]:
+        categories = {
+            c.slug: c
+            for c in (await self.db.execute(sa.select(Category).where(Category.market_id == self.market_id))).scalars()
+        }
+        serving: dict[int, list[int]] = {}
+        for provider_id, category_id in await self.db.execute(
+            sa.select(ProviderCategory.provider_id, ProviderCategory.category_id)
+        ):
+            serving.setdefault(category_id, []).append(provider_id)
+        batches = []
+        for name, days_ago in BATCHES:
+            batch = Batch(
+                market_id=self.market_id,
+                name=name,
+                created_by=self.curator.id,
+                created_at=self.now - timedelta(days=days_ago + 5),
+            )
+            self.db.add(batch)
+            batches.append((batch, days_ago))
+        await self.db.flush()
+        made: list[Listing] = []
+        flat = [(slug, item) for slug, items in LISTINGS.items() for item in items]
+        for index, (slug, (title, summary, shape, mode)) in enumerate(flat):
+            category = categories[slug]
+            provider_id = self.rng.choice(serving.get(category.id) or serving[categories[slug].parent_id])
+            batch, days_ago = batches[min(index * 3 // len(flat), 2)]
+            state = ListingState.published
+            if index % 23 == 5:
+                state = ListingState.submitted  # waiting for the curators
+            elif index % 37 == 7:
+                state = ListingState.paused
+            elif index == len(flat) - 1:
+                state = ListingState.draft
+            published = state in (ListingState.published, ListingState.paused)
+            listing = Listing(
+                market_id=self.market_id,
+                provider_id=provider_id,
+                category_id=category.id,
+                batch_id=batch.id if published else None,
+                title=title,
+                summary=summary,
+                description=f"{summary}。由劳模工匠志愿提供，职工会员免费参加。请按时到场，如不能参加请提前取消，把名额留给其他会员。",
+                shape=shape,
+                mode=mode,
+                location=""
+                if mode == "online"
+                else self.rng.choice(
+                    ["南山区工人文化宫", "南山区职工服务中心", "蛇口职工之家", "科技园工会驿站", "西丽街道总工会"]
+                ),
+                target_groups=["new_employment"]
+                if ("骑手" in title or "户外" in title or "网约车" in title)
+                else ["parent"]
+                if ("亲子" in title or "子女" in title or "少儿" in title)
+                else [],
+                auto_accept=shape == ListingShape.group and index % 3 != 0,
+                state=state,
+                published_at=self.now - timedelta(days=days_ago) if published else None,
+                created_at=self.now - timedelta(days=days_ago + 10),
+            )
+            await refresh_search_text(self.db, listing)
+            self.db.add(listing)
+            made.append(listing)
+        await self.db.flush()
+        for listing in made:
+            await self._sessions(listing, [b for b in batches if b[0].id == listing.batch_id])
+        await self.db.flush()
+        self.counts["listings"] = len(made)
+        return made
+
+    async def _sessions(self, listing: Listing, batch) -> None:
+        if listing.shape == ListingShape.on_request:
+            return
+        age = batch[0][1] if batch else 3
+        if listing.shape == ListingShape.group:
+            offsets = [-min(age - 3, 60), -min(age - 3, 20)] if age > 10 else []
+            offsets += [self.rng.uniform(2, 8), self.rng.uniform(12, 30)]
+            capacity = self.rng.choice([20, 30, 50])
+        else:
+            offsets = [-self.rng.uniform(3, 30) for _ in range(3)] if age > 10 else []
+            offsets += [self.rng.uniform(1, 14) for _ in range(6)]
+            capacity = 1
+        for days in offsets:
+            hour = self.rng.choice([1, 2, 6, 7, 11, 12])  # UTC: 9:00, 10:00, 14:00, 15:00, 19:00, 20:00 in Shanghai
+            starts = (self.now + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+            self.db.add(
+                ListingSession(
+                    market_id=self.market_id,
+                    listing_id=listing.id,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=1 if capacity == 1 else 2),
+                    capacity=capacity,
+                    created_at=self.now - timedelta(days=age),
+                )
+            )
+
+    # Orders --------------------------------------------------------------------------------------
+
+    def _pick(self, weighted: list[tuple[str, int]]) -> str:
+        return self.rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
+
+    async def orders(self, listings: list[Listing], members: list[User], users: dict[int, User]) -> None:
+        for listing in listings:
+            if listing.state not in (ListingState.published, ListingState.paused):
+                continue
+            provider = users[listing.provider_id]
+            if listing.shape == ListingShape.on_request:
+                for ending in ("reviewed", "received", "accepted", "offered"):
+                    member = self.rng.choice(members)
+                    await self._order(
+                        listing, None, member, provider, ending, self.now - timedelta(days=self.rng.uniform(2, 40))
+                    )
+                continue
+            sessions = (
+                (
+                    await self.db.execute(
+                        sa.select(ListingSession)
+                        .where(ListingSession.listing_id == listing.id)
+                        .order_by(ListingSession.starts_at)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for session in sessions:
+                past = session.starts_at < self.now
+                wanted = session.capacity if session.capacity == 1 else self.rng.randint(4, min(14, session.capacity))
+                if not past and session.capacity > 1 and self.rng.random() < 0.15:
+                    wanted = session.capacity + 3  # a popular session: full, with a waitlist
+                people = self.rng.sample(members, k=min(wanted, len(members)))
+                seated = 0
+                for member in people:
+                    if seated >= session.capacity:
+                        await self._waitlisted(listing, session, member)
+                        continue
+                    ending = self._pick(PAST_ENDINGS if past else FUTURE_ENDINGS)
+                    placed_at = session.starts_at - timedelta(days=self.rng.uniform(1, 8))
+                    if placed_at > self.now:
+                        placed_at = self.now - timedelta(hours=self.rng.uniform(1, 48))
+                    order = await self._order(listing, session, member, provider, ending, placed_at)
+                    seated += order.holds_seat
+            await self.db.flush()
+        await self.db.execute(
+            sa.update(ListingSession).values(
+                seats_taken=sa.select(sa.func.count())
+                .where(Order.session_id == ListingSession.id, Order.holds_seat)
+                .scalar_subquery()
+            )
+        )
+
+    async def _next_order_id(self) -> int:
+        # Ids drawn from the sequence in blocks, so thousands of orders need no flush each.
+        if not self._order_ids:
+            block = await self.db.execute(sa.text("SELECT nextval('orders_id_seq') FROM generate_series(1, 500)"))
+            self._order_ids = list(block.scalars())
+        return self._order_ids.pop(0)
+
+    async def _new_order(self, listing, session, member, at: datetime, kind=OrderKind.listing, **values) -> Order:
+        order = Order(
+            id=await self._next_order_id(),
+            market_id=self.market_id,
+            kind=kind,
+            member_id=member.id,
+            listing_id=listing.id if listing else None,
+            session_id=session.id if session else None,
+            category_id=values.pop("category_id", listing.category_id if listing else None),
+            title=values.pop("title", listing.title if listing else ""),
+            mode=listing.mode if listing else None,
+            state=OrderState.placed,
+            created_at=at,
+            updated_at=at,
+            **values,
+        )
+        self.db.add(order)
+        record(self.db, order, "place", member, Actor.member, None, at=at)
+        return order
+
+    async def _waitlisted(self, listing, session, member) -> None:
+        order = await self._new_order(listing, session, member, self.now - timedelta(hours=self.rng.uniform(1, 20)))
+        move(self.db, order, "waitlist", {Actor.system}, None, "the session is full", at=order.created_at)
+        self._count("waitlisted")
+
+    async def _order(self, listing, session, member, provider, ending: str, at: datetime) -> Order:
+        order = await self._new_order(listing, session, member, at)
+        step = timedelta(hours=self.rng.uniform(0.5, 6))
+        if at + 3 * step > self.now:  # a recent order: its next moves happened since, not in the future
+            step = (self.now - at) / 4
+        system, as_member, as_provider = {Actor.system}, {Actor.member}, {Actor.provider}
+        order.provider_id = provider.id
+        order.holds_seat = session is not None
+        if listing.auto_accept and ending in ("offered", "declined"):
+            ending = "accepted"  # an auto-accepting listing is never offered or declined
+        if listing.auto_accept:
+            move(self.db, order, "auto_accept", system, None, at=at)
+        else:
+            move(self.db, order, "offer", system, None, at=at)
+            if ending == "offered":
+                order.offer_attempts = 0
+                await open_offer(self.db, order, provider.id)
+                return self._done(order, "offered")
+            if ending == "declined":
+                move(self.db, order, "decline", as_provider, provider, "那天另有任务", at=at + step)
+                order.holds_seat = False
+                return self._done(order, "declined")
+            move(self.db, order, "accept", as_provider, provider, at=at + step)
+        if ending == "cancelled":
+            move(
+                self.db,
+                order,
+                "cancel",
+                as_member,
+                member,
+                self.rng.choice(["临时加班", "时间冲突", "家里有事"]),
+                at=at + 2 * step,
+            )
+            order.holds_seat = False
+            return self._done(order, "cancelled")
+        if ending == "accepted":
+            return self._done(order, "accepted")
+        when = session.starts_at if session else at + 3 * step
+        if session is None:
+            order.arrangement = {"starts_at": when.isoformat(), "place": listing.location or "线上会议"}
+            order.arranged_at = at + 2 * step
+            move(self.db, order, "arrange", as_provider, provider, data=order.arrangement, at=at + 2 * step)
+        if ending == "no_show":
+            move(self.db, order, "no_show", as_provider, provider, "absent", at=when + timedelta(hours=2))
+            order.attended = False
+            return self._done(order, "no_show")
+        move(self.db, order, "deliver", as_provider, provider, at=when + timedelta(hours=2))
+        order.attended, order.delivered_at = True, when + timedelta(hours=2)
+        if ending == "delivered":
+            return self._done(order, "delivered")
+        if ending == "disputed":
+            move(
+                self.db,
+                order,
+                "dispute",
+                as_member,
+                member,
+                "老师临时换人，内容与介绍不符",
+                at=when + timedelta(hours=5),
+            )
+            return self._done(order, "disputed")
+        move(self.db, order, "receive", as_member, member, at=when + timedelta(hours=6))
+        if ending == "received":
+            return self._done(order, "received")
+        stars = self.rng.choices([5, 4, 3, 2], [62, 28, 7, 3])[0]
+        move(self.db, order, "review", as_member, member, data={"stars": stars}, at=when + timedelta(hours=8))
+        self.db.add(
+            Review(
+                market_id=self.market_id,
+                order_id=order.id,
+                listing_id=order.listing_id,
+                provider_id=provider.id,
+                member_id=member.id,
+                stars=stars,
+                tags=self.rng.sample(REVIEW_TAGS, k=self.rng.randint(0, 2)),
+                text=self.rng.choice(REVIEW_TEXTS[:7] if stars >= 4 else REVIEW_TEXTS[7:]),
+                created_at=when + timedelta(hours=8),
+            )
+        )
+        self.touched.add((order.listing_id, provider.id))
+        return self._done(order, "reviewed")
+
+    def _done(self, order: Order, ending: str) -> Order:
+        self._count(ending)
+        return order
+
+    def _count(self, key: str) -> None:
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    async def needs(self, members: list[User], users: dict[int, User]) -> None:
+        categories = {
+            c.slug: c
+            for c in (await self.db.execute(sa.select(Category).where(Category.market_id == self.market_id))).scalars()
+        }
+        endings = ["placed", "offered", "accepted", "expired", "reviewed", "placed", "offered", "expired"]
+        for (_key, title, slug), ending in zip(NEEDS, endings, strict=True):
+            category = categories[slug]
+            member = self.rng.choice(members)
+            at = self.now - timedelta(days=self.rng.uniform(1, 20) if ending != "expired" else 12)
+            order = await self._new_order(
+                None,
+                None,
+                member,
+                at,
+                kind=OrderKind.need,
+                category_id=category.id,
+                title=title,
+                description=f"{title}。工作日晚上或周末方便。",
+                expires_at=at + timedelta(days=7),
+            )
+            if ending == "expired":
+                move(
+                    self.db,
+                    order,
+                    "expire",
+                    {Actor.system},
+                    None,
+                    "no provider took it in time",
+                    at=at + timedelta(days=7),
+                )
+            elif ending != "placed":
+                provider_ids = (
+                    (
+                        await self.db.execute(
+                            sa.select(ProviderCategory.provider_id).where(ProviderCategory.category_id == category.id)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                provider = users[self.rng.choice(provider_ids)]
+                move(
+                    self.db,
+                    order,
+                    "offer",
+                    {Actor.operator},
+                    self.operator,
+                    "matched by hand",
+                    at=at + timedelta(hours=2),
+                )
+                await open_offer(self.db, order, provider.id)
+                if ending in ("accepted", "reviewed"):
+                    move(self.db, order, "accept", {Actor.provider}, provider, at=at + timedelta(hours=5))
+                if ending == "reviewed":
+                    order.arrangement = {
+                        "starts_at": (at + timedelta(days=2)).isoformat(),
+                        "link": "https://meeting.example.cn/123",
+                    }
+                    order.arranged_at = at + timedelta(hours=6)
+                    move(
+                        self.db,
+                        order,
+                        "arrange",
+                        {Actor.provider},
+                        provider,
+                        data=order.arrangement,
+                        at=order.arranged_at,
+                    )
+                    move(self.db, order, "deliver", {Actor.provider}, provider, at=at + timedelta(days=2, hours=1))
+                    move(self.db, order, "receive", {Actor.member}, member, at=at + timedelta(days=2, hours=3))
+                    move(
+                        self.db,
+                        order,
+                        "review",
+                        {Actor.member},
+                        member,
+                        data={"stars": 5},
+                        at=at + timedelta(days=2, hours=4),
+                    )
+                    self.db.add(
+                        Review(
+                            market_id=self.market_id,
+                            order_id=order.id,
+                            provider_id=provider.id,
+                            member_id=member.id,
+                            stars=5,
+                            tags=["专业"],
+                            text=REVIEW_TEXTS[2],
+                            created_at=at + timedelta(days=2, hours=4),
+                        )
+                    )
+                    self.touched.add((None, provider.id))
+            self._count(f"need_{ending}")
+        await self.db.flush()
+
+    async def ratings(self) -> None:
+        for listing_id, provider_id in sorted(self.touched, key=lambda t: (t[0] or 0, t[1])):
+            await reviews.recompute_ratings(self.db, listing_id, provider_id)
+
+
+async def load_history(db: AsyncSession, market_id: int) -> dict:
+    if (await db.execute(sa.select(Listing.id).where(Listing.market_id == market_id).limit(1))).first():
+        return {"history": "already present"}
+    users = {u.id: u for u in (await db.execute(sa.select(User).where(User.market_id == market_id))).scalars()}
+    staff = [u for u in users.values() if Role.curator in u.roles or Role.operator in u.roles]
+    curator = next(u for u in staff if Role.curator in u.roles)
+    operator = next(u for u in staff if Role.operator in u.roles)
+    members = sorted((u for u in users.values() if u.roles == [Role.member.value]), key=lambda u: u.id)
+    history = History(db, market_id, curator, operator, random.Random(2026))
+    listings = await history.listings(members)
+    await history.orders(listings, members, users)
+    await history.needs(members, users)
+    await history.ratings()
+    return history.counts
