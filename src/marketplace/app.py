@@ -18,8 +18,10 @@ from .web.accounts import AccountController, UserAdminController
 from .web.categories import CategoryAdminController, CategoryController
 from .web.deps import DEPENDENCIES
 from .web.health import healthz
+from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
 from .web.orders import AttendanceController, OrderController
+from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
 
 ROUTES = [
@@ -35,6 +37,7 @@ ROUTES = [
     AttendanceController,
     ReviewController,
     NotificationController,
+    InsightsController,
 ]
 
 
@@ -54,9 +57,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
     configure_logging(settings)
     app = Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, *page_routes()],
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=with_pages(EXCEPTION_HANDLERS),
+        template_config=template_config(),
+        csrf_config=csrf_config(settings),
         lifespan=[db_lifespan, redis_lifespan, market_lifespan],
         openapi_config=OpenAPIConfig(
             title="Cloud Market API", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]

@@ -77,9 +77,7 @@ async def provide_user(request: Request, state: State, db: NamedDependency[Async
     return user
 
 
-async def provide_optional_page_user(
-    request: Request, state: State, db: NamedDependency[AsyncSession]
-) -> User | None:
+async def provide_optional_page_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User | None:
     return await _user_for(request.cookies.get(SESSION_COOKIE), state, db)
 
 

@@ -1,0 +1,158 @@
+"""CSV exports of a market's orders and reviews for the union's own analysis (curators only)."""
+
+import csv
+import io
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from ..domain.phones import mask_phone
+from ..models import Category, Listing, ListingSession, Order, Review, User
+
+ORDER_COLUMNS = [
+    "id",
+    "created_at",
+    "kind",
+    "state",
+    "title",
+    "category",
+    "member_id",
+    "member_name",
+    "member_phone",
+    "provider_id",
+    "provider_name",
+    "session_starts_at",
+    "delivered_at",
+    "attended",
+    "reorder_of_id",
+]
+REVIEW_COLUMNS = [
+    "id",
+    "created_at",
+    "order_id",
+    "listing_id",
+    "listing_title",
+    "provider_id",
+    "provider_name",
+    "stars",
+    "tags",
+    "text",
+    "reply",
+    "hidden",
+    "hidden_reason",
+]
+
+
+def _csv(columns: list[str], rows) -> str:
+    out = io.StringIO()
+    # A byte-order mark, so spreadsheet programs read the Chinese text as UTF-8.
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else ""
+
+
+async def orders_csv(db: AsyncSession, market_id: int) -> str:
+    member, provider = aliased(User), aliased(User)
+    # Plain columns, not ORM objects: an export reads every order of the market.
+    rows = await db.execute(
+        sa.select(
+            Order.id,
+            Order.created_at,
+            Order.kind,
+            Order.state,
+            Order.title,
+            Category.name_zh,
+            member.id,
+            member.name,
+            member.phone,
+            Order.provider_id,
+            provider.name,
+            ListingSession.starts_at,
+            Order.delivered_at,
+            Order.attended,
+            Order.reorder_of_id,
+        )
+        .join(Category, Category.id == Order.category_id)
+        .join(member, member.id == Order.member_id)
+        .outerjoin(provider, provider.id == Order.provider_id)
+        .outerjoin(ListingSession, ListingSession.id == Order.session_id)
+        .where(Order.market_id == market_id)
+        .order_by(Order.id)
+    )
+    return _csv(
+        ORDER_COLUMNS,
+        (
+            [
+                order_id,
+                _iso(created_at),
+                kind,
+                state,
+                title,
+                category,
+                member_id,
+                member_name,
+                mask_phone(phone),
+                provider_id or "",
+                provider_name or "",
+                _iso(starts_at),
+                _iso(delivered_at),
+                "" if attended is None else int(attended),
+                reorder_of_id or "",
+            ]
+            for (
+                order_id,
+                created_at,
+                kind,
+                state,
+                title,
+                category,
+                member_id,
+                member_name,
+                phone,
+                provider_id,
+                provider_name,
+                starts_at,
+                delivered_at,
+                attended,
+                reorder_of_id,
+            ) in rows
+        ),
+    )
+
+
+async def reviews_csv(db: AsyncSession, market_id: int) -> str:
+    rows = await db.execute(
+        sa.select(Review, Listing.title, User.name)
+        .outerjoin(Listing, Listing.id == Review.listing_id)
+        .join(User, User.id == Review.provider_id)
+        .where(Review.market_id == market_id)
+        .order_by(Review.id)
+    )
+    return _csv(
+        REVIEW_COLUMNS,
+        (
+            [
+                r.id,
+                _iso(r.created_at),
+                r.order_id,
+                r.listing_id or "",
+                title or "",
+                r.provider_id,
+                provider_name,
+                r.stars,
+                ";".join(r.tags),
+                r.text,
+                r.reply or "",
+                int(r.hidden_at is not None),
+                r.hidden_reason or "",
+            ]
+            for r, title, provider_name in rows
+        ),
+    )

@@ -1,0 +1,32 @@
+"""Server-rendered pages: members (phone-first), the provider console and the union desk."""
+
+from litestar.config.csrf import CSRFConfig
+
+from ...settings import Settings
+from .account import AccountPages
+from .desk import DeskPages
+from .errors import with_pages
+from .member import MemberPages
+from .orders import OrderPages
+from .provider import ProviderPages
+from .templating import static_files, template_config
+
+PAGE_ROUTES = [AccountPages, MemberPages, OrderPages, ProviderPages, DeskPages]
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    # Every page form carries a token; the API is left out, as it reads bearer tokens only (auth.py).
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="mkt_csrf",
+        cookie_httponly=True,
+        cookie_secure=settings.environment == "production",
+        exclude=["^/api/"],
+    )
+
+
+def page_routes() -> list:
+    return [*PAGE_ROUTES, static_files()]
+
+
+__all__ = ["csrf_config", "page_routes", "template_config", "with_pages"]

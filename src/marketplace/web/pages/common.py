@@ -1,0 +1,195 @@
+"""What every page shares: who is looking, rendering, reading forms, refusals shown beside their field."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.response import Redirect, Template
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ...auth import SESSION_COOKIE, has_role, provide_optional_page_user
+from ...domain.orders import ActorNotAllowed, IllegalTransition
+from ...domain.roles import Role
+from ...errors import Forbidden, MarketError
+from ...models import User
+from .i18n import N_, is_translated, lang_of, tr
+
+T = TypeVar("T")
+PageUser = NamedDependency[User | None]
+PAGE_DEPENDENCIES = {"page_user": Provide(provide_optional_page_user)}
+REFUSALS = (MarketError, IllegalTransition, ActorNotAllowed, IntegrityError)
+
+
+class LoginRequired(Exception):
+    """A page that needs a logged-in visitor: answered with a redirect to the login page."""
+
+
+def need(user: User | None, *roles: Role) -> User:
+    """The visitor, who must be logged in and (when roles are named) hold one of them."""
+    if user is None:
+        raise LoginRequired()
+    if roles and not has_role(user, *roles):
+        raise Forbidden(N_("This page is not for your role."))
+    return user
+
+
+def page(request: Request, template: str, user: User | None, status_code: int = 200, **context: Any) -> Template:
+    ok = request.query_params.get("ok")
+    context.setdefault("errors", {})
+    return Template(
+        template_name=template,
+        context={"user": user, "lang": lang_of(request), "done": ok, **context},
+        status_code=status_code,
+    )
+
+
+def redirect(path: str, ok: str | None = None) -> Redirect:
+    """After a form succeeds: see its result on a page of its own (post/redirect/get)."""
+    if ok:
+        path += ("&" if "?" in path else "?") + f"ok={quote(ok)}"
+    return Redirect(path, status_code=303)
+
+
+def login_redirect(request: Request) -> Redirect:
+    target = request.url.path if request.method == "GET" else request.headers.get("referer", "/")
+    return Redirect(f"/login?next={quote(safe_next(target))}", status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (not //other.host) is followed after logging in."""
+    if not target:
+        return "/"
+    if "://" in target:  # a full referer URL: keep its path
+        target = "/" + target.split("://", 1)[1].partition("/")[2]
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def session_cookie(request: Request, token: str | None) -> Cookie:
+    """The login cookie: HttpOnly (no script reads it), SameSite=Lax, Secure in production."""
+    settings = request.app.state.settings
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token or "",
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        max_age=settings.token_ttl_hours * 3600 if token else 0,
+    )
+
+
+async def form_of(request: Request) -> dict[str, Any]:
+    """The posted form: one value per field, a list where a field repeats; the CSRF token left out."""
+    form = await request.form()
+    values: dict[str, Any] = {}
+    for key in form:
+        if key == "_csrf_token":
+            continue
+        found = [v for v in form.getall(key) if isinstance(v, str)]
+        values[key] = found if len(found) > 1 else (found[0] if found else "")
+    return values
+
+
+def as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# Pydantic's error types -> a message in the page's language, shown beside the field.
+_INPUT_ERRORS = {
+    "missing": N_("Please fill this in."),
+    "string_too_short": N_("Too short: at least %(min_length)s characters."),
+    "string_too_long": N_("Too long: at most %(max_length)s characters."),
+    "too_short": N_("Please choose at least %(min_length)s."),
+    "too_long": N_("At most %(max_length)s, please."),
+    "int_parsing": N_("Please enter a whole number."),
+    "greater_than_equal": N_("At least %(ge)s, please."),
+    "less_than_equal": N_("At most %(le)s, please."),
+    "enum": N_("Please choose one of the options."),
+    "literal_error": N_("Please choose one of the options."),
+    "string_pattern_mismatch": N_("This is not in the expected form."),
+    "datetime_parsing": N_("Please enter a date and time."),
+    "datetime_from_date_parsing": N_("Please enter a date and time."),
+}
+_PHONE = N_("Enter an 11-digit mainland China mobile number, e.g. 13812345678.")
+_INVALID = N_("Please check this value.")
+
+
+def input_errors(request: Request, exc: ValidationError) -> dict[str, str]:
+    """field -> message for each refused field of a form model (the first message per field)."""
+    lang = lang_of(request)
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "form"
+        if field == "phone":
+            message = tr(lang, _PHONE)
+        elif error["type"] in _INPUT_ERRORS:
+            message = tr(lang, _INPUT_ERRORS[error["type"]], **(error.get("ctx") or {}))
+        elif error["type"] == "value_error":
+            message = _service_text(lang, str(error["ctx"]["error"])) if error.get("ctx") else tr(lang, _INVALID)
+        else:
+            message = tr(lang, _INVALID)
+        errors.setdefault(field, message)
+    return errors
+
+
+def validate(request: Request, model: type[BaseModel], values: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+    try:
+        return model.model_validate(values), {}
+    except ValidationError as exc:
+        return None, input_errors(request, exc)
+
+
+_GENERIC = {
+    400: N_("This could not be done: please check what you entered."),
+    401: N_("Please log in first."),
+    403: N_("You may not do this."),
+    404: N_("This was not found, or it is not yours."),
+    409: N_("This is not possible in its current state."),
+}
+
+
+def _service_text(lang: str, detail: str) -> str:
+    # The services' sentences are English; those in the catalogue are shown translated.
+    return tr(lang, detail) if is_translated(lang, detail) else detail
+
+
+def refusal(request: Request, exc: Exception, default_field: str = "form") -> tuple[int, dict[str, str]]:
+    """A use case's refusal as (HTTP status, {field: message in the page's language})."""
+    lang = lang_of(request)
+    if isinstance(exc, MarketError):
+        status, detail, field = exc.status_code, exc.detail, exc.extra.get("field") or default_field
+    elif isinstance(exc, IllegalTransition):
+        status, detail, field = 409, str(exc), default_field
+    elif isinstance(exc, ActorNotAllowed):
+        status, detail, field = 403, str(exc), default_field
+    else:  # a constraint no rule caught first
+        status, detail, field = 409, _GENERIC[409], default_field
+    if is_translated(lang, detail):
+        return status, {field: tr(lang, detail)}
+    generic = tr(lang, _GENERIC.get(status, _GENERIC[400]))
+    return status, {field: f"{generic} ({detail})"}
+
+
+async def attempt(db: AsyncSession, work: Callable[[], Awaitable[T]]) -> tuple[T | None, Exception | None]:
+    """Run a use case in a savepoint: a refusal undoes all of it, and the page is shown again with why."""
+    try:
+        async with db.begin_nested():
+            return await work(), None
+    except REFUSALS as exc:
+        return None, exc
+
+
+def flat_categories(tree, depth: int = 0) -> list[tuple[int, str, str, int]]:
+    """The category tree as (id, 中文, English, depth) rows for a <select>."""
+    rows = []
+    for node in tree:
+        rows.append((node.id, node.name_zh, node.name_en, depth))
+        rows += flat_categories(node.children, depth + 1)
+    return rows

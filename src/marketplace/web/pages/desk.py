@@ -1,0 +1,274 @@
+"""The union desk: figures, the category tree, approvals into batches, moderation, stuck orders, accounts.
+
+Curators see all of it; operators see the figures and the stuck orders (their role runs the market day to day).
+"""
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, Parameter
+from litestar.response import Redirect, Template
+
+from ...domain.roles import Role
+from ...errors import NotFound
+from ...schemas.accounts import RolesIn
+from ...schemas.catalog_categories import CategoryIn, CategoryPatch
+from ...schemas.listings import ApproveIn, BatchIn
+from ...schemas.orders import RequiredReasonIn
+from ...services import accounts, categories, exports, insights, listings, menu, order_views, reviews
+from ..common import Db, IdParam
+from .common import (
+    PAGE_DEPENDENCIES,
+    PageUser,
+    as_list,
+    attempt,
+    flat_categories,
+    form_of,
+    need,
+    page,
+    redirect,
+    refusal,
+    validate,
+)
+from .i18n import lang_of
+from .labels import ROLES
+
+STAFF = (Role.curator, Role.operator)
+
+
+def bars(items: list[tuple[str, int | float]]) -> list[dict]:
+    """Rows of an HTML bar chart: label, value and the bar's width in percent of the largest."""
+    top = max((value for _, value in items), default=0) or 1
+    return [{"label": label, "value": value, "width": round(100 * value / top)} for label, value in items]
+
+
+class DeskPages(Controller):
+    path = "/desk"
+    dependencies = PAGE_DEPENDENCIES
+    include_in_schema = False
+
+    @get("/")
+    async def dashboard(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, *STAFF)
+        stats = await insights.stats(db, user.market_id)
+        en = lang_of(request) == "en"
+        name = (lambda row: row.name_en) if en else (lambda row: row.name_zh)  # noqa: E731
+        charts = {
+            "domains": bars([(name(d), d.listings) for d in stats.listings_by_domain]),
+            "seats": bars([(name(d), d.seats_left) for d in stats.listings_by_domain]),
+            "batches": bars([(b.name, b.listings) for b in stats.listings_by_batch]),
+            "funnel": bars([(f.stage, f.orders) for f in stats.funnel]),
+            "stars": bars([(str(s), n) for s, n in sorted(stats.reviews.histogram.items(), reverse=True)]),
+            "needs": bars([(name(n), n.needs) for n in stats.unmet_needs]),
+            "levels": bars([(str(level), n) for level, n in stats.providers.by_star_level.items()]),
+        }
+        return page(request, "desk/dashboard.html", user, stats=stats, charts=charts)
+
+    # The category tree ----------------------------------------------------------------------
+
+    @get("/categories")
+    async def category_tree(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.curator)
+        return await _categories_page(request, db, user)
+
+    @post("/categories")
+    async def create_category(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        fields = {k: v for k, v in values.items() if v != ""}
+        data, errors = validate(request, CategoryIn, fields)
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: categories.create(db, user, data))
+            if exc is None:
+                return redirect("/desk/categories", "created")
+            status, errors = refusal(request, exc, "slug")
+        return await _categories_page(request, db, user, status, values=values, errors=errors)
+
+    @post("/categories/{category_id:int}")
+    async def update_category(
+        self, request: Request, category_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        fields = {
+            "name_zh": values.get("name_zh"),
+            "name_en": values.get("name_en"),
+            "parent_id": values.get("parent_id") or None,
+            "position": values.get("position") or 0,
+            "offer_deadline_hours": values.get("offer_deadline_hours") or None,
+            "archived": values.get("archived") == "1",
+        }
+        data, errors = validate(request, CategoryPatch, fields)
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: categories.update(db, user, category_id, data))
+            if exc is None:
+                return redirect("/desk/categories", "saved")
+            status, errors = refusal(request, exc, "name_zh")
+        errors = {f"{category_id}.{k}": v for k, v in errors.items()}
+        return await _categories_page(request, db, user, status, errors=errors, edited=category_id, edit=values)
+
+    # Approvals and batches ---------------------------------------------------------------------
+
+    @get("/approvals")
+    async def approvals(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.curator)
+        return await _approvals_page(request, db, user)
+
+    @post("/listings/{listing_id:int}/{action:str}")
+    async def decide(
+        self, request: Request, listing_id: IdParam, action: FromPath[str], page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.curator)
+        if action not in ("approve", "reject"):
+            raise NotFound("No such action.")
+        values = await form_of(request)
+        if action == "approve":
+            data, errors = validate(request, ApproveIn, {"batch_id": values.get("batch_id") or None})
+            work = lambda: listings.approve(db, user, listing_id, data.batch_id)  # noqa: E731
+        else:
+            data, errors = validate(request, RequiredReasonIn, {"reason": values.get("reason", "")})
+            work = lambda: listings.reject(db, user, listing_id, data.reason)  # noqa: E731
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, work)
+            if exc is None:
+                return redirect("/desk/approvals", "approved" if action == "approve" else "rejected")
+            status, errors = refusal(request, exc, "batch_id" if action == "approve" else "reason")
+        errors = {f"{listing_id}.{k}": v for k, v in errors.items()}
+        return await _approvals_page(request, db, user, status, errors=errors, values=values)
+
+    @get("/batches")
+    async def batches(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, *STAFF)
+        found = await listings.list_batches(db, user.market_id)
+        return page(request, "desk/batches.html", user, batches=found, values={})
+
+    @post("/batches")
+    async def create_batch(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        data, errors = validate(request, BatchIn, values)
+        if data is not None:
+            await listings.create_batch(db, user, data)
+            return redirect(safe_back(values.get("back")), "created")
+        found = await listings.list_batches(db, user.market_id)
+        return page(request, "desk/batches.html", user, 400, batches=found, values=values, errors=errors)
+
+    # Review moderation -------------------------------------------------------------------------
+
+    @get("/reviews")
+    async def moderation(
+        self, request: Request, page_user: PageUser, db: Db, hidden: FromQuery[bool | None] = None
+    ) -> Template:
+        user = need(page_user, Role.curator)
+        found = await reviews.for_staff(db, user, hidden, 50, 0)
+        return page(request, "desk/reviews.html", user, found=found, hidden=hidden)
+
+    @post("/reviews/{review_id:int}/{action:str}")
+    async def moderate(
+        self, request: Request, review_id: IdParam, action: FromPath[str], page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.curator)
+        if action not in ("hide", "show"):
+            raise NotFound("No such action.")
+        values = await form_of(request)
+        data, errors = validate(request, RequiredReasonIn, values)
+        status = 400
+        if data is not None:
+            hide = action == "hide"
+            _, exc = await attempt(db, lambda: reviews.set_hidden(db, user, review_id, hide, data.reason))
+            if exc is None:
+                return redirect("/desk/reviews", "hidden" if hide else "shown")
+            status, errors = refusal(request, exc, "reason")
+        found = await reviews.for_staff(db, user, None, 50, 0)
+        errors = {f"{review_id}.{k}": v for k, v in errors.items()}
+        return page(request, "desk/reviews.html", user, status, found=found, hidden=None, errors=errors)
+
+    # Stuck orders and disputes -----------------------------------------------------------------
+
+    @get("/orders")
+    async def stuck(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, *STAFF)
+        disputed = await order_views.listing_page(db, user, "staff", state=["disputed"], limit=50)
+        escalated = await order_views.listing_page(db, user, "staff", escalated=True, limit=50)
+        needs = await order_views.listing_page(db, user, "staff", state=["placed"], kind="need", limit=50)
+        return page(request, "desk/orders.html", user, disputed=disputed, escalated=escalated, needs=needs)
+
+    # Accounts and roles ------------------------------------------------------------------------
+
+    @get("/accounts")
+    async def people(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        q: FromQuery[Annotated[str | None, Parameter(max_length=60)]] = None,
+        role: FromQuery[Role | None] = None,
+    ) -> Template:
+        user = need(page_user, Role.curator)
+        found = await accounts.list_users(db, user.market_id, q, role, 50, 0)
+        return page(request, "desk/accounts.html", user, found=found, values={"q": q or "", "role": role or ""})
+
+    @post("/accounts/{user_id:int}/roles")
+    async def set_roles(self, request: Request, user_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        chosen = [r for r in as_list(values.get("roles")) if r in ROLES] or ["member"]
+        data, errors = validate(request, RolesIn, {"roles": chosen})
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: accounts.set_roles(db, user, user_id, data.roles))
+            if exc is None:
+                return redirect(f"/desk/accounts?q={values.get('q', '')}", "roles")
+            status, errors = refusal(request, exc, "roles")
+        found = await accounts.list_users(db, user.market_id, None, None, 50, 0)
+        errors = {f"{user_id}.{k}": v for k, v in errors.items()}
+        return page(
+            request, "desk/accounts.html", user, status, found=found, values={"q": "", "role": ""}, errors=errors
+        )
+
+    # Exports -----------------------------------------------------------------------------------
+
+    @get("/export/orders.csv")
+    async def export_orders(self, page_user: PageUser, db: Db) -> Response:
+        user = need(page_user, Role.curator)
+        return _csv_response(await exports.orders_csv(db, user.market_id), "orders.csv")
+
+    @get("/export/reviews.csv")
+    async def export_reviews(self, page_user: PageUser, db: Db) -> Response:
+        user = need(page_user, Role.curator)
+        return _csv_response(await exports.reviews_csv(db, user.market_id), "reviews.csv")
+
+
+def safe_back(path: str | None) -> str:
+    return path if path in ("/desk/batches", "/desk/approvals") else "/desk/batches"
+
+
+def _csv_response(body: str, name: str) -> Response:
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def _categories_page(request: Request, db, user, status: int = 200, **context) -> Template:
+    tree = await categories.tree(db, user.market_id, include_archived=True)
+    context.setdefault("values", {})
+    return page(
+        request, "desk/categories.html", user, status, tree=tree.items, flat=flat_categories(tree.items), **context
+    )
+
+
+async def _approvals_page(request: Request, db, user, status: int = 200, **context) -> Template:
+    waiting = await menu.waiting_for_approval(db, user.market_id, 50, 0)
+    found = await listings.list_batches(db, user.market_id)
+    context.setdefault("values", {})
+    shown = {str(item.id) for item in waiting.items}
+    # A refusal about a listing no longer waiting has no form to sit beside: it goes on top of the page.
+    context["errors"] = {
+        (key if key.split(".")[0] in shown else "form"): text for key, text in context.get("errors", {}).items()
+    }
+    return page(request, "desk/approvals.html", user, status, waiting=waiting, batches=found, **context)

@@ -1,0 +1,69 @@
+"""Errors on pages answer an HTML page in the visitor's language; the API keeps its JSON shape."""
+
+from collections.abc import Callable
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.response import Template
+
+from ...errors import MarketError
+from .common import LoginRequired, login_redirect
+from .i18n import N_, lang_of, tr
+
+_NOT_PAGES = ("/api/", "/schema", "/healthz", "/static/")
+
+_TITLES = {
+    400: N_("Something in the request is not right"),
+    403: N_("Not for you"),
+    404: N_("Page not found"),
+    405: N_("This does not work that way"),
+    409: N_("Not possible right now"),
+    500: N_("Something went wrong on our side"),
+}
+_CSRF = N_("The form had expired. Please go back, reload the page and try again.")
+_NOT_FOUND = N_("This page does not exist, or it is not yours.")
+_FORBIDDEN = N_("This page is not for your role.")
+_BROKEN = N_("Please try again in a moment.")
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(_NOT_PAGES)
+
+
+def _message(request: Request, exc: Exception, status: int) -> str:
+    lang = lang_of(request)
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        return tr(lang, _CSRF)
+    if status == 404 or isinstance(exc, NotFoundException):
+        return tr(lang, _NOT_FOUND)
+    if status == 403:
+        return tr(lang, _FORBIDDEN)
+    if status >= 500:
+        return tr(lang, _BROKEN)
+    detail = exc.detail if isinstance(exc, MarketError | HTTPException) else str(exc)
+    return tr(lang, detail)  # the msgid itself when the catalogue does not know it
+
+
+def error_page(request: Request, exc: Exception, status: int) -> Response:
+    lang = lang_of(request)
+    title = tr(lang, _TITLES.get(status, _TITLES[400]))
+    return Template(
+        template_name="error.html",
+        context={"title": title, "message": _message(request, exc, status), "status": status, "lang": lang},
+        status_code=status,
+    )
+
+
+def with_pages(api_handlers: dict) -> dict:
+    """The API's handlers, answering pages with an HTML page instead (a login redirect when needed)."""
+
+    def html_aware(handler: Callable) -> Callable:
+        def handle(request: Request, exc: Exception) -> Response:
+            answer = handler(request, exc)  # the API's status (and its log line for a 500)
+            return error_page(request, exc, answer.status_code) if is_page(request) else answer
+
+        return handle
+
+    handlers = {exc_type: html_aware(handler) for exc_type, handler in api_handlers.items()}
+    handlers[LoginRequired] = lambda request, exc: login_redirect(request)
+    return handlers

@@ -1,0 +1,164 @@
+"""What the pages call the domain's states, shapes, groups and roles, marked for the catalogue."""
+
+from .i18n import N_
+
+ORDER_STATES = {
+    "placed": N_("Placed"),
+    "offered": N_("Waiting for the provider"),
+    "accepted": N_("Accepted"),
+    "waitlisted": N_("On the waiting list"),
+    "delivered": N_("Delivered — please sign off"),
+    "received": N_("Received"),
+    "reviewed": N_("Reviewed"),
+    "disputed": N_("Disputed"),
+    "cancelled": N_("Cancelled"),
+    "declined": N_("Declined"),
+    "expired": N_("Expired"),
+    "no_show": N_("Absent"),
+}
+
+# The buttons an order shows (order_views gives the actions the viewer may take, in this order of importance).
+ORDER_ACTIONS = {
+    "receive": N_("Sign off (received)"),
+    "review": N_("Review"),
+    "reorder": N_("Order again"),
+    "accept": N_("Accept"),
+    "decline": N_("Decline"),
+    "arrange": N_("Arrange"),
+    "deliver": N_("Mark delivered"),
+    "no_show": N_("Mark absent"),
+    "dispute": N_("Dispute"),
+    "cancel": N_("Cancel the order"),
+    "offer": N_("Offer to a provider"),
+    "reassign": N_("Reassign"),
+    "resolve_received": N_("Resolve: received"),
+    "resolve_cancelled": N_("Resolve: cancel"),
+}
+
+EVENT_ACTIONS = {
+    "place": N_("ordered"),
+    "offer": N_("offered to a provider"),
+    "auto_accept": N_("accepted at once"),
+    "waitlist": N_("put on the waiting list"),
+    "promote": N_("a seat became free"),
+    "promote_to_offer": N_("a seat became free"),
+    "accept": N_("accepted"),
+    "decline": N_("declined"),
+    "offer_timeout": N_("no answer in time"),
+    "reassign": N_("reassigned"),
+    "expire": N_("expired"),
+    "arrange": N_("arrangements made"),
+    "deliver": N_("delivered"),
+    "no_show": N_("marked absent"),
+    "receive": N_("signed off"),
+    "auto_receive": N_("signed off automatically"),
+    "dispute": N_("disputed"),
+    "resolve_received": N_("dispute resolved: received"),
+    "resolve_cancelled": N_("dispute resolved: cancelled"),
+    "review": N_("reviewed"),
+    "cancel": N_("cancelled"),
+}
+
+ACTORS = {
+    "member": N_("member"),
+    "provider": N_("provider"),
+    "operator": N_("operator"),
+    "curator": N_("curator"),
+    "system": N_("system"),
+}
+
+LISTING_STATES = {
+    "draft": N_("Draft"),
+    "submitted": N_("Waiting for approval"),
+    "published": N_("Published"),
+    "paused": N_("Paused"),
+    "closed": N_("Closed"),
+    "archived": N_("Archived"),
+}
+
+SHAPES = {
+    "group": N_("Group session"),
+    "slot": N_("One-to-one slot"),
+    "on_request": N_("On request"),
+}
+
+MODES = {"online": N_("Online"), "offline": N_("In person")}
+
+GROUPS = {
+    "new_employment": N_("New-employment-form workers"),
+    "migrant": N_("Migrant workers"),
+    "parent": N_("Working parents"),
+    "youth": N_("Young workers"),
+    "women": N_("Women workers"),
+    "retiree": N_("Retired workers"),
+}
+
+ROLES = {
+    "member": N_("Member"),
+    "provider": N_("Provider"),
+    "operator": N_("Operator"),
+    "curator": N_("Curator"),
+}
+
+NOTICE_KINDS = {
+    "offer": N_("New request"),
+    "order_accepted": N_("Accepted"),
+    "order_declined": N_("Declined"),
+    "order_arranged": N_("Arrangements"),
+    "order_delivered": N_("Please sign off"),
+    "order_cancelled": N_("Cancelled"),
+    "waitlist_promoted": N_("Off the waiting list"),
+    "new_listing": N_("New on the menu"),
+    "new_sessions": N_("New sessions"),
+    "new_review": N_("New review"),
+    "listing_rejected": N_("Listing not approved"),
+    "dispute_resolved": N_("Dispute resolved"),
+}
+
+# Short confirmations shown after a form succeeded (?ok=code on the page it leads to).
+DONE = {
+    "welcome": N_("Welcome! Your account is ready."),
+    "hello": N_("You are logged in."),
+    "bye": N_("You are logged out."),
+    "ordered": N_("Ordered. We will tell you when the provider accepts."),
+    "need": N_("Your need is posted. We will look for a provider."),
+    "receive": N_("Signed off. Thank you!"),
+    "review": N_("Thank you for your review."),
+    "reorder": N_("Ordered again."),
+    "cancel": N_("The order is cancelled."),
+    "dispute": N_("Your dispute is recorded; the union will look into it."),
+    "accept": N_("Accepted."),
+    "decline": N_("Declined."),
+    "arrange": N_("Arrangements saved; the member is told."),
+    "deliver": N_("Marked delivered."),
+    "no_show": N_("Marked absent."),
+    "reassign": N_("Offered to the provider."),
+    "offer": N_("Offered to the provider."),
+    "resolve_received": N_("The dispute is resolved."),
+    "resolve_cancelled": N_("The dispute is resolved."),
+    "followed": N_("You follow this category now."),
+    "unfollowed": N_("You no longer follow this category."),
+    "saved": N_("Saved."),
+    "created": N_("Created."),
+    "submitted": N_("Submitted for approval."),
+    "approved": N_("Approved and published."),
+    "rejected": N_("Sent back to the provider."),
+    "sessions": N_("Sessions added."),
+    "paused": N_("Paused."),
+    "resumed": N_("Published again."),
+    "closed": N_("Closed."),
+    "replied": N_("Reply posted."),
+    "hidden": N_("The review is hidden."),
+    "shown": N_("The review is shown again."),
+    "attendance": N_("Attendance saved; the session is delivered."),
+    "read": N_("All notices are marked read."),
+    "roles": N_("Roles saved."),
+}
+
+FUNNEL = {
+    "ordered": N_("Ordered"),
+    "accepted": N_("Accepted"),
+    "delivered": N_("Delivered"),
+    "received": N_("Signed off"),
+    "reviewed": N_("Reviewed"),
+}

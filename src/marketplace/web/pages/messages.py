@@ -1,0 +1,41 @@
+"""The services' refusals (English sentences) that pages show translated; a sentence missing here is
+shown as it is, after a translated summary of its kind (see common.refusal)."""
+
+from .i18n import N_
+
+SERVICE_MESSAGES = [
+    N_("Please log in first."),
+    N_("The phone number or password is wrong."),
+    N_("An account with this phone number already exists."),
+    N_("You cannot remove your own curator role."),
+    N_("No such listing."),
+    N_("No such order."),
+    N_("No such review."),
+    N_("No such session."),
+    N_("No such user."),
+    N_("No such category."),
+    N_("No such provider."),
+    N_("No such notification."),
+    N_("No such action."),
+    N_("This review already has your reply."),
+    N_("You already hold a live order for this session."),
+    N_("This session is full."),
+    N_("This session was cancelled."),
+    N_("This session has already started."),
+    N_("There is no upcoming session of this listing to order."),
+    N_("You cannot order your own listing."),
+    N_("An offline service needs a location."),
+    N_("Add at least one upcoming session or slot before submitting."),
+    N_("An on-request listing has no sessions."),
+    N_("An on-request listing has no sessions; times are agreed after ordering."),
+    N_("A session must start in the future."),
+    N_("A member's order cannot be offered to the member."),
+    N_("This provider does not serve the order's category."),
+    N_("A category cannot move below itself."),
+    N_("Only a curator archives listings."),
+    N_("This needs the operator or curator role."),
+    N_("A session can be marked delivered once it has started."),
+    N_("Agree the arrangements (time, place or link) before marking it delivered."),
+    N_("send at least one of starts_at, place or link"),
+    N_("ends_at must be after starts_at"),
+]

@@ -1,0 +1,143 @@
+"""An order's page for everyone party to it: the timeline and the next action as one clear button."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+from pydantic import BaseModel
+
+from ...auth import has_role
+from ...domain.roles import Role
+from ...errors import Forbidden, NotFound
+from ...models import User
+from ...schemas.orders import ArrangeIn, DeliverIn, OfferToIn, ReasonIn, RequiredReasonIn, ResolveIn, ReviewIn
+from ...services import order_views, orders, reviews, staffing
+from ..common import Db, IdParam
+from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_of, need, page, redirect, refusal, validate
+from .i18n import parse_local
+
+PAGE_SIZE = 20
+# The order of importance: the first action the viewer may take is the one big button.
+PRIMARY = ["receive", "review", "accept", "deliver", "reorder", "arrange", "resolve_received", "offer", "reassign"]
+
+
+def _arrange_values(request: Request, values: dict) -> dict:
+    found = {k: values[k] for k in ("place", "link") if values.get(k)}
+    if values.get("starts_at"):
+        found["starts_at"] = parse_local(request, values["starts_at"]) or values["starts_at"]
+    return found
+
+
+def _review_values(request: Request, values: dict) -> dict:
+    tags = [t.strip() for t in (values.get("tags") or "").replace("，", ",").split(",") if t.strip()]
+    return {"stars": values.get("stars") or None, "text": values.get("text", ""), "tags": tags}
+
+
+# action -> (form model, how the form becomes the model's input, the use case)
+Action = tuple[type[BaseModel] | None, Callable[[Request, dict], dict], Callable[..., Awaitable[Any]]]
+_plain = lambda request, values: values  # noqa: E731
+ACTIONS: dict[str, Action] = {
+    "accept": (None, _plain, lambda db, user, oid, data: orders.accept(db, user, oid)),
+    "decline": (RequiredReasonIn, _plain, lambda db, user, oid, data: orders.decline(db, user, oid, data.reason)),
+    "arrange": (ArrangeIn, _arrange_values, lambda db, user, oid, data: orders.arrange(db, user, oid, data)),
+    "deliver": (
+        DeliverIn,
+        lambda request, values: {"note": values.get("note", ""), "attended": values.get("attended", "1") == "1"},
+        lambda db, user, oid, data: orders.deliver(db, user, oid, data),
+    ),
+    "no_show": (ReasonIn, _plain, lambda db, user, oid, data: orders.no_show(db, user, oid, data.reason)),
+    "receive": (None, _plain, lambda db, user, oid, data: orders.receive(db, user, oid)),
+    "dispute": (RequiredReasonIn, _plain, lambda db, user, oid, data: orders.dispute(db, user, oid, data.reason)),
+    "cancel": (ReasonIn, _plain, lambda db, user, oid, data: orders.cancel(db, user, oid, data.reason)),
+    "review": (ReviewIn, _review_values, lambda db, user, oid, data: reviews.review(db, user, oid, data)),
+    "reorder": (None, _plain, lambda db, user, oid, data: orders.reorder(db, user, oid)),
+    "resolve_received": (
+        ResolveIn,
+        lambda request, values: {"outcome": "received", "reason": values.get("reason", "")},
+        lambda db, user, oid, data: orders.resolve(db, user, oid, data),
+    ),
+    "resolve_cancelled": (
+        ResolveIn,
+        lambda request, values: {"outcome": "cancelled", "reason": values.get("reason", "")},
+        lambda db, user, oid, data: orders.resolve(db, user, oid, data),
+    ),
+    "offer": (
+        OfferToIn,
+        _plain,
+        lambda db, user, oid, data: orders.offer_to(db, user, oid, data.provider_id, data.reason),
+    ),
+    "reassign": (
+        OfferToIn,
+        _plain,
+        lambda db, user, oid, data: orders.offer_to(db, user, oid, data.provider_id, data.reason),
+    ),
+}
+STAFF_ONLY = {"offer", "reassign", "resolve_received", "resolve_cancelled"}
+
+
+async def order_page(request: Request, db, user: User, order_id: int, status: int = 200, **context) -> Template:
+    order = await order_views.one(db, user, order_id)
+    primary = next((a for a in PRIMARY if a in order.actions), None)
+    candidates = []
+    if {"offer", "reassign"} & set(order.actions):
+        candidates = await staffing.candidates(db, user.market_id, order.category_id)
+    context.setdefault("values", {})
+    return page(
+        request,
+        "orders/order.html",
+        user,
+        status,
+        order=order,
+        primary=primary,
+        candidates=candidates,
+        staff=has_role(user, Role.operator, Role.curator),
+        **context,
+    )
+
+
+class OrderPages(Controller):
+    dependencies = PAGE_DEPENDENCIES
+    include_in_schema = False
+
+    @get("/orders")
+    async def mine(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
+    ) -> Template:
+        user = need(page_user)
+        found = await order_views.listing_page(
+            db, user, "member", limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
+        )
+        primary = {o.id: next((a for a in PRIMARY if a in o.actions), None) for o in found.items}
+        return page(request, "orders/mine.html", user, found=found, primary=primary, page_number=page_number)
+
+    @get("/orders/{order_id:int}")
+    async def show(self, request: Request, order_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        return await order_page(request, db, need(page_user), order_id)
+
+    @post("/orders/{order_id:int}/{action:str}")
+    async def act(
+        self, request: Request, order_id: IdParam, action: FromPath[str], page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user)
+        if action not in ACTIONS:
+            raise NotFound("No such action.")
+        if action in STAFF_ONLY and not has_role(user, Role.operator, Role.curator):
+            raise Forbidden("This needs the operator or curator role.")
+        model, shape, use_case = ACTIONS[action]
+        values = await form_of(request)
+        data, errors = (None, {}) if model is None else validate(request, model, shape(request, values))
+        status = 400
+        if not errors:
+            done, exc = await attempt(db, lambda: use_case(db, user, order_id, data))
+            if exc is None:
+                target = done.id if action == "reorder" else order_id
+                return redirect(f"/orders/{target}", action)
+            status, errors = refusal(request, exc, "form")
+        errors = {f"{action}.{k}" if k != "form" else k: v for k, v in errors.items()}
+        return await order_page(request, db, user, order_id, status, errors=errors, values=values, failed=action)

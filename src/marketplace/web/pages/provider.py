@@ -1,0 +1,335 @@
+"""The provider console: listings with sessions, offers to answer, the schedule, attendance, reviews, profile."""
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from ...domain.listings import ListingShape
+from ...domain.roles import MemberGroup, Role
+from ...errors import NotFound
+from ...models import User
+from ...schemas.accounts import ProviderProfileIn
+from ...schemas.listings import ListingIn, SessionsIn
+from ...schemas.orders import AttendanceIn
+from ...schemas.reviews import ReplyIn
+from ...services import accounts, categories, listings, menu, order_views, orders, reviews, schedule
+from ..common import Db, IdParam, MarketId
+from .common import (
+    PAGE_DEPENDENCIES,
+    PageUser,
+    as_list,
+    attempt,
+    flat_categories,
+    form_of,
+    need,
+    page,
+    redirect,
+    refusal,
+    validate,
+)
+from .i18n import parse_local
+
+LISTING_ACTIONS = {"submit": "submitted", "pause": "paused", "resume": "resumed", "close": "closed"}
+DURATIONS = [30, 60, 90, 120, 180, 240]
+
+
+def _sessions(request: Request, values: dict) -> list[dict]:
+    """Session rows of a form (start, minutes, seats); rows left empty are ignored."""
+    starts, minutes, seats = (as_list(values.get(k)) for k in ("starts_at", "minutes", "capacity"))
+    rows = []
+    for index, text in enumerate(starts):
+        if not text.strip():
+            continue
+        start = parse_local(request, text)
+        length = int(minutes[index]) if index < len(minutes) and minutes[index].isdigit() else 60
+        rows.append(
+            {
+                "starts_at": start or text,
+                "ends_at": (start + timedelta(minutes=length)) if start else text,
+                "capacity": seats[index] if index < len(seats) and seats[index] else 1,
+            }
+        )
+    return rows
+
+
+def _session_rows(values: dict) -> list[dict]:
+    """What the form's session rows showed, to show them again (three empty rows to start with)."""
+    starts, minutes, seats = (as_list(values.get(k)) for k in ("starts_at", "minutes", "capacity"))
+    rows = [
+        {
+            "starts_at": s,
+            "minutes": minutes[i] if i < len(minutes) else "60",
+            "capacity": seats[i] if i < len(seats) else "",
+        }
+        for i, s in enumerate(starts)
+    ]
+    return rows + [{"starts_at": "", "minutes": "60", "capacity": ""}] * max(0, 3 - len(rows))
+
+
+def _listing_input(request: Request, values: dict) -> dict[str, Any]:
+    fields = {k: values.get(k, "") for k in ("title", "summary", "description", "location")}
+    fields |= {k: values.get(k) or None for k in ("category_id", "shape", "mode")}
+    fields["target_groups"] = [g for g in as_list(values.get("target_groups")) if g in MemberGroup.__members__]
+    fields["auto_accept"] = values.get("auto_accept") == "1"
+    fields["sessions"] = [] if values.get("shape") == ListingShape.on_request else _sessions(request, values)
+    return fields
+
+
+async def _own_listing(db, user: User, listing_id: int):
+    listing = await menu.detail(db, await listings.get_visible(db, user, listing_id))
+    if listing.provider.id != user.id:
+        raise NotFound("No such listing.")
+    return listing
+
+
+class ProviderPages(Controller):
+    path = "/provider"
+    dependencies = PAGE_DEPENDENCIES
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.provider)
+        offers = await order_views.listing_page(db, user, "provider", state=["offered"], limit=50)
+        accepted = await order_views.listing_page(db, user, "provider", state=["accepted"], limit=50)
+        return page(request, "provider/home.html", user, offers=offers, accepted=accepted)
+
+    @get("/listings")
+    async def my_listings(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.provider)
+        found = await menu.mine(db, user, None, 100, 0)
+        return page(request, "provider/listings.html", user, found=found)
+
+    @get("/listings/new")
+    async def new_listing(self, request: Request, page_user: PageUser, db: Db, market_id: MarketId) -> Template:
+        user = need(page_user, Role.provider)
+        tree = await categories.tree(db, market_id)
+        values = {"shape": "group", "mode": "offline"}
+        return page(
+            request,
+            "provider/listing_new.html",
+            user,
+            values=values,
+            rows=_session_rows({}),
+            categories=flat_categories(tree.items),
+            durations=DURATIONS,
+        )
+
+    @post("/listings/new")
+    async def create_listing(
+        self, request: Request, page_user: PageUser, db: Db, market_id: MarketId
+    ) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        values = await form_of(request)
+        data, errors = validate(request, ListingIn, _listing_input(request, values))
+        status = 400
+        if data is not None:
+            listing, exc = await attempt(db, lambda: listings.create(db, user, data))
+            if exc is None:
+                return redirect(f"/provider/listings/{listing.id}", "created")
+            status, errors = refusal(request, exc)
+        tree = await categories.tree(db, market_id)
+        return page(
+            request,
+            "provider/listing_new.html",
+            user,
+            status,
+            values=values,
+            errors=errors,
+            rows=_session_rows(values),
+            categories=flat_categories(tree.items),
+            durations=DURATIONS,
+        )
+
+    @get("/listings/{listing_id:int}")
+    async def listing(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.provider)
+        listing = await _own_listing(db, user, listing_id)
+        return page(
+            request, "provider/listing.html", user, listing=listing, rows=_session_rows({}), durations=DURATIONS
+        )
+
+    @post("/listings/{listing_id:int}/sessions")
+    async def add_sessions(
+        self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        values = await form_of(request)
+        data, errors = validate(request, SessionsIn, {"sessions": _sessions(request, values)})
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: listings.add_sessions(db, user, listing_id, data.sessions))
+            if exc is None:
+                return redirect(f"/provider/listings/{listing_id}", "sessions")
+            status, errors = refusal(request, exc)
+        listing = await _own_listing(db, user, listing_id)
+        if errors.get("sessions"):
+            errors["sessions.0.starts_at"] = errors.pop("sessions")
+        return page(
+            request,
+            "provider/listing.html",
+            user,
+            status,
+            listing=listing,
+            values=values,
+            errors=errors,
+            rows=_session_rows(values),
+            durations=DURATIONS,
+        )
+
+    @post("/listings/{listing_id:int}/{action:str}")
+    async def change(
+        self, request: Request, listing_id: IdParam, action: FromPath[str], page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        if action not in LISTING_ACTIONS:
+            raise NotFound("No such action.")
+        use_case = (
+            (lambda: listings.submit(db, user, listing_id))
+            if action == "submit"
+            else (lambda: listings.change_state(db, user, listing_id, action))
+        )
+        _, exc = await attempt(db, use_case)
+        if exc is None:
+            return redirect(f"/provider/listings/{listing_id}", LISTING_ACTIONS[action])
+        status, errors = refusal(request, exc)
+        listing = await _own_listing(db, user, listing_id)
+        return page(
+            request,
+            "provider/listing.html",
+            user,
+            status,
+            listing=listing,
+            errors=errors,
+            rows=_session_rows({}),
+            durations=DURATIONS,
+        )
+
+    @get("/schedule")
+    async def schedule(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.provider)
+        sessions = await schedule.sessions_of(db, user)
+        on_request = await order_views.listing_page(db, user, "provider", state=["accepted"], limit=100)
+        agreed = [o for o in on_request.items if o.session is None]
+        return page(request, "provider/schedule.html", user, sessions=sessions, agreed=agreed)
+
+    @get("/sessions/{session_id:int}/attendance")
+    async def attendance_form(self, request: Request, session_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.provider)
+        return await _attendance_page(request, db, user, session_id)
+
+    @post("/sessions/{session_id:int}/attendance")
+    async def attendance(
+        self, request: Request, session_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        values = await form_of(request)
+        everyone = {int(v) for v in as_list(values.get("orders")) if v.isdigit()}
+        present = {int(v) for v in as_list(values.get("present")) if v.isdigit()} & everyone
+        fields = {"present": sorted(present), "absent": sorted(everyone - present), "note": values.get("note", "")}
+        data, errors = validate(request, AttendanceIn, fields)
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: schedule.own_session(db, user, session_id))
+            if exc is None:
+                _, exc = await attempt(db, lambda: orders.attendance(db, user, session_id, data))
+            if exc is None:
+                return redirect(f"/provider/sessions/{session_id}/attendance", "attendance")
+            status, errors = refusal(request, exc)
+        return await _attendance_page(request, db, user, session_id, status, errors=errors, values=values)
+
+    @get("/reviews")
+    async def my_reviews(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.provider)
+        found = await reviews.for_provider(db, user, 50, 0)
+        return page(request, "provider/reviews.html", user, found=found)
+
+    @post("/reviews/{review_id:int}/reply")
+    async def reply(self, request: Request, review_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        values = await form_of(request)
+        data, errors = validate(request, ReplyIn, values)
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: reviews.reply(db, user, review_id, data.text))
+            if exc is None:
+                return redirect("/provider/reviews", "replied")
+            status, errors = refusal(request, exc, "text")
+        found = await reviews.for_provider(db, user, 50, 0)
+        errors = {f"{review_id}.{k}": v for k, v in errors.items()}
+        return page(request, "provider/reviews.html", user, status, found=found, errors=errors, values=values)
+
+    @get("/profile")
+    async def profile(self, request: Request, page_user: PageUser, db: Db, market_id: MarketId) -> Template:
+        user = need(page_user, Role.provider)
+        current = await accounts.provider_public(db, user.id)
+        values = {
+            "bio": current.bio,
+            "honours": "\n".join(current.honours),
+            "skills": ", ".join(current.skills),
+            "area": current.area,
+            "online": "1" if current.online else "",
+            "capacity": current.capacity,
+            "category_ids": [str(c.id) for c in current.categories],
+        }
+        tree = await categories.tree(db, market_id)
+        return page(request, "provider/profile.html", user, values=values, categories=flat_categories(tree.items))
+
+    @post("/profile")
+    async def save_profile(
+        self, request: Request, page_user: PageUser, db: Db, market_id: MarketId
+    ) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        values = await form_of(request)
+        current = await accounts.provider_public(db, user.id)
+        fields = {
+            "bio": values.get("bio", ""),
+            "honours": [h.strip() for h in values.get("honours", "").splitlines() if h.strip()],
+            "skills": [s.strip() for s in values.get("skills", "").replace("，", ",").split(",") if s.strip()],
+            "area": values.get("area", ""),
+            "online": values.get("online") == "1",
+            "capacity": values.get("capacity") or 5,
+            "category_ids": as_list(values.get("category_ids")),
+            "availability": current.availability,
+        }
+        values["category_ids"] = as_list(values.get("category_ids"))
+        data, errors = validate(request, ProviderProfileIn, fields)
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: accounts.update_provider_profile(db, user, data))
+            if exc is None:
+                return redirect("/provider/profile", "saved")
+            status, errors = refusal(request, exc, "category_ids")
+        errors = {k.split(".")[0]: v for k, v in reversed(list(errors.items()))}
+        tree = await categories.tree(db, market_id)
+        return page(
+            request,
+            "provider/profile.html",
+            user,
+            status,
+            values=values,
+            errors=errors,
+            categories=flat_categories(tree.items),
+        )
+
+
+async def _attendance_page(request: Request, db, user: User, session_id: int, status: int = 200, **context):
+    session, listing = await schedule.own_session(db, user, session_id)
+    found = await order_views.listing_page(db, user, "provider", session_id=session_id, limit=100)
+    waiting = [o for o in found.items if o.state == "accepted"]
+    marked = [o for o in found.items if o.state in ("delivered", "received", "reviewed", "no_show")]
+    context.setdefault("values", {})
+    return page(
+        request,
+        "provider/attendance.html",
+        user,
+        status,
+        session=session,
+        listing=listing,
+        waiting=waiting,
+        marked=marked,
+        **context,
+    )

@@ -1,0 +1,104 @@
+"""Jinja2 for the pages: gettext from the catalogues in the visitor's language, and display filters."""
+
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import pass_context
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from . import i18n, labels
+
+PACKAGE = Path(__file__).resolve().parents[2]
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+
+
+def _request(context):
+    return context["request"]
+
+
+@pass_context
+def _gettext(context, message: str) -> str:
+    return i18n.translations(i18n.lang_of(_request(context))).gettext(message)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(i18n.lang_of(_request(context))).ngettext(singular, plural, n)
+
+
+@pass_context
+def _when(context, value: datetime | str | None, skeleton: str = "MMMEd Hm") -> str:
+    return i18n.when(_request(context), value, skeleton)
+
+
+@pass_context
+def _label(context, value: str | None, table: str) -> str:
+    """A state, shape, group or role in the page's language: {{ order.state|label('ORDER_STATES') }}."""
+    message = getattr(labels, table).get(value or "")
+    return _gettext(context, message) if message else (value or "")
+
+
+@pass_context
+def _number(context, value, digits: int = 1) -> str:
+    return i18n.number(_request(context), value, digits)
+
+
+@pass_context
+def _percent(context, value) -> str:
+    return i18n.percent(_request(context), value)
+
+
+@pass_context
+def _until(context, value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return i18n.relative(_request(context), value - datetime.now(value.tzinfo))
+
+
+@pass_context
+def _local_input(context, value: datetime | None) -> str:
+    return i18n.local_input(_request(context), value)
+
+
+@pass_context
+def _colon(context) -> str:
+    """The punctuation after a label: full-width in Chinese."""
+    return "：" if i18n.lang_of(_request(context)) == "zh-CN" else ": "
+
+
+def _stars(value: float | int | None) -> str:
+    if not value:
+        return ""
+    full = int(round(value))
+    return "★" * full + "☆" * (5 - full)
+
+
+def configure(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    # newstyle: {{ _("%(n)s seats", n=3) }} formats and escapes its variables
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.filters.update(
+        when=_when,
+        label=_label,
+        number=_number,
+        percent=_percent,
+        until=_until,
+        local_input=_local_input,
+        stars=_stars,
+    )
+    env.globals["colon"] = _colon
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+
+
+def template_config() -> TemplateConfig:
+    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure)
+
+
+def static_files():
+    # Every asset is served by the app itself: no CDN, no external font (intranet-friendly).
+    return create_static_files_router(path="/static", directories=[STATIC], name="static", include_in_schema=False)

@@ -1,0 +1,154 @@
+"""The union desk through the test client: figures, approvals into batches, moderation, stuck orders, accounts."""
+
+import re
+from datetime import timedelta
+
+from marketplace.domain.roles import Role
+from marketplace.models import User
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'<p class="error" id="e-{re.escape(field)}">([^<]*)</p>', html)
+    return found.group(1) if found else ""
+
+
+async def _reviewed_order(factory, client, stars=2):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category])
+    member = await factory.user(name="刘师傅")
+    listing = await factory.listing(provider, category, auto_accept=True)
+    session = (await factory.sessions_of(listing))[0]
+    m, p = factory.headers(member), factory.headers(provider)
+    order = (await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=m)).json()
+    await factory.move_session(session.id, timedelta(minutes=-5))
+    await client.post(f"/api/v1/orders/{order['id']}/deliver", json={}, headers=p)
+    await client.post(f"/api/v1/orders/{order['id']}/receive", headers=m)
+    reviewed = await client.post(
+        f"/api/v1/orders/{order['id']}/review", json={"stars": stars, "text": "广告内容"}, headers=m
+    )
+    return listing, reviewed.json()
+
+
+async def test_dashboard_figures_and_csv_exports(pages, factory, client):
+    await _reviewed_order(factory, client, stars=5)
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    board = await pages.get("/desk")
+    assert board.status_code == 200
+    assert "服务职工人次" in board.text and "各环节订单数" in board.text and "100%" in board.text
+    orders_csv = await pages.get("/desk/export/orders.csv")
+    assert orders_csv.status_code == 200 and orders_csv.headers["content-type"].startswith("text/csv")
+    lines = orders_csv.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("id,created_at") and len(lines) == 2 and "reviewed" in lines[1]
+    reviews_csv = await pages.get("/desk/export/reviews.csv")
+    assert "广告内容" in reviews_csv.text
+    stats = await client.get("/api/v1/admin/stats", headers=factory.headers(curator))
+    assert stats.status_code == 200
+    body = stats.json()
+    assert body["visits_served"] == 1 and body["reviews"]["satisfied_share"] == 1.0
+    assert [s["orders"] for s in body["funnel"]] == [1, 1, 1, 1, 1]
+    assert body["to_delivery"]["orders"] == 1
+    operator = await factory.user(Role.operator)
+    assert (await client.get("/api/v1/admin/stats", headers=factory.headers(operator))).status_code == 200
+    member = await factory.user()
+    assert (await client.get("/api/v1/admin/stats", headers=factory.headers(member))).status_code == 403
+    assert (await client.get("/api/v1/admin/stats")).status_code == 401
+
+
+async def test_curator_approves_into_a_batch_and_rejects_with_a_reason(pages, factory):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category])
+    first = await factory.listing(provider, category, title="书法培训", state="submitted")
+    second = await factory.listing(provider, category, title="硬笔书法", state="submitted")
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    assert "请先创建批次" in (await pages.get("/desk/approvals")).text
+    assert _field_error((await pages.post("/desk/batches", {"name": ""})).text, "name")
+    assert (await pages.post("/desk/batches", {"name": "第一批"})).status_code == 303
+    waiting = await pages.get("/desk/approvals")
+    assert "书法培训" in waiting.text and "硬笔书法" in waiting.text
+    batch_id = re.search(r'<option value="(\d+)">第一批</option>', waiting.text).group(1)
+    approved = await pages.post(f"/desk/listings/{first.id}/approve", {"batch_id": batch_id})
+    assert approved.status_code == 303 and "ok=approved" in approved.headers["location"]
+    no_reason = await pages.post(f"/desk/listings/{second.id}/reject", {"reason": ""})
+    assert no_reason.status_code == 400 and _field_error(no_reason.text, f"{second.id}.reason")
+    assert (await pages.post(f"/desk/listings/{second.id}/reject", {"reason": "请补充地点"})).status_code == 303
+    again = await pages.post(f"/desk/listings/{first.id}/approve", {"batch_id": batch_id})
+    assert again.status_code == 409 and "flash bad" in again.text
+    assert f"/listings/{first.id}" in (await pages.get("/menu")).text
+    batches = await pages.get("/desk/batches")
+    assert "第一批" in batches.text
+
+
+async def test_curator_hides_and_shows_a_review_with_a_reason(pages, factory, client):
+    listing, order = await _reviewed_order(factory, client)
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    review_id = order["review_id"]
+    assert "广告内容" in (await pages.get("/desk/reviews")).text
+    refused = await pages.post(f"/desk/reviews/{review_id}/hide", {"reason": ""})
+    assert refused.status_code == 400 and _field_error(refused.text, f"{review_id}.reason")
+    assert (await pages.post(f"/desk/reviews/{review_id}/hide", {"reason": "广告"})).status_code == 303
+    pages.logout()
+    assert "广告内容" not in (await pages.get(f"/listings/{listing.id}")).text
+    pages.login(curator)
+    assert "隐藏原因" in (await pages.get("/desk/reviews?hidden=true")).text
+    assert (await pages.post(f"/desk/reviews/{review_id}/show", {"reason": "误判"})).status_code == 303
+
+
+async def test_category_tree_editing(pages, factory):
+    domain = await factory.category("教育培训", slug="education")
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    assert "教育培训" in (await pages.get("/desk/categories")).text
+    bad = await pages.post("/desk/categories", {"name_zh": "书法", "name_en": "Calligraphy", "slug": "Bad Slug"})
+    assert bad.status_code == 400 and _field_error(bad.text, "slug") and "Calligraphy" in bad.text
+    taken = await pages.post("/desk/categories", {"name_zh": "书法", "name_en": "Calligraphy", "slug": "education"})
+    assert taken.status_code == 409 and _field_error(taken.text, "slug")
+    made = await pages.post(
+        "/desk/categories",
+        {"name_zh": "书法", "name_en": "Calligraphy", "slug": "calligraphy", "parent_id": str(domain.id)},
+    )
+    assert made.status_code == 303
+    renamed = await pages.post(
+        f"/desk/categories/{domain.id}", {"name_zh": "教育", "name_en": "Education", "parent_id": "", "position": "0"}
+    )
+    assert renamed.status_code == 303
+    empty = await pages.post(f"/desk/categories/{domain.id}", {"name_zh": "", "name_en": "Education"})
+    assert empty.status_code == 400 and _field_error(empty.text, f"{domain.id}.name_zh")
+    assert "教育" in (await pages.get("/desk/categories")).text
+
+
+async def test_stuck_orders_are_resolved_and_reassigned_from_the_order_page(pages, factory, client):
+    health = await factory.category("医疗健康")
+    provider = await factory.provider([health], name="李医生")
+    member = await factory.user()
+    need = await client.post(
+        "/api/v1/orders", json={"category_id": health.id, "title": "想做体检"}, headers=factory.headers(member)
+    )
+    operator = await factory.user(Role.operator)
+    pages.login(operator)
+    stuck = await pages.get("/desk/orders")
+    assert stuck.status_code == 200 and "想做体检" in stuck.text
+    order_id = need.json()["id"]
+    page = await pages.get(f"/orders/{order_id}")
+    assert "李医生" in page.text and f'action="/orders/{order_id}/offer"' in page.text
+    offered = await pages.post(f"/orders/{order_id}/offer", {"provider_id": str(provider.id), "reason": "就近"})
+    assert offered.status_code == 303
+    view = await client.get(f"/api/v1/orders/{order_id}", headers=factory.headers(operator))
+    assert view.json()["state"] == "offered" and view.json()["provider"]["id"] == provider.id
+    pages.login(member)
+    assert (await pages.post(f"/orders/{order_id}/reassign", {"provider_id": str(provider.id)})).status_code == 403
+
+
+async def test_accounts_and_roles(pages, factory):
+    curator = await factory.user(Role.curator, name="李主任")
+    someone = await factory.user(name="张三")
+    pages.login(curator)
+    found = await pages.get("/desk/accounts", params={"q": "张三"})
+    assert "张三" in found.text and "李主任" not in found.text
+    assert (await pages.post(f"/desk/accounts/{someone.id}/roles", {"roles": ["provider"]})).status_code == 303
+    async with factory.sessionmaker() as db:
+        assert "provider" in (await db.get(User, someone.id)).roles
+    own = await pages.post(f"/desk/accounts/{curator.id}/roles", {"roles": ["member"]})
+    assert own.status_code == 400 and _field_error(own.text, f"{curator.id}.roles")

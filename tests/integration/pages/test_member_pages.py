@@ -1,0 +1,196 @@
+"""Member pages through the test client: render, log in, order, sign off, review, refusals beside the field."""
+
+import re
+from datetime import timedelta
+
+from marketplace.domain.roles import Role
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'<p class="error" id="e-{re.escape(field)}">([^<]*)</p>', html)
+    return found.group(1) if found else ""
+
+
+async def _published(factory, title="书法培训（硬笔）", **kwargs):
+    provider = await factory.provider(name="王老师", honours=["深圳工匠"], star_level=4)
+    domain = await factory.category("教育培训", slug=f"edu-{title[:1]}-{id(kwargs)}")
+    category = await factory.category("书法培训", parent=domain)
+    listing = await factory.listing(provider, category, title=title, **kwargs)
+    return provider, category, listing
+
+
+async def test_public_pages_render_for_anyone(pages, factory):
+    _, category, listing = await _published(factory, summary="劳模带你练好字")
+    home = await pages.get("/")
+    assert home.status_code == 200
+    assert "教育培训" in home.text and "书法培训（硬笔）" in home.text  # the domains and 上新
+    found = await pages.get("/menu", params={"q": "书法"})
+    assert found.status_code == 200 and f"/listings/{listing.id}" in found.text
+    nothing = await pages.get("/menu", params={"q": "不存在的服务"})
+    assert f"/listings/{listing.id}" not in nothing.text
+    shown = await pages.get(f"/listings/{listing.id}")
+    assert shown.status_code == 200
+    assert "王老师" in shown.text and "深圳工匠" in shown.text and "★★★★" in shown.text
+    assert 'data-seats-for="' in shown.text
+    assert (await pages.get("/listings/999999")).status_code == 404
+    assert (await pages.get("/no-such-page")).status_code == 404
+    assert "<html" in (await pages.get("/no-such-page")).text
+
+
+async def test_member_pages_redirect_to_login_when_logged_out(pages):
+    for path in ["/orders", "/orders/1", "/notices", "/need", "/me", "/provider", "/desk", "/desk/categories"]:
+        answer = await pages.get(path)
+        assert answer.status_code == 303, path
+        assert answer.headers["location"].startswith("/login?next="), path
+
+
+async def test_register_sets_an_httponly_lax_cookie_and_keeps_typed_values(pages, factory):
+    refused = await pages.post("/register", {"name": "刘师傅", "phone": "12345", "password": "short"})
+    assert refused.status_code == 400
+    assert "刘师傅" in refused.text  # kept
+    assert "11 位" in _field_error(refused.text, "phone")
+    assert "至少 8" in _field_error(refused.text, "password")
+    registered = await pages.post("/register", {"name": "刘师傅", "phone": "13912345678", "password": "long-enough-1"})
+    assert registered.status_code == 303 and registered.headers["location"] == "/?ok=welcome"
+    cookie = registered.headers["set-cookie"]
+    assert cookie.startswith("mkt_session=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "刘师傅" in (await pages.get("/me")).text
+    again = await pages.post("/register", {"name": "别人", "phone": "13912345678", "password": "long-enough-1"})
+    assert again.status_code == 409 and "已注册" in _field_error(again.text, "phone")
+
+
+async def test_login_refusal_shows_beside_the_password_and_logout_clears_the_cookie(pages, factory):
+    member = await factory.user(name="李师傅")
+    wrong = await pages.post("/login", {"phone": member.phone, "password": "wrong-password"})
+    assert wrong.status_code == 401 and "不正确" in _field_error(wrong.text, "password")
+    assert member.phone in wrong.text  # the phone typed is kept, the password is not
+    ok = await pages.post("/login", {"phone": member.phone, "password": "correct-horse-1", "next": "/orders"})
+    assert ok.status_code == 303 and ok.headers["location"] == "/orders?ok=hello"
+    assert (await pages.get("/orders")).status_code == 200
+    out = await pages.post("/logout")
+    assert out.status_code == 303
+    assert out.headers["set-cookie"].startswith("mkt_session=") and "max-age=0" in out.headers["set-cookie"].lower()
+    assert (await pages.get("/orders")).status_code == 303
+
+
+async def test_forms_are_refused_without_a_csrf_token(pages, factory):
+    member = await factory.user()
+    pages.login(member)
+    refused = await pages.post("/login", {"phone": member.phone, "password": "correct-horse-1"}, csrf=False)
+    assert refused.status_code == 403 and "表单已过期" in refused.text
+    _, _, listing = await _published(factory)
+    sessions = await factory.sessions_of(listing)
+    refused = await pages.post(f"/listings/{listing.id}/order", {"session_id": sessions[0].id}, csrf=False)
+    assert refused.status_code == 403
+    forged = await pages.client.post(
+        f"/listings/{listing.id}/order", data={"session_id": sessions[0].id, "_csrf_token": "x" * 128}
+    )
+    assert forged.status_code == 403
+    assert (await pages.get("/orders")).text.count("/orders/") == 0
+
+
+async def test_order_sign_off_review_and_reorder_through_the_pages(pages, factory, client):
+    provider, _, listing = await _published(factory, sessions=((2, 5), (9, 5)))
+    member = await factory.user(name="刘师傅")
+    pages.login(member)
+    first, second = await factory.sessions_of(listing)
+    placed = await pages.post(f"/listings/{listing.id}/order", {"session_id": first.id})
+    assert placed.status_code == 303
+    order_path = placed.headers["location"].split("?")[0]
+    order_id = int(order_path.rsplit("/", 1)[1])
+    shown = await pages.get(order_path)
+    assert shown.status_code == 200 and "等待服务者接单" in shown.text and "进度" in shown.text
+    twice = await pages.post(f"/listings/{listing.id}/order", {"session_id": first.id})
+    assert twice.status_code == 409 and "已报名" in _field_error(twice.text, "session_id")
+
+    p = factory.headers(provider)
+    assert (await client.post(f"/api/v1/orders/{order_id}/accept", headers=p)).status_code == 200
+    await factory.move_session(first.id, timedelta(minutes=-30))
+    assert (await client.post(f"/api/v1/orders/{order_id}/deliver", json={}, headers=p)).status_code == 200
+
+    mine = await pages.get("/orders")
+    assert f'action="/orders/{order_id}/receive"' in mine.text  # the next action, one button on the list
+    signed = await pages.post(f"/orders/{order_id}/receive")
+    assert signed.status_code == 303 and signed.headers["location"] == f"/orders/{order_id}?ok=receive"
+    no_stars = await pages.post(f"/orders/{order_id}/review", {"text": "很好"})
+    assert no_stars.status_code == 400
+    assert _field_error(no_stars.text, "review.stars") and "很好" in no_stars.text
+    reviewed = await pages.post(
+        f"/orders/{order_id}/review", {"stars": "5", "text": "老师很耐心", "tags": "耐心，实用"}
+    )
+    assert reviewed.status_code == 303
+    page = await pages.get(f"/orders/{order_id}")
+    assert "已评价" in page.text and f'action="/orders/{order_id}/reorder"' in page.text
+    again = await pages.post(f"/orders/{order_id}/reorder")
+    assert again.status_code == 303 and again.headers["location"] != f"/orders/{order_id}?ok=reorder"
+    pages.logout()
+    listing_page = await pages.get(f"/listings/{listing.id}")
+    assert "老师很耐心" in listing_page.text and "刘**" in listing_page.text
+
+
+async def test_a_refused_action_is_undone_whole_and_shown_on_the_order(pages, factory):
+    _, _, listing = await _published(factory, sessions=((2, 1),))
+    member = await factory.user()
+    pages.login(member)
+    session = (await factory.sessions_of(listing))[0]
+    placed = await pages.post(f"/listings/{listing.id}/order", {"session_id": session.id})
+    order_id = int(placed.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    illegal = await pages.post(f"/orders/{order_id}/receive")
+    assert illegal.status_code in (403, 409)
+    assert 'class="flash bad"' in illegal.text
+    assert (await pages.post(f"/orders/{order_id}/no-such-action")).status_code == 404
+    cancelled = await pages.post(f"/orders/{order_id}/cancel", {"reason": "时间冲突"})
+    assert cancelled.status_code == 303
+    other = await factory.user()
+    pages.login(other)
+    assert (await pages.get(f"/orders/{order_id}")).status_code == 404  # not yours
+
+
+async def test_need_form_shows_each_error_beside_its_field(pages, factory):
+    domain = await factory.category("医疗健康", slug="health-x")
+    member = await factory.user()
+    pages.login(member)
+    form = await pages.get("/need")
+    assert form.status_code == 200 and "医疗健康" in form.text
+    refused = await pages.post("/need", {"category_id": "", "title": "x", "description": "夜班多"})
+    assert refused.status_code == 400
+    assert _field_error(refused.text, "category_id") and _field_error(refused.text, "title")
+    assert "夜班多" in refused.text
+    posted = await pages.post("/need", {"category_id": str(domain.id), "title": "想找人聊聊", "mode": "online"})
+    assert posted.status_code == 303 and "ok=need" in posted.headers["location"]
+
+
+async def test_follow_and_notices(pages, factory):
+    _, category, listing = await _published(factory)
+    member = await factory.user()
+    pages.login(member)
+    followed = await pages.post(f"/categories/{category.id}/follow", {"next": f"/listings/{listing.id}"})
+    assert followed.status_code == 303 and followed.headers["location"] == f"/listings/{listing.id}?ok=followed"
+    assert "已关注" in (await pages.get(f"/listings/{listing.id}")).text
+    assert (await pages.get("/notices")).status_code == 200
+    assert (await pages.post("/notices/read")).status_code == 303
+
+
+async def test_english_pages_through_the_language_switch(pages, factory):
+    _, _, listing = await _published(factory)
+    switched = await pages.get("/lang/en", params={"next": f"/listings/{listing.id}"})
+    assert switched.status_code == 303 and switched.headers["location"] == f"/listings/{listing.id}"
+    english = await pages.get(f"/listings/{listing.id}")
+    assert '<html lang="en">' in english.text and "Order a seat" in english.text and "Reviews" in english.text
+    await pages.get("/lang/zh-CN")
+    chinese = await pages.get(f"/listings/{listing.id}")
+    assert '<html lang="zh-CN">' in chinese.text and "报名" in chinese.text
+    assert (await pages.get("/lang/en", params={"next": "//evil.example"})).headers["location"] == "/"
+
+
+async def test_wrong_role_is_refused(pages, factory):
+    member = await factory.user()
+    pages.login(member)
+    for path in ["/provider", "/provider/listings", "/desk", "/desk/categories", "/desk/export/orders.csv"]:
+        assert (await pages.get(path)).status_code == 403, path
+    operator = await factory.user(Role.operator)
+    pages.login(operator)
+    assert (await pages.get("/desk")).status_code == 200
+    assert (await pages.get("/desk/orders")).status_code == 200
+    for path in ["/desk/categories", "/desk/approvals", "/desk/reviews", "/desk/accounts"]:
+        assert (await pages.get(path)).status_code == 403, path

@@ -1,0 +1,167 @@
+"""The provider console through the test client: listings with sessions, offers, attendance, reviews, profile."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from marketplace.domain.roles import Role
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'<p class="error" id="e-{re.escape(field)}">([^<]*)</p>', html)
+    return found.group(1) if found else ""
+
+
+def _local(days: float) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+
+
+async def test_provider_creates_submits_and_adds_sessions(pages, factory):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="王老师")
+    pages.login(provider)
+    assert (await pages.get("/provider")).status_code == 200
+    form = await pages.get("/provider/listings/new")
+    assert form.status_code == 200 and 'name="starts_at"' in form.text
+    refused = await pages.post(
+        "/provider/listings/new",
+        {
+            "title": "x",
+            "category_id": str(category.id),
+            "shape": "group",
+            "mode": "offline",
+            "location": "",
+            "starts_at": [_local(-1), ""],
+            "minutes": ["60", "60"],
+            "capacity": ["10", ""],
+        },
+    )
+    assert refused.status_code == 400
+    assert _field_error(refused.text, "title")  # too short, beside the title
+    created = await pages.post(
+        "/provider/listings/new",
+        {
+            "title": "书法培训（硬笔）",
+            "summary": "劳模带你练好字",
+            "category_id": str(category.id),
+            "shape": "group",
+            "mode": "offline",
+            "location": "南山工人文化宫",
+            "starts_at": [_local(-1), ""],
+            "minutes": ["90", "60"],
+            "capacity": ["10", ""],
+        },
+    )
+    assert created.status_code == 400 and "将来" in _field_error(created.text, "sessions.0.starts_at")
+    assert "劳模带你练好字" in created.text  # what was typed stays
+    created = await pages.post(
+        "/provider/listings/new",
+        {
+            "title": "书法培训（硬笔）",
+            "category_id": str(category.id),
+            "shape": "group",
+            "mode": "offline",
+            "location": "南山工人文化宫",
+            "starts_at": [_local(3), _local(10)],
+            "minutes": ["90", "60"],
+            "capacity": ["10", "8"],
+            "target_groups": "parent",
+        },
+    )
+    assert created.status_code == 303, created.text
+    path = created.headers["location"].split("?")[0]
+    listing_id = int(path.rsplit("/", 1)[1])
+    page = await pages.get(path)
+    assert page.status_code == 200 and "草稿" in page.text and page.text.count("<tr>") == 3
+    assert (await pages.post(f"{path}/submit")).status_code == 303
+    assert "待审核" in (await pages.get(path)).text
+    added = await pages.post(f"{path}/sessions", {"starts_at": _local(20), "minutes": "60", "capacity": "5"})
+    assert added.status_code == 303
+    assert (await pages.get(path)).text.count("<tr>") == 4
+    bad = await pages.post(f"{path}/sessions", {"starts_at": "", "minutes": "60", "capacity": "5"})
+    assert bad.status_code == 400 and _field_error(bad.text, "sessions.0.starts_at")
+    assert (await pages.post(f"{path}/pause")).status_code == 409  # submitted, not published
+    other = await factory.provider([category])
+    pages.login(other)
+    assert (await pages.get(f"/provider/listings/{listing_id}")).status_code == 404
+
+
+async def test_provider_accepts_an_offer_and_delivers_with_attendance(pages, factory, client):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="王老师")
+    listing = await factory.listing(provider, category, sessions=((2, 10),))
+    session = (await factory.sessions_of(listing))[0]
+    came, absent = await factory.user(name="来了"), await factory.user(name="没来")
+    ids = []
+    for member in (came, absent):
+        placed = await client.post(
+            "/api/v1/orders", json={"listing_id": listing.id, "session_id": session.id}, headers=factory.headers(member)
+        )
+        ids.append(placed.json()["id"])
+    pages.login(provider)
+    home = await pages.get("/provider")
+    assert "来了" in home.text and "请在" in home.text  # offers with their deadline
+    declined = await pages.post(f"/orders/{ids[1]}/decline", {"reason": ""})
+    assert declined.status_code == 400 and _field_error(declined.text, "decline.reason")
+    for order_id in ids:
+        assert (await pages.post(f"/orders/{order_id}/accept")).status_code == 303
+    schedule = await pages.get("/provider/schedule")
+    assert schedule.status_code == 200 and f"/provider/sessions/{session.id}/attendance" in schedule.text
+    early = await pages.post(
+        f"/provider/sessions/{session.id}/attendance", {"orders": [str(i) for i in ids], "present": str(ids[0])}
+    )
+    assert early.status_code == 409 and "开始后" in early.text
+    await factory.move_session(session.id, timedelta(minutes=-10))
+    done = await pages.post(
+        f"/provider/sessions/{session.id}/attendance", {"orders": [str(i) for i in ids], "present": str(ids[0])}
+    )
+    assert done.status_code == 303
+    marked = await pages.get(f"/provider/sessions/{session.id}/attendance")
+    assert "已服务，请签收" in marked.text and "缺席" in marked.text
+    member_view = await client.get(f"/api/v1/orders/{ids[0]}", headers=factory.headers(came))
+    assert member_view.json()["state"] == "delivered"
+
+
+async def test_provider_replies_to_reviews_and_edits_the_profile(pages, factory, client):
+    category = await factory.category("法律咨询")
+    provider = await factory.provider([category])
+    member = await factory.user()
+    listing = await factory.listing(provider, category, auto_accept=True)
+    session = (await factory.sessions_of(listing))[0]
+    m, p = factory.headers(member), factory.headers(provider)
+    order = (await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=m)).json()
+    await factory.move_session(session.id, timedelta(minutes=-5))
+    await client.post(f"/api/v1/orders/{order['id']}/deliver", json={}, headers=p)
+    await client.post(f"/api/v1/orders/{order['id']}/receive", headers=m)
+    review = await client.post(f"/api/v1/orders/{order['id']}/review", json={"stars": 4, "text": "不错"}, headers=m)
+    review_id = review.json()["review_id"]
+    pages.login(provider)
+    page = await pages.get("/provider/reviews")
+    assert "不错" in page.text
+    empty = await pages.post(f"/provider/reviews/{review_id}/reply", {"text": ""})
+    assert empty.status_code == 400 and _field_error(empty.text, f"{review_id}.text")
+    assert (await pages.post(f"/provider/reviews/{review_id}/reply", {"text": "谢谢"})).status_code == 303
+    assert "谢谢" in (await pages.get("/provider/reviews")).text
+    profile = await pages.get("/provider/profile")
+    assert profile.status_code == 200 and "法律咨询" in profile.text
+    saved = await pages.post(
+        "/provider/profile",
+        {
+            "bio": "二十年律师",
+            "honours": "全国劳动模范\n南山工匠",
+            "skills": "合同，劳动法",
+            "category_ids": str(category.id),
+        },
+    )
+    assert saved.status_code == 303
+    public = (await client.get(f"/api/v1/providers/{provider.id}")).json()
+    assert public["honours"] == ["全国劳动模范", "南山工匠"] and public["skills"] == ["合同", "劳动法"]
+    refused = await pages.post("/provider/profile", {"capacity": "0", "bio": "改了"})
+    assert refused.status_code == 400 and _field_error(refused.text, "capacity") and "改了" in refused.text
+
+
+async def test_members_cannot_open_the_console(pages, factory):
+    pages.login(await factory.user())
+    assert (await pages.get("/provider/schedule")).status_code == 403
+    pages.login(await factory.user(Role.curator))
+    assert (await pages.get("/provider/listings/new")).status_code == 403
