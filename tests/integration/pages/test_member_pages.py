@@ -194,3 +194,28 @@ async def test_wrong_role_is_refused(pages, factory):
     assert (await pages.get("/desk/orders")).status_code == 200
     for path in ["/desk/categories", "/desk/approvals", "/desk/reviews", "/desk/accounts"]:
         assert (await pages.get(path)).status_code == 403, path
+
+
+async def test_a_promoted_member_confirms_the_seat_from_the_order_page(pages, client, factory):
+    from marketplace.domain.roles import Role
+
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(), sessions=[(3, 1)], auto_accept=True)
+    first, second = await factory.members(2)
+    placed = []
+    for member in (first, second):
+        response = await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=factory.headers(member))
+        placed.append(response.json())
+    assert placed[1]["state"] == "waitlisted"
+    await client.post(f"/api/v1/orders/{placed[0]['id']}/cancel", json={}, headers=factory.headers(first))
+
+    pages.login(second)
+    page = await pages.get(f"/orders/{placed[1]['id']}")
+    assert page.status_code == 200
+    assert "确认参加</button>" in page.text
+    confirmed = await pages.post(f"/orders/{placed[1]['id']}/confirm")
+    assert confirmed.status_code in (302, 303)
+    after = (await client.get(f"/api/v1/orders/{placed[1]['id']}", headers=factory.headers(second))).json()
+    assert after["events"][-1]["action"] == "confirm" and after["confirm_by"] is None
+    page = await pages.get(f"/orders/{placed[1]['id']}")
+    assert "确认参加</button>" not in page.text and "已确认参加" in page.text

@@ -33,6 +33,7 @@ ORDER_ACTIONS = {
     "reassign": N_("Reassign"),
     "resolve_received": N_("Resolve: received"),
     "resolve_cancelled": N_("Resolve: cancel"),
+    "confirm": N_("Confirm I will come"),
 }
 
 EVENT_ACTIONS = {
@@ -57,6 +58,10 @@ EVENT_ACTIONS = {
     "resolve_cancelled": N_("dispute resolved: cancelled"),
     "review": N_("reviewed"),
     "cancel": N_("cancelled"),
+    "confirm": N_("confirmed the seat"),
+    "confirm_timeout": N_("not confirmed in time"),
+    "escalate": N_("sent to the operators"),
+    "session_cancelled": N_("the session was called off"),
 }
 
 ACTORS = {
@@ -113,6 +118,19 @@ NOTICE_KINDS = {
     "new_review": N_("New review"),
     "listing_rejected": N_("Listing not approved"),
     "dispute_resolved": N_("Dispute resolved"),
+    "session_cancelled": N_("Session called off"),
+    "offer_reminder": N_("Waiting for your answer"),
+    "offer_expired": N_("Offer expired"),
+    "order_escalated": N_("Needs the operators"),
+    "need_expired": N_("Need expired"),
+    "promotion_lapsed": N_("Seat not confirmed"),
+    "waitlist_expired": N_("Waiting list closed"),
+    "order_auto_received": N_("Signed off automatically"),
+    "stuck_digest": N_("Daily digest"),
+    "reminder_day_before": N_("Tomorrow"),
+    "reminder_hour_before": N_("Starting soon"),
+    "reminder_sign_off": N_("Please sign off"),
+    "reminder_review": N_("Please review"),
 }
 
 # Short confirmations shown after a form succeeded (?ok=code on the page it leads to).
@@ -136,6 +154,7 @@ DONE = {
     "offer": N_("Offered to the provider."),
     "resolve_received": N_("The dispute is resolved."),
     "resolve_cancelled": N_("The dispute is resolved."),
+    "confirm": N_("Confirmed. See you there!"),
     "followed": N_("You follow this category now."),
     "unfollowed": N_("You no longer follow this category."),
     "saved": N_("Saved."),

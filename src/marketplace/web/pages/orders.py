@@ -20,7 +20,7 @@ from .i18n import parse_local
 
 PAGE_SIZE = 20
 # The order of importance: the first action the viewer may take is the one big button.
-PRIMARY = ["receive", "review", "accept", "deliver", "reorder", "arrange", "resolve_received", "offer", "reassign"]
+PRIMARY = ["confirm", "receive", "review", "accept", "deliver", "reorder", "arrange", "resolve_received", "offer", "reassign"]
 
 
 def _arrange_values(request: Request, values: dict) -> dict:
@@ -40,6 +40,7 @@ Action = tuple[type[BaseModel] | None, Callable[[Request, dict], dict], Callable
 _plain = lambda request, values: values  # noqa: E731
 ACTIONS: dict[str, Action] = {
     "accept": (None, _plain, lambda db, user, oid, data: orders.accept(db, user, oid)),
+    "confirm": (None, _plain, lambda db, user, oid, data: orders.confirm(db, user, oid)),
     "decline": (RequiredReasonIn, _plain, lambda db, user, oid, data: orders.decline(db, user, oid, data.reason)),
     "arrange": (ArrangeIn, _arrange_values, lambda db, user, oid, data: orders.arrange(db, user, oid, data)),
     "deliver": (
