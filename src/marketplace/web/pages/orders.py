@@ -20,7 +20,18 @@ from .i18n import parse_local
 
 PAGE_SIZE = 20
 # The order of importance: the first action the viewer may take is the one big button.
-PRIMARY = ["confirm", "receive", "review", "accept", "deliver", "reorder", "arrange", "resolve_received", "offer", "reassign"]
+PRIMARY = [
+    "confirm",
+    "receive",
+    "review",
+    "accept",
+    "deliver",
+    "reorder",
+    "arrange",
+    "resolve_received",
+    "offer",
+    "reassign",
+]
 
 
 def _arrange_values(request: Request, values: dict) -> dict:
