@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, Parameter, QueryParameter
 
 from ..auth import has_role, require_role
 from ..domain.orders import OrderKind, OrderState
@@ -24,7 +24,7 @@ from ..schemas.orders import (
 from ..services import idempotency, order_views, orders, reviews
 from .common import CurrentUser, Db, IdParam, Limit, Offset
 
-IdempotencyHeader = Annotated[str | None, Parameter(header="Idempotency-Key", required=False)]
+IdempotencyHeader = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)]
 
 
 async def _answer(db, user: User, order: Order) -> OrderOut:
