@@ -73,7 +73,9 @@ async def enqueue(
             where=OutboxJob.state == "cancelled",
         )
     job_id = (await session.execute(stmt.returning(OutboxJob.id))).scalar_one_or_none()
-    if job_id is not None:
+    # Only what is due soon is sent after the commit; later reminders wait in PostgreSQL for the relay,
+    # which spares a request a second transaction for jobs it cannot send yet anyway.
+    if job_id is not None and values["due_at"] <= utcnow() + SEND_HORIZON:
         session.info.setdefault(_PENDING_KEY, []).append(job_id)
 
 
