@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     queue_name: str = "marketplace:queue"
     token_ttl_hours: int = 24 * 14
     db_pool_size: int = 20
+    # Jobs one worker process runs at once; each holds a database connection while it runs, so keep it
+    # within the pool (DB_POOL_SIZE connections and as many overflow).
+    worker_max_jobs: int = 40
     # Background work (the worker): matching, deadlines, reminders, outbound notices.
     match_batch_size: int = Field(default=500, ge=1)  # needs matched in one transaction
     max_offer_attempts: int = Field(default=3, ge=1)  # offers of one need before operators take over

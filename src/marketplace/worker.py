@@ -62,4 +62,9 @@ def worker_settings(settings: Settings | None = None, *, standalone: bool = True
         "keep_result": 0,  # nobody reads arq's results; the outbox row holds the outcome
         "health_check_interval": 30,
         "health_check_key": f"{settings.queue_name}:health-check",
+        # arq's defaults (10 jobs at a time, a look for due jobs twice a second) let 100,000 reminders
+        # fall many seconds behind (bench/README.md, "Reminders"); each job waits on PostgreSQL, not the CPU.
+        "max_jobs": settings.worker_max_jobs,
+        "poll_delay": 0.05,
+        "queue_read_limit": settings.worker_max_jobs * 2,
     }

@@ -50,7 +50,7 @@ class Jobs:
             ctx.update(settings=self.settings, sessionmaker=self.sessionmaker, queue_name=self.queue_name)
 
         options.update(on_startup=startup, on_shutdown=None)
-        return Worker(**options, burst=True, poll_delay=0.01)
+        return Worker(**{**options, "poll_delay": 0.01}, burst=True)
 
     async def drain(self, now: datetime | None = None, *, stuck_after: timedelta | None = None) -> int:
         """Run every job due by `now` (default: now), and the jobs they cause, to the end."""
