@@ -142,9 +142,7 @@ def _wait_healthy(url: str, children: list[subprocess.Popen], timeout: float = 6
 @app.command()
 def up(no_seed: bool = typer.Option(False, "--no-seed", help="skip the demo data")) -> None:
     """Everything: embedded PostgreSQL + Redis (unless configured), migrations, demo data, web and worker."""
-    from seeds.loader import DEMO_LOGINS
-
-    from .migrate import upgrade
+    from .migrate import upgrade_if_behind
 
     stop_requested = False
 
@@ -155,9 +153,7 @@ def up(no_seed: bool = typer.Option(False, "--no-seed", help="skip the demo data
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     with _servers(get_settings()) as settings:
-        upgrade(settings.database_url)
-        if not no_seed:
-            _seed(settings)
+        upgrade_if_behind(settings.database_url)
         command = [sys.executable, "-m", "marketplace"]
         children = [
             subprocess.Popen([*command, "serve"], start_new_session=True),
@@ -165,6 +161,12 @@ def up(no_seed: bool = typer.Option(False, "--no-seed", help="skip the demo data
         ]
         base = f"http://{settings.host}:{settings.port}"
         try:
+            # The demo data loads while web and worker start (their imports take seconds); on a warm
+            # install it only finds the data already there. The web serves what is loaded so far.
+            if not no_seed:
+                from seeds.loader import DEMO_LOGINS
+
+                _seed(settings)
             if _wait_healthy(f"{base}/healthz", children):
                 typer.echo(f"\nCloud Market is running: open {base}/  (API docs: {base}/schema)")
                 if not no_seed:

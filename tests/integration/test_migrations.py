@@ -24,3 +24,18 @@ async def test_upgrade_downgrade_upgrade_and_no_drift(servers):
         conn = await asyncpg.connect(servers.admin_dsn)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+
+
+async def test_upgrade_if_behind_skips_a_database_at_head(servers):
+    name = servers.database_name + "_behind"
+    conn = await asyncpg.connect(servers.admin_dsn)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = _with_database(servers.database_url, name)
+    try:
+        assert await asyncio.to_thread(migrate.upgrade_if_behind, url) is True
+        assert await asyncio.to_thread(migrate.upgrade_if_behind, url) is False
+    finally:
+        conn = await asyncpg.connect(servers.admin_dsn)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
