@@ -30,6 +30,8 @@ def settings(servers) -> Settings:
         password_time_cost=1,
         password_memory_kib=64,
         db_pool_size=10,
+        # Tests write rows behind the services' back (factories); the cache has its own test.
+        menu_cache_seconds=0,
     )
 
 

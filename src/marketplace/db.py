@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from . import queue
+from . import cache, queue
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ async def transaction(
         async with session.begin():
             yield session
         await queue.send_after_commit(session, redis, queue_name)
+        await cache.bump_after_commit(session, redis, queue_name)
 
 
 async def provide_transaction(state: State) -> AsyncGenerator[AsyncSession, None]:

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     queue_name: str = "marketplace:queue"
     token_ttl_hours: int = 24 * 14
     db_pool_size: int = 20
+    # How long a public menu answer may be served from the cache (seats left lag by at most this).
+    menu_cache_seconds: int = 5
     # Jobs one worker process runs at once; each holds a database connection while it runs, so keep it
     # within the pool (DB_POOL_SIZE connections and as many overflow).
     worker_max_jobs: int = 40

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import cache
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Category, CategoryFollow, User
 from ..models.base import utcnow
@@ -77,6 +78,7 @@ async def create(db: AsyncSession, curator: User, data: CategoryIn) -> CategoryO
     category = Category(market_id=curator.market_id, **data.model_dump())
     db.add(category)
     await db.flush()
+    cache.menu_changed(db, curator.market_id)
     await audit.record(db, curator, "create_category", "category", category.id, **data.model_dump())
     return _out(category)
 
@@ -101,6 +103,7 @@ async def update(db: AsyncSession, curator: User, category_id: int, data: Catego
     elif changes.get("archived") is False:
         category.archived_at = None
     db.add(category)
+    cache.menu_changed(db, curator.market_id)
     await audit.record(db, curator, "update_category", "category", category.id, **changes)
     return _out(category)
 

@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import cache
 from ..auth import has_role
 from ..domain.listings import ListingShape, ListingState, ServiceMode, next_listing_state
 from ..domain.orders import Actor, OrderState
@@ -162,6 +163,7 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
     _move(listing, "approve")
     listing.batch_id = batch.id
     listing.published_at = utcnow()
+    cache.menu_changed(db, listing.market_id)
     await audit.record(db, curator, "approve_listing", "listing", listing.id, batch_id=batch.id)
     await notices.tell_followers_of_new_listing(db, listing)
     return listing
@@ -192,6 +194,7 @@ async def change_state(db: AsyncSession, user: User, listing_id: int, action: st
     if action == "archive" and not has_role(user, Role.curator):
         raise Forbidden("Only a curator archives listings.")
     _move(listing, action)
+    cache.menu_changed(db, listing.market_id)
     if listing.provider_id != user.id:
         await audit.record(db, user, f"{action}_listing", "listing", listing.id)
     return listing
@@ -207,6 +210,7 @@ async def add_sessions(db: AsyncSession, user: User, listing_id: int, sessions: 
     check_sessions(listing.shape, sessions, utcnow())
     rows = _session_rows(listing, sessions)
     db.add_all(rows)
+    cache.menu_changed(db, listing.market_id)
     await db.flush()
     if listing.state == ListingState.published:
         await notices.tell_followers_of_new_sessions(db, listing, [r.id for r in rows])
@@ -249,6 +253,7 @@ async def cancel_session(db: AsyncSession, user: User, session_id: int, reason: 
     if session.starts_at <= utcnow():
         raise Conflict("A session that has started cannot be called off.")
     session.cancelled_at = utcnow()
+    cache.menu_changed(db, listing.market_id)
     live = (
         await db.execute(
             sa.select(Order)

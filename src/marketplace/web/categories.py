@@ -1,6 +1,7 @@
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, MediaType, Response, delete, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,7 @@ from ..domain.roles import Role
 from ..models import User
 from ..schemas.catalog_categories import CategoryIn, CategoryOut, CategoryPatch, CategoryTree
 from ..services import categories
+from . import public
 
 Db = NamedDependency[AsyncSession]
 CurrentUser = NamedDependency[User]
@@ -21,8 +23,8 @@ class CategoryController(Controller):
     tags = ["catalogue"]
 
     @get("/")
-    async def list_categories(self, db: Db, market_id: NamedDependency[int]) -> CategoryTree:
-        return await categories.tree(db, market_id)
+    async def list_categories(self, state: State, db: Db, market_id: NamedDependency[int]) -> Response[CategoryTree]:
+        return Response(await public.category_tree_json(state, db, market_id), media_type=MediaType.JSON)
 
     @post("/{category_id:int}/follow", status_code=200)
     async def follow(self, category_id: IdParam, user: CurrentUser, db: Db) -> dict:

@@ -1,6 +1,7 @@
 from typing import Annotated
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, MediaType, Response, get, patch, post
+from litestar.datastructures import State
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 
 from ..auth import require_role
@@ -20,6 +21,7 @@ from ..schemas.listings import (
 from ..schemas.orders import RequiredReasonIn
 from ..schemas.reviews import ReviewOut
 from ..services import listings, menu, reviews
+from . import public
 from .common import CurrentUser, Db, IdParam, Limit, MarketId, MaybeUser, Offset
 
 SearchText = Annotated[str | None, Parameter(max_length=100)]
@@ -32,6 +34,7 @@ class ListingController(Controller):
     @get("/")
     async def browse(
         self,
+        state: State,
         db: Db,
         market_id: MarketId,
         category: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
@@ -43,8 +46,9 @@ class ListingController(Controller):
         sort: FromQuery[Annotated[str, Parameter(pattern="^(new|rating|soon)$")]] = "new",
         limit: FromQuery[Limit] = 20,
         offset: FromQuery[Offset] = 0,
-    ) -> Page[ListingSummaryOut]:
-        return await menu.browse(
+    ) -> Response[Page[ListingSummaryOut]]:
+        body = await public.menu_json(
+            state,
             db,
             market_id,
             category_id=category,
@@ -57,6 +61,7 @@ class ListingController(Controller):
             limit=limit,
             offset=offset,
         )
+        return Response(body, media_type=MediaType.JSON)
 
     @get("/mine")
     async def mine(

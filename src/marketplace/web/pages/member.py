@@ -12,6 +12,7 @@ from ...models import User
 from ...models.base import utcnow
 from ...schemas.orders import OrderIn
 from ...services import accounts, categories, listings, menu, notices, order_views, orders, reviews
+from .. import public
 from ..common import Db, IdParam, MarketId
 from .common import (
     PAGE_DEPENDENCIES,
@@ -67,8 +68,8 @@ class MemberPages(Controller):
 
     @get("/")
     async def home(self, request: Request, page_user: PageUser, db: Db, market_id: MarketId) -> Template:
-        tree = await categories.tree(db, market_id)
-        new = await menu.browse(db, market_id, sort="new", limit=6)
+        tree = await public.category_tree(request.app.state, db, market_id)
+        new = await public.menu_page(request.app.state, db, market_id, sort="new", limit=6)
         unread = (await notices.list_for(db, page_user, True, 1, 0)).total if page_user else 0
         return page(request, "member/home.html", page_user, domains=tree.items, new=new.items, unread=unread)
 
@@ -87,7 +88,8 @@ class MemberPages(Controller):
         sort: FromQuery[Annotated[str, Parameter(pattern="^(new|rating|soon)$")]] = "new",
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
     ) -> Template:
-        found = await menu.browse(
+        found = await public.menu_page(
+            request.app.state,
             db,
             market_id,
             category_id=category,
@@ -99,7 +101,7 @@ class MemberPages(Controller):
             limit=PAGE_SIZE,
             offset=(page_number - 1) * PAGE_SIZE,
         )
-        tree = await categories.tree(db, market_id)
+        tree = await public.category_tree(request.app.state, db, market_id)
         filters = {"category": category or "", "q": q or "", "mode": mode or "", "group": group or ""}
         filters |= {"available": "1" if available else "", "sort": sort}
         return page(
