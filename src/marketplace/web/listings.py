@@ -35,7 +35,6 @@ class ListingController(Controller):
     async def browse(
         self,
         state: State,
-        db: Db,
         market_id: MarketId,
         category: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
         q: FromQuery[SearchText] = None,
@@ -49,7 +48,7 @@ class ListingController(Controller):
     ) -> Response[Page[ListingSummaryOut]]:
         body = await public.menu_json(
             state,
-            db,
+            None,
             market_id,
             category_id=category,
             q=q,

@@ -17,8 +17,13 @@ def _cached(state: State, market_id: int, name: str, params: dict, compute):
     return cache.cached(state.redis, settings.queue_name, settings.menu_cache_seconds, market_id, name, params, compute)
 
 
-async def menu_json(state: State, db: AsyncSession, market_id: int, **filters) -> bytes:
+async def menu_json(state: State, db: AsyncSession | None, market_id: int, **filters) -> bytes:
+    """Without a session (the public API), one is opened only on a miss: a hit touches no database."""
+
     async def compute() -> bytes:
+        if db is None:
+            async with state.sessionmaker() as own:
+                return (await menu.browse(own, market_id, **filters)).model_dump_json().encode()
         return (await menu.browse(db, market_id, **filters)).model_dump_json().encode()
 
     return await _cached(state, market_id, "browse", filters, compute)
