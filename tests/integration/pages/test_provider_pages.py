@@ -165,3 +165,37 @@ async def test_members_cannot_open_the_console(pages, factory):
     assert (await pages.get("/provider/schedule")).status_code == 403
     pages.login(await factory.user(Role.curator))
     assert (await pages.get("/provider/listings/new")).status_code == 403
+
+
+async def test_provider_relists_and_calls_a_session_off_from_the_console(pages, client, factory):
+    from marketplace.domain.roles import Role
+
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(), title="急救知识科普", sessions=[(3, 5)])
+    session_id = (await factory.sessions_of(listing))[0].id
+    member = await factory.user()
+    await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=factory.headers(member))
+    pages.login(provider)
+
+    page = await pages.get(f"/provider/listings/{listing.id}")
+    assert page.status_code == 200
+    assert "上新到新批次" in page.text and "取消本场次" in page.text
+
+    no_reason = await pages.post(f"/provider/sessions/{session_id}/cancel", {"reason": ""})
+    assert no_reason.status_code == 400
+    assert f'id="e-cancel-{session_id}.reason"' in no_reason.text
+    called_off = await pages.post(f"/provider/sessions/{session_id}/cancel", {"reason": "场地维修"})
+    assert called_off.status_code in (302, 303)
+    orders = (await client.get("/api/v1/orders", headers=factory.headers(member))).json()["items"]
+    assert orders[0]["state"] == "cancelled"
+
+    relisted = await pages.post(f"/provider/listings/{listing.id}/clone")
+    assert relisted.status_code in (302, 303)
+    copy_id = int(relisted.headers["location"].split("/")[3].split("?")[0])
+    assert copy_id != listing.id
+    copy = (await client.get(f"/api/v1/listings/{copy_id}", headers=factory.headers(provider))).json()
+    assert copy["state"] == "draft" and copy["title"] == "急救知识科普"
+
+    stranger = await factory.user(Role.provider)
+    pages.login(stranger)
+    assert (await pages.post(f"/provider/sessions/{session_id}/cancel", {"reason": "x"})).status_code == 404

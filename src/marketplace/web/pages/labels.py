@@ -155,6 +155,8 @@ DONE = {
     "resolve_received": N_("The dispute is resolved."),
     "resolve_cancelled": N_("The dispute is resolved."),
     "confirm": N_("Confirmed. See you there!"),
+    "relisted": N_("A new draft copy is ready: check it and submit it for the next batch."),
+    "session_called_off": N_("The session is called off; its members are told."),
     "followed": N_("You follow this category now."),
     "unfollowed": N_("You no longer follow this category."),
     "saved": N_("Saved."),

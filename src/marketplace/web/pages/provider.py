@@ -13,7 +13,7 @@ from ...errors import NotFound
 from ...models import User
 from ...schemas.accounts import ProviderProfileIn
 from ...schemas.listings import ListingIn, SessionsIn
-from ...schemas.orders import AttendanceIn
+from ...schemas.orders import AttendanceIn, RequiredReasonIn
 from ...schemas.reviews import ReplyIn
 from ...services import accounts, categories, listings, menu, order_views, orders, reviews, schedule
 from ..common import Db, IdParam, MarketId
@@ -177,6 +177,53 @@ class ProviderPages(Controller):
             values=values,
             errors=errors,
             rows=_session_rows(values),
+            durations=DURATIONS,
+        )
+
+    @post("/listings/{listing_id:int}/clone")
+    async def relist(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
+        """上新 into a new batch: a draft copy to edit and submit; the original keeps its history."""
+        user = need(page_user, Role.provider)
+        copy, exc = await attempt(db, lambda: listings.clone(db, user, listing_id))
+        if exc is None:
+            return redirect(f"/provider/listings/{copy.id}", "relisted")
+        return await self._listing_refused(request, db, user, listing_id, exc)
+
+    @post("/sessions/{session_id:int}/cancel")
+    async def call_off(self, request: Request, session_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        values = await form_of(request)
+        data, errors = validate(request, RequiredReasonIn, values)
+        session, _ = await schedule.own_session(db, user, session_id)
+        if data is not None:
+            _, exc = await attempt(db, lambda: listings.cancel_session(db, user, session_id, data.reason))
+            if exc is None:
+                return redirect(f"/provider/listings/{session.listing_id}", "session_called_off")
+            return await self._listing_refused(request, db, user, session.listing_id, exc)
+        errors = {f"cancel-{session_id}.{k}": v for k, v in errors.items()}
+        listing = await _own_listing(db, user, session.listing_id)
+        return page(
+            request,
+            "provider/listing.html",
+            user,
+            400,
+            listing=listing,
+            errors=errors,
+            rows=_session_rows({}),
+            durations=DURATIONS,
+        )
+
+    async def _listing_refused(self, request: Request, db, user: User, listing_id: int, exc) -> Template:
+        status, errors = refusal(request, exc)
+        listing = await _own_listing(db, user, listing_id)
+        return page(
+            request,
+            "provider/listing.html",
+            user,
+            status,
+            listing=listing,
+            errors=errors,
+            rows=_session_rows({}),
             durations=DURATIONS,
         )
 
