@@ -85,6 +85,21 @@ async def _own_listing(db, user: User, listing_id: int):
     return listing
 
 
+async def _listing_page(request: Request, db, user: User, listing_id: int, status: int, errors: dict) -> Template:
+    """The provider's listing page again, with what was refused shown beside its field."""
+    listing = await _own_listing(db, user, listing_id)
+    return page(
+        request,
+        "provider/listing.html",
+        user,
+        status,
+        listing=listing,
+        errors=errors,
+        rows=_session_rows({}),
+        durations=DURATIONS,
+    )
+
+
 class ProviderPages(Controller):
     path = "/provider"
     dependencies = PAGE_DEPENDENCIES
@@ -201,31 +216,11 @@ class ProviderPages(Controller):
                 return redirect(f"/provider/listings/{session.listing_id}", "session_called_off")
             return await self._listing_refused(request, db, user, session.listing_id, exc)
         errors = {f"cancel-{session_id}.{k}": v for k, v in errors.items()}
-        listing = await _own_listing(db, user, session.listing_id)
-        return page(
-            request,
-            "provider/listing.html",
-            user,
-            400,
-            listing=listing,
-            errors=errors,
-            rows=_session_rows({}),
-            durations=DURATIONS,
-        )
+        return await _listing_page(request, db, user, session.listing_id, 400, errors)
 
     async def _listing_refused(self, request: Request, db, user: User, listing_id: int, exc) -> Template:
         status, errors = refusal(request, exc)
-        listing = await _own_listing(db, user, listing_id)
-        return page(
-            request,
-            "provider/listing.html",
-            user,
-            status,
-            listing=listing,
-            errors=errors,
-            rows=_session_rows({}),
-            durations=DURATIONS,
-        )
+        return await _listing_page(request, db, user, listing_id, status, errors)
 
     @post("/listings/{listing_id:int}/{action:str}")
     async def change(
@@ -242,18 +237,7 @@ class ProviderPages(Controller):
         _, exc = await attempt(db, use_case)
         if exc is None:
             return redirect(f"/provider/listings/{listing_id}", LISTING_ACTIONS[action])
-        status, errors = refusal(request, exc)
-        listing = await _own_listing(db, user, listing_id)
-        return page(
-            request,
-            "provider/listing.html",
-            user,
-            status,
-            listing=listing,
-            errors=errors,
-            rows=_session_rows({}),
-            durations=DURATIONS,
-        )
+        return await self._listing_refused(request, db, user, listing_id, exc)
 
     @get("/schedule")
     async def schedule(self, request: Request, page_user: PageUser, db: Db) -> Template:
