@@ -57,26 +57,34 @@ async def enqueue(
 ) -> None:
     """Record a job in the current transaction. A row with the same dedupe_key is kept as it is,
     unless it was cancelled: then it is scheduled again (a reminder dropped, then planned anew)."""
-    values = {"job": job, "args": args, "due_at": due_at or utcnow(), "dedupe_key": dedupe_key}
-    stmt = insert(OutboxJob).values(**values)
-    if dedupe_key is not None:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["dedupe_key"],
-            set_={
-                "state": "pending",
-                "args": stmt.excluded.args,
-                "due_at": stmt.excluded.due_at,
-                "attempts": 0,
-                "last_error": None,
-                "finished_at": None,
-            },
-            where=OutboxJob.state == "cancelled",
-        )
-    job_id = (await session.execute(stmt.returning(OutboxJob.id))).scalar_one_or_none()
+    await enqueue_many(session, [(job, args, due_at, dedupe_key)])
+
+
+async def enqueue_many(session: AsyncSession, jobs: list[tuple[str, dict, datetime | None, str | None]]) -> None:
+    """Several jobs (job, args, due_at, dedupe_key) in one statement, with enqueue's rules."""
+    if not jobs:
+        return
+    now = utcnow()
+    rows = [{"job": j, "args": a, "due_at": due or now, "dedupe_key": key} for j, a, due, key in jobs]
+    stmt = insert(OutboxJob).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["dedupe_key"],
+        set_={
+            "state": "pending",
+            "args": stmt.excluded.args,
+            "due_at": stmt.excluded.due_at,
+            "attempts": 0,
+            "last_error": None,
+            "finished_at": None,
+        },
+        where=OutboxJob.state == "cancelled",
+    )
+    inserted = (await session.execute(stmt.returning(OutboxJob.id, OutboxJob.due_at))).all()
     # Only what is due soon is sent after the commit; later reminders wait in PostgreSQL for the relay,
     # which spares a request a second transaction for jobs it cannot send yet anyway.
-    if job_id is not None and values["due_at"] <= utcnow() + SEND_HORIZON:
-        session.info.setdefault(_PENDING_KEY, []).append(job_id)
+    soon = [job_id for job_id, due_at in inserted if due_at <= now + SEND_HORIZON]
+    if soon:
+        session.info.setdefault(_PENDING_KEY, []).extend(soon)
 
 
 async def cancel_jobs(session: AsyncSession, dedupe_prefix: str) -> int:

@@ -33,32 +33,28 @@ async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events
     if not orders:
         return []
     user_ids = {o.member_id for o in orders} | {o.provider_id for o in orders if o.provider_id}
-    users = {u.id: u for u in (await db.execute(sa.select(User).where(User.id.in_(user_ids)))).scalars()}
-    listing_ids = {o.listing_id for o in orders if o.listing_id}
-    listings = (
-        {item.id: item for item in (await db.execute(sa.select(Listing).where(Listing.id.in_(listing_ids)))).scalars()}
-        if listing_ids
+    users = await _by_id(db, User, user_ids)
+    listings = await _by_id(db, Listing, {o.listing_id for o in orders if o.listing_id})
+    sessions = await _by_id(db, ListingSession, {o.session_id for o in orders if o.session_id})
+    # Only reviewed orders have a review, only offered ones a pending offer: ask for no others.
+    reviewed = [o.id for o in orders if o.state == OrderState.reviewed]
+    reviews = (
+        dict((await db.execute(sa.select(Review.order_id, Review.id).where(Review.order_id.in_(reviewed)))).all())
+        if reviewed
         else {}
     )
-    session_ids = {o.session_id for o in orders if o.session_id}
-    sessions = (
+    offered = [o.id for o in orders if o.state == OrderState.offered]
+    offers = (
         {
-            s.id: s
-            for s in (await db.execute(sa.select(ListingSession).where(ListingSession.id.in_(session_ids)))).scalars()
+            o.order_id: o
+            for o in (
+                await db.execute(sa.select(Offer).where(Offer.order_id.in_(offered), Offer.state == "pending"))
+            ).scalars()
         }
-        if session_ids
+        if offered
         else {}
     )
     order_ids = [o.id for o in orders]
-    reviews = dict(
-        (await db.execute(sa.select(Review.order_id, Review.id).where(Review.order_id.in_(order_ids)))).all()
-    )
-    offers = {
-        o.order_id: o
-        for o in (
-            await db.execute(sa.select(Offer).where(Offer.order_id.in_(order_ids), Offer.state == "pending"))
-        ).scalars()
-    }
     events: dict[int, list[dict]] = {}
     if with_events:
         rows = await db.execute(
@@ -143,6 +139,12 @@ async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events
             )
         )
     return out
+
+
+async def _by_id(db: AsyncSession, model, ids: set[int]) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row for row in (await db.execute(sa.select(model).where(model.id.in_(ids)))).scalars()}
 
 
 async def _waitlist_positions(db: AsyncSession, waitlisted: list[Order]) -> dict[int, int]:

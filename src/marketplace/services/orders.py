@@ -103,20 +103,19 @@ async def place_listing_order(
         reorder_of_id=reorder_of,
     )
     # No double orders: the partial unique index on (member, session) for live orders decides, atomically.
-    order_id = (
-        await db.execute(
+    order = (
+        await db.scalars(
             insert(Order)
             .values(**values)
             .on_conflict_do_nothing(
                 index_elements=["member_id", "session_id"],
                 index_where=sa.text(LIVE_SESSION_ORDER),
             )
-            .returning(Order.id)
+            .returning(Order)
         )
-    ).scalar_one_or_none()
-    if order_id is None:
+    ).one_or_none()
+    if order is None:
         raise Conflict("You already hold a live order for this session.", field="session_id")
-    order = await db.get(Order, order_id)
     record(db, order, "place", member, Actor.member, None, data={"reorder_of": reorder_of} if reorder_of else None)
     system = {Actor.system}
     if session is not None and not await take_seat(db, session.id):
@@ -128,7 +127,7 @@ async def place_listing_order(
     if listing.auto_accept:
         order.provider_id = listing.provider_id
         move(db, order, "auto_accept", system, None)
-        await reminders.plan_session(db, order)
+        await reminders.plan_session(db, order, starts_at=session.starts_at if session else None, fresh=True)
         await notices.notify(
             db,
             listing.provider_id,

@@ -47,23 +47,35 @@ async def _remind(db: AsyncSession, key: str, due_at: datetime, **args) -> None:
     await queue.enqueue(db, REMIND, {"key": key, **args}, due_at=due_at, dedupe_key=key)
 
 
-async def plan_session(db: AsyncSession, order: Order, now: datetime | None = None) -> None:
-    """(Re)plan "tomorrow" and "in one hour" for an accepted order: its member, and its provider."""
-    await queue.cancel_jobs(db, f"order:{order.id}:remind:session:")
-    starts_at = await order_start(db, order)
+async def plan_session(
+    db: AsyncSession,
+    order: Order,
+    now: datetime | None = None,
+    *,
+    starts_at: datetime | None = None,
+    fresh: bool = False,
+) -> None:
+    """(Re)plan "tomorrow" and "in one hour" for an accepted order: its member, and its provider.
+    A brand-new order (`fresh`, with its session's `starts_at`) has nothing to cancel or look up."""
+    if not fresh:
+        await queue.cancel_jobs(db, f"order:{order.id}:remind:session:")
+    starts_at = starts_at or await order_start(db, order)
     if starts_at is None or order.state != OrderState.accepted or order.provider_id is None:
         return
     stamp, when = _stamp(starts_at), starts_at.isoformat()
     group_session = order.session_id is not None and not order.arrangement.get("starts_at")
+    jobs = []
     for kind, due in plan.session_reminders(starts_at, now or utcnow(), market_zone(db)).items():
         key = f"order:{order.id}:remind:session:{kind}:member:{stamp}"
-        await _remind(db, key, due, kind=kind, to="member", order_id=order.id, starts_at=when)
+        jobs.append((key, due, {"kind": kind, "to": "member", "order_id": order.id, "starts_at": when}))
         if group_session:
             key = f"session:{order.session_id}:remind:{kind}:{stamp}"
-            await _remind(db, key, due, kind=kind, to="provider", session_id=order.session_id, starts_at=when)
+            args = {"kind": kind, "to": "provider", "session_id": order.session_id, "starts_at": when}
         else:
             key = f"order:{order.id}:remind:session:{kind}:provider:{stamp}"
-            await _remind(db, key, due, kind=kind, to="provider", order_id=order.id, starts_at=when)
+            args = {"kind": kind, "to": "provider", "order_id": order.id, "starts_at": when}
+        jobs.append((key, due, args))
+    await queue.enqueue_many(db, [(REMIND, {"key": key, **args}, due, key) for key, due, args in jobs])
 
 
 async def replan_session(db: AsyncSession, session_id: int) -> int:
