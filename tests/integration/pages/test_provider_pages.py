@@ -199,3 +199,30 @@ async def test_provider_relists_and_calls_a_session_off_from_the_console(pages, 
     stranger = await factory.user(Role.provider)
     pages.login(stranger)
     assert (await pages.post(f"/provider/sessions/{session_id}/cancel", {"reason": "x"})).status_code == 404
+
+
+async def test_provider_edits_a_draft_sent_back_and_submits_it_again(pages, client, factory):
+    from marketplace.domain.roles import Role
+
+    provider = await factory.user(Role.provider)
+    category = await factory.category()
+    draft = await factory.listing(provider, category, title="书法培训", state="draft", sessions=[(4, 10)])
+    published = await factory.listing(provider, category, title="急救知识科普")
+    pages.login(provider)
+
+    form = await pages.get(f"/provider/listings/{draft.id}/edit")
+    assert form.status_code == 200 and 'value="书法培训"' in form.text
+    base = {"title": "书法培训（硬笔）", "summary": "每周六上午", "description": "", "category_id": str(category.id),
+            "mode": "offline", "location": "南山工人文化宫"}
+    too_short = await pages.post(f"/provider/listings/{draft.id}/edit", {**base, "title": "书"})
+    assert too_short.status_code == 400 and 'id="e-title"' in too_short.text
+    assert 'value="每周六上午"' in too_short.text  # what was typed stays
+    no_place = await pages.post(f"/provider/listings/{draft.id}/edit", {**base, "location": ""})
+    assert no_place.status_code == 400 and 'id="e-location"' in no_place.text
+    saved = await pages.post(f"/provider/listings/{draft.id}/edit", base)
+    assert saved.status_code in (302, 303)
+    shown = (await client.get(f"/api/v1/listings/{draft.id}", headers=factory.headers(provider))).json()
+    assert shown["title"] == "书法培训（硬笔）" and shown["summary"] == "每周六上午" and shown["state"] == "draft"
+
+    not_a_draft = await pages.post(f"/provider/listings/{published.id}/edit", base)
+    assert not_a_draft.status_code == 409

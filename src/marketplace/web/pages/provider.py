@@ -12,7 +12,7 @@ from ...domain.roles import MemberGroup, Role
 from ...errors import NotFound
 from ...models import User
 from ...schemas.accounts import ProviderProfileIn
-from ...schemas.listings import ListingIn, SessionsIn
+from ...schemas.listings import ListingIn, ListingPatch, SessionsIn
 from ...schemas.orders import AttendanceIn, RequiredReasonIn
 from ...schemas.reviews import ReplyIn
 from ...services import accounts, categories, listings, menu, order_views, orders, reviews, schedule
@@ -100,6 +100,20 @@ async def _listing_page(request: Request, db, user: User, listing_id: int, statu
     )
 
 
+async def _edit_page(request: Request, db, user: User, market_id: int, listing, status: int, values, errors):
+    tree = await categories.tree(db, market_id)
+    return page(
+        request,
+        "provider/listing_new.html",
+        user,
+        status,
+        listing=listing,
+        values=values,
+        errors=errors,
+        categories=flat_categories(tree.items),
+    )
+
+
 class ProviderPages(Controller):
     path = "/provider"
     dependencies = PAGE_DEPENDENCIES
@@ -158,6 +172,35 @@ class ProviderPages(Controller):
             categories=flat_categories(tree.items),
             durations=DURATIONS,
         )
+
+    @get("/listings/{listing_id:int}/edit")
+    async def edit_listing(
+        self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db, market_id: MarketId
+    ) -> Template:
+        """A draft (new, or sent back with a reason) is edited before it is submitted again."""
+        user = need(page_user, Role.provider)
+        listing = await _own_listing(db, user, listing_id)
+        values = listing.model_dump(include={"title", "summary", "description", "mode", "location", "target_groups"})
+        values |= {"category_id": str(listing.category.id), "auto_accept": "1" if listing.auto_accept else ""}
+        return await _edit_page(request, db, user, market_id, listing, 200, values, {})
+
+    @post("/listings/{listing_id:int}/edit")
+    async def save_listing(
+        self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db, market_id: MarketId
+    ) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        values = await form_of(request)
+        fields = _listing_input(request, values)
+        fields.pop("shape"), fields.pop("sessions")
+        data, errors = validate(request, ListingPatch, fields)
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: listings.update(db, user, listing_id, data))
+            if exc is None:
+                return redirect(f"/provider/listings/{listing_id}", "saved")
+            status, errors = refusal(request, exc)
+        listing = await _own_listing(db, user, listing_id)
+        return await _edit_page(request, db, user, market_id, listing, status, values, errors)
 
     @get("/listings/{listing_id:int}")
     async def listing(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template:
