@@ -212,8 +212,14 @@ async def test_provider_edits_a_draft_sent_back_and_submits_it_again(pages, clie
 
     form = await pages.get(f"/provider/listings/{draft.id}/edit")
     assert form.status_code == 200 and 'value="书法培训"' in form.text
-    base = {"title": "书法培训（硬笔）", "summary": "每周六上午", "description": "", "category_id": str(category.id),
-            "mode": "offline", "location": "南山工人文化宫"}
+    base = {
+        "title": "书法培训（硬笔）",
+        "summary": "每周六上午",
+        "description": "",
+        "category_id": str(category.id),
+        "mode": "offline",
+        "location": "南山工人文化宫",
+    }
     too_short = await pages.post(f"/provider/listings/{draft.id}/edit", {**base, "title": "书"})
     assert too_short.status_code == 400 and 'id="e-title"' in too_short.text
     assert 'value="每周六上午"' in too_short.text  # what was typed stays

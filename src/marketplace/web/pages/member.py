@@ -27,7 +27,7 @@ from .common import (
     safe_next,
     validate,
 )
-from .i18n import N_, lang_of, tr
+from .i18n import N_, lang_of, parse_local, tr
 
 PAGE_SIZE = 12
 OptionalId = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
@@ -60,6 +60,22 @@ def _need_errors(request: Request, fields: dict) -> dict[str, str]:
     if len((fields.get("title") or "").strip()) < 2:
         errors["title"] = tr(lang, N_("Please say in a few words what you need."))
     return errors
+
+
+def _preferred_times(request: Request, values: dict, errors: dict) -> list[dict]:
+    """The optional "when suits me" window of the need form, read in the market's time zone."""
+    given = {k: (values.get(k) or "").strip() for k in ("preferred_from", "preferred_to")}
+    if not any(given.values()):
+        return []
+    lang = lang_of(request)
+    start, end = (parse_local(request, given[k]) if given[k] else None for k in ("preferred_from", "preferred_to"))
+    if start is None:
+        errors["preferred_from"] = tr(lang, N_("Please give a start time, or leave both times empty."))
+    if end is None:
+        errors["preferred_to"] = tr(lang, N_("Please give an end time, or leave both times empty."))
+    elif start is not None and end <= start:
+        errors["preferred_to"] = tr(lang, N_("The end must be after the start."))
+    return [{"starts_at": start, "ends_at": end}] if start and end and end > start else []
 
 
 class MemberPages(Controller):
@@ -151,6 +167,7 @@ class MemberPages(Controller):
         fields = {k: values.get(k) for k in ("category_id", "title", "description", "note") if values.get(k)}
         fields["mode"] = values.get("mode") or None
         data, errors = None, _need_errors(request, fields)
+        fields["preferred_times"] = _preferred_times(request, values, errors)
         if not errors:
             data, errors = validate(request, OrderIn, fields)
         status = 400
