@@ -85,8 +85,10 @@ async def _own_listing(db, user: User, listing_id: int):
     return listing
 
 
-async def _listing_page(request: Request, db, user: User, listing_id: int, status: int, errors: dict) -> Template:
-    """The provider's listing page again, with what was refused shown beside its field."""
+async def _listing_page(
+    request: Request, db, user: User, listing_id: int, status: int, errors: dict, values: dict | None = None
+) -> Template:
+    """The provider's listing page again, with what was refused shown beside its field (and what was typed)."""
     listing = await _own_listing(db, user, listing_id)
     return page(
         request,
@@ -94,8 +96,9 @@ async def _listing_page(request: Request, db, user: User, listing_id: int, statu
         user,
         status,
         listing=listing,
+        values=values or {},
         errors=errors,
-        rows=_session_rows({}),
+        rows=_session_rows(values or {}),
         durations=DURATIONS,
     )
 
@@ -223,20 +226,9 @@ class ProviderPages(Controller):
             if exc is None:
                 return redirect(f"/provider/listings/{listing_id}", "sessions")
             status, errors = refusal(request, exc)
-        listing = await _own_listing(db, user, listing_id)
         if errors.get("sessions"):
             errors["sessions.0.starts_at"] = errors.pop("sessions")
-        return page(
-            request,
-            "provider/listing.html",
-            user,
-            status,
-            listing=listing,
-            values=values,
-            errors=errors,
-            rows=_session_rows(values),
-            durations=DURATIONS,
-        )
+        return await _listing_page(request, db, user, listing_id, status, errors, values)
 
     @post("/listings/{listing_id:int}/clone")
     async def relist(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
