@@ -12,6 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..errors import InvalidInput
 from ..models import IdempotencyKey
 
+# Built once, in Core (no ORM bookkeeping): every creating request with a key runs these.
+_KEYS = IdempotencyKey.__table__
+_THIS_KEY = sa.and_(_KEYS.c.user_id == sa.bindparam("owner"), _KEYS.c.key == sa.bindparam("idempotency_key"))
+_CLAIM = (
+    insert(_KEYS)
+    .values(user_id=sa.bindparam("owner"), key=sa.bindparam("idempotency_key"))
+    .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    .returning(_KEYS.c.id)
+)
+_STORED = sa.select(_KEYS.c.status_code, _KEYS.c.response).where(_THIS_KEY)
+_REMEMBER = (
+    sa.update(_KEYS).where(_THIS_KEY).values(status_code=sa.bindparam("status_code"), response=sa.bindparam("response"))
+)
+
 
 def check_key(key: str | None) -> str | None:
     if key is None:
@@ -24,29 +38,14 @@ def check_key(key: str | None) -> str | None:
 
 async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[int, dict] | None:
     """None when this request is the first with the key; else the stored (status, body)."""
-    inserted = (
-        await db.execute(
-            insert(IdempotencyKey)
-            .values(user_id=user_id, key=key)
-            .on_conflict_do_nothing(index_elements=["user_id", "key"])
-            .returning(IdempotencyKey.id)
-        )
-    ).scalar_one_or_none()
-    if inserted is not None:
+    ids = {"owner": user_id, "idempotency_key": key}
+    if (await db.execute(_CLAIM, ids)).scalar_one_or_none() is not None:
         return None
-    stored = (
-        await db.execute(
-            sa.select(IdempotencyKey.status_code, IdempotencyKey.response).where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
-            )
-        )
-    ).one()
+    stored = (await db.execute(_STORED, ids)).one()
     return stored.status_code, stored.response
 
 
 async def remember(db: AsyncSession, user_id: int, key: str, status_code: int, body: dict) -> None:
     await db.execute(
-        sa.update(IdempotencyKey)
-        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-        .values(status_code=status_code, response=body)
+        _REMEMBER, {"owner": user_id, "idempotency_key": key, "status_code": status_code, "response": body}
     )

@@ -1,5 +1,7 @@
 """What each party sees of an order: the member and provider of it, operators and curators."""
 
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,39 +31,89 @@ def _actions(order: Order, caps: set[Actor]) -> list[str]:
     return found
 
 
-async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events: bool = False) -> list[OrderOut]:
+@dataclass(frozen=True)
+class Party:
+    """A member or provider as an answer shows them (a User has these too)."""
+
+    id: int
+    name: str
+    phone: str
+
+
+@dataclass
+class Known:
+    """What the use case that just wrote an order holds about it, so its answer needs no query:
+    the parties (objects with id, name, phone), the listing and session shown, the events written,
+    the pending offer and the waitlist place. Kept with the order object (SQLAlchemy's per-instance info)."""
+
+    users: dict[int, User | Party]
+    listings: dict[int, ListingRef]
+    sessions: dict[int, SessionRef]
+    events: list[dict]
+    offer: Offer | None = None
+    waitlist_position: int | None = None
+
+    def attach(self, order: Order) -> None:
+        sa.inspect(order).info["known"] = self
+
+    @staticmethod
+    def of(order: Order) -> "Known | None":
+        return sa.inspect(order).info.get("known")
+
+
+@dataclass
+class _Facts:
+    """Everything the answers for some orders show besides the orders themselves, by id."""
+
+    users: dict[int, User | Party] = field(default_factory=dict)
+    listings: dict[int, ListingRef] = field(default_factory=dict)
+    sessions: dict[int, SessionRef] = field(default_factory=dict)
+    reviews: dict[int, int] = field(default_factory=dict)
+    offers: dict[int, Offer] = field(default_factory=dict)
+    events: dict[int, list[dict]] = field(default_factory=dict)
+    positions: dict[int, int] = field(default_factory=dict)
+
+    def add(self, order: Order, known: Known) -> None:
+        self.users |= known.users
+        self.listings |= known.listings
+        self.sessions |= known.sessions
+        self.events[order.id] = known.events
+        if known.offer is not None:
+            self.offers[order.id] = known.offer
+        if known.waitlist_position is not None:
+            self.positions[order.id] = known.waitlist_position
+
+
+async def _read_facts(db: AsyncSession, orders: list[Order], with_events: bool) -> _Facts:
+    facts = _Facts()
     if not orders:
-        return []
+        return facts
     user_ids = {o.member_id for o in orders} | {o.provider_id for o in orders if o.provider_id}
-    users = await _by_id(db, User, user_ids)
+    facts.users = await _by_id(db, User, user_ids)
     listings = await _by_id(db, Listing, {o.listing_id for o in orders if o.listing_id})
+    facts.listings = {
+        i: ListingRef(id=i, title=li.title, shape=li.shape, mode=li.mode, location=li.location)
+        for i, li in listings.items()
+    }
     sessions = await _by_id(db, ListingSession, {o.session_id for o in orders if o.session_id})
+    facts.sessions = {i: SessionRef(id=i, starts_at=se.starts_at, ends_at=se.ends_at) for i, se in sessions.items()}
     # Only reviewed orders have a review, only offered ones a pending offer: ask for no others.
     reviewed = [o.id for o in orders if o.state == OrderState.reviewed]
-    reviews = (
-        dict((await db.execute(sa.select(Review.order_id, Review.id).where(Review.order_id.in_(reviewed)))).all())
-        if reviewed
-        else {}
-    )
+    if reviewed:
+        rows = await db.execute(sa.select(Review.order_id, Review.id).where(Review.order_id.in_(reviewed)))
+        facts.reviews = dict(rows.all())
     offered = [o.id for o in orders if o.state == OrderState.offered]
-    offers = (
-        {
-            o.order_id: o
-            for o in (
-                await db.execute(sa.select(Offer).where(Offer.order_id.in_(offered), Offer.state == "pending"))
-            ).scalars()
-        }
-        if offered
-        else {}
-    )
-    order_ids = [o.id for o in orders]
-    events: dict[int, list[dict]] = {}
+    if offered:
+        rows = await db.execute(sa.select(Offer).where(Offer.order_id.in_(offered), Offer.state == "pending"))
+        facts.offers = {o.order_id: o for o in rows.scalars()}
     if with_events:
         rows = await db.execute(
-            sa.select(OrderEvent).where(OrderEvent.order_id.in_(order_ids)).order_by(OrderEvent.at, OrderEvent.id)
+            sa.select(OrderEvent)
+            .where(OrderEvent.order_id.in_([o.id for o in orders]))
+            .order_by(OrderEvent.at, OrderEvent.id)
         )
         for e in rows.scalars():
-            events.setdefault(e.order_id, []).append(
+            facts.events.setdefault(e.order_id, []).append(
                 {
                     "at": e.at,
                     "actor": e.actor_role,
@@ -72,73 +124,67 @@ async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events
                     "reason": e.reason,
                 }
             )
-    positions = await _waitlist_positions(db, [o for o in orders if o.state == OrderState.waitlisted])
-    out = []
-    for order in orders:
-        caps = capacities(viewer, order)
-        staff = bool(caps & {Actor.operator, Actor.curator})
-        member = users[order.member_id]
-        provider = users.get(order.provider_id) if order.provider_id else None
-        listing = listings.get(order.listing_id)
-        session = sessions.get(order.session_id)
-        offer = offers.get(order.id)
-        out.append(
-            OrderOut(
-                id=order.id,
-                kind=order.kind,
-                state=order.state,
-                listing=ListingRef(
-                    id=listing.id,
-                    title=listing.title,
-                    shape=listing.shape,
-                    mode=listing.mode,
-                    location=listing.location,
-                )
-                if listing
-                else None,
-                session=SessionRef(id=session.id, starts_at=session.starts_at, ends_at=session.ends_at)
-                if session
-                else None,
-                category_id=order.category_id,
-                title=order.title,
-                description=order.description,
-                note=order.note,
-                mode=order.mode,
-                preferred_times=order.preferred_times,
-                # Privacy: the provider and staff see the member's name and masked phone; no one sees more.
-                member=PartyOut(
-                    id=member.id,
-                    name=member.name,
-                    phone=mask_phone(member.phone) if (staff or Actor.provider in caps) else None,
-                ),
-                provider=PartyOut(
-                    id=provider.id, name=provider.name, phone=mask_phone(provider.phone) if staff else None
-                )
-                if provider
-                else None,
-                arrangement=order.arrangement,
-                attended=order.attended,
-                delivery_note=order.delivery_note,
-                waitlist_position=positions.get(order.id),
-                offer=OfferOut(
-                    provider_id=offer.provider_id,
-                    state=offer.state,
-                    deadline_at=offer.deadline_at,
-                    score=offer.score if staff else None,
-                    score_parts=offer.score_parts if staff else {},
-                )
-                if offer and (staff or Actor.provider in caps)
-                else None,
-                review_id=reviews.get(order.id),
-                actions=_actions(order, caps),
-                confirm_by=order.confirm_by,
-                escalated_at=order.escalated_at,
-                created_at=order.created_at,
-                updated_at=order.updated_at,
-                events=events.get(order.id, []) if with_events else None,
-            )
+    facts.positions = await _waitlist_positions(db, [o for o in orders if o.state == OrderState.waitlisted])
+    return facts
+
+
+async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events: bool = False) -> list[OrderOut]:
+    known = [Known.of(o) for o in orders]
+    facts = await _read_facts(db, [o for o, k in zip(orders, known, strict=True) if k is None], with_events)
+    for order, k in zip(orders, known, strict=True):
+        if k is not None:
+            facts.add(order, k)
+    return [_out(viewer, order, facts, with_events) for order in orders]
+
+
+def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderOut:
+    caps = capacities(viewer, order)
+    staff = bool(caps & {Actor.operator, Actor.curator})
+    member = facts.users[order.member_id]
+    provider = facts.users.get(order.provider_id) if order.provider_id else None
+    offer = facts.offers.get(order.id)
+    return OrderOut(
+        id=order.id,
+        kind=order.kind,
+        state=order.state,
+        listing=facts.listings.get(order.listing_id),
+        session=facts.sessions.get(order.session_id),
+        category_id=order.category_id,
+        title=order.title,
+        description=order.description,
+        note=order.note,
+        mode=order.mode,
+        preferred_times=order.preferred_times,
+        # Privacy: the provider and staff see the member's name and masked phone; no one sees more.
+        member=PartyOut(
+            id=member.id,
+            name=member.name,
+            phone=mask_phone(member.phone) if (staff or Actor.provider in caps) else None,
+        ),
+        provider=PartyOut(id=provider.id, name=provider.name, phone=mask_phone(provider.phone) if staff else None)
+        if provider
+        else None,
+        arrangement=order.arrangement,
+        attended=order.attended,
+        delivery_note=order.delivery_note,
+        waitlist_position=facts.positions.get(order.id),
+        offer=OfferOut(
+            provider_id=offer.provider_id,
+            state=offer.state,
+            deadline_at=offer.deadline_at,
+            score=offer.score if staff else None,
+            score_parts=offer.score_parts if staff else {},
         )
-    return out
+        if offer and (staff or Actor.provider in caps)
+        else None,
+        review_id=facts.reviews.get(order.id),
+        actions=_actions(order, caps),
+        confirm_by=order.confirm_by,
+        escalated_at=order.escalated_at,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        events=facts.events.get(order.id, []) if with_events else None,
+    )
 
 
 async def _by_id(db: AsyncSession, model, ids: set[int]) -> dict:

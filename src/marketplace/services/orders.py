@@ -3,18 +3,17 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain.listings import ListingShape, ListingState
+from ..domain.listings import ListingShape
 from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState, delivery_refusal
 from ..domain.roles import Role
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import utcnow
-from ..models.orders import LIVE_SESSION_ORDER
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ResolveIn
 from . import categories, notices, reminders
+from . import order_placement as placement
 from .matching import queue_match
 from .order_flow import (
     close_offer,
@@ -24,18 +23,9 @@ from .order_flow import (
     move,
     open_offer,
     record,
-    take_seat,
 )
 
 NEED_WINDOW = timedelta(days=7)
-_GROUP_NAMES = {
-    "new_employment": "新就业形态劳动者",
-    "migrant": "外来务工人员",
-    "parent": "双职工家庭",
-    "youth": "青年职工",
-    "women": "女职工",
-    "retiree": "退休职工",
-}
 
 
 # 下单 order ------------------------------------------------------------------------------------
@@ -43,108 +33,32 @@ _GROUP_NAMES = {
 
 async def place(db: AsyncSession, member: User, data: OrderIn) -> Order:
     if data.listing_id is not None:
-        listing = await _orderable_listing(db, member, data.listing_id)
-        return await place_listing_order(db, member, listing, data.session_id, data.note)
+        return await place_listing_order(db, member, data.listing_id, data.session_id, data.note)
     return await place_need(db, member, data)
-
-
-async def _orderable_listing(db: AsyncSession, member: User, listing_id: int) -> Listing:
-    listing = await db.get(Listing, listing_id)
-    if listing is None or listing.state in (ListingState.draft, ListingState.submitted):
-        raise InvalidInput(f"Unknown listing: {listing_id}.", field="listing_id")
-    if listing.state != ListingState.published:
-        raise Conflict(f"This listing takes no orders (it is {listing.state}).", field="listing_id")
-    if listing.provider_id == member.id:
-        raise Conflict("You cannot order your own listing.", field="listing_id")
-    if listing.target_groups and not set(listing.target_groups) & set(member.groups):
-        groups = "、".join(_GROUP_NAMES.get(g, g) for g in listing.target_groups)
-        raise Forbidden(f"This service is for {groups} only ({', '.join(listing.target_groups)}).")
-    return listing
-
-
-async def _session_for(db: AsyncSession, listing: Listing, session_id: int) -> ListingSession:
-    session = await db.get(ListingSession, session_id)
-    if session is None or session.listing_id != listing.id:
-        raise InvalidInput(f"Listing {listing.id} has no session {session_id}.", field="session_id")
-    if session.cancelled_at is not None:
-        raise Conflict("This session was cancelled.", field="session_id")
-    if session.starts_at <= utcnow():
-        raise Conflict("This session has already started.", field="session_id")
-    return session
 
 
 async def place_listing_order(
     db: AsyncSession,
     member: User,
-    listing: Listing,
+    listing_id: int,
     session_id: int | None,
     note: str = "",
     reorder_of: int | None = None,
 ) -> Order:
-    if listing.shape == ListingShape.on_request:
+    """A listed service: the given session, else the next one with a free seat (else a waitlist place)."""
+    target = placement.check_orderable(member, await placement.read_target(db, listing_id, session_id), listing_id)
+    if target.shape == ListingShape.on_request:
         if session_id is not None:
             raise InvalidInput("An on-request listing has no sessions; leave session_id out.", field="session_id")
-        session = None
     else:
         if session_id is None:
-            session_id = await next_session_for(db, member, listing)
-        session = await _session_for(db, listing, session_id)
-    values = dict(
-        market_id=listing.market_id,
-        kind=OrderKind.listing,
-        member_id=member.id,
-        listing_id=listing.id,
-        session_id=session.id if session else None,
-        category_id=listing.category_id,
-        title=listing.title,
-        note=note,
-        mode=listing.mode,
-        state=OrderState.placed,
-        reorder_of_id=reorder_of,
-    )
-    # No double orders: the partial unique index on (member, session) for live orders decides, atomically.
-    order = (
-        await db.scalars(
-            insert(Order)
-            .values(**values)
-            .on_conflict_do_nothing(
-                index_elements=["member_id", "session_id"],
-                index_where=sa.text(LIVE_SESSION_ORDER),
-            )
-            .returning(Order)
-        )
-    ).one_or_none()
-    if order is None:
-        raise Conflict("You already hold a live order for this session.", field="session_id")
-    record(db, order, "place", member, Actor.member, None, data={"reorder_of": reorder_of} if reorder_of else None)
-    system = {Actor.system}
-    if session is not None and not await take_seat(db, session.id):
-        if not session.waitlist_open:
-            raise Conflict("This session is full.", field="session_id")
-        move(db, order, "waitlist", system, None, "the session is full")
-        return order
-    order.holds_seat = session is not None
-    if listing.auto_accept:
-        order.provider_id = listing.provider_id
-        move(db, order, "auto_accept", system, None)
-        await reminders.plan_session(db, order, starts_at=session.starts_at if session else None, fresh=True)
-        await notices.notify(
-            db,
-            listing.provider_id,
-            order.market_id,
-            "order_accepted",
-            f"新报名：{listing.title}",
-            member.name,
-            {"order_id": order.id},
-            dedupe_key=f"order:{order.id}:auto_accepted",
-        )
-    else:
-        move(db, order, "offer", system, None)
-        await open_offer(db, order, listing.provider_id)
-    return order
+            session_id = await next_session_for(db, member, listing_id)
+            target = await placement.read_target(db, listing_id, session_id)
+        placement.check_session(target, session_id)
+    return await placement.place(db, member, target, note, reorder_of)
 
 
-async def next_session_for(db: AsyncSession, member: User, listing: Listing) -> int:
+async def next_session_for(db: AsyncSession, member: User, listing_id: int) -> int:
     """The next upcoming session with a free seat that the member holds no live order for; else the next
     one with an open waitlist."""
     mine = sa.select(Order.session_id).where(
@@ -153,7 +67,7 @@ async def next_session_for(db: AsyncSession, member: User, listing: Listing) -> 
     upcoming = (
         sa.select(ListingSession)
         .where(
-            ListingSession.listing_id == listing.id,
+            ListingSession.listing_id == listing_id,
             ListingSession.starts_at > utcnow(),
             ListingSession.cancelled_at.is_(None),
             ListingSession.id.not_in(mine),
@@ -208,9 +122,7 @@ async def reorder(db: AsyncSession, member: User, order_id: int) -> Order:
         order = await place_need(db, member, again)
         order.reorder_of_id = original.id
         return order
-    listing = await _orderable_listing(db, member, original.listing_id)
-    session_id = None if listing.shape == ListingShape.on_request else await next_session_for(db, member, listing)
-    return await place_listing_order(db, member, listing, session_id, original.note, reorder_of=original.id)
+    return await place_listing_order(db, member, original.listing_id, None, original.note, reorder_of=original.id)
 
 
 # 配货 allocate ---------------------------------------------------------------------------------
