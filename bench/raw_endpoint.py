@@ -21,7 +21,7 @@ from marketplace.models.orders import LIVE_SESSION_ORDER
 
 DSN = os.environ.get("DATABASE_URL", "").replace("postgresql+asyncpg://", "postgresql://", 1)
 SECRET = os.environ.get("SECRET_KEY", "")
-POOL = int(os.environ.get("DB_POOL_SIZE", "20")) * 2  # the product's pool_size + max_overflow
+POOL = int(os.environ.get("DB_POOL_SIZE", "40"))  # the product's pool: up to this many, kept open
 ZONE = ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai"))
 
 AUTH = "SELECT id, market_id, 'member' = ANY(roles) AS member, groups FROM users WHERE id = $1 AND is_active"
@@ -166,9 +166,9 @@ async def hello() -> dict:
 
 @asynccontextmanager
 async def pool_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-    # Like the product's pool: half the connections kept open, as many again on demand, closed when idle.
+    # Like the product's pool: connections opened on demand, up to POOL, and kept.
     app.state.pool = await asyncpg.create_pool(
-        DSN, min_size=POOL // 2, max_size=POOL, max_inactive_connection_lifetime=10, server_settings={"timezone": "UTC"}
+        DSN, min_size=0, max_size=POOL, max_inactive_connection_lifetime=0, server_settings={"timezone": "UTC"}
     )
     try:
         yield

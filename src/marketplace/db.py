@@ -23,7 +23,7 @@ def make_engine(database_url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         database_url,
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        max_overflow=0,  # see Settings.db_pool_size: no connection is opened just to be closed again
         pool_pre_ping=True,
         connect_args={"server_settings": {"timezone": "UTC", "application_name": "marketplace"}},
     )
