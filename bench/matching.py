@@ -1,12 +1,19 @@
 """The batch matcher on a large batch: 10,000 open needs against 300 providers (bench/README.md).
 
     .venv/bin/python -m bench.matching                     # the default scenario
-    .venv/bin/python -m bench.matching --capacity 5        # realistic capacities: most needs wait
+    .venv/bin/python -m bench.matching --capacity 0        # realistic capacities: most needs wait
 
 Runs the matcher's assignment (marketplace.domain.matching.assign, the code the worker runs),
 then the optimal assignment of the same needs to the same free places under the same scores
 (scipy.optimize.linear_sum_assignment), and prints the time, the total score and fit of both,
 and how evenly the work was spread. Pure: no database, no queue; seeded, so reproducible.
+
+The headline, `share_of_optimum`, is the matcher's total fit as a share of the optimal
+assignment's, after charging the matcher any fairness it spends beyond what the optimum spends
+(at the scores' own rate): 1 − (optimal total score − our total score) / optimal assignment's fit.
+It is 1 exactly when the matcher reaches the optimum of its own objective; total scores
+themselves can be negative (fairness outweighs fit at high loads), so their plain ratio means
+nothing.
 """
 
 import argparse
@@ -100,9 +107,10 @@ def make_needs(rng: random.Random, n: int, parent, leaves) -> list[NeedFacts]:
     return needs
 
 
-def optimum(needs: list[NeedFacts], providers: list[ProviderFacts]) -> tuple[float, float]:
+def optimum(needs: list[NeedFacts], providers: list[ProviderFacts]) -> tuple[float, float, float]:
     """For giving exactly these needs one free place each: the best total score (fit − fairness,
-    what the matcher maximises need by need), and the best total fit (fairness ignored).
+    what the matcher maximises), the total fit of that best assignment, and the best total fit
+    any assignment could reach (fairness ignored).
 
     Each provider's free places are columns, the k-th costing the fairness of a load k higher, as
     in the matcher, so both solve the same problem. It splits into independent parts (needs and
@@ -125,7 +133,7 @@ def optimum(needs: list[NeedFacts], providers: list[ProviderFacts]) -> tuple[flo
     for i in fits:
         parts.setdefault(links.find(("need", i)), []).append(i)
     by_id = {p.id: p for p in providers}
-    total_score = total_fit = 0.0
+    total_score = score_fit = total_fit = 0.0
     for rows in parts.values():
         pids = sorted({pid for i in rows for pid in fits[i]})
         column = {pid: j for j, pid in enumerate(pids)}
@@ -146,9 +154,10 @@ def optimum(needs: list[NeedFacts], providers: list[ProviderFacts]) -> tuple[flo
             assert len(chosen_rows) == len(rows) and (score[chosen_rows, chosen_cols] > -1e5).all(), "infeasible"
             if isinstance(penalties, np.ndarray):
                 total_score += float(score[chosen_rows, chosen_cols].sum())
+                score_fit += float(slot_fit[chosen_rows, chosen_cols].sum())
             else:
                 total_fit += float(score[chosen_rows, chosen_cols].sum())
-    return total_score, total_fit
+    return total_score, score_fit, total_fit
 
 
 class _UnionFind:
@@ -192,15 +201,17 @@ def main() -> None:
     providers = make_providers(rng, args.providers, args.capacity or None, leaves)
     needs = make_needs(rng, args.needs, parent, leaves)
 
-    started = clock.perf_counter()
+    started, cpu = clock.perf_counter(), clock.process_time()
     assignments = assign(needs, providers)
     matcher_seconds = clock.perf_counter() - started
+    # CPU time of this process: what the matcher costs on one core even when other work shares it
+    matcher_cpu_seconds = clock.process_time() - cpu
     matched_ids = {a.need_id for a in assignments}
     ours_score = sum(a.score.total for a in assignments)
     ours_fit = sum(a.score.fit for a in assignments)
 
     started = clock.perf_counter()
-    best_score, best_fit = optimum([n for n in needs if n.id in matched_ids], providers)
+    best_score, best_score_fit, best_fit = optimum([n for n in needs if n.id in matched_ids], providers)
     optimum_seconds = clock.perf_counter() - started
 
     added = Counter(a.provider_id for a in assignments)
@@ -213,14 +224,22 @@ def main() -> None:
         "free_places": sum(p.capacity - p.open_load for p in providers),
         "matched": len(assignments),
         "matcher_seconds": round(matcher_seconds, 2),
+        "matcher_cpu_seconds": round(matcher_cpu_seconds, 2),
         "needs_per_second": round(args.needs / matcher_seconds),
-        "total_fit": round(ours_fit, 1),
-        "optimal_total_fit": round(best_fit, 1),
-        "fit_vs_optimal": round(ours_fit / best_fit, 4),
+        # the target (>= 98 %): fit as a share of the optimal assignment's under the same scores,
+        # fairness spent beyond the optimum's charged at the scores' rate (module docstring)
+        "share_of_optimum": round(1 - (best_score - ours_score) / best_score_fit, 4),
         "total_score": round(ours_score, 1),
         "optimal_total_score": round(best_score, 1),
         # points per matched need below the optimum of the same objective (a need's fit is at most 10.5)
         "score_gap_per_need": round((best_score - ours_score) / max(len(assignments), 1), 3),
+        "total_fit": round(ours_fit, 1),
+        "optimum_total_fit": round(best_score_fit, 1),  # the fit of the assignment with the best score
+        "max_total_fit": round(best_fit, 1),  # the most fit any assignment reaches, fairness ignored
+        # fit against the fairness-blind maximum (this was `fit_vs_optimal`): includes the price of
+        # fairness, which the optimum of the same scores pays too (optimum_fit_vs_max_fit)
+        "fit_vs_max_fit": round(ours_fit / best_fit, 4),
+        "optimum_fit_vs_max_fit": round(best_score_fit / best_fit, 4),
         "optimum_seconds": round(optimum_seconds, 2),
         "load_min": min(loads),
         "load_mean": round(mean_load, 2),

@@ -1,14 +1,22 @@
 """The matching score and the batch assignment (domain/matching.py): pure, no I/O."""
 
+import itertools
+import random
+from collections import Counter
 from datetime import UTC, datetime, time
 
+import pytest
+
+from marketplace.domain import matching
 from marketplace.domain.matching import (
     WEIGHTS,
     NeedFacts,
     ProviderFacts,
     Window,
     assign,
+    fit_total,
     grams,
+    penalty,
     score,
     skill_fit,
     time_fit,
@@ -112,3 +120,116 @@ def test_a_batch_gives_nothing_to_a_provider_outside_the_category_and_takes_need
     needs = [need(id=1, member_id=50), need(id=2, member_id=51)]
     done = assign(needs, [provider(7, capacity=1), provider(8, categories=frozenset({HEALTH}))])
     assert [(a.need_id, a.provider_id) for a in done] == [(1, 7)]
+
+
+# The batch is optimal, not greedy -------------------------------------------------------------
+
+
+def test_an_older_need_moves_over_so_that_a_younger_one_is_served_too():
+    # Need 1 fits both, need 2 may only go to provider 1 (provider 2 had it before): need by need,
+    # need 1 would take provider 1's only place and need 2 would wait.
+    anyone = need(id=1, member_id=51)
+    picky = need(id=2, member_id=52, excluded=frozenset({2}))
+    done = assign([anyone, picky], [provider(1, capacity=1), provider(2, categories=frozenset({LAW}), capacity=1)])
+    assert sorted((a.need_id, a.provider_id) for a in done) == [(1, 2), (2, 1)]
+
+
+def test_the_batch_goes_to_whoever_gains_most_not_to_whoever_came_first():
+    # Provider 1 is the exact sub-category and knows labour arbitration; provider 2 is filed under
+    # the whole domain. Need 1 gains little from provider 1, need 2 (about arbitration) a lot.
+    vague = need(id=1, member_id=51, text="想咨询一下")
+    arbitration = need(id=2, member_id=52, text="想申请劳动仲裁")
+    expert = provider(1, skills=("劳动仲裁",), capacity=1)
+    generalist = provider(2, categories=frozenset({LAW}), capacity=1)
+    done = {a.need_id: a.provider_id for a in assign([vague, arbitration], [expert, generalist])}
+    assert done == {1: 2, 2: 1}
+
+
+def _market(seed: int, needs: int, providers: int) -> tuple[list[NeedFacts], list[ProviderFacts]]:
+    rng = random.Random(seed)
+    skills = ["劳动仲裁", "工资追讨", "合同审查", "工伤认定", "心理疏导"]
+    experts = [
+        provider(
+            pid,
+            categories=frozenset(rng.sample([LABOUR_LAW, LAW, HEALTH], k=rng.choice([1, 2]))),
+            skills=tuple(rng.sample(skills, k=rng.randint(0, 2))),
+            rating_score=rng.choice([None, 3.5, 4.8]),
+            online=rng.random() < 0.5,
+            capacity=rng.randint(1, 4),
+            open_load=rng.randint(0, 1),
+            recent_offers=rng.randint(0, 3),
+            recent_declines=rng.randint(0, 1),
+        )
+        for pid in range(1, providers + 1)
+    ]
+    wanted = [
+        need(
+            id=100 + n,
+            member_id=1000 + n,
+            category_path=rng.choice([(LABOUR_LAW, LAW), (LAW,), (HEALTH,)]),
+            text="想找人帮忙" + "".join(rng.sample(skills, k=rng.randint(0, 2))),
+            mode=rng.choice([None, "online"]),
+            excluded=frozenset(rng.sample(range(1, providers + 1), k=rng.choice([0, 0, 1]))),
+        )
+        for n in range(needs)
+    ]
+    return wanted, experts
+
+
+def _every_assignment(needs, providers):
+    """Brute force: every way of giving each need one provider or none, within capacity."""
+    options = [[None, *(p for p in providers if fit_total(n, p) is not None)] for n in needs]
+    for choice in itertools.product(*options):
+        taken = Counter(p.id for p in choice if p is not None)
+        if all(p.open_load + taken[p.id] <= p.capacity for p in providers):
+            yield choice
+
+
+def _total(needs, choice) -> float:
+    total, taken = 0.0, Counter()
+    for n, p in zip(needs, choice, strict=True):
+        if p is not None:
+            k = taken[p.id]
+            total += fit_total(n, p) - penalty(p.open_load + k, p.capacity, p.recent_offers + k, p.recent_declines)
+            taken[p.id] += 1
+    return total
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_with_an_unlimited_search_the_batch_is_optimal_and_serves_as_many_as_possible(seed, monkeypatch):
+    monkeypatch.setattr(matching, "SEARCH_LIMIT", 10_000)
+    needs, providers = _market(seed, needs=6, providers=3)
+    done = assign(needs, providers)
+    served = {a.need_id for a in done}
+    everything = list(_every_assignment(needs, providers))
+    assert len(served) == max(sum(p is not None for p in choice) for choice in everything)
+    same_needs = [c for c in everything if {n.id for n, p in zip(needs, c, strict=True) if p} == served]
+    best = max(_total(needs, choice) for choice in same_needs)
+    assert abs(sum(a.score.total for a in done) - best) < 1e-3
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_batch_never_breaks_the_rules_and_its_scores_add_up(seed):
+    needs, providers = _market(seed, needs=40, providers=6)
+    done = assign(needs, providers)
+    by_id = {p.id: p for p in providers}
+    wanted = {n.id: n for n in needs}
+    taken = Counter(a.provider_id for a in done)
+    assert all(by_id[pid].open_load + count <= by_id[pid].capacity for pid, count in taken.items())
+    assert len({a.need_id for a in done}) == len(done)
+    for a in done:
+        p, n = by_id[a.provider_id], wanted[a.need_id]
+        assert a.provider_id not in n.excluded and fit_total(n, p) is not None  # category, member, decliners
+        assert abs(a.score.fit - fit_total(n, p)) < 1e-3
+        assert abs(a.score.total - sum(a.score.parts.values())) < 1e-3
+    # each provider's new needs, oldest first, are scored at loads 0, 1, 2… above the current one
+    for pid in taken:
+        p = by_id[pid]
+        loads = [p.open_load + k for k in range(taken[pid])]
+        expected = [matching.fairness_parts(load, p.capacity, 0, 0)["load"] for load in loads]
+        assert [a.score.parts["load"] for a in done if a.provider_id == pid] == expected  # `done` is oldest first
+    # the batch's own fit computation is fit_total, number for number (for providers with room)
+    batch = matching._Batch(providers)
+    free = [p for p in providers if p.open_load < p.capacity]
+    for n in needs:
+        assert batch.candidates(n) == {p.id: f for p in free if (f := fit_total(n, p)) is not None}
