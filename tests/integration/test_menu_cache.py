@@ -1,8 +1,12 @@
 """The public menu is served from a shared cache that a change to the menu invalidates at once."""
 
+import asyncio
+
 import pytest
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 
+from marketplace import cache
 from marketplace.app import create_app
 from marketplace.domain.roles import Role
 
@@ -11,6 +15,10 @@ from marketplace.domain.roles import Role
 async def cached_client(settings):
     app = create_app(settings.model_copy(update={"menu_cache_seconds": 60}))
     async with AsyncTestClient(app=app) as client:
+        # the tables are emptied between tests, the cache is not: start from a version no test has seen
+        redis = Redis.from_url(settings.redis_url)
+        await cache.bump_version(redis, settings.queue_name, app.state.market_id)
+        await redis.aclose()
         yield client
 
 
@@ -63,3 +71,32 @@ async def test_the_menu_page_uses_the_same_cache(cached_client, factory):
     assert "少儿编程" in (await cached_client.get("/menu")).text
     await cached_client.post(f"/api/v1/listings/{listing.id}/close", headers=factory.headers(provider))
     assert "少儿编程" not in (await cached_client.get("/menu")).text
+
+
+async def test_a_missing_entry_is_computed_once_for_the_requests_asking_at_the_same_time(settings):
+    redis = Redis.from_url(settings.redis_url)
+    prefix = f"{settings.queue_name}:single-flight"
+    await cache.bump_version(redis, prefix, 1)
+    computed = []
+
+    async def render() -> str:
+        computed.append(1)
+        await asyncio.sleep(0.05)
+        return "<p>菜单</p>"
+
+    try:
+        asked = [cache.cached_fragment(redis, prefix, 60, 1, "page", {"lang": "zh-CN"}, render) for _ in range(8)]
+        assert set(await asyncio.gather(*asked)) == {"<p>菜单</p>".encode()}
+        assert len(computed) == 1
+        # another process (no copy of its own) reads it from Redis, still computed once
+        cache._local.clear()
+        assert (
+            await cache.cached_fragment(redis, prefix, 60, 1, "page", {"lang": "zh-CN"}, render)
+            == "<p>菜单</p>".encode()
+        )
+        assert len(computed) == 1
+        await cache.bump_version(redis, prefix, 1)  # a change to the menu: computed again
+        await cache.cached_fragment(redis, prefix, 60, 1, "page", {"lang": "zh-CN"}, render)
+        assert len(computed) == 2
+    finally:
+        await redis.aclose()

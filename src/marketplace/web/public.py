@@ -1,5 +1,7 @@
 """The public menu and category tree, through the shared cache (cache.py) for the API and the pages."""
 
+from collections.abc import Awaitable
+
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +17,15 @@ MenuPage = Page[ListingSummaryOut]
 def _cached(state: State, market_id: int, name: str, params: dict, compute):
     settings = state.settings
     return cache.cached(state.redis, settings.queue_name, settings.menu_cache_seconds, market_id, name, params, compute)
+
+
+def fragment(state: State, market_id: int, name: str, params: dict, render) -> Awaitable[bytes]:
+    """A rendered public page or part of one (UTF-8), cached like the menu (same version, same TTL);
+    `params` names everything it depends on (language, query, page), `render` uses nothing of the visitor."""
+    settings = state.settings
+    return cache.cached_fragment(
+        state.redis, settings.queue_name, settings.menu_cache_seconds, market_id, name, params, render
+    )
 
 
 async def menu_json(state: State, db: AsyncSession | None, market_id: int, **filters) -> bytes:

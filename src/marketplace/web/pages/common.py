@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ...auth import SESSION_COOKIE, has_role, provide_optional_page_user
+from ...auth import SESSION_COOKIE, has_role, provide_optional_page_user, read_token
 from ...domain.orders import ActorNotAllowed, IllegalTransition
 from ...domain.roles import Role
 from ...errors import Forbidden, MarketError
@@ -23,6 +23,18 @@ T = TypeVar("T")
 PageUser = NamedDependency[User | None]
 PAGE_DEPENDENCIES = {"page_user": Provide(provide_optional_page_user)}
 REFUSALS = (MarketError, IllegalTransition, ActorNotAllowed, IntegrityError)
+
+
+def page_user_id(request: Request) -> int | None:
+    """The logged-in visitor's id, read from the session cookie without the database (None: anonymous)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return read_token(request.app.state.settings, token) if token else None
+
+
+async def active_user(db: AsyncSession, user_id: int) -> User | None:
+    """The visitor behind a valid session cookie, as `auth` sees them: only an active account counts."""
+    user = await db.get(User, user_id)
+    return user if user is not None and user.is_active else None
 
 
 class LoginRequired(Exception):
@@ -38,14 +50,14 @@ def need(user: User | None, *roles: Role) -> User:
     return user
 
 
-def page(request: Request, template: str, user: User | None, status_code: int = 200, **context: Any) -> Template:
-    ok = request.query_params.get("ok")
+def page_context(request: Request, user: User | None, **context: Any) -> dict[str, Any]:
+    """What every page template is given: the visitor, the language, the flash of a form just done."""
     context.setdefault("errors", {})
-    return Template(
-        template_name=template,
-        context={"user": user, "lang": lang_of(request), "done": ok, **context},
-        status_code=status_code,
-    )
+    return {"user": user, "lang": lang_of(request), "done": request.query_params.get("ok"), **context}
+
+
+def page(request: Request, template: str, user: User | None, status_code: int = 200, **context: Any) -> Template:
+    return Template(template_name=template, context=page_context(request, user, **context), status_code=status_code)
 
 
 def redirect(path: str, ok: str | None = None) -> Redirect:

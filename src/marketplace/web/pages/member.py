@@ -2,9 +2,11 @@
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup, escape
 
 from ...domain.listings import ServiceMode
 from ...domain.roles import MemberGroup, Role
@@ -17,11 +19,14 @@ from ..common import Db, IdParam, MarketId
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
+    active_user,
     attempt,
     flat_categories,
     form_of,
     need,
     page,
+    page_context,
+    page_user_id,
     redirect,
     refusal,
     safe_next,
@@ -49,6 +54,84 @@ async def _listing_context(db, request: Request, user: User | None, listing_id: 
         mine = await order_views.listing_page(db, user, "member", listing_id=listing_id, limit=10)
         context["mine"] = mine.items
     return context
+
+
+# Holes in a cached rendering, filled per request; escaped text can never contain them ("<" is escaped).
+_VISITOR_PART = "<!--menu:visitor-->"  # the visitor's own part of the menu (the follow form)
+_CSRF_TOKEN = "<!--menu:csrf-->"  # the visitor's CSRF token, in a cached page for anonymous visitors
+_CSRF_HOLE = _CSRF_TOKEN.encode()
+
+
+async def _render_menu_public(request: Request, market_id: int, filters: dict, page_number: int) -> str:
+    """The menu page's public part (search form, filters, cards, pager), read fresh from the database:
+    the same for every visitor who asks the same in the same language."""
+    state = request.app.state
+    async with state.sessionmaker() as db:  # not the menu's cache: seats left are as old as this rendering
+        found = await menu.browse(
+            db,
+            market_id,
+            category_id=filters["category"] or None,
+            q=filters["q"] or None,
+            mode=filters["mode"] or None,
+            group=filters["group"] or None,
+            available=bool(filters["available"]),
+            sort=filters["sort"],
+            limit=PAGE_SIZE,
+            offset=(page_number - 1) * PAGE_SIZE,
+        )
+        tree = await public.category_tree(state, db, market_id)  # versioned only: it holds no seats
+    return _render(
+        request,
+        "member/_menu_public.html",
+        lang=lang_of(request),
+        found=found,
+        page_number=page_number,
+        pages=max(1, -(-found.total // PAGE_SIZE)),
+        values=filters,
+        errors={},
+        categories=flat_categories(tree.items),
+        marker=Markup(_VISITOR_PART),
+    )
+
+
+async def _menu_public(request: Request, market_id: int, filters: dict, page_number: int) -> tuple[Markup, Markup]:
+    """The public part, cached per (language, query, page, menu version), in two pieces around the visitor's."""
+
+    async def render() -> str:
+        return await _render_menu_public(request, market_id, filters, page_number)
+
+    params = {"lang": lang_of(request), "page": page_number, **filters}
+    html = (await public.fragment(request.app.state, market_id, "menu-public", params, render)).decode()
+    above, _, below = html.partition(_VISITOR_PART)
+    return Markup(above), Markup(below)
+
+
+async def _anonymous_menu(request: Request, market_id: int, filters: dict, page_number: int) -> Response:
+    """The whole menu page as an anonymous visitor sees it: cached per (language, address, menu version),
+    as nothing in it is theirs but the CSRF token of the follow form, put in per request."""
+
+    async def render() -> str:
+        html = await _render_menu_public(request, market_id, filters, page_number)
+        above, _, below = html.partition(_VISITOR_PART)
+        context = {"above": Markup(above), "below": Markup(below), "values": filters, "following": []}
+        return _render(
+            request,
+            "member/menu.html",
+            **page_context(request, None, **context),
+            csrf_token=lambda: Markup(_CSRF_TOKEN),
+        )
+
+    params = {"lang": lang_of(request), "query": request.scope["query_string"].decode("latin-1")}
+    body = await public.fragment(request.app.state, market_id, "menu-anonymous", params, render)
+    if _CSRF_HOLE in body:  # the follow form, shown with a category
+        token = ScopeState.from_scope(request.scope).csrf_token  # the CSRF middleware's, for this visitor
+        body = body.replace(_CSRF_HOLE, escape(token if isinstance(token, str) else "").encode())
+    return Response(body, media_type=MediaType.HTML)
+
+
+def _render(request: Request, template: str, **context) -> str:
+    """A template rendered here (to be cached), given `request` as a page's template is."""
+    return request.app.template_engine.get_template(template).render(request=request, **context)
 
 
 def _need_errors(request: Request, fields: dict) -> dict[str, str]:
@@ -93,8 +176,6 @@ class MemberPages(Controller):
     async def browse(
         self,
         request: Request,
-        page_user: PageUser,
-        db: Db,
         market_id: MarketId,
         category: FromQuery[OptionalId] = None,
         q: FromQuery[Annotated[str | None, Parameter(max_length=100)]] = None,
@@ -103,34 +184,21 @@ class MemberPages(Controller):
         available: FromQuery[bool | None] = None,
         sort: FromQuery[Annotated[str, Parameter(pattern="^(new|rating|soon)$")]] = "new",
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
-    ) -> Template:
-        found = await public.menu_page(
-            request.app.state,
-            db,
-            market_id,
-            category_id=category,
-            q=q,
-            mode=mode,
-            group=group,
-            available=available,
-            sort=sort,
-            limit=PAGE_SIZE,
-            offset=(page_number - 1) * PAGE_SIZE,
-        )
-        tree = await public.category_tree(request.app.state, db, market_id)
+    ) -> Template | Response:
+        # No database session per request: what is public comes from the cache (cache.py), and only a
+        # visitor with a session cookie costs a lookup (who they are, whether they follow the category).
         filters = {"category": category or "", "q": q or "", "mode": mode or "", "group": group or ""}
         filters |= {"available": "1" if available else "", "sort": sort}
-        return page(
-            request,
-            "member/menu.html",
-            page_user,
-            found=found,
-            page_number=page_number,
-            pages=max(1, -(-found.total // PAGE_SIZE)),
-            values=filters,
-            categories=flat_categories(tree.items),
-            following=await categories.followed_ids(db, page_user) if page_user else [],
-        )
+        user_id = page_user_id(request)
+        if user_id is not None:
+            async with request.app.state.sessionmaker() as db:
+                user = await active_user(db, user_id)
+                following = await categories.followed_ids(db, user) if user is not None and category else []
+            if user is not None:
+                above, below = await _menu_public(request, market_id, filters, page_number)
+                context = {"above": above, "below": below, "values": filters, "following": following}
+                return page(request, "member/menu.html", user, **context)
+        return await _anonymous_menu(request, market_id, filters, page_number)
 
     @get("/listings/{listing_id:int}")
     async def listing(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template:
