@@ -21,7 +21,7 @@ from marketplace.models.orders import LIVE_SESSION_ORDER
 
 DSN = os.environ.get("DATABASE_URL", "").replace("postgresql+asyncpg://", "postgresql://", 1)
 SECRET = os.environ.get("SECRET_KEY", "")
-POOL = int(os.environ.get("DB_POOL_SIZE", "40"))  # the product's pool: up to this many, kept open
+POOL = int(os.environ.get("DB_POOL_SIZE", "20"))  # the product's pool: up to this many, kept open
 ZONE = ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai"))
 
 AUTH = "SELECT id, market_id, 'member' = ANY(roles) AS member, groups FROM users WHERE id = $1 AND is_active"

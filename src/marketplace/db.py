@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import cache, queue
@@ -19,14 +21,23 @@ from .settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 
-def make_engine(database_url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+def make_engine(database_url: str, settings: Settings, pool_size: int | None = None) -> AsyncEngine:
+    engine = create_async_engine(
         database_url,
-        pool_size=settings.db_pool_size,
+        pool_size=pool_size or settings.db_pool_size,
         max_overflow=0,  # see Settings.db_pool_size: no connection is opened just to be closed again
-        pool_pre_ping=True,
         connect_args={"server_settings": {"timezone": "UTC", "application_name": "marketplace"}},
     )
+    event.listen(engine.sync_engine.pool, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A connection PostgreSQL closed while it sat in the pool (a restart, an idle timeout) is replaced
+    before use. asyncpg notices the closed socket by itself, so this asks nothing of the server —
+    `pool_pre_ping` would cost a round trip on every request."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")  # the pool opens a new one
 
 
 def make_sessionmaker(engine: AsyncEngine, settings: Settings | None = None) -> async_sessionmaker[AsyncSession]:

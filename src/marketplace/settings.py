@@ -30,14 +30,14 @@ class Settings(BaseSettings):
     # arq queue name; tests use their own so parallel runs never share jobs.
     queue_name: str = "marketplace:queue"
     token_ttl_hours: int = 24 * 14
-    # The most database connections one process opens; each stays open once opened, because opening one
-    # costs more than a dozen orders (asyncpg's connect and type set-up), and closing it again under load
-    # is pool churn (issue #6). Requests beyond it wait for a free connection.
-    db_pool_size: int = Field(default=40, ge=1)
+    # The most database connections one web process opens; each stays open once opened, because opening
+    # one costs more than a dozen orders (asyncpg's connect and type set-up), and closing it again under
+    # load is pool churn (issue #6). Requests beyond it wait for a free connection; a few per core are
+    # enough to keep PostgreSQL busy. The worker opens max(this, WORKER_MAX_JOBS).
+    db_pool_size: int = Field(default=20, ge=1)
     # How long a public menu answer may be served from the cache (seats left lag by at most this).
     menu_cache_seconds: int = 5
-    # Jobs one worker process runs at once; each holds a database connection while it runs, so keep it
-    # within DB_POOL_SIZE.
+    # Jobs one worker process runs at once; each holds a database connection while it runs.
     worker_max_jobs: int = 40
     # Background work (the worker): matching, deadlines, reminders, outbound notices.
     match_batch_size: int = Field(default=500, ge=1)  # needs matched in one transaction
