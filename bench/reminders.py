@@ -1,6 +1,6 @@
 """Reminders: K reminders due over a span of seconds, sent by the product's worker (`marketplace worker`:
-outbox relay → arq deferred job → run_outbox_job → the reminder's notice), against arq's own ceiling for
-an empty deferred job in the same run.
+outbox relay → one arq deferred job per 0.1 s slice of due times → run_outbox_batch → the reminders'
+notices in one transaction), against arq's own ceiling for an empty deferred job in the same run.
 
     .venv/bin/python -m bench.reminders            # 10,000 over 30 s (the default, about 2 minutes)
     .venv/bin/python -m bench.reminders --full     # 100,000 over 180 s

@@ -2,7 +2,9 @@
 sent to arq after the commit; the worker's relay re-sends anything left behind.
 """
 
+import asyncio
 import logging
+import math
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from litestar import Litestar
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .models import OutboxJob
@@ -26,6 +28,14 @@ _PENDING_KEY = "marketplace_outbox_ids"
 # The one arq function: it runs the outbox row's job by name (jobs/__init__.py).
 RUN_OUTBOX_JOB = "run_outbox_job"
 SEND_BATCH = 1000
+# Rows of these jobs go to arq in batches: one arq job (RUN_OUTBOX_BATCH) per slice of BATCH_SLICE of
+# due times, at most BATCH_MAX rows, run in one transaction with set-based statements (jobs/__init__.py).
+# 100,000 reminders over 3 minutes cost a few thousand arq jobs instead of 100,000.
+BATCHED_JOBS = frozenset({"remind"})
+RUN_OUTBOX_BATCH = "run_outbox_batch"
+BATCH_SLICE = 0.1  # seconds: a batch waits for its last row's due time, so a row waits at most this long
+BATCH_MAX = 250
+_ENQUEUE_AT_ONCE = 32  # arq enqueues in flight at once (each takes a Redis connection)
 
 
 def redis_settings(redis_url: str) -> RedisSettings:
@@ -47,6 +57,41 @@ async def redis_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         await pool.aclose()
 
 
+def enqueue_sql(rows_param: str, condition: str = "TRUE") -> str:
+    """The one INSERT of outbox rows: the rows come as a JSON array in the parameter `rows_param` (made
+    by `job_rows`) and are written only when `condition` holds, so a use case's own statement can carry
+    it as a CTE (order placement does). A row whose key is taken is left as it is, unless it was
+    cancelled: then it is planned anew (a reminder dropped, then planned again)."""
+    return f"""INSERT INTO outbox_jobs (job, args, due_at, dedupe_key, state, attempts, sends, created_at)
+    SELECT job, args, due_at, dedupe_key, 'pending', 0, 0, now()
+    FROM jsonb_to_recordset(CAST(:{rows_param} AS jsonb))
+        AS rows (job varchar, args jsonb, due_at timestamptz, dedupe_key varchar)
+    WHERE {condition}
+    ON CONFLICT (dedupe_key) DO UPDATE SET state = 'pending', args = EXCLUDED.args, due_at = EXCLUDED.due_at,
+        attempts = 0, last_error = NULL, finished_at = NULL
+    WHERE outbox_jobs.state = 'cancelled'
+    RETURNING id, due_at"""
+
+
+# Built once: every accepted order writes outbox rows.
+_ENQUEUE = (
+    sa.text(enqueue_sql("jobs"))
+    .bindparams(sa.bindparam("jobs", type_=JSONB))
+    .columns(sa.column("id", sa.Integer), sa.column("due_at", sa.DateTime(timezone=True)))
+)
+
+
+def job_rows(jobs: list[tuple[str, dict, datetime | None, str | None]], now: datetime) -> list[dict]:
+    """(job, args, due_at, dedupe_key) tuples as `enqueue_sql` reads them; no due time means now."""
+    return [{"job": j, "args": a, "due_at": (due or now).isoformat(), "dedupe_key": key} for j, a, due, key in jobs]
+
+
+def send_after_commit_too(session: AsyncSession, ids: list[int]) -> None:
+    """Have `send_after_commit` hand these rows (written in this transaction, due soon) to Redis."""
+    if ids:
+        session.info.setdefault(_PENDING_KEY, []).extend(ids)
+
+
 async def enqueue(
     session: AsyncSession,
     job: str,
@@ -65,26 +110,10 @@ async def enqueue_many(session: AsyncSession, jobs: list[tuple[str, dict, dateti
     if not jobs:
         return
     now = utcnow()
-    rows = [{"job": j, "args": a, "due_at": due or now, "dedupe_key": key} for j, a, due, key in jobs]
-    stmt = insert(OutboxJob).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["dedupe_key"],
-        set_={
-            "state": "pending",
-            "args": stmt.excluded.args,
-            "due_at": stmt.excluded.due_at,
-            "attempts": 0,
-            "last_error": None,
-            "finished_at": None,
-        },
-        where=OutboxJob.state == "cancelled",
-    )
-    inserted = (await session.execute(stmt.returning(OutboxJob.id, OutboxJob.due_at))).all()
+    inserted = (await session.execute(_ENQUEUE, {"jobs": job_rows(jobs, now)})).all()
     # Only what is due soon is sent after the commit; later reminders wait in PostgreSQL for the relay,
     # which spares a request a second transaction for jobs it cannot send yet anyway.
-    soon = [job_id for job_id, due_at in inserted if due_at <= now + SEND_HORIZON]
-    if soon:
-        session.info.setdefault(_PENDING_KEY, []).extend(soon)
+    send_after_commit_too(session, [job_id for job_id, due_at in inserted if due_at <= now + SEND_HORIZON])
 
 
 async def cancel_jobs(session: AsyncSession, dedupe_prefix: str) -> int:
@@ -102,6 +131,11 @@ def arq_job_id(queue_name: str, outbox_id: int, sends: int) -> str:
     return f"{queue_name}:outbox:{outbox_id}:{sends}"
 
 
+def arq_batch_id(queue_name: str, first_id: int, first_sends: int) -> str:
+    """A (row, send) belongs to exactly one batch, so the batch's first row and its send name it."""
+    return f"{queue_name}:outbox-batch:{first_id}:{first_sends}"
+
+
 async def send_after_commit(session: AsyncSession, redis: ArqRedis | None, queue_name: str | None) -> None:
     """Send the jobs this transaction recorded; failures are left for the relay."""
     ids = session.info.pop(_PENDING_KEY, None)
@@ -112,6 +146,10 @@ async def send_after_commit(session: AsyncSession, redis: ArqRedis | None, queue
             await send_jobs(session, redis, queue_name, ids)
     except Exception as exc:  # Redis down: the relay sends them later
         log.warning("outbox send deferred to the relay: %s", exc)
+
+
+def _slice_of(due_at: datetime) -> int:
+    return math.floor(due_at.timestamp() / BATCH_SLICE)
 
 
 async def send_jobs(
@@ -127,8 +165,10 @@ async def send_jobs(
     """Hand rows to Redis: pending rows due within the horizon (only these ids, when given), and
     rows sent before `resend_before` that never ran (Redis lost them, or the worker running them died).
 
-    Rows are marked sent before the enqueue and the lock is held until commit, so a worker that
-    picks a job up at once waits for this transaction and then finds the row as it should be.
+    Rows are marked sent (one UPDATE) before the enqueue and the lock is held until commit, so a worker
+    that picks a job up at once waits for this transaction and then finds the row as it should be; an
+    enqueue that fails rolls the marks back, and a job that reached Redis then finds its send count stale.
+    Rows of BATCHED_JOBS go as one arq job per slice of due times, deferred to the slice's last row.
     `now` moves the clock (tests): what is due by then is sent to run at once.
     """
     real_now = utcnow()
@@ -137,23 +177,50 @@ async def send_jobs(
     if resend_before is not None and ids is None:
         stuck = sa.and_(OutboxJob.state == "sent", OutboxJob.sent_at < resend_before, OutboxJob.due_at < resend_before)
         wanted = sa.or_(wanted, stuck)
-    query = sa.select(OutboxJob).where(wanted)
+    picked = sa.select(OutboxJob.id).where(wanted)
     if ids is not None:
-        query = query.where(OutboxJob.id.in_(ids))
-    query = query.order_by(OutboxJob.due_at, OutboxJob.id).limit(SEND_BATCH)
-    rows = (await session.execute(query.with_for_update(skip_locked=True))).scalars().all()
+        picked = picked.where(OutboxJob.id.in_(ids))
+    picked = (
+        picked.order_by(OutboxJob.due_at, OutboxJob.id)
+        .limit(SEND_BATCH)
+        .with_for_update(skip_locked=True)
+        .cte("picked")
+    )
+    table = OutboxJob.__table__
+    marked = (
+        sa.update(table)
+        .where(table.c.id == picked.c.id)
+        .values(state="sent", sent_at=real_now, sends=table.c.sends + 1)
+        .returning(table.c.id, table.c.job, table.c.sends, table.c.due_at)
+    )
+    rows = sorted((await session.execute(marked)).all(), key=lambda r: (r.due_at, r.id))
     queue_name = queue_name or redis.default_queue_name
+
+    def run_at(due_at: datetime) -> datetime | None:
+        return due_at if now is None and due_at > real_now else None
+
+    sends = []
+    batches: dict[tuple[str, int | None], list] = {}
     for row in rows:
-        row.state, row.sent_at, row.sends = "sent", real_now, row.sends + 1
-    await session.flush()
-    for row in rows:
-        await redis.enqueue_job(
-            RUN_OUTBOX_JOB,
-            row.id,
-            row.sends,
-            _job_id=arq_job_id(queue_name, row.id, row.sends),
-            _defer_until=row.due_at if now is None and row.due_at > real_now else None,
-            _queue_name=queue_name,
+        if row.job not in BATCHED_JOBS:
+            sends.append(
+                (RUN_OUTBOX_JOB, (row.id, row.sends), arq_job_id(queue_name, row.id, row.sends), run_at(row.due_at))
+            )
+            continue
+        key = (row.job, _slice_of(row.due_at) if run_at(row.due_at) else None)
+        batches.setdefault(key, []).append(row)
+    for group in batches.values():
+        for start in range(0, len(group), BATCH_MAX):
+            part = group[start : start + BATCH_MAX]
+            items = [(row.id, row.sends) for row in part]
+            job_id = arq_batch_id(queue_name, part[0].id, part[0].sends)
+            sends.append((RUN_OUTBOX_BATCH, (items,), job_id, run_at(part[-1].due_at)))
+    for start in range(0, len(sends), _ENQUEUE_AT_ONCE):
+        await asyncio.gather(
+            *(
+                redis.enqueue_job(function, *args, _job_id=job_id, _defer_until=defer, _queue_name=queue_name)
+                for function, args, job_id, defer in sends[start : start + _ENQUEUE_AT_ONCE]
+            )
         )
     return len(rows)
 

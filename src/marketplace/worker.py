@@ -7,7 +7,7 @@ from arq import cron
 
 from . import queue
 from .db import make_engine, make_sessionmaker
-from .jobs import run_outbox_job
+from .jobs import run_outbox_batch, run_outbox_job
 from .jobs.periodic import daily_digest, match_open_needs, nightly, relay_outbox, scan_deadlines
 from .logs import configure_logging
 from .settings import Settings, get_settings
@@ -20,7 +20,10 @@ def _startup(settings: Settings, standalone: bool):
         if standalone:
             configure_logging(settings)
         ctx["settings"] = settings
-        ctx["engine"] = make_engine(settings.database_url, settings)
+        # Each running job holds a connection: room for all of them, so none waits for the pool.
+        ctx["engine"] = make_engine(
+            settings.database_url, settings, max(settings.db_pool_size, settings.worker_max_jobs)
+        )
         ctx["sessionmaker"] = make_sessionmaker(ctx["engine"], settings)
         ctx["queue_name"] = settings.queue_name
 
@@ -50,7 +53,7 @@ def worker_settings(settings: Settings | None = None, *, standalone: bool = True
     runs the cron jobs; tests run one in-process with their Settings and neither."""
     settings = settings or get_settings()
     return {
-        "functions": [run_outbox_job],
+        "functions": [run_outbox_job, run_outbox_batch],
         "cron_jobs": cron_jobs(settings) if standalone else [],
         "on_startup": _startup(settings, standalone),
         "on_shutdown": shutdown,

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from marketplace import queue
 from marketplace.domain.orders import (
     TRANSITIONS,
     Actor,
@@ -17,7 +18,7 @@ from marketplace.domain.orders import (
 )
 from marketplace.domain.reminders import local_text, offer_reminder, session_reminders
 from marketplace.domain.stars import ProviderRecord, star_level
-from marketplace.jobs import retry_delay
+from marketplace.jobs import BATCH_HANDLERS, HANDLERS, retry_delay
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -64,6 +65,11 @@ def test_star_levels_rest_on_delivered_work():
 def test_failed_jobs_back_off_doubling_up_to_an_hour():
     assert [retry_delay(30, n) for n in (1, 2, 3)] == [30, 60, 120]
     assert retry_delay(30, 20) == 3600
+
+
+def test_every_job_sent_in_batches_has_a_batch_handler_and_a_single_one():
+    # a failed batch falls back to running its rows one by one
+    assert queue.BATCHED_JOBS <= BATCH_HANDLERS.keys() & HANDLERS.keys()
 
 
 def test_the_workers_rows_of_the_table():

@@ -4,9 +4,15 @@ A job runs in one transaction with its outbox row locked and marked done, so a j
 that arq delivers twice (it may) finds the row done and does nothing. A job that
 fails is rolled back whole, then recorded: retried with back-off, and after
 JOB_MAX_ATTEMPTS runs marked failed — other jobs never wait for it.
+
+Rows of a batched job (queue.BATCHED_JOBS: reminders) arrive as one `run_outbox_batch` for many
+rows: they are locked, handled by the job's batch handler with set-based statements and marked
+done in one transaction. A batch that fails is rolled back whole and its rows are run one by one
+with `run_outbox_job`, so one bad row is retried or recorded failed alone and the others go out.
 """
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -15,9 +21,9 @@ from ..db import transaction
 from ..models import OutboxJob
 from ..models.base import utcnow
 from . import deadlines, matching, notices, periodic, reminders  # noqa: F401  (registers the handlers)
-from .registry import HANDLERS, job
+from .registry import BATCH_HANDLERS, HANDLERS, batch_job, job
 
-__all__ = ["HANDLERS", "job", "retry_delay", "run_outbox_job"]
+__all__ = ["BATCH_HANDLERS", "HANDLERS", "batch_job", "job", "retry_delay", "run_outbox_batch", "run_outbox_job"]
 
 log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = 3600.0
@@ -81,3 +87,50 @@ async def _record_failure(ctx: dict, outbox_id: int, name: str, exc: Exception) 
         "job %s #%s failed (run %d), retried in %.0f s: %s", name, outbox_id, attempts, delay, error, exc_info=exc
     )
     return "retry"
+
+
+async def run_outbox_batch(ctx: dict, items: list[tuple[int, int]]) -> str:
+    """Run many rows (outbox id, send count) in one transaction; rows already done, cancelled or
+    sent again since (a stale count) are left alone. On any error the whole batch is rolled back
+    and each row is run alone, with its own retry and failure record."""
+    wanted = {int(outbox_id): int(sends) for outbox_id, sends in items}
+    outcome: Counter[str] = Counter()
+    try:
+        async with transaction(ctx["sessionmaker"], ctx["redis"], ctx["queue_name"]) as db:
+            table = OutboxJob.__table__
+            # A waiting lock, in id order (no deadlock between two copies of a batch): a relay still
+            # committing these rows' send, or a copy of this batch, is waited for.
+            rows = (
+                await db.execute(
+                    sa.select(table.c.id, table.c.job, table.c.args, table.c.state, table.c.sends)
+                    .where(table.c.id.in_(list(wanted)))
+                    .order_by(table.c.id)
+                    .with_for_update()
+                )
+            ).all()
+            live = [r for r in rows if r.state in ("pending", "sent") and r.sends == wanted[r.id]]
+            outcome["skipped"] = len(wanted) - len(live)
+            by_job: dict[str, list] = {}
+            for row in live:
+                by_job.setdefault(row.job, []).append(row)
+            for name, group in by_job.items():
+                batch_handler = BATCH_HANDLERS.get(name)
+                if batch_handler is not None:
+                    results = await batch_handler(db, [row.args for row in group])
+                else:  # a job without a batch handler: its handler row by row, in this transaction
+                    results = [await HANDLERS[name](db, row.args) for row in group]
+                outcome.update(f"{name}: {result}" for result in results)
+            if live:
+                await db.execute(
+                    sa.update(table)
+                    .where(table.c.id.in_([row.id for row in live]))
+                    .values(state="done", finished_at=utcnow(), attempts=table.c.attempts + 1)
+                )
+    except Exception as exc:
+        log.warning("a batch of %d jobs failed (%s: %s); running them one by one", len(wanted), type(exc).__name__, exc)
+        alone = Counter([await run_outbox_job(ctx, outbox_id, sends) for outbox_id, sends in wanted.items()])
+        return f"one by one: {dict(alone)}"
+    if not outcome["skipped"]:
+        del outcome["skipped"]
+    log.info("batch of %d jobs: %s", len(wanted), dict(outcome))
+    return str(dict(outcome))

@@ -32,7 +32,12 @@ class OutboxJob(SQLModel, table=True):
     """
 
     __tablename__ = "outbox_jobs"
-    __table_args__ = (sa.Index("ix_outbox_jobs_state_due", "state", "due_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_jobs_state_due", "state", "due_at"),
+        # queue.cancel_jobs: `dedupe_key LIKE 'order:N:%'`, which the unique index cannot serve
+        # under a collation other than "C".
+        sa.Index("ix_outbox_jobs_dedupe_key_prefix", "dedupe_key", postgresql_ops={"dedupe_key": "text_pattern_ops"}),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     job: str = Field(sa_type=sa.String(60), nullable=False)

@@ -26,15 +26,45 @@ async def notify(
     data: dict | None = None,
     dedupe_key: str | None = None,
 ) -> None:
-    stmt = insert(Notification).values(
-        user_id=user_id, market_id=market_id, kind=kind, title=title, body=body, data=data or {}, dedupe_key=dedupe_key
-    )
-    if dedupe_key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    stmt = stmt.returning(Notification.id)
-    notification_id = (await db.execute(stmt)).scalar_one_or_none()
-    if notification_id is not None:
-        await outbound.queue_delivery(db, notification_id)
+    await notify_many(db, [notice(user_id, market_id, kind, title, body, data, dedupe_key)])
+
+
+def notice(
+    user_id: int,
+    market_id: int,
+    kind: str,
+    title: str,
+    body: str = "",
+    data: dict | None = None,
+    dedupe_key: str | None = None,
+) -> dict:
+    """One notice for `notify_many` (notify's arguments)."""
+    return {
+        "user_id": user_id,
+        "market_id": market_id,
+        "kind": kind,
+        "title": title,
+        "body": body,
+        "data": data or {},
+        "dedupe_key": dedupe_key,
+    }
+
+
+_NOTIFY = (
+    insert(Notification.__table__)
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])  # a NULL key never conflicts
+    .returning(Notification.__table__.c.id)
+)
+
+
+async def notify_many(db: AsyncSession, rows: list[dict]) -> list[int]:
+    """Write notices (made by `notice`) in one statement; a notice whose dedupe_key was written
+    before is left out. Each new one is queued for delivery beyond the app. Returns the new ids."""
+    if not rows:
+        return []
+    ids = list((await db.execute(_NOTIFY, rows)).scalars())
+    await outbound.queue_deliveries(db, ids)
+    return ids
 
 
 async def _audience(db: AsyncSession, listing: Listing) -> list[int]:

@@ -74,9 +74,15 @@ def channel_for(settings: Settings) -> Channel | None:
 
 async def queue_delivery(db: AsyncSession, notification_id: int) -> None:
     """Ask the worker to send this notice out, when a channel is configured."""
-    if channel_for(settings_of(db)) is not None:
-        await queue.enqueue(
-            db, DELIVER_NOTICE, {"notification_id": notification_id}, dedupe_key=f"notice:{notification_id}:out"
+    await queue_deliveries(db, [notification_id])
+
+
+async def queue_deliveries(db: AsyncSession, notification_ids: list[int]) -> None:
+    """`queue_delivery` for several notices, in one statement."""
+    if notification_ids and channel_for(settings_of(db)) is not None:
+        await queue.enqueue_many(
+            db,
+            [(DELIVER_NOTICE, {"notification_id": i}, None, f"notice:{i}:out") for i in notification_ids],
         )
 
 

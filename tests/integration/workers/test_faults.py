@@ -1,5 +1,6 @@
 """Nothing lost: orders placed while Redis is down are matched after it returns; a worker killed
-with SIGKILL in the middle of a batch is restarted and finishes every job, with no duplicate notice."""
+with SIGKILL in the middle of a batch (of matching, of reminders) is restarted and finishes every
+job, with no duplicate notice."""
 
 import asyncio
 import os
@@ -19,9 +20,13 @@ from litestar.testing import AsyncTestClient
 
 from marketplace.app import create_app
 from marketplace.checks import run_checks
+from marketplace.db import transaction
+from marketplace.domain.roles import Role
 from marketplace.models import Notification, Offer, Order, OutboxJob
+from marketplace.queue import enqueue_many
 from marketplace.schemas.orders import OrderIn
 from marketplace.services import orders
+from marketplace.services.reminders import REMIND
 from marketplace.settings import PROJECT_ROOT
 
 from .conftest import forget_queued, make_jobs
@@ -220,3 +225,70 @@ async def test_a_worker_killed_mid_batch_finishes_every_job_after_a_restart_with
 async def _at_least(count, n: int):
     found = await count()
     return found if found >= n else 0
+
+
+REMINDERS = 3000
+
+
+async def test_a_worker_killed_mid_reminder_batches_sends_every_reminder_once_after_a_restart(
+    settings, engine, factory, client
+):
+    queue_name = f"kill-{secrets.token_hex(3)}"
+    local = settings.model_copy(update={"queue_name": queue_name})
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(), sessions=[(3, 40)], auto_accept=True)
+    orders = [await factory.order_in_state(m, listing, "delivered") for m in await factory.members(30)]
+    planned = []
+    for n in range(REMINDERS):
+        order = orders[n % len(orders)]
+        key = f"kill:{n}:remind:sign_off"
+        planned.append((REMIND, {"key": key, "kind": "sign_off", "to": "member", "order_id": order.id}, None, key))
+    jobs = await make_jobs(local, engine)
+    try:
+        async with transaction(jobs.sessionmaker) as db:  # recorded, left for the worker's relay
+            await enqueue_many(db, planned)
+        env = {
+            **os.environ,
+            "DATABASE_URL": local.database_url,
+            "REDIS_URL": local.redis_url,
+            "QUEUE_NAME": queue_name,
+            "LOG_LEVEL": "WARNING",
+        }
+
+        async def done() -> int:
+            async with engine.connect() as conn:
+                return (
+                    await conn.execute(
+                        sa.select(sa.func.count()).select_from(OutboxJob).where(OutboxJob.state == "done")
+                    )
+                ).scalar_one()
+
+        first = _worker(env)
+        try:
+            await _poll(lambda: _at_least(done, 1), 60, "the first batch")
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)  # batches cut mid-transaction, arq jobs left in progress
+            first.wait(10)
+        assert 0 < await done() < REMINDERS
+
+        second = _worker({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
+        try:
+            await _poll(lambda: _at_least(done, REMINDERS), 90, "every reminder")
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(20)
+
+        async with engine.connect() as conn:
+            keys = Counter(
+                (
+                    await conn.execute(
+                        sa.select(Notification.dedupe_key).where(Notification.kind == "reminder_sign_off")
+                    )
+                ).scalars()
+            )
+            states = Counter((await conn.execute(sa.select(OutboxJob.state).where(OutboxJob.job == REMIND))).scalars())
+        assert len(keys) == REMINDERS and set(keys.values()) == {1}  # every reminder, once
+        assert states == {"done": REMINDERS}
+    finally:
+        await forget_queued(jobs.redis, queue_name)
+        await jobs.redis.aclose()
