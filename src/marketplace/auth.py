@@ -1,5 +1,7 @@
 """Who is calling: a bearer token (API) or the same token in a session cookie (pages)."""
 
+import functools
+import time
 from datetime import timedelta
 
 import jwt
@@ -42,10 +44,21 @@ def issue_token(settings: Settings, user_id: int) -> str:
 
 
 def read_token(settings: Settings, token: str) -> int | None:
+    """The user id a valid, unexpired token names, else None."""
+    checked = _checked_token(settings.secret_key, token)
+    if checked is None or checked[1] <= time.time():
+        return None
+    return checked[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_token(secret: str, token: str) -> tuple[int, float] | None:
+    """(user id, expiry) of a token whose signature holds. A member sends the same token with every
+    request, so the signature is checked once per process, not per request; expiry is checked each time."""
     try:
-        claims = jwt.decode(token, settings.secret_key, algorithms=[_ALGORITHM])
-        return int(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
+        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
+        return int(claims["sub"]), float(claims["exp"])
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
 
 

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from pydantic import ValidationError
 
@@ -51,3 +53,12 @@ def test_tokens_are_signed():
     assert auth.read_token(settings, token) == 42
     assert auth.read_token(Settings(secret_key="b" * 40), token) is None
     assert auth.read_token(settings, token + "x") is None
+
+
+def test_a_token_read_before_stops_working_when_it_expires(monkeypatch):
+    settings = Settings(secret_key="c" * 40, token_ttl_hours=1)
+    token = auth.issue_token(settings, 7)
+    assert auth.read_token(settings, token) == 7  # checked once, remembered
+    later = time.time() + 3601
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    assert auth.read_token(settings, token) is None

@@ -6,7 +6,7 @@ finds its stored response; if the first failed (rolled back), the retry runs.
 """
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import InvalidInput
@@ -22,8 +22,11 @@ _CLAIM = (
     .returning(_KEYS.c.id)
 )
 _STORED = sa.select(_KEYS.c.status_code, _KEYS.c.response).where(_THIS_KEY)
+# The answer arrives encoded (the same bytes the client gets): PostgreSQL parses it, Python does not again.
 _REMEMBER = (
-    sa.update(_KEYS).where(_THIS_KEY).values(status_code=sa.bindparam("status_code"), response=sa.bindparam("response"))
+    sa.update(_KEYS)
+    .where(_THIS_KEY)
+    .values(status_code=sa.bindparam("status_code"), response=sa.cast(sa.bindparam("body", type_=sa.Text), JSONB))
 )
 
 
@@ -45,7 +48,8 @@ async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[int, dict] | 
     return stored.status_code, stored.response
 
 
-async def remember(db: AsyncSession, user_id: int, key: str, status_code: int, body: dict) -> None:
+async def remember(db: AsyncSession, user_id: int, key: str, status_code: int, body: bytes) -> None:
+    """Store the first answer (JSON, as sent) for retries with the same key."""
     await db.execute(
-        _REMEMBER, {"owner": user_id, "idempotency_key": key, "status_code": status_code, "response": body}
+        _REMEMBER, {"owner": user_id, "idempotency_key": key, "status_code": status_code, "body": body.decode()}
     )

@@ -10,19 +10,20 @@ order cost ten times the database work). The answer is made from what the statem
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import queue
 from ..domain.listings import ListingShape, ListingState
 from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, transition
 from ..errors import Conflict, Forbidden, InvalidInput
-from ..models import Category, Listing, ListingSession, Offer, Order, User
+from ..models import Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
 from ..models.orders import LIVE_SESSION_ORDER
 from ..schemas.orders import ListingRef, SessionRef
-from . import notices, reminders
+from . import outbound, reminders
 from .order_flow import DEFAULT_OFFER_HOURS
-from .order_views import Known, Party
+from .order_views import Known, NewOffer, Party
 
 GROUP_NAMES = {
     "new_employment": "新就业形态劳动者",
@@ -33,43 +34,51 @@ GROUP_NAMES = {
     "retiree": "退休职工",
 }
 
-# The listing, its category's answer window, its provider and the wanted session, in one read.
+# The listing, its category's answer window, its provider and the wanted session, in one read. Table
+# columns, not ORM attributes: the rows are read as plain rows, with no ORM loading.
+_LISTINGS, _SESSIONS = Listing.__table__.c, ListingSession.__table__.c
+_CATEGORIES, _USERS = Category.__table__.c, User.__table__.c
 _TARGET = (
     sa.select(
-        Listing.id,
-        Listing.market_id,
-        Listing.state,
-        Listing.shape,
-        Listing.mode,
-        Listing.location,
-        Listing.title,
-        Listing.provider_id,
-        Listing.category_id,
-        Listing.auto_accept,
-        Listing.target_groups,
-        Category.offer_deadline_hours,
-        User.name.label("provider_name"),
-        User.phone.label("provider_phone"),
-        ListingSession.id.label("session_id"),
-        ListingSession.starts_at,
-        ListingSession.ends_at,
-        ListingSession.cancelled_at,
-        ListingSession.waitlist_open,
+        _LISTINGS.id,
+        _LISTINGS.market_id,
+        _LISTINGS.state,
+        _LISTINGS.shape,
+        _LISTINGS.mode,
+        _LISTINGS.location,
+        _LISTINGS.title,
+        _LISTINGS.provider_id,
+        _LISTINGS.category_id,
+        _LISTINGS.auto_accept,
+        _LISTINGS.target_groups,
+        _CATEGORIES.offer_deadline_hours,
+        _USERS.name.label("provider_name"),
+        _USERS.phone.label("provider_phone"),
+        _SESSIONS.id.label("session_id"),
+        _SESSIONS.starts_at,
+        _SESSIONS.ends_at,
+        _SESSIONS.cancelled_at,
+        _SESSIONS.waitlist_open,
+        # The new order's id, drawn now, so its follow-ups (reminder keys, the notice) can name it.
+        sa.func.nextval(sa.func.pg_get_serial_sequence("orders", "id")).label("order_id"),
     )
-    .join(Category, Category.id == Listing.category_id)
-    .join(User, User.id == Listing.provider_id)
+    .select_from(Listing.__table__)
+    .join(Category.__table__, _CATEGORIES.id == _LISTINGS.category_id)
+    .join(User.__table__, _USERS.id == _LISTINGS.provider_id)
     .outerjoin(
-        ListingSession,
-        sa.and_(ListingSession.id == sa.bindparam("session_id"), ListingSession.listing_id == Listing.id),
+        ListingSession.__table__,
+        sa.and_(_SESSIONS.id == sa.bindparam("session_id"), _SESSIONS.listing_id == _LISTINGS.id),
     )
-    .where(Listing.id == sa.bindparam("listing_id"))
+    .where(_LISTINGS.id == sa.bindparam("listing_id"))
 )
 
 _ORDER_COLUMNS = [c.name for c in Order.__table__.c]
 # The seat is taken only while one is free (PostgreSQL's row lock on the session serialises takers, so
 # exactly `capacity` succeed); the order is written only if the member holds no live order for the
 # session (the partial unique index decides): a caller that gets no row back raises, and the rollback
-# gives the seat back. Events and the waitlist count read what this statement wrote, through RETURNING.
+# gives the seat back. Everything else reads what this statement wrote, through RETURNING: the events,
+# and — only for an order that got its seat (or needs none) — its outbox jobs, its offer and the
+# provider's notice; the waitlist place is counted for one that did not.
 _PLACE = (
     sa.text(
         f"""
@@ -81,11 +90,11 @@ WITH seat AS (
 ), outcome AS (
     SELECT NOT CAST(:needs_seat AS boolean) OR EXISTS (SELECT FROM seat) AS seated
 ), placed AS (
-    INSERT INTO orders (market_id, kind, member_id, listing_id, session_id, category_id, provider_id, state,
+    INSERT INTO orders (id, market_id, kind, member_id, listing_id, session_id, category_id, provider_id, state,
         holds_seat, title, description, note, mode, preferred_times, arrangement, delivery_note,
         offer_attempts, reorder_of_id, created_at, updated_at)
-    SELECT CAST(:market_id AS integer), 'listing', CAST(:member_id AS integer), CAST(:listing_id AS integer),
-        CAST(:session_id AS integer), CAST(:category_id AS integer),
+    SELECT CAST(:order_id AS integer), CAST(:market_id AS integer), 'listing', CAST(:member_id AS integer),
+        CAST(:listing_id AS integer), CAST(:session_id AS integer), CAST(:category_id AS integer),
         CASE WHEN seated THEN CAST(:provider_id AS integer) END,
         CASE WHEN seated THEN CAST(:seated_state AS varchar) ELSE CAST(:full_state AS varchar) END,
         seated AND CAST(:needs_seat AS boolean), CAST(:title AS varchar), '', CAST(:note AS text),
@@ -94,6 +103,8 @@ WITH seat AS (
     FROM outcome
     ON CONFLICT (member_id, session_id) WHERE {LIVE_SESSION_ORDER} DO NOTHING
     RETURNING *
+), seated AS (
+    SELECT id, market_id FROM placed WHERE state = CAST(:seated_state AS varchar)
 ), events AS (
     INSERT INTO order_events (order_id, market_id, at, actor_id, actor_role, action, from_state, to_state,
         reason, data)
@@ -102,27 +113,51 @@ WITH seat AS (
     FROM placed
     UNION ALL
     SELECT id, market_id, CAST(:now AS timestamptz), NULL, CAST(:system_role AS varchar),
-        CASE WHEN holds_seat OR NOT CAST(:needs_seat AS boolean)
+        CASE WHEN state = CAST(:seated_state AS varchar)
             THEN CAST(:seated_action AS varchar) ELSE CAST(:full_action AS varchar) END,
         CAST(:placed_state AS varchar), state,
-        CASE WHEN holds_seat OR NOT CAST(:needs_seat AS boolean) THEN '' ELSE CAST(:full_reason AS text) END,
+        CASE WHEN state = CAST(:seated_state AS varchar) THEN '' ELSE CAST(:full_reason AS text) END,
         '{{}}'
     FROM placed
+), jobs AS (
+    {queue.enqueue_sql("jobs", "EXISTS (SELECT FROM seated)")}
+), offer AS (
+    INSERT INTO offers (market_id, order_id, provider_id, state, score, score_parts, deadline_at, reason,
+        created_at)
+    SELECT market_id, id, CAST(:provider_id AS integer), 'pending', NULL, '{{}}',
+        CAST(:offer_deadline AS timestamptz), '', CAST(:now AS timestamptz)
+    FROM seated WHERE CAST(:offer_deadline AS timestamptz) IS NOT NULL
+    RETURNING id
+), notice AS (
+    INSERT INTO notifications (user_id, market_id, kind, title, body, data, dedupe_key, created_at)
+    SELECT CAST(:provider_id AS integer), market_id, CAST(:notice_kind AS varchar), CAST(:notice_title AS varchar),
+        CAST(:notice_body AS text), jsonb_build_object('order_id', id), CAST(:notice_key AS varchar),
+        CAST(:now AS timestamptz)
+    FROM seated
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
 )
 SELECT {", ".join(f"placed.{name}" for name in _ORDER_COLUMNS)},
     CASE WHEN placed.state = CAST(:full_state AS varchar) THEN (
         SELECT count(*) + 1 FROM orders ahead
         WHERE ahead.session_id = placed.session_id AND ahead.state = placed.state
           AND (ahead.created_at, ahead.id) < (placed.created_at, placed.id)
-    ) END AS waitlist_position
+    ) END AS waitlist_position,
+    ARRAY(SELECT id FROM jobs WHERE due_at <= CAST(:send_soon_before AS timestamptz)) AS jobs_due_soon,
+    (SELECT id FROM offer) AS offer_id,
+    (SELECT id FROM notice) AS notice_id
 FROM placed
 """
     )
-    .bindparams(sa.bindparam("place_data", type_=JSONB))
-    .columns(*Order.__table__.c, sa.column("waitlist_position", sa.Integer))
+    .bindparams(sa.bindparam("place_data", type_=JSONB), sa.bindparam("jobs", type_=JSONB))
+    .columns(
+        *Order.__table__.c,
+        sa.column("waitlist_position", sa.Integer),
+        sa.column("jobs_due_soon", ARRAY(sa.Integer)),
+        sa.column("offer_id", sa.Integer),
+        sa.column("notice_id", sa.Integer),
+    )
 )
-
-_INSERT_OFFER = sa.insert(Offer.__table__).returning(Offer.__table__.c.id)
 _FULL_REASON = "the session is full"
 
 
@@ -172,10 +207,12 @@ async def place(
     seated, full = _moves(target.auto_accept)
     needs_seat = target.shape != ListingShape.on_request
     now = utcnow()
+    follow_ups = _follow_ups(db, member, target, needs_seat, now)
     row = (
         await db.execute(
             _PLACE,
             {
+                "order_id": target.order_id,
                 "session_id": target.session_id if needs_seat else None,
                 "needs_seat": needs_seat,
                 "market_id": target.market_id,
@@ -198,70 +235,58 @@ async def place(
                 "reorder_of": reorder_of,
                 "place_data": {"reorder_of": reorder_of} if reorder_of else {},
                 "now": now,
+                "send_soon_before": now + queue.SEND_HORIZON,
+                **follow_ups,
             },
         )
     ).first()
     if row is None:
         raise Conflict("You already hold a live order for this session.", field="session_id")
     values = row._asdict()
-    position = values.pop("waitlist_position")
+    position, due_soon = values.pop("waitlist_position"), values.pop("jobs_due_soon")
+    offer_id, notice_id = values.pop("offer_id"), values.pop("notice_id")
     order = Order(**values)
     if position is not None and not target.waitlist_open:
         raise Conflict("This session is full.", field="session_id")
-    offer = None
-    if order.state == OrderState.accepted:
-        await _accepted(db, member, target, order)
-    elif order.state == OrderState.offered:
-        offer = await _offered(db, target, order, now)
+    queue.send_after_commit_too(db, due_soon)
+    if notice_id is not None:
+        await outbound.queue_deliveries(db, [notice_id])
+    offer = NewOffer(target.provider_id, follow_ups["offer_deadline"]) if offer_id is not None else None
     _remember_answer(member, target, order, (seated, full), now, offer, position)
     return order
 
 
-async def _accepted(db: AsyncSession, member: User, target: sa.Row, order: Order) -> None:
-    starts_at = target.starts_at if order.session_id is not None else None
-    await reminders.plan_session(db, order, starts_at=starts_at, fresh=True)
-    await notices.notify(
-        db,
-        target.provider_id,
-        order.market_id,
-        "order_accepted",
-        f"新报名：{target.title}",
-        member.name,
-        {"order_id": order.id},
-        dedupe_key=f"order:{order.id}:auto_accepted",
-    )
-
-
-async def _offered(db: AsyncSession, target: sa.Row, order: Order, now: datetime) -> Offer:
-    """The listing's provider answers within the category's window (order_flow.open_offer, in two statements)."""
-    hours = target.offer_deadline_hours or DEFAULT_OFFER_HOURS
-    offer = Offer(
-        market_id=order.market_id,
-        order_id=order.id,
-        provider_id=target.provider_id,
-        state="pending",
-        score=None,
-        score_parts={},
-        deadline_at=now + timedelta(hours=hours),
-        reason="",
-        created_at=now,
-    )
-    columns = ("market_id", "order_id", "provider_id", "state", "score", "score_parts", "deadline_at", "reason")
-    offer.id = (
-        await db.execute(_INSERT_OFFER, {name: getattr(offer, name) for name in (*columns, "created_at")})
-    ).scalar_one()
-    await reminders.plan_offer(db, order, offer)
-    await notices.notify(
-        db,
-        target.provider_id,
-        order.market_id,
-        "offer",
-        f"新的服务请求：{order.title}",
-        f"请在 {hours} 小时内接单或婉拒。",
-        {"order_id": order.id},
-        dedupe_key=f"order:{order.id}:offer:{order.offer_attempts}",
-    )
-    return offer
+def _follow_ups(db: AsyncSession, member: User, target: sa.Row, needs_seat: bool, now: datetime) -> dict:
+    """What an order that gets its seat brings with it. Accepted at once: its reminders and the provider's
+    notice (新报名). Offered to the provider: the offer with the category's answer window, a reminder before
+    its deadline and the provider's notice. The statement writes them only if the seat was taken."""
+    order_id = target.order_id
+    if target.auto_accept:
+        starts_at = target.starts_at if needs_seat else None
+        zone = reminders.market_zone(db)
+        jobs = reminders.session_jobs(order_id, target.session_id, True, starts_at, now, zone) if starts_at else []
+        deadline = None
+        notice = ("order_accepted", f"新报名：{target.title}", member.name, f"order:{order_id}:auto_accepted")
+    else:
+        hours = target.offer_deadline_hours or DEFAULT_OFFER_HOURS
+        deadline = now + timedelta(hours=hours)
+        job = reminders.offer_job(order_id, 1, now, deadline)
+        jobs = [job] if job is not None else []
+        notice = (
+            "offer",
+            f"新的服务请求：{target.title}",
+            f"请在 {hours} 小时内接单或婉拒。",
+            f"order:{order_id}:offer:1",
+        )
+    kind, title, body, key = notice
+    return {
+        "jobs": queue.job_rows(jobs, now),
+        "offer_deadline": deadline,
+        "notice_kind": kind,
+        "notice_title": title,
+        "notice_body": body,
+        "notice_key": key,
+    }
 
 
 def _remember_answer(
@@ -270,7 +295,7 @@ def _remember_answer(
     order: Order,
     moves: tuple[Transition, Transition],
     now: datetime,
-    offer: Offer | None,
+    offer: NewOffer | None,
     position: int | None,
 ) -> None:
     """What the answer shows, from what was just written: order_views.build asks the database for none of it."""

@@ -1,6 +1,7 @@
 """What each party sees of an order: the member and provider of it, operators and curators."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,17 @@ class Party:
     phone: str
 
 
+@dataclass(frozen=True)
+class NewOffer:
+    """An offer as an answer shows it, just written (an Offer row has these too)."""
+
+    provider_id: int
+    deadline_at: datetime
+    state: str = "pending"
+    score: float | None = None
+    score_parts: dict = field(default_factory=dict)
+
+
 @dataclass
 class Known:
     """What the use case that just wrote an order holds about it, so its answer needs no query:
@@ -50,7 +62,7 @@ class Known:
     listings: dict[int, ListingRef]
     sessions: dict[int, SessionRef]
     events: list[dict]
-    offer: Offer | None = None
+    offer: Offer | NewOffer | None = None
     waitlist_position: int | None = None
 
     def attach(self, order: Order) -> None:
@@ -69,7 +81,7 @@ class _Facts:
     listings: dict[int, ListingRef] = field(default_factory=dict)
     sessions: dict[int, SessionRef] = field(default_factory=dict)
     reviews: dict[int, int] = field(default_factory=dict)
-    offers: dict[int, Offer] = field(default_factory=dict)
+    offers: dict[int, Offer | NewOffer] = field(default_factory=dict)
     events: dict[int, list[dict]] = field(default_factory=dict)
     positions: dict[int, int] = field(default_factory=dict)
 

@@ -47,35 +47,48 @@ async def _remind(db: AsyncSession, key: str, due_at: datetime, **args) -> None:
     await queue.enqueue(db, REMIND, {"key": key, **args}, due_at=due_at, dedupe_key=key)
 
 
-async def plan_session(
-    db: AsyncSession,
-    order: Order,
-    now: datetime | None = None,
-    *,
-    starts_at: datetime | None = None,
-    fresh: bool = False,
-) -> None:
-    """(Re)plan "tomorrow" and "in one hour" for an accepted order: its member, and its provider.
-    A brand-new order (`fresh`, with its session's `starts_at`) has nothing to cancel or look up."""
-    if not fresh:
-        await queue.cancel_jobs(db, f"order:{order.id}:remind:session:")
-    starts_at = starts_at or await order_start(db, order)
+# (job, args, due_at, dedupe_key): one outbox row, as queue.enqueue_many takes it.
+Job = tuple[str, dict, datetime, str]
+
+
+def session_jobs(
+    order_id: int, session_id: int | None, group_session: bool, starts_at: datetime, now: datetime, zone: ZoneInfo
+) -> list[Job]:
+    """ "Tomorrow" and "in one hour" for an accepted order starting then: to its member, and to its provider
+    (once per group session, whichever order plans it first)."""
+    stamp, when = _stamp(starts_at), starts_at.isoformat()
+    jobs = []
+    for kind, due in plan.session_reminders(starts_at, now, zone).items():
+        key = f"order:{order_id}:remind:session:{kind}:member:{stamp}"
+        jobs.append((key, due, {"kind": kind, "to": "member", "order_id": order_id, "starts_at": when}))
+        if group_session:
+            key = f"session:{session_id}:remind:{kind}:{stamp}"
+            args = {"kind": kind, "to": "provider", "session_id": session_id, "starts_at": when}
+        else:
+            key = f"order:{order_id}:remind:session:{kind}:provider:{stamp}"
+            args = {"kind": kind, "to": "provider", "order_id": order_id, "starts_at": when}
+        jobs.append((key, due, args))
+    return [(REMIND, {"key": key, **args}, due, key) for key, due, args in jobs]
+
+
+def offer_job(order_id: int, attempt: int, opened_at: datetime, deadline_at: datetime | None) -> Job | None:
+    """A nudge to the provider before an offer's deadline, if there is time for one."""
+    due = plan.offer_reminder(opened_at, deadline_at)
+    if due is None:
+        return None
+    key = f"order:{order_id}:remind:offer:{attempt}"
+    return REMIND, {"key": key, "kind": "offer", "to": "provider", "order_id": order_id, "attempt": attempt}, due, key
+
+
+async def plan_session(db: AsyncSession, order: Order, now: datetime | None = None) -> None:
+    """(Re)plan the session reminders of an accepted order (cancelling those of an earlier time)."""
+    await queue.cancel_jobs(db, f"order:{order.id}:remind:session:")
+    starts_at = await order_start(db, order)
     if starts_at is None or order.state != OrderState.accepted or order.provider_id is None:
         return
-    stamp, when = _stamp(starts_at), starts_at.isoformat()
     group_session = order.session_id is not None and not order.arrangement.get("starts_at")
-    jobs = []
-    for kind, due in plan.session_reminders(starts_at, now or utcnow(), market_zone(db)).items():
-        key = f"order:{order.id}:remind:session:{kind}:member:{stamp}"
-        jobs.append((key, due, {"kind": kind, "to": "member", "order_id": order.id, "starts_at": when}))
-        if group_session:
-            key = f"session:{order.session_id}:remind:{kind}:{stamp}"
-            args = {"kind": kind, "to": "provider", "session_id": order.session_id, "starts_at": when}
-        else:
-            key = f"order:{order.id}:remind:session:{kind}:provider:{stamp}"
-            args = {"kind": kind, "to": "provider", "order_id": order.id, "starts_at": when}
-        jobs.append((key, due, args))
-    await queue.enqueue_many(db, [(REMIND, {"key": key, **args}, due, key) for key, due, args in jobs])
+    jobs = session_jobs(order.id, order.session_id, group_session, starts_at, now or utcnow(), market_zone(db))
+    await queue.enqueue_many(db, jobs)
 
 
 async def replan_session(db: AsyncSession, session_id: int) -> int:
@@ -92,10 +105,9 @@ async def replan_session(db: AsyncSession, session_id: int) -> int:
 
 
 async def plan_offer(db: AsyncSession, order: Order, offer: Offer) -> None:
-    due = plan.offer_reminder(offer.created_at, offer.deadline_at)
-    if due is not None:
-        key = f"order:{order.id}:remind:offer:{order.offer_attempts}"
-        await _remind(db, key, due, kind="offer", to="provider", order_id=order.id, attempt=order.offer_attempts)
+    job = offer_job(order.id, order.offer_attempts, offer.created_at, offer.deadline_at)
+    if job is not None:
+        await queue.enqueue_many(db, [job])
 
 
 async def plan_sign_off(db: AsyncSession, order: Order) -> None:

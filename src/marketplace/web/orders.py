@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.params import FromQuery, HeaderParameter, JSONBody, Parameter, QueryParameter
 
 from ..auth import has_role, require_role
@@ -28,7 +28,8 @@ IdempotencyHeader = Annotated[str | None, HeaderParameter(name="Idempotency-Key"
 
 
 async def _answer(db, user: User, order: Order) -> OrderOut:
-    await db.flush()
+    if db.new or db.dirty or db.deleted:  # what the use case changed through the ORM, before reading
+        await db.flush()
     return (await order_views.build(db, user, [order], with_events=True))[0]
 
 
@@ -40,9 +41,10 @@ async def _created(db, user: User, key: str | None, make) -> Response[OrderOut]:
         if stored is not None:
             return Response(stored[1], status_code=stored[0])
     out = await _answer(db, user, await make())
+    body = out.model_dump_json().encode()  # encoded once: for the client and for the key's replay
     if key is not None:
-        await idempotency.remember(db, user.id, key, 201, out.model_dump(mode="json"))
-    return Response(out, status_code=201)
+        await idempotency.remember(db, user.id, key, 201, body)
+    return Response(body, status_code=201, media_type=MediaType.JSON)
 
 
 class OrderController(Controller):
