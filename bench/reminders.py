@@ -165,21 +165,30 @@ async def measure(args) -> tuple[list[Row], dict]:
     p, a, t = details["product"], details["arq"], details["arq_tuned"]
     if any(run["done"] < args.count for run in p):
         print(f"NOT ALL SENT: {[run['done'] for run in p]} of {args.count} within the time allowed")
+    # The ceiling: the best arq itself does with an empty job on this machine in the same run (tuned);
+    # arq's defaults, which the product's worker does not use, are shown for what they would cost.
+    tuned = f"arq empty job (max_jobs={TUNED[0]}, poll {TUNED[1]} s)"
     rows = [
-        Row(f"reminder lag p99 ({args.count:,} over {args.span:.0f} s)", median([x["p99_s"] for x in p]), "s"),
-        Row("reminder lag p50", median([x["p50_s"] for x in p]), "s", "arq empty job", median([x["p50_s"] for x in a])),
-        Row("reminders sent/s", median([x["rate"] for x in p]), "/s", "arq empty job", median([x["rate"] for x in a])),
         Row(
-            f"arq empty job lag p99, max_jobs={TUNED[0]} poll_delay={TUNED[1]} s",
-            median([x["p99_s"] for x in t]),
+            f"reminder lag p99 ({args.count:,} over {args.span:.0f} s)",
+            median([x["p99_s"] for x in p]),
             "s",
-            "arq defaults",
+            tuned,
+            median([x["p99_s"] for x in t]),
+            "< 1 s",
+            median([x["p99_s"] for x in p]) < 1 and all(run["done"] == args.count for run in p),
+        ),
+        Row("reminder lag p50", median([x["p50_s"] for x in p]), "s", tuned, median([x["p50_s"] for x in t])),
+        Row("reminders sent/s", median([x["rate"] for x in p]), "/s", tuned, median([x["rate"] for x in t])),
+        Row(
+            "arq empty job lag p99 with arq's defaults (max_jobs=10, poll 0.5 s)",
             median([x["p99_s"] for x in a]),
+            "s",
+            tuned,
+            median([x["p99_s"] for x in t]),
         ),
         Row("worker RSS peak during reminders", median([x["rss_mb"] for x in p]), "MB", target="< 120 MB"),
     ]
-    rows[0].ceiling, rows[0].ceiling_value = "arq empty job", median([x["p99_s"] for x in a])
-    rows[0].target, rows[0].met = "< 1 s", rows[0].value < 1 and all(run["done"] == args.count for run in p)
     rows[4].met = rows[4].value < 120
     return rows, details
 
