@@ -89,7 +89,7 @@ async def _prefetch(db: AsyncSession, batch: list[dict]) -> _Batch:
             .where(Order.session_id.in_(provider_sessions), Order.state == OrderState.accepted)
             .group_by(Order.session_id)
         )
-        loaded.coming = dict(counts.tuples().all())
+        loaded.coming = {session_id: count for session_id, count in counts}
     return loaded
 
 
