@@ -1,10 +1,11 @@
 """下单: placing an order of a listed service — the path two thousand members take in the same minute.
 
-One statement takes the seat, writes the order in the state the transition table gives it and both
-of its events (place, then auto_accept / offer / waitlist), and counts the waitlist ahead; each
-follow-up (the reminders or the offer, the notice) is one more. Every statement is built once, at
-import, so a request only binds values (issue #6: building and compiling ~28 ORM statements per
-order cost ten times the database work). The answer is made from what the statements returned.
+One read (listing, session, category, provider, and the new order's id) and one statement: it takes
+the seat, writes the order in the state the transition table gives it and both of its events (place,
+then auto_accept / offer / waitlist), the follow-ups of an order that got its seat (reminders or the
+offer, the provider's notice), and counts the waitlist ahead of one that did not. Both statements are
+built once, at import, so a request only binds values (issue #6: building and compiling ~28 ORM
+statements per order cost ten times the database work). The answer is made from what they returned.
 """
 
 from datetime import datetime, timedelta
