@@ -17,7 +17,9 @@ _KEYS = IdempotencyKey.__table__
 _THIS_KEY = sa.and_(_KEYS.c.user_id == sa.bindparam("owner"), _KEYS.c.key == sa.bindparam("idempotency_key"))
 _CLAIM = (
     insert(_KEYS)
-    .values(user_id=sa.bindparam("owner"), key=sa.bindparam("idempotency_key"))
+    .values(
+        user_id=sa.bindparam("owner"), key=sa.bindparam("idempotency_key"), response=sa.null(), created_at=sa.func.now()
+    )
     .on_conflict_do_nothing(index_elements=["user_id", "key"])
     .returning(_KEYS.c.id)
 )
