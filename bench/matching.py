@@ -22,6 +22,7 @@ import random
 import statistics
 import time as clock
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
@@ -183,6 +184,32 @@ def gini(values: list[int]) -> float:
     return sum((2 * (i + 1) - n - 1) * v for i, v in enumerate(ordered)) / (n * total)
 
 
+def in_batches(needs: list, providers: list, size: int) -> dict:
+    """The same needs the way the worker takes them: MATCH_BATCH_SIZE at a time, oldest first, each
+    batch seeing the loads and recent offers the batches before it handed out."""
+    times, matched = [], 0
+    for start in range(0, len(needs), size):
+        started = clock.process_time()
+        assignments = assign(needs[start : start + size], providers)
+        times.append(clock.process_time() - started)
+        matched += len(assignments)
+        added = Counter(a.provider_id for a in assignments)
+        providers = [
+            replace(p, open_load=p.open_load + added[p.id], recent_offers=p.recent_offers + added[p.id])
+            if added[p.id]
+            else p
+            for p in providers
+        ]
+    return {
+        "batch_size": size,
+        "batches": len(times),
+        "batch_cpu_seconds_median": round(statistics.median(times), 3),
+        "batch_cpu_seconds_max": round(max(times), 3),
+        "batches_cpu_seconds_total": round(sum(times), 2),
+        "batches_matched": matched,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--needs", type=int, default=10_000)
@@ -194,6 +221,9 @@ def main() -> None:
         help="free places per provider (default 45: room for every need); 0: realistic 3–8, some already busy",
     )
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument(
+        "--batch", type=int, default=500, help="the worker's batch (MATCH_BATCH_SIZE), for the per-batch figures"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -249,6 +279,7 @@ def main() -> None:
         "gini": round(gini(loads), 3),
         "providers_with_work": sum(1 for v in loads if v),
     }
+    figures |= in_batches(needs, providers, args.batch)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return

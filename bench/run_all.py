@@ -57,6 +57,8 @@ def matching_rows(quick: bool) -> list[Row]:
             target="≤ 2×",
             met=f["max_over_mean"] <= 2,
         ),
+        Row(f"matching: one worker batch of {f['batch_size']}, CPU (median)", f["batch_cpu_seconds_median"], "s"),
+        Row(f"matching: slowest of the {f['batches']} batches, CPU", f["batch_cpu_seconds_max"], "s"),
     ]
 
 
