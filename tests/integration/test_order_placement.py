@@ -160,7 +160,7 @@ async def test_an_on_request_listing_takes_no_seat_and_plans_no_session_reminder
     assert with_session.status_code == 400
 
 
-async def test_a_retry_with_the_key_gets_the_same_bytes_and_writes_nothing(client, factory):
+async def test_a_retry_with_the_key_gets_the_same_answer_and_writes_nothing(client, factory):
     provider = await factory.user(Role.provider)
     listing = await factory.listing(provider, await factory.category(), auto_accept=True, sessions=[(3, 5)])
     member = await factory.user()
