@@ -180,11 +180,21 @@ async def free_seat_and_promote(db: AsyncSession, order: Order) -> None:
 # Offers --------------------------------------------------------------------------------------
 
 
+def answer_window(category_hours: int | None) -> int:
+    """The hours a provider has to answer an offer: the category's window, else the default."""
+    return category_hours or DEFAULT_OFFER_HOURS
+
+
 async def offer_deadline_hours(db: AsyncSession, category_id: int) -> int:
     hours = (
         await db.execute(sa.select(Category.offer_deadline_hours).where(Category.id == category_id))
     ).scalar_one_or_none()
-    return hours or DEFAULT_OFFER_HOURS
+    return answer_window(hours)
+
+
+def offer_notice(order_id: int, title: str, hours: int, attempt: int) -> tuple[str, str, str, str]:
+    """(kind, title, body, dedupe key) of the notice telling a provider of an offer."""
+    return "offer", f"新的服务请求：{title}", f"请在 {hours} 小时内接单或婉拒。", f"order:{order_id}:offer:{attempt}"
 
 
 async def open_offer(
@@ -208,16 +218,8 @@ async def open_offer(
     )
     db.add(offer)
     await reminders.plan_offer(db, order, offer)
-    await notices.notify(
-        db,
-        provider_id,
-        order.market_id,
-        "offer",
-        f"新的服务请求：{order.title}",
-        f"请在 {hours} 小时内接单或婉拒。",
-        {"order_id": order.id},
-        dedupe_key=f"order:{order.id}:offer:{order.offer_attempts}",
-    )
+    kind, title, body, key = offer_notice(order.id, order.title, hours, order.offer_attempts)
+    await notices.notify(db, provider_id, order.market_id, kind, title, body, {"order_id": order.id}, dedupe_key=key)
     return offer
 
 

@@ -23,7 +23,7 @@ from ..models.base import utcnow
 from ..models.orders import LIVE_SESSION_ORDER
 from ..schemas.orders import ListingRef, SessionRef
 from . import outbound, reminders
-from .order_flow import DEFAULT_OFFER_HOURS
+from .order_flow import answer_window, offer_notice
 from .order_views import Known, NewOffer, Party
 
 GROUP_NAMES = {
@@ -269,16 +269,11 @@ def _follow_ups(db: AsyncSession, member: User, target: sa.Row, needs_seat: bool
         deadline = None
         notice = ("order_accepted", f"新报名：{target.title}", member.name, f"order:{order_id}:auto_accepted")
     else:
-        hours = target.offer_deadline_hours or DEFAULT_OFFER_HOURS
+        hours = answer_window(target.offer_deadline_hours)
         deadline = now + timedelta(hours=hours)
         job = reminders.offer_job(order_id, 1, now, deadline)
         jobs = [job] if job is not None else []
-        notice = (
-            "offer",
-            f"新的服务请求：{target.title}",
-            f"请在 {hours} 小时内接单或婉拒。",
-            f"order:{order_id}:offer:1",
-        )
+        notice = offer_notice(order_id, target.title, hours, 1)
     kind, title, body, key = notice
     return {
         "jobs": queue.job_rows(jobs, now),
