@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.domain.listings import ListingShape, ListingState
 from marketplace.domain.orders import Actor, OrderKind, OrderState
 from marketplace.domain.roles import Role
+from marketplace.domain.service_time import ServiceTime
 from marketplace.models import Batch, Category, Listing, ListingSession, Order, ProviderCategory, Review, User
 from marketplace.models.base import utcnow
 from marketplace.services import reviews
@@ -224,7 +225,16 @@ class History:
 
     async def _waitlisted(self, listing, session, member) -> None:
         order = await self._new_order(listing, session, member, self.now - timedelta(hours=self.rng.uniform(1, 20)))
-        move(self.db, order, "waitlist", {Actor.system}, None, "the session is full", at=order.created_at)
+        move(
+            self.db,
+            order,
+            "waitlist",
+            {Actor.system},
+            None,
+            "the session is full",
+            at=order.created_at,
+            when=timing(session),
+        )
         self._count("waitlisted")
 
     async def _order(self, listing, session, member, provider, ending: str, at: datetime) -> Order:
@@ -233,23 +243,24 @@ class History:
         if at + 3 * step > self.now:  # a recent order: its next moves happened since, not in the future
             step = (self.now - at) / 4
         system, as_member, as_provider = {Actor.system}, {Actor.member}, {Actor.provider}
+        service = timing(session)
         order.provider_id = provider.id
         order.holds_seat = session is not None
         if listing.auto_accept and ending in ("offered", "declined"):
             ending = "accepted"  # an auto-accepting listing is never offered or declined
         if listing.auto_accept:
-            move(self.db, order, "auto_accept", system, None, at=at)
+            move(self.db, order, "auto_accept", system, None, at=at, when=service)
         else:
-            move(self.db, order, "offer", system, None, at=at)
+            move(self.db, order, "offer", system, None, at=at, when=service)
             if ending == "offered":
                 order.offer_attempts = 0
                 await open_offer(self.db, order, provider.id)
                 return self._done(order, "offered")
             if ending == "declined":
-                move(self.db, order, "decline", as_provider, provider, "那天另有任务", at=at + step)
+                move(self.db, order, "decline", as_provider, provider, "那天另有任务", at=at + step, when=service)
                 order.holds_seat = False
                 return self._done(order, "declined")
-            move(self.db, order, "accept", as_provider, provider, at=at + step)
+            move(self.db, order, "accept", as_provider, provider, at=at + step, when=service)
         if ending == "cancelled":
             move(
                 self.db,
@@ -259,6 +270,7 @@ class History:
                 member,
                 self.rng.choice(["临时加班", "时间冲突", "家里有事"]),
                 at=at + 2 * step,
+                when=service,
             )
             order.holds_seat = False
             return self._done(order, "cancelled")
@@ -270,10 +282,10 @@ class History:
             order.arranged_at = at + 2 * step
             move(self.db, order, "arrange", as_provider, provider, data=order.arrangement, at=at + 2 * step)
         if ending == "no_show":
-            move(self.db, order, "no_show", as_provider, provider, "absent", at=when + timedelta(hours=2))
+            move(self.db, order, "no_show", as_provider, provider, "absent", at=when + timedelta(hours=2), when=service)
             order.attended = False
             return self._done(order, "no_show")
-        move(self.db, order, "deliver", as_provider, provider, at=when + timedelta(hours=2))
+        move(self.db, order, "deliver", as_provider, provider, at=when + timedelta(hours=2), when=service)
         order.attended, order.delivered_at = True, when + timedelta(hours=2)
         if ending == "delivered":
             return self._done(order, "delivered")
@@ -431,3 +443,8 @@ async def load_history(db: AsyncSession, market_id: int) -> dict:
     await history.needs(members, users)
     await history.ratings()
     return history.counts
+
+
+def timing(session: ListingSession | None) -> ServiceTime | None:
+    """A session order's service time for the transition table's time guards (others need no read)."""
+    return ServiceTime(session.starts_at, session.ends_at) if session is not None else None

@@ -126,6 +126,16 @@ class Factory:
             )
             return list(rows.scalars())
 
+    async def session_of(self, order: Order) -> ListingSession:
+        async with self.sessionmaker() as db:
+            return await db.get(ListingSession, order.session_id)
+
+    async def move_arrangement(self, order_id: int, starts_in: timedelta) -> None:
+        """Move an order's agreed time (tests move time instead of sleeping)."""
+        async with self.sessionmaker() as db, db.begin():
+            order = await db.get(Order, order_id)
+            order.arrangement = {**order.arrangement, "starts_at": (utcnow() + starts_in).isoformat()}
+
     async def move_session(self, session_id: int, starts_in: timedelta) -> None:
         """Move a session in time (tests move time instead of sleeping)."""
         async with self.sessionmaker() as db, db.begin():

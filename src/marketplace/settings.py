@@ -41,7 +41,11 @@ class Settings(BaseSettings):
     worker_max_jobs: int = 40
     # Background work (the worker): matching, deadlines, reminders, outbound notices.
     match_batch_size: int = Field(default=500, ge=1)  # needs matched in one transaction
-    max_offer_attempts: int = Field(default=3, ge=1)  # offers of one need before operators take over
+    max_offer_attempts: int = Field(default=3, ge=1)  # offers of one need (declined or unanswered) before operators
+    # An accepted order whose service ended unrecorded: its provider is asked to record attendance after
+    # this long, the operators take it on after that long.
+    attendance_remind_hours: float = Field(default=2, ge=0)
+    attendance_escalate_hours: float = Field(default=48, ge=0)
     auto_receive_days: int = Field(default=7, ge=1)  # silence after delivery that signs off by itself
     confirm_window_hours: int = Field(default=24, ge=1)  # a promoted waitlisted member confirms within it
     job_max_attempts: int = Field(default=8, ge=1)  # runs of a failing job before it is recorded failed

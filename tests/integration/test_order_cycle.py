@@ -158,9 +158,14 @@ async def test_free_form_need_offered_by_hand_through_the_cycle(client, factory)
     assert (await client.post(f"/api/v1/orders/{need_id}/accept", headers=p)).json()["state"] == "accepted"
     not_yet = await client.post(f"/api/v1/orders/{need_id}/deliver", json={}, headers=p)
     assert not_yet.status_code == 409 and "arrangements" in not_yet.json()["detail"]
+    past = await client.post(f"/api/v1/orders/{need_id}/arrange", json={"starts_at": _iso(-0.1)}, headers=p)
+    assert past.status_code == 400 and past.json()["extra"]["field"] == "starts_at"
     await client.post(
         f"/api/v1/orders/{need_id}/arrange", json={"starts_at": _iso(1), "link": "https://x.cn/r"}, headers=p
     )
+    early = await client.post(f"/api/v1/orders/{need_id}/deliver", json={}, headers=p)  # the agreed time is tomorrow
+    assert early.status_code == 409 and early.json()["detail"] == "This can be done once the service has started."
+    await factory.move_arrangement(need_id, timedelta(hours=-1))  # a day later
     assert (await client.post(f"/api/v1/orders/{need_id}/deliver", json={}, headers=p)).json()["state"] == "delivered"
     assert (await client.post(f"/api/v1/orders/{need_id}/receive", headers=m)).json()["state"] == "received"
     review = await client.post(f"/api/v1/orders/{need_id}/review", json={"stars": 4, "text": "有帮助"}, headers=m)

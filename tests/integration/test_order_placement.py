@@ -4,10 +4,12 @@ The answer to POST /orders is built from what the statement returned, not read b
 compare it with GET /orders/{id} (built from the database) and look at the rows written beside it.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from marketplace.domain.reminders import local_text
 from marketplace.domain.roles import Role
 from marketplace.models import ListingSession, Notification, Offer, Order, OrderEvent, OutboxJob
 
@@ -92,10 +94,23 @@ async def test_offered_to_the_provider_with_the_categorys_window(client, factory
     [reminder] = await _rows(factory, OutboxJob, OutboxJob.dedupe_key == f"order:{order['id']}:remind:offer:1")
     assert offer.created_at < reminder.due_at < offer.deadline_at
     [notice] = await _rows(factory, Notification, Notification.user_id == provider.id)
-    assert (notice.kind, notice.body) == ("offer", "请在 24 小时内接单或婉拒。")
+    deadline = local_text(offer.deadline_at, ZoneInfo("Asia/Shanghai"))
+    assert (notice.kind, notice.body) == ("offer", f"请在 {deadline} 前接单或婉拒。")
     async with factory.sessionmaker() as db:
         stored = await db.get(Order, order["id"])
     assert stored.offer_attempts == 1 and stored.holds_seat and stored.provider_id == provider.id
+
+
+async def test_an_offer_must_be_answered_before_its_session_starts(client, factory):
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(offer_deadline_hours=48), sessions=[(0.25, 5)])
+    [session] = await factory.sessions_of(listing)
+    placed = await _place(client, factory, await factory.user(), listing)
+    [offer] = await _rows(factory, Offer, Offer.order_id == placed.json()["id"])
+    assert offer.deadline_at == session.starts_at  # six hours away, not 48
+    await factory.move_session(session.id, timedelta(hours=-1))  # the provider looks too late
+    late = await client.post(f"/api/v1/orders/{placed.json()['id']}/accept", headers=factory.headers(provider))
+    assert late.status_code == 409 and late.json()["detail"] == "This session has already started."
 
 
 async def test_a_full_session_waitlists_with_nothing_else_written(client, factory):

@@ -1,11 +1,12 @@
 """Every state × action that the transition table does not allow is refused with 409 through the API."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from marketplace.domain.orders import Actor, OrderKind, OrderState, find_transition
+from marketplace.domain.orders import Actor, OrderKind, OrderState, acting_role, find_transition, time_refusal
 from marketplace.domain.roles import Role
+from marketplace.domain.service_time import ServiceTime
 
 # Each endpoint, the body it needs, and the table actions it can take.
 ENDPOINTS = {
@@ -22,24 +23,35 @@ ENDPOINTS = {
 }
 
 
+@pytest.mark.parametrize("started", [True, False], ids=["started", "upcoming"])
 @pytest.mark.parametrize("state", list(OrderState))
-async def test_every_action_outside_the_table_is_409(client, factory, state):
-    # One person who is the member, the provider and a curator, so only the table can refuse.
+async def test_every_action_outside_the_table_or_its_time_is_409(client, factory, state, started):
+    # One person who is the member, the provider and a curator, so only the table (and its time guards,
+    # for the capacity the event would record: the member first) can refuse.
     everyone = await factory.user(Role.provider, Role.curator, Role.operator)
     owner = await factory.user(Role.provider)
-    # one session per endpoint (a member holds one live order per session); all have started
-    listing = await factory.listing(owner, await factory.category(), sessions=[(-0.01, 5)] * len(ENDPOINTS))
+    # one session per endpoint (a member holds one live order per session); started a moment ago, or tomorrow
+    days = -0.01 if started else 1
+    listing = await factory.listing(owner, await factory.category(), sessions=[(days, 5)] * len(ENDPOINTS))
     headers = factory.headers(everyone)
+    caps = {Actor.member, Actor.provider, Actor.operator, Actor.curator}
     for index, (path, (body, actions)) in enumerate(ENDPOINTS.items()):
         order = await factory.order_in_state(everyone, listing, state.value, provider=everyone, session_index=index)
-        allowed = any(find_transition(state, action, OrderKind.listing) for action in actions)
+        session = await factory.session_of(order)
+        when = ServiceTime(session.starts_at, session.ends_at)
+        found = next((t for a in actions if (t := find_transition(state, a, OrderKind.listing))), None)
         response = await client.post(f"/api/v1/orders/{order.id}/{path}", json=body, headers=headers)
-        if allowed:
-            assert response.status_code == 200, (state, path, response.text)
-            assert response.json()["events"][-1]["from"] == state.value
-        else:
+        if found is None:
             assert response.status_code == 409, (state, path, response.text)
             assert f"This order is {state.value}" in response.json()["detail"]
+            continue
+        too_early_or_late = time_refusal(found, acting_role(found, caps), datetime.now(UTC), when)
+        if too_early_or_late:
+            assert response.status_code == 409, (state, path, response.text)
+            assert response.json()["detail"] == too_early_or_late
+        else:
+            assert response.status_code == 200, (state, path, response.text)
+            assert response.json()["events"][-1]["from"] == state.value
 
 
 async def test_unit_table_covers_every_state_and_action():

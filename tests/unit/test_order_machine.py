@@ -14,9 +14,10 @@ from marketplace.domain.orders import (
     OrderState,
     acting_role,
     actions_for,
-    delivery_refusal,
+    time_refusal,
     transition,
 )
+from marketplace.domain.service_time import ServiceTime
 
 
 def test_every_transition_goes_between_known_states_and_out_of_no_terminal_state():
@@ -82,7 +83,10 @@ def test_acting_role_prefers_the_party_over_the_staff_role():
 
 def test_delivery_waits_for_the_session_or_the_arrangements():
     now = datetime(2026, 11, 22, 10, tzinfo=UTC)
-    assert delivery_refusal(now, now + timedelta(minutes=1), OrderKind.listing, True, False)
-    assert delivery_refusal(now, now - timedelta(minutes=1), OrderKind.listing, True, False) is None
-    assert delivery_refusal(now, None, OrderKind.need, False, False)
-    assert delivery_refusal(now, None, OrderKind.need, False, True) is None
+    deliver = transition(OrderState.accepted, "deliver", OrderKind.listing, {Actor.provider})
+    session_later = ServiceTime(now + timedelta(minutes=1), now + timedelta(hours=1))
+    session_begun = ServiceTime(now - timedelta(minutes=1), now + timedelta(hours=1))
+    assert time_refusal(deliver, Actor.provider, now, session_later)
+    assert time_refusal(deliver, Actor.provider, now, session_begun) is None
+    assert time_refusal(deliver, Actor.provider, now, ServiceTime())  # on request, nothing agreed yet
+    assert time_refusal(deliver, Actor.provider, now, ServiceTime(arranged=True)) is None  # a place, no time

@@ -5,7 +5,10 @@ is refused, naming the order's current state.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+
+from .service_time import ServiceTime, Window, window_refusal
 
 
 class OrderState(StrEnum):
@@ -66,45 +69,63 @@ class Transition:
     target: OrderState
     actors: frozenset[Actor]
     kinds: frozenset[OrderKind] = BOTH_KINDS
+    # The time guard: when, relative to the service's start, the move may be made (None: any time),
+    # and whom it binds (None: everyone; e.g. a member may not cancel once it started, the union may).
+    window: Window | None = None
+    binds: frozenset[Actor] | None = None
 
 
-def _t(action: str, source: OrderState, target: OrderState, actors: set[Actor], kinds=BOTH_KINDS) -> Transition:
-    return Transition(action, source, target, frozenset(actors), frozenset(kinds))
+def _t(
+    action: str,
+    source: OrderState,
+    target: OrderState,
+    actors: set[Actor],
+    kinds=BOTH_KINDS,
+    window: Window | None = None,
+    binds: set[Actor] | None = None,
+) -> Transition:
+    return Transition(
+        action, source, target, frozenset(actors), frozenset(kinds), window, frozenset(binds) if binds else None
+    )
 
 
 S = OrderState
 A = Actor
 LISTING = {OrderKind.listing}
 NEED = {OrderKind.need}
+BEFORE = Window.before_start
+FROM = Window.from_start
 
 TRANSITIONS: tuple[Transition, ...] = (
     # 配货 allocate
-    _t("auto_accept", S.placed, S.accepted, {A.system}, LISTING),
-    _t("offer", S.placed, S.offered, {A.system, A.operator, A.curator}),
-    _t("waitlist", S.placed, S.waitlisted, {A.system}, LISTING),
-    _t("promote", S.waitlisted, S.accepted, {A.system}, LISTING),
-    _t("promote_to_offer", S.waitlisted, S.offered, {A.system}, LISTING),
-    _t("accept", S.offered, S.accepted, {A.provider}),
+    _t("auto_accept", S.placed, S.accepted, {A.system}, LISTING, BEFORE),
+    _t("offer", S.placed, S.offered, {A.system, A.operator, A.curator}, window=BEFORE),
+    _t("waitlist", S.placed, S.waitlisted, {A.system}, LISTING, BEFORE),
+    _t("promote", S.waitlisted, S.accepted, {A.system}, LISTING, BEFORE),
+    _t("promote_to_offer", S.waitlisted, S.offered, {A.system}, LISTING, BEFORE),
+    _t("accept", S.offered, S.accepted, {A.provider}, window=BEFORE),
     _t("decline", S.offered, S.placed, {A.provider}, NEED),  # the matcher offers it on
     _t("decline", S.offered, S.declined, {A.provider}, LISTING),  # its seat is freed
     _t("offer_timeout", S.offered, S.placed, {A.system}, NEED),
     _t("reassign", S.offered, S.offered, {A.operator, A.curator}, NEED),
     _t("reassign", S.accepted, S.offered, {A.operator, A.curator}, NEED),
     _t("expire", S.placed, S.expired, {A.system}),
-    _t("expire", S.waitlisted, S.expired, {A.system}, LISTING),
-    # Nobody took it in time: it goes to the operators' queue (Order.escalated_at), its state unchanged.
+    _t("expire", S.waitlisted, S.expired, {A.system}, LISTING, FROM),  # the session started without a seat
+    # Nobody took it in time, or nobody recorded it after its time: it goes to the operators' queue
+    # (Order.escalated_at), its state unchanged.
     _t("escalate", S.placed, S.placed, {A.system}, NEED),
     _t("escalate", S.offered, S.offered, {A.system}, LISTING),
+    _t("escalate", S.accepted, S.accepted, {A.system}, window=FROM),
     # A waitlisted member promoted to a seat confirms within a window (Order.confirm_by), or the
     # seat goes to the next in line.
-    _t("confirm", S.offered, S.offered, {A.member}, LISTING),
-    _t("confirm", S.accepted, S.accepted, {A.member}, LISTING),
+    _t("confirm", S.offered, S.offered, {A.member}, LISTING, BEFORE),
+    _t("confirm", S.accepted, S.accepted, {A.member}, LISTING, BEFORE),
     _t("confirm_timeout", S.offered, S.cancelled, {A.system}, LISTING),
     _t("confirm_timeout", S.accepted, S.cancelled, {A.system}, LISTING),
-    # 发货 deliver
+    # 发货 deliver: once the service has started (on request: once arranged, and from the agreed time)
     _t("arrange", S.accepted, S.accepted, {A.provider}),
-    _t("deliver", S.accepted, S.delivered, {A.provider}),
-    _t("no_show", S.accepted, S.no_show, {A.provider, A.operator, A.curator}),
+    _t("deliver", S.accepted, S.delivered, {A.provider}, window=FROM),
+    _t("no_show", S.accepted, S.no_show, {A.provider, A.operator, A.curator}, window=FROM),
     # 签收 sign off, disputes
     _t("receive", S.delivered, S.received, {A.member}),
     _t("auto_receive", S.delivered, S.received, {A.system}),
@@ -113,14 +134,20 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("resolve_cancelled", S.disputed, S.cancelled, {A.operator, A.curator}),
     # 评价 review
     _t("review", S.received, S.reviewed, {A.member}),
-    # cancel before delivery
+    # cancel before delivery; a member only before the service starts (else a no-show is avoided by
+    # cancelling afterwards), the union at any time
     *(
-        _t("cancel", source, S.cancelled, {A.member, A.operator, A.curator})
+        _t("cancel", source, S.cancelled, {A.member, A.operator, A.curator}, window=BEFORE, binds={A.member})
         for source in (S.placed, S.offered, S.accepted, S.waitlisted)
+    ),
+    # a second live order of the same on-request listing, withdrawn when that rule came in (migration 0004)
+    *(
+        _t("withdraw_duplicate", source, S.cancelled, {A.system}, LISTING)
+        for source in (S.placed, S.offered, S.accepted, S.waitlisted, S.delivered, S.disputed)
     ),
     # the provider (or a curator) called the session off: its orders end, their members are told
     *(
-        _t("session_cancelled", source, S.cancelled, {A.system}, LISTING)
+        _t("session_cancelled", source, S.cancelled, {A.provider, A.curator}, LISTING, BEFORE)
         for source in (S.placed, S.offered, S.accepted, S.waitlisted)
     ),
 )
@@ -137,6 +164,10 @@ ACTIONS = frozenset(t.action for t in TRANSITIONS)
 
 class IllegalTransition(Exception):
     """The action is not possible from the order's current state (HTTP 409)."""
+
+
+class OutOfTime(IllegalTransition):
+    """The move exists, but not at this moment of the service (before its start, after it…) (HTTP 409)."""
 
 
 class ActorNotAllowed(Exception):
@@ -158,37 +189,55 @@ def transition(state: OrderState, action: str, kind: OrderKind, actors: set[Acto
     return found
 
 
+def time_refusal(found: Transition, role: Actor, now: datetime, when: ServiceTime) -> str | None:
+    """Why the time guard of this move refuses it for someone acting as `role` at `now` (None: it may)."""
+    if found.window is None or (found.binds is not None and role not in found.binds):
+        return None
+    return window_refusal(found.window, now, when)
+
+
+def check_time(found: Transition, role: Actor, now: datetime, when: ServiceTime | None) -> None:
+    """Refuse a move its time guard forbids (409). A guarded move needs the order's service time."""
+    if found.window is None:
+        return
+    if when is None:
+        raise TypeError(f"'{found.action}' depends on the service time: pass the order's ServiceTime")
+    refusal = time_refusal(found, role, now, when)
+    if refusal:
+        raise OutOfTime(refusal)
+
+
 def actions_for(
     state: OrderState,
     kind: OrderKind,
     actors: set[Actor] | frozenset[Actor],
     awaiting_confirmation: bool = False,
+    now: datetime | None = None,
+    when: ServiceTime | None = None,
 ) -> list[str]:
     """The actions these actors may take now, in table order (the pages show them as buttons).
-    "confirm" is offered only to a promoted member whose seat awaits confirmation."""
-    return [
-        t.action
-        for t in TRANSITIONS
-        if t.source == state
-        and kind in t.kinds
-        and t.actors & set(actors)
-        and t.action not in _SYSTEM_ONLY
-        and (awaiting_confirmation or t.action != "confirm")
-    ]
+    "confirm" is offered only to a promoted member whose seat awaits confirmation; with `now` and the
+    order's service time, moves their time guard forbids for everyone acting here are left out."""
+    found = []
+    for t in TRANSITIONS:
+        if (
+            t.source != state
+            or kind not in t.kinds
+            or not t.actors & set(actors)
+            or t.action in _SYSTEM_ONLY
+            or (t.action == "confirm" and not awaiting_confirmation)
+        ):
+            continue
+        if now is not None and when is not None:
+            roles = t.actors & set(actors)
+            if all(time_refusal(t, role, now, when) for role in roles):
+                continue
+        found.append(t.action)
+    return found
 
 
-_SYSTEM_ONLY = frozenset(t.action for t in TRANSITIONS if t.actors == {Actor.system})
-
-
-def delivery_refusal(now, session_starts_at, kind: OrderKind, has_session: bool, arranged: bool) -> str | None:
-    """Why the provider may not mark this order delivered yet (None: they may)."""
-    if has_session:
-        if now < session_starts_at:
-            return "A session can be marked delivered once it has started."
-        return None
-    if not arranged:
-        return "Agree the arrangements (time, place or link) before marking it delivered."
-    return None
+# Not buttons on an order: the system's moves, and calling off a whole session (done on the session).
+_SYSTEM_ONLY = frozenset(t.action for t in TRANSITIONS if t.actors == {Actor.system}) | {"session_cancelled"}
 
 
 def acting_role(transition: Transition, actors: set[Actor] | frozenset[Actor]) -> Actor:

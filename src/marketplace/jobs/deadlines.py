@@ -3,5 +3,14 @@
 from ..services import deadlines
 from .registry import job
 
-for _name in ("offer_timeout", "escalate_offer", "expire_need", "confirm_timeout", "expire_waitlisted", "auto_receive"):
+for _name in (
+    "offer_timeout",
+    "escalate_offer",
+    "expire_need",
+    "confirm_timeout",
+    "expire_waitlisted",
+    "attendance_overdue",
+    "escalate_overdue",
+    "auto_receive",
+):
     job(_name)(getattr(deadlines, _name))

@@ -7,8 +7,10 @@ from ..domain.orders import LIVE_STATES, OrderState
 from .base import created_at_field, json_field, market_fk, state_field, timestamp_field
 
 _live = ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES))
-# The predicate of the "one live order per member per session" index; INSERT … ON CONFLICT names it verbatim.
+# The predicate of the "one live order per member per session" index.
 LIVE_SESSION_ORDER = f"session_id IS NOT NULL AND state IN ({_live})"
+# ... and of "one live order per member per on-request listing" (a listing order without a session).
+LIVE_ON_REQUEST_ORDER = f"session_id IS NULL AND listing_id IS NOT NULL AND state IN ({_live})"
 
 
 class Order(SQLModel, table=True):
@@ -16,13 +18,20 @@ class Order(SQLModel, table=True):
 
     __tablename__ = "orders"
     __table_args__ = (
-        # No double orders: one live order per member per session, enforced by PostgreSQL.
+        # No double orders: one live order per member per session (or on-request listing), kept by PostgreSQL.
         sa.Index(
             "uq_orders_member_session_live",
             "member_id",
             "session_id",
             unique=True,
             postgresql_where=sa.text(LIVE_SESSION_ORDER),
+        ),
+        sa.Index(
+            "uq_orders_member_on_request_live",
+            "member_id",
+            "listing_id",
+            unique=True,
+            postgresql_where=sa.text(LIVE_ON_REQUEST_ORDER),
         ),
         sa.Index("ix_orders_session_state_created", "session_id", "state", "created_at"),
         sa.Index("ix_orders_provider_state", "provider_id", "state"),

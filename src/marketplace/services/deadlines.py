@@ -10,6 +10,8 @@ order moved on meanwhile. The scan's `now` travels with the job, so tests can mo
 - a need nobody took within its window → expire (unmet demand), the member told;
 - a promoted waitlisted member who did not confirm in time → confirm_timeout, the seat to the next;
 - a waitlist place whose session started → expire;
+- an accepted order whose service ended unrecorded → its provider is asked to record attendance
+  (ATTENDANCE_REMIND_HOURS after the end), then it goes to the operators (ATTENDANCE_ESCALATE_HOURS);
 - delivered and silent for AUTO_RECEIVE_DAYS → auto_receive (签收 by the system).
 """
 
@@ -22,11 +24,20 @@ from .. import queue
 from ..db import settings_of
 from ..domain.orders import Actor, OrderKind, OrderState
 from ..domain.roles import Role
+from ..domain.service_time import Overdue, overdue_stage
 from ..models import ListingSession, Offer, Order, User
 from ..models.base import utcnow
 from . import notices, reminders
 from .matching import queue_match
-from .order_flow import close_offer, drop_reminders, free_seat_and_promote, lock_order, move
+from .order_flow import (
+    SERVICE_END,
+    close_offer,
+    drop_reminders,
+    free_seat_and_promote,
+    lock_order,
+    move,
+    service_time_of,
+)
 
 SCAN_LIMIT = 1000
 SYSTEM = {Actor.system}
@@ -85,6 +96,18 @@ async def scan(db: AsyncSession, now: datetime | None = None) -> dict[str, int]:
         .where(Order.state == OrderState.waitlisted, ListingSession.starts_at <= now),
         lambda r: f"order:{r.id}:expire_waitlisted",
     )
+    overdue_after = sa.select(Order.id).outerjoin(ListingSession, ListingSession.id == Order.session_id)
+    unrecorded = sa.and_(Order.state == OrderState.accepted, Order.escalated_at.is_(None))
+    await each(
+        "attendance_overdue",
+        overdue_after.where(unrecorded, SERVICE_END <= now - timedelta(hours=settings.attendance_remind_hours)),
+        lambda r: f"order:{r.id}:attendance_overdue",
+    )
+    await each(
+        "escalate_overdue",
+        overdue_after.where(unrecorded, SERVICE_END <= now - timedelta(hours=settings.attendance_escalate_hours)),
+        lambda r: f"order:{r.id}:escalate_overdue",
+    )
     await each(
         "auto_receive",
         sa.select(Order.id).where(
@@ -138,11 +161,27 @@ async def offer_timeout(db: AsyncSession, args: dict) -> str:
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:offer_expired:{order.offer_attempts}",
     )
-    if order.offer_attempts >= settings_of(db).max_offer_attempts:
-        await escalate(db, order, now, f"{order.offer_attempts} offers went unanswered")
-        return "escalated"
-    await queue_match(db, order)
-    return "to the next provider"
+    return await offer_on(db, order, now)
+
+
+async def offer_on(db: AsyncSession, order: Order, now: datetime) -> str:
+    """A need back in `placed` (declined, or unanswered in time) goes to the next provider, or — after
+    MAX_OFFER_ATTEMPTS offers, whatever their answers — to the operators, saying what the answers were."""
+    if order.offer_attempts < settings_of(db).max_offer_attempts:
+        await queue_match(db, order)
+        return "to the next provider"
+    answers = dict(
+        (
+            await db.execute(
+                sa.select(Offer.state, sa.func.count()).where(Offer.order_id == order.id).group_by(Offer.state)
+            )
+        ).all()
+    )
+    declined, unanswered = answers.get("declined", 0), answers.get("expired", 0)
+    reason = f"{order.offer_attempts} offers: {declined} declined, {unanswered} unanswered"
+    summary = f"已邀请 {order.offer_attempts} 位劳模工匠：{declined} 位婉拒，{unanswered} 位未答复。"
+    await escalate(db, order, now, reason, summary, {"declined": declined, "unanswered": unanswered})
+    return "escalated"
 
 
 async def escalate_offer(db: AsyncSession, args: dict) -> str:
@@ -153,13 +192,21 @@ async def escalate_offer(db: AsyncSession, args: dict) -> str:
     offer = await _pending_offer(db, order)
     if offer is None or offer.deadline_at is None or offer.deadline_at > now:
         return "not due"
-    await escalate(db, order, now, "the provider did not answer before the deadline")
+    await escalate(db, order, now, "the provider did not answer before the deadline", "服务者未在时限内答复。")
     return "escalated"
 
 
-async def escalate(db: AsyncSession, order: Order, now: datetime, reason: str) -> int:
+async def escalate(
+    db: AsyncSession,
+    order: Order,
+    now: datetime,
+    reason: str,
+    summary: str = "无人及时接单，请联系劳模工匠或改派。",
+    data: dict | None = None,
+    when=None,
+) -> int:
     """Hand an order to the operators' queue (GET /api/v1/orders?escalated=true) and tell them."""
-    move(db, order, "escalate", SYSTEM, None, reason)
+    move(db, order, "escalate", SYSTEM, None, reason, data, when=when, now=now)
     order.escalated_at = now
     operators = (
         await db.execute(
@@ -178,7 +225,7 @@ async def escalate(db: AsyncSession, order: Order, now: datetime, reason: str) -
             order.market_id,
             "order_escalated",
             f"需要人工处理：{order.title}",
-            "无人及时接单，请联系劳模工匠或改派。",
+            summary,
             {"order_id": order.id, "reason": reason},
             dedupe_key=f"order:{order.id}:escalated:{order.offer_attempts}:{operator_id}",
         )
@@ -224,14 +271,16 @@ async def confirm_timeout(db: AsyncSession, args: dict) -> str:
     order.confirm_by = None
     await close_offer(db, order, "withdrawn", "not confirmed")
     await drop_reminders(db, order)
-    await free_seat_and_promote(db, order)
+    passed_on = await free_seat_and_promote(db, order)
+    # Say what really happened to the seat: the next in line got it, or nobody was left to take it.
+    where = "名额已顺延给下一位候补" if passed_on else "名额已释放"
     await notices.notify(
         db,
         order.member_id,
         order.market_id,
         "promotion_lapsed",
         f"候补名额已失效：{order.title}",
-        "您未在时限内确认，名额已顺延给下一位候补。",
+        f"您未在时限内确认，{where}。",
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:promotion_lapsed:{args['confirm_by']}",
     )
@@ -246,7 +295,8 @@ async def expire_waitlisted(db: AsyncSession, args: dict) -> str:
     session = await db.get(ListingSession, order.session_id)
     if session is None or session.starts_at > now:
         return "not due"
-    move(db, order, "expire", SYSTEM, None, "the session started before a seat came free")
+    when = await service_time_of(db, order)
+    move(db, order, "expire", SYSTEM, None, "the session started before a seat came free", when=when, now=now)
     await notices.notify(
         db,
         order.member_id,
@@ -282,3 +332,57 @@ async def auto_receive(db: AsyncSession, args: dict) -> str:
         dedupe_key=f"order:{order.id}:auto_received",
     )
     return "signed off"
+
+
+async def _overdue(db: AsyncSession, args: dict, wanted: Overdue) -> tuple[Order | None, object]:
+    """The order, locked, and its service time, if it is (still) overdue at this stage or later."""
+    now = datetime.fromisoformat(args["now"])
+    settings = settings_of(db)
+    order = await lock_order(db, args["order_id"])
+    if order is None or order.state != OrderState.accepted or order.escalated_at is not None:
+        return None, None
+    when = await service_time_of(db, order)
+    stage = overdue_stage(
+        now,
+        when,
+        timedelta(hours=settings.attendance_remind_hours),
+        timedelta(hours=settings.attendance_escalate_hours),
+    )
+    if stage is None or (wanted == Overdue.escalate and stage != Overdue.escalate):
+        return None, None
+    return order, when
+
+
+async def attendance_overdue(db: AsyncSession, args: dict) -> str:
+    """The service ended and the provider recorded nothing: ask them to (delivered or no-show)."""
+    order, _ = await _overdue(db, args, Overdue.remind_provider)
+    if order is None:
+        return "recorded or not due"
+    await notices.notify(
+        db,
+        order.provider_id,
+        order.market_id,
+        "attendance_overdue",
+        f"请记录服务情况：{order.title}",
+        "服务时间已过，请标记已服务或未到场。",
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:attendance_overdue",
+    )
+    return "provider reminded"
+
+
+async def escalate_overdue(db: AsyncSession, args: dict) -> str:
+    """Still unrecorded long after its end: the operators take it on (the order stays accepted)."""
+    order, when = await _overdue(db, args, Overdue.escalate)
+    if order is None:
+        return "recorded or not due"
+    now = datetime.fromisoformat(args["now"])
+    await escalate(
+        db,
+        order,
+        now,
+        "the service ended and its provider recorded nothing",
+        "服务时间已过，劳模工匠未记录服务情况，请联系核实。",
+        when=when,
+    )
+    return "escalated"

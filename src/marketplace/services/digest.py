@@ -1,47 +1,93 @@
-"""The operators' daily digest of stuck orders: offered too long, delivered but not signed off, disputes."""
+"""Stuck orders — every kind, each with how long it has been stuck — for the desk and the operators'
+daily digest: offered too long, needs nobody took, accepted past their session, delivered but not
+signed off, disputes."""
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from ..db import settings_of
 from ..domain.orders import OrderKind, OrderState
 from ..domain.roles import Role
-from ..models import Market, Offer, Order, User
+from ..models import ListingSession, Market, Offer, Order, User
 from ..models.base import utcnow
 from . import notices
+from .order_flow import SERVICE_END
 from .reminders import market_zone
 
 # Delivered this long ago and still not signed off counts as stuck (auto sign-off comes later).
 SIGN_OFF_STUCK_AFTER = timedelta(days=2)
-SAMPLE = 20  # order ids listed per kind; the counts are complete
+# A need the matcher has not placed with anyone for this long counts as stuck (it runs every 2 minutes).
+UNMATCHED_STUCK_AFTER = timedelta(hours=1)
+SAMPLE = 20  # order ids listed per kind in the digest; the counts are complete
+KINDS = ("offered_too_long", "placed_unmatched", "accepted_overdue", "not_signed_off", "disputed")
 
 
-async def stuck_orders(db: AsyncSession, market_id: int, now: datetime) -> dict[str, list[int]]:
-    late_offers = (
-        sa.select(Order.id)
-        .join(Offer, sa.and_(Offer.order_id == Order.id, Offer.state == "pending"))
-        .where(Order.market_id == market_id, Order.state == OrderState.offered, Offer.deadline_at <= now)
-    )
-    escalated_needs = sa.select(Order.id).where(
-        Order.market_id == market_id,
-        Order.kind == OrderKind.need,
-        Order.state == OrderState.placed,
-        Order.escalated_at.is_not(None),
-    )
-    unsigned = sa.select(Order.id).where(
-        Order.market_id == market_id,
-        Order.state == OrderState.delivered,
-        Order.delivered_at <= now - SIGN_OFF_STUCK_AFTER,
-    )
-    disputes = sa.select(Order.id).where(Order.market_id == market_id, Order.state == OrderState.disputed)
-    found = {}
-    for name, query in (
-        ("offered_too_long", sa.union(late_offers, escalated_needs)),
-        ("not_signed_off", unsigned),
-        ("disputed", disputes),
-    ):
-        found[name] = sorted((await db.execute(query)).scalars())
+@dataclass(frozen=True)
+class StuckOrder:
+    id: int
+    title: str
+    state: str
+    since: datetime  # when it became stuck: the offer's deadline, the order, the service's end, …
+    provider_name: str | None
+
+
+@dataclass
+class StuckList:
+    total: int = 0
+    items: list[StuckOrder] = field(default_factory=list)
+
+
+def _queries(market_id: int, now: datetime, attendance_grace: timedelta) -> dict[str, tuple]:
+    """Per kind: (the moment it became stuck, the conditions), over orders outer-joined to their session
+    and pending offer."""
+    mine = Order.market_id == market_id
+    return {
+        "offered_too_long": (Offer.deadline_at, (mine, Order.state == OrderState.offered, Offer.deadline_at <= now)),
+        "placed_unmatched": (
+            Order.created_at,
+            (
+                mine,
+                Order.kind == OrderKind.need,
+                Order.state == OrderState.placed,
+                sa.or_(Order.escalated_at.is_not(None), Order.created_at <= now - UNMATCHED_STUCK_AFTER),
+            ),
+        ),
+        "accepted_overdue": (
+            SERVICE_END,
+            (mine, Order.state == OrderState.accepted, SERVICE_END <= now - attendance_grace),
+        ),
+        "not_signed_off": (
+            Order.delivered_at,
+            (mine, Order.state == OrderState.delivered, Order.delivered_at <= now - SIGN_OFF_STUCK_AFTER),
+        ),
+        "disputed": (Order.updated_at, (mine, Order.state == OrderState.disputed)),
+    }
+
+
+async def stuck_orders(db: AsyncSession, market_id: int, now: datetime, limit: int = 50) -> dict[str, StuckList]:
+    """Every kind of stuck order of a market, longest stuck first, with complete counts."""
+    grace = timedelta(hours=settings_of(db).attendance_remind_hours)
+    provider = aliased(User)
+    found: dict[str, StuckList] = {}
+    for name, (since, conditions) in _queries(market_id, now, grace).items():
+        base = (
+            sa.select(Order.id)
+            .outerjoin(ListingSession, ListingSession.id == Order.session_id)
+            .outerjoin(Offer, sa.and_(Offer.order_id == Order.id, Offer.state == "pending"))
+            .where(*conditions)
+        )
+        total = (await db.execute(sa.select(sa.func.count()).select_from(base.subquery()))).scalar_one()
+        rows = await db.execute(
+            base.add_columns(Order.title, Order.state, since.label("since"), provider.name)
+            .outerjoin(provider, provider.id == Order.provider_id)
+            .order_by(since, Order.id)
+            .limit(limit)
+        )
+        found[name] = StuckList(total, [StuckOrder(*row) for row in rows])
     return found
 
 
@@ -51,14 +97,15 @@ async def send_digest(db: AsyncSession, now: datetime | None = None) -> dict[str
     day = now.astimezone(market_zone(db)).date().isoformat()
     sent = markets = 0
     for market_id in (await db.execute(sa.select(Market.id))).scalars():
-        stuck = await stuck_orders(db, market_id, now)
-        if not any(stuck.values()):
+        stuck = await stuck_orders(db, market_id, now, SAMPLE)
+        counts = {name: found.total for name, found in stuck.items()}
+        if not any(counts.values()):
             continue
         markets += 1
-        counts = {name: len(ids) for name, ids in stuck.items()}
         body = (
-            f"超时未接单 {counts['offered_too_long']} 单；交付后未签收 {counts['not_signed_off']} 单；"
-            f"争议待处理 {counts['disputed']} 单。"
+            f"超时未接单 {counts['offered_too_long']} 单；需求无人承接 {counts['placed_unmatched']} 单；"
+            f"服务时间已过未记录 {counts['accepted_overdue']} 单；交付后未签收 {counts['not_signed_off']} 单；"
+            f"争议待处理 {counts['disputed']} 单。最久的一单已等待 {_longest(stuck, now)}。"
         )
         operators = await db.execute(
             sa.select(User.id).where(
@@ -75,8 +122,18 @@ async def send_digest(db: AsyncSession, now: datetime | None = None) -> dict[str
                 "stuck_digest",
                 f"每日待办：{sum(counts.values())} 单需要关注",
                 body,
-                {"counts": counts, "order_ids": {name: ids[:SAMPLE] for name, ids in stuck.items()}, "day": day},
+                {
+                    "counts": counts,
+                    "order_ids": {name: [o.id for o in found.items] for name, found in stuck.items()},
+                    "day": day,
+                },
                 dedupe_key=f"digest:{market_id}:{day}:{operator_id}",
             )
             sent += 1
     return {"markets": markets, "operators": sent}
+
+
+def _longest(stuck: dict[str, StuckList], now: datetime) -> str:
+    oldest = min(o.since for found in stuck.values() for o in found.items)
+    hours = max(0, int((now - oldest).total_seconds() // 3600))
+    return f"{hours // 24} 天" if hours >= 48 else f"{hours} 小时"

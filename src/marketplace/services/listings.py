@@ -10,6 +10,7 @@ from ..auth import has_role
 from ..domain.listings import ListingShape, ListingState, ServiceMode, next_listing_state
 from ..domain.orders import Actor, OrderState
 from ..domain.roles import Role
+from ..domain.service_time import service_time
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Batch, Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
@@ -252,6 +253,9 @@ async def cancel_session(db: AsyncSession, user: User, session_id: int, reason: 
         return session
     if session.starts_at <= utcnow():
         raise Conflict("A session that has started cannot be called off.")
+    # The event names who called it off: its provider, or a curator acting for the union.
+    role = Actor.provider if listing.provider_id == user.id else Actor.curator
+    when = service_time(session.starts_at, session.ends_at, {}, False)
     session.cancelled_at = utcnow()
     cache.menu_changed(db, listing.market_id)
     live = (
@@ -263,7 +267,7 @@ async def cancel_session(db: AsyncSession, user: User, session_id: int, reason: 
         )
     ).scalars()
     for order in live:
-        move(db, order, "session_cancelled", {Actor.system}, None, reason)
+        move(db, order, "session_cancelled", {role}, user, reason, when=when)
         order.holds_seat = False
         await close_offer(db, order, "withdrawn", "session cancelled")
         await drop_reminders(db, order)

@@ -1,6 +1,7 @@
 """The machinery every order use case shares: lock, check the table, move, record; seats; offers."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import queue
 from ..auth import has_role
 from ..db import settings_of
-from ..domain.orders import Actor, OrderState, Transition, acting_role, transition
+from ..domain.orders import Actor, OrderState, Transition, acting_role, check_time, transition
 from ..domain.reminders import local_text
 from ..domain.roles import Role
+from ..domain.service_time import DEFAULT_LENGTH, ServiceTime, offer_deadline, service_time
 from ..errors import NotFound
 from ..models import Category, Listing, ListingSession, Offer, Order, OrderEvent, User
 from ..models.base import utcnow
@@ -78,6 +80,32 @@ def record(
     )
 
 
+async def service_time_of(db: AsyncSession, order: Order) -> ServiceTime:
+    """When the order's service happens: the agreed time, else its session's (the time guards' input)."""
+    starts_at = ends_at = None
+    if order.session_id is not None:
+        row = (
+            await db.execute(
+                sa.select(ListingSession.starts_at, ListingSession.ends_at).where(ListingSession.id == order.session_id)
+            )
+        ).first()
+        if row is not None:
+            starts_at, ends_at = row
+    return service_time(starts_at, ends_at, order.arrangement or {}, order.arranged_at is not None)
+
+
+# The same rule in SQL, for scans (with ListingSession outer-joined on the order's session): the agreed
+# time plus the session's length (else an hour), else the session's end.
+SERVICE_END = sa.case(
+    (
+        Order.arrangement.has_key("starts_at"),
+        sa.cast(Order.arrangement["starts_at"].astext, sa.DateTime(timezone=True))
+        + sa.func.coalesce(ListingSession.ends_at - ListingSession.starts_at, DEFAULT_LENGTH),
+    ),
+    else_=ListingSession.ends_at,
+)
+
+
 def move(
     db: AsyncSession,
     order: Order,
@@ -87,14 +115,22 @@ def move(
     reason: str = "",
     data: dict | None = None,
     at: datetime | None = None,
+    when: ServiceTime | None = None,
+    now: datetime | None = None,
 ) -> Transition:
-    """Apply one row of the transition table and write its event; refuses what the table does not allow.
-    `at` is for importing history (the demo data); live moves happen now."""
+    """Apply one row of the transition table and write its event; refuses what the table does not allow,
+    and what its time guard does not allow at this moment of the service (`when`, needed for a guarded
+    move). `at` is for importing history (the demo data); live moves happen now. `now` is the clock the
+    guard reads (a job's scan time; tests move it)."""
     found = transition(order.state, action, order.kind, caps)
+    role = acting_role(found, caps)
+    if when is None and order.session_id is None:  # known without a read: only an agreed time counts
+        when = service_time(None, None, order.arrangement or {}, order.arranged_at is not None)
+    check_time(found, role, now or at or utcnow(), when)
     from_state = order.state
     order.state = found.target
     order.updated_at = at or utcnow()
-    record(db, order, action, actor, acting_role(found, caps), from_state, reason, data, at)
+    record(db, order, action, actor, role, from_state, reason, data, at)
     return found
 
 
@@ -130,11 +166,13 @@ async def release_seat(db: AsyncSession, order: Order) -> bool:
 
 
 async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
-    """Give freed seats to the waitlist, first come first served, while the session has not started."""
+    """Give freed seats to the waitlist, first come first served, while the session has not started.
+    A promoted seat is like any other: its provider, its reminders or its offer, its attendance line."""
     session = await db.get(ListingSession, session_id)
     if session is None or session.cancelled_at is not None or session.starts_at <= utcnow():
         return []
     listing = await db.get(Listing, session.listing_id)
+    when = service_time(session.starts_at, session.ends_at, {}, False)
     promoted: list[Order] = []
     while True:
         waiting = (
@@ -150,11 +188,12 @@ async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
             return promoted
         waiting.holds_seat = True
         if listing.auto_accept:
-            move(db, waiting, "promote", {Actor.system}, None, "a seat became free")
+            move(db, waiting, "promote", {Actor.system}, None, "a seat became free", when=when)
+            waiting.provider_id = listing.provider_id
             await reminders.plan_session(db, waiting)
         else:
-            move(db, waiting, "promote_to_offer", {Actor.system}, None, "a seat became free")
-            await open_offer(db, waiting, listing.provider_id)
+            move(db, waiting, "promote_to_offer", {Actor.system}, None, "a seat became free", when=when)
+            await open_offer(db, waiting, listing.provider_id, when=when)
         # The member waited, maybe long: they confirm they still come, or the seat goes on (deadlines.py).
         window = timedelta(hours=settings_of(db).confirm_window_hours)
         waiting.confirm_by = min(utcnow() + window, session.starts_at)
@@ -172,9 +211,11 @@ async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
         promoted.append(waiting)
 
 
-async def free_seat_and_promote(db: AsyncSession, order: Order) -> None:
+async def free_seat_and_promote(db: AsyncSession, order: Order) -> list[Order]:
+    """Give the order's seat back and to the next in line; returns who got it (none: the seat is free)."""
     if await release_seat(db, order):
-        await promote_waitlist(db, order.session_id)
+        return await promote_waitlist(db, order.session_id)
+    return []
 
 
 # Offers --------------------------------------------------------------------------------------
@@ -192,9 +233,12 @@ async def offer_deadline_hours(db: AsyncSession, category_id: int) -> int:
     return answer_window(hours)
 
 
-def offer_notice(order_id: int, title: str, hours: int, attempt: int) -> tuple[str, str, str, str]:
+def offer_notice(
+    order_id: int, title: str, deadline: datetime, zone: ZoneInfo, attempt: int
+) -> tuple[str, str, str, str]:
     """(kind, title, body, dedupe key) of the notice telling a provider of an offer."""
-    return "offer", f"新的服务请求：{title}", f"请在 {hours} 小时内接单或婉拒。", f"order:{order_id}:offer:{attempt}"
+    body = f"请在 {local_text(deadline, zone)} 前接单或婉拒。"
+    return "offer", f"新的服务请求：{title}", body, f"order:{order_id}:offer:{attempt}"
 
 
 async def open_offer(
@@ -204,8 +248,12 @@ async def open_offer(
     score: float | None = None,
     score_parts: dict | None = None,
     hours: int | None = None,  # the category's answer window, when the caller (the matcher) knows it
+    when: ServiceTime | None = None,  # the order's service time, when the caller knows it
 ) -> Offer:
+    """Offer the order to a provider, to be answered within the category's window and before the service
+    starts (an offer accepted after its session began would be a promise already broken)."""
     hours = hours or await offer_deadline_hours(db, order.category_id)
+    when = when or await service_time_of(db, order)
     order.provider_id = provider_id
     order.offer_attempts += 1
     offer = Offer(
@@ -214,11 +262,12 @@ async def open_offer(
         provider_id=provider_id,
         score=score,
         score_parts=score_parts or {},
-        deadline_at=utcnow() + timedelta(hours=hours),
+        deadline_at=offer_deadline(utcnow(), hours, when),
     )
     db.add(offer)
     await reminders.plan_offer(db, order, offer)
-    kind, title, body, key = offer_notice(order.id, order.title, hours, order.offer_attempts)
+    zone = reminders.market_zone(db)
+    kind, title, body, key = offer_notice(order.id, order.title, offer.deadline_at, zone, order.offer_attempts)
     await notices.notify(db, provider_id, order.market_id, kind, title, body, {"order_id": order.id}, dedupe_key=key)
     return offer
 

@@ -8,7 +8,7 @@ built once, at import, so a request only binds values (issue #6: building and co
 statements per order cost ten times the database work). The answer is made from what they returned.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import queue
 from ..domain.listings import ListingShape, ListingState
 from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, transition
+from ..domain.service_time import ServiceTime, Window, offer_deadline, window_refusal
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..models import Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
-from ..models.orders import LIVE_SESSION_ORDER
 from ..schemas.orders import ListingRef, SessionRef
 from . import outbound, reminders
 from .order_flow import answer_window, offer_notice
@@ -76,7 +76,8 @@ _TARGET = (
 _ORDER_COLUMNS = [c.name for c in Order.__table__.c]
 # The seat is taken only while one is free (PostgreSQL's row lock on the session serialises takers, so
 # exactly `capacity` succeed); the order is written only if the member holds no live order for the
-# session (the partial unique index decides): a caller that gets no row back raises, and the rollback
+# session, or for the on-request listing (the two partial unique indexes decide: ON CONFLICT without a
+# target covers both, and the order's id is new): a caller that gets no row back raises, and the rollback
 # gives the seat back. Everything else reads what this statement wrote, through RETURNING: the events,
 # and — only for an order that got its seat (or needs none) — its outbox jobs, its offer and the
 # provider's notice; the waitlist place is counted for one that did not.
@@ -102,7 +103,7 @@ WITH seat AS (
         CAST(:mode AS varchar), '[]', '{{}}', '', CASE WHEN seated THEN CAST(:offer_attempts AS integer) ELSE 0 END,
         CAST(:reorder_of AS integer), CAST(:now AS timestamptz), CAST(:now AS timestamptz)
     FROM outcome
-    ON CONFLICT (member_id, session_id) WHERE {LIVE_SESSION_ORDER} DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING *
 ), seated AS (
     SELECT id, market_id FROM placed WHERE state = CAST(:seated_state AS varchar)
@@ -193,8 +194,10 @@ def check_session(target: sa.Row, session_id: int) -> None:
         raise InvalidInput(f"Listing {target.id} has no session {session_id}.", field="session_id")
     if target.cancelled_at is not None:
         raise Conflict("This session was cancelled.", field="session_id")
-    if target.starts_at <= utcnow():
-        raise Conflict("This session has already started.", field="session_id")
+    # The same time guard as the transition table's: a seat is given only before the session starts.
+    refusal = window_refusal(Window.before_start, utcnow(), ServiceTime(target.starts_at, target.ends_at))
+    if refusal:
+        raise Conflict(refusal, field="session_id")
 
 
 async def place(
@@ -242,7 +245,9 @@ async def place(
         )
     ).first()
     if row is None:
-        raise Conflict("You already hold a live order for this session.", field="session_id")
+        if needs_seat:
+            raise Conflict("You already hold a live order for this session.", field="session_id")
+        raise Conflict("You already hold a live order for this service.", field="listing_id")
     values = row._asdict()
     position, due_soon = values.pop("waitlist_position"), values.pop("jobs_due_soon")
     offer_id, notice_id = values.pop("offer_id"), values.pop("notice_id")
@@ -270,10 +275,11 @@ def _follow_ups(db: AsyncSession, member: User, target: sa.Row, needs_seat: bool
         notice = ("order_accepted", f"新报名：{target.title}", member.name, f"order:{order_id}:auto_accepted")
     else:
         hours = answer_window(target.offer_deadline_hours)
-        deadline = now + timedelta(hours=hours)
+        when = ServiceTime(target.starts_at, target.ends_at) if needs_seat else ServiceTime()
+        deadline = offer_deadline(now, hours, when)
         job = reminders.offer_job(order_id, 1, now, deadline)
         jobs = [job] if job is not None else []
-        notice = offer_notice(order_id, target.title, hours, 1)
+        notice = offer_notice(order_id, target.title, deadline, reminders.market_zone(db), 1)
     kind, title, body, key = notice
     return {
         "jobs": queue.job_rows(jobs, now),

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.listings import ListingShape
-from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState, delivery_refusal
+from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState
 from ..domain.roles import Role
+from ..domain.service_time import arrangement_refusal
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import utcnow
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ResolveIn
-from . import categories, notices, reminders
+from . import categories, deadlines, notices, reminders
 from . import order_placement as placement
 from .matching import queue_match
 from .order_flow import (
@@ -23,6 +24,7 @@ from .order_flow import (
     move,
     open_offer,
     record,
+    service_time_of,
 )
 
 NEED_WINDOW = timedelta(days=7)
@@ -130,7 +132,7 @@ async def reorder(db: AsyncSession, member: User, order_id: int) -> Order:
 
 async def accept(db: AsyncSession, user: User, order_id: int) -> Order:
     order, caps = await for_action(db, user, order_id)
-    move(db, order, "accept", caps, user)
+    move(db, order, "accept", caps, user, when=await service_time_of(db, order))
     await close_offer(db, order, "accepted")
     await reminders.plan_session(db, order)
     await notices.notify(
@@ -165,7 +167,7 @@ async def decline(db: AsyncSession, user: User, order_id: int, reason: str) -> O
     else:
         # The declined offer stays on record, so the matcher never offers this need to them again.
         order.provider_id = None
-        await queue_match(db, order)
+        await deadlines.offer_on(db, order, utcnow())
     return order
 
 
@@ -204,6 +206,9 @@ async def serves_category(db: AsyncSession, provider_id: int, category_id: int) 
 
 async def arrange(db: AsyncSession, user: User, order_id: int, data: ArrangeIn) -> Order:
     order, caps = await for_action(db, user, order_id)
+    refusal = arrangement_refusal(utcnow(), data.starts_at)
+    if refusal:
+        raise InvalidInput(refusal, field="starts_at")
     arrangement = dict(order.arrangement)
     for field, value in data.model_dump(mode="json", exclude_none=True).items():
         arrangement[field] = value
@@ -232,23 +237,11 @@ async def deliver(db: AsyncSession, user: User, order_id: int, data: DeliverIn) 
 
 
 async def _deliver_one(db, order: Order, caps, user: User, attended: bool, note: str) -> None:
-    session = await db.get(ListingSession, order.session_id) if order.session_id else None
-    if order.state == OrderState.accepted:
-        refusal = delivery_refusal(
-            utcnow(),
-            session.starts_at if session else None,
-            order.kind,
-            session is not None,
-            order.arranged_at is not None,
-        )
-        if refusal:
-            raise Conflict(refusal)
+    when = await service_time_of(db, order)
     if not attended:
-        move(db, order, "no_show", caps, user, note or "absent")
-        order.attended = False
-        await drop_reminders(db, order)
+        await _mark_no_show(db, order, caps, user, note, when)
         return
-    move(db, order, "deliver", caps, user, note)
+    move(db, order, "deliver", caps, user, note, when=when)
     order.attended = True
     order.delivered_at = utcnow()
     order.delivery_note = note
@@ -295,10 +288,16 @@ async def attendance(db: AsyncSession, provider: User, session_id: int, data: At
 
 async def no_show(db: AsyncSession, user: User, order_id: int, reason: str) -> Order:
     order, caps = await for_action(db, user, order_id)
-    move(db, order, "no_show", caps, user, reason or "absent")
+    await _mark_no_show(db, order, caps, user, reason, await service_time_of(db, order))
+    return order
+
+
+async def _mark_no_show(db: AsyncSession, order: Order, caps, user: User, reason: str, when) -> None:
+    """The member did not come: possible once the service has started (the table's guard). The seat was
+    used by nobody, but the session has begun, so it is not given to the waitlist."""
+    move(db, order, "no_show", caps, user, reason or "absent", when=when)
     order.attended = False
     await drop_reminders(db, order)
-    return order
 
 
 # 签收 sign off, disputes, cancel ---------------------------------------------------------------
@@ -340,14 +339,14 @@ async def confirm(db: AsyncSession, user: User, order_id: int) -> Order:
     order, caps = await for_action(db, user, order_id)
     if order.confirm_by is None:
         raise Conflict("There is nothing to confirm on this order.")
-    move(db, order, "confirm", caps, user)
+    move(db, order, "confirm", caps, user, when=await service_time_of(db, order))
     order.confirm_by = None
     return order
 
 
 async def cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Order:
     order, caps = await for_action(db, user, order_id)
-    move(db, order, "cancel", caps, user, reason)
+    move(db, order, "cancel", caps, user, reason, when=await service_time_of(db, order))
     await close_offer(db, order, "withdrawn", "cancelled")
     await drop_reminders(db, order)
     await free_seat_and_promote(db, order)

@@ -3,8 +3,10 @@
 import re
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from marketplace.domain.roles import Role
-from marketplace.models import User
+from marketplace.models import Order, User
 
 
 def _field_error(html: str, field: str) -> str:
@@ -128,9 +130,14 @@ async def test_stuck_orders_are_resolved_and_reassigned_from_the_order_page(page
     )
     operator = await factory.user(Role.operator)
     pages.login(operator)
-    stuck = await pages.get("/desk/orders")
-    assert stuck.status_code == 200 and "想做体检" in stuck.text
     order_id = need.json()["id"]
+    assert "想做体检" not in (await pages.get("/desk/orders")).text  # just placed: the matcher has it
+    async with factory.sessionmaker() as db, db.begin():  # three hours later, still nobody
+        await db.execute(
+            sa.update(Order).where(Order.id == order_id).values(created_at=Order.created_at - timedelta(hours=3))
+        )
+    stuck = await pages.get("/desk/orders")
+    assert stuck.status_code == 200 and "想做体检" in stuck.text and "3小时前" in stuck.text
     page = await pages.get(f"/orders/{order_id}")
     assert "李医生" in page.text and f'action="/orders/{order_id}/offer"' in page.text
     offered = await pages.post(f"/orders/{order_id}/offer", {"provider_id": str(provider.id), "reason": "就近"})

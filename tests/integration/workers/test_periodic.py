@@ -36,15 +36,31 @@ async def test_the_daily_digest_tells_operators_what_is_stuck_once_a_day(client,
     offered = await factory.order_in_state(a, listing, "offered")
     await factory.order_in_state(b, listing, "disputed")
     delivered = await factory.order_in_state(c, listing, "delivered")
+    # a session that ended yesterday whose provider recorded nothing, and a need nobody took for hours
+    yesterday = await factory.listing(provider, await factory.category(), sessions=[(-1, 10)])
+    overdue = await factory.order_in_state(a, yesterday, "accepted")
+    [need_id] = await factory.needs([b], await factory.category(), 1)
     async with factory.sessionmaker() as db, db.begin():
         await db.execute(
             Order.__table__.update().where(Order.id == delivered.id).values(delivered_at=utcnow() - timedelta(days=3))
         )
+        await db.execute(
+            Order.__table__.update().where(Order.id == need_id).values(created_at=utcnow() - timedelta(hours=5))
+        )
     assert await jobs.run(lambda db: digest.send_digest(db)) == {"markets": 1, "operators": 1}
     [notice] = await jobs.notices(operator.id, "stuck_digest")
     # the offered order has no pending offer row past its deadline: not stuck yet
-    assert notice.data["counts"] == {"offered_too_long": 0, "not_signed_off": 1, "disputed": 1}
+    assert notice.data["counts"] == {
+        "offered_too_long": 0,
+        "placed_unmatched": 1,
+        "accepted_overdue": 1,
+        "not_signed_off": 1,
+        "disputed": 1,
+    }
     assert notice.data["order_ids"]["not_signed_off"] == [delivered.id]
+    assert notice.data["order_ids"]["accepted_overdue"] == [overdue.id]
+    assert notice.data["order_ids"]["placed_unmatched"] == [need_id]
+    assert "服务时间已过未记录 1 单" in notice.body and "最久的一单已等待 3 天" in notice.body
     assert offered.id not in notice.data["order_ids"]["offered_too_long"]
     assert await jobs.run(lambda db: digest.send_digest(db)) == {"markets": 1, "operators": 1}
     assert len(await jobs.notices(operator.id, "stuck_digest")) == 1  # the same day: still one

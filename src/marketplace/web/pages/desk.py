@@ -11,11 +11,12 @@ from litestar.response import Redirect, Template
 
 from ...domain.roles import Role
 from ...errors import NotFound
+from ...models.base import utcnow
 from ...schemas.accounts import RolesIn
 from ...schemas.catalog_categories import CategoryIn, CategoryPatch
 from ...schemas.listings import ApproveIn, BatchIn
 from ...schemas.orders import RequiredReasonIn
-from ...services import accounts, categories, exports, insights, listings, menu, order_views, reviews
+from ...services import accounts, categories, digest, exports, insights, listings, menu, reviews
 from ..common import Db, IdParam
 from .common import (
     PAGE_DEPENDENCIES,
@@ -191,10 +192,8 @@ class DeskPages(Controller):
     @get("/orders")
     async def stuck(self, request: Request, page_user: PageUser, db: Db) -> Template:
         user = need(page_user, *STAFF)
-        disputed = await order_views.listing_page(db, user, "staff", state=["disputed"], limit=50)
-        escalated = await order_views.listing_page(db, user, "staff", escalated=True, limit=50)
-        needs = await order_views.listing_page(db, user, "staff", state=["placed"], kind="need", limit=50)
-        return page(request, "desk/orders.html", user, disputed=disputed, escalated=escalated, needs=needs)
+        stuck = await digest.stuck_orders(db, user.market_id, utcnow())
+        return page(request, "desk/orders.html", user, stuck=stuck)
 
     # Accounts and roles ------------------------------------------------------------------------
 

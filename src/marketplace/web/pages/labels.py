@@ -62,6 +62,7 @@ EVENT_ACTIONS = {
     "confirm_timeout": N_("not confirmed in time"),
     "escalate": N_("sent to the operators"),
     "session_cancelled": N_("the session was called off"),
+    "withdraw_duplicate": N_("withdrawn: a second order of the same service"),
 }
 
 ACTORS = {
