@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..domain.orders import Actor, OrderKind, OrderState, actions_for
 from ..domain.phones import mask_phone
 from ..domain.roles import Role
+from ..domain.service_time import service_time
 from ..errors import NotFound
 from ..models import Listing, ListingSession, Offer, Order, OrderEvent, Review, User
+from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.orders import ListingRef, OfferOut, OrderOut, PartyOut, SessionRef
 from .order_flow import capacities
@@ -25,8 +27,17 @@ _REORDERABLE = {
 }
 
 
-def _actions(order: Order, caps: set[Actor]) -> list[str]:
-    found = actions_for(OrderState(order.state), OrderKind(order.kind), caps, order.confirm_by is not None)
+def _actions(order: Order, caps: set[Actor], session: SessionRef | None) -> list[str]:
+    """The buttons: what the table allows these capacities now, its time guards included."""
+    when = service_time(
+        session.starts_at if session else None,
+        session.ends_at if session else None,
+        order.arrangement or {},
+        order.arranged_at is not None,
+    )
+    found = actions_for(
+        OrderState(order.state), OrderKind(order.kind), caps, order.confirm_by is not None, utcnow(), when
+    )
     if Actor.member in caps and order.state in _REORDERABLE:
         found.append("reorder")
     return found
@@ -190,7 +201,7 @@ def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderO
         if offer and (staff or Actor.provider in caps)
         else None,
         review_id=facts.reviews.get(order.id),
-        actions=_actions(order, caps),
+        actions=_actions(order, caps, facts.sessions.get(order.session_id)),
         confirm_by=order.confirm_by,
         escalated_at=order.escalated_at,
         created_at=order.created_at,
