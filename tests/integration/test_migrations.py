@@ -1,10 +1,19 @@
 import asyncio
 
 import asyncpg
+import pytest
+import sqlalchemy as sa
 from alembic import command
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from marketplace import migrate
+from marketplace.db import make_engine
+from marketplace.domain.roles import Role
+from marketplace.models import Market, Offer, Order, OrderEvent, OutboxJob
+from marketplace.models.base import utcnow
 
+from ..factories import Factory
 from ..servers import _with_database
 
 
@@ -36,6 +45,56 @@ async def test_upgrade_if_behind_skips_a_database_at_head(servers):
         assert await asyncio.to_thread(migrate.upgrade_if_behind, url) is True
         assert await asyncio.to_thread(migrate.upgrade_if_behind, url) is False
     finally:
+        conn = await asyncpg.connect(servers.admin_dsn)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+async def test_0004_withdraws_live_duplicates_of_an_on_request_listing_and_keeps_the_first(servers, settings):
+    """Before 0004 a member could hold several live orders of one on-request listing: the migration keeps
+    the first, withdraws the rest through the table's `withdraw_duplicate` (an event each), with their
+    pending offers and reminders, and then the unique index holds the rule."""
+    name = servers.database_name + "_dup"
+    conn = await asyncpg.connect(servers.admin_dsn)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = _with_database(servers.database_url, name)
+    engine = make_engine(url, settings)
+    try:
+        await asyncio.to_thread(migrate.upgrade, url, "2026_11_22_0003")
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        async with sessionmaker() as db, db.begin():
+            market = Market(slug="dup", name_zh="测试", name_en="Test")
+            db.add(market)
+        factory = Factory(sessionmaker, settings, market.id)
+        provider, member = await factory.user(Role.provider), await factory.user()
+        listing = await factory.listing(provider, await factory.category(), shape="on_request")
+        other = await factory.listing(provider, await factory.category(), shape="on_request")
+        first = await factory.order_in_state(member, listing, "accepted")
+        second = await factory.order_in_state(member, listing, "offered")
+        third = await factory.order_in_state(member, listing, "placed")
+        elsewhere = await factory.order_in_state(member, other, "placed")  # another listing: untouched
+        async with sessionmaker() as db, db.begin():
+            db.add(Offer(market_id=market.id, order_id=second.id, provider_id=provider.id, deadline_at=utcnow()))
+            db.add(OutboxJob(job="remind", dedupe_key=f"order:{second.id}:remind:offer:1"))
+
+        await asyncio.to_thread(migrate.upgrade, url)
+
+        async with sessionmaker() as db:
+            states = {o.id: o.state for o in (await db.execute(sa.select(Order))).scalars()}
+            events = (await db.execute(sa.select(OrderEvent).order_by(OrderEvent.order_id))).scalars().all()
+            offer = (await db.execute(sa.select(Offer))).scalar_one()
+            job = (await db.execute(sa.select(OutboxJob))).scalar_one()
+        assert states == {first.id: "accepted", second.id: "cancelled", third.id: "cancelled", elsewhere.id: "placed"}
+        assert [(e.order_id, e.action, e.from_state, e.to_state, e.actor_role) for e in events] == [
+            (second.id, "withdraw_duplicate", "offered", "cancelled", "system"),
+            (third.id, "withdraw_duplicate", "placed", "cancelled", "system"),
+        ]
+        assert (offer.state, job.state) == ("withdrawn", "cancelled")
+        with pytest.raises(IntegrityError):  # from now on PostgreSQL holds the rule
+            await factory.order_in_state(member, listing, "placed")
+    finally:
+        await engine.dispose()
         conn = await asyncpg.connect(servers.admin_dsn)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
