@@ -247,3 +247,18 @@ async def test_a_need_says_when_it_suits_the_member(pages, client, factory):
         "starts_at": datetime(2031, 3, 1, 11, tzinfo=UTC),
         "ends_at": datetime(2031, 3, 1, 13, tzinfo=UTC),
     }
+
+
+async def test_the_menu_form_as_the_page_sends_it_with_empty_filters(pages, factory):
+    """The menu's own form sends every field, empty ones too (issue #13: that was a 400 in English)."""
+    provider = await factory.user(Role.provider)
+    category = await factory.category("书法培训")
+    await factory.listing(provider, category, title="硬笔书法入门")
+    await factory.listing(provider, await factory.category("急救培训"), title="急救知识科普")
+    blank = {"q": "书法", "category": "", "mode": "", "group": "", "available": "", "sort": "new"}
+    found = await pages.get("/menu", params=blank)
+    assert found.status_code == 200 and "硬笔书法入门" in found.text and "急救知识科普" not in found.text
+    narrowed = await pages.get("/menu", params={**blank, "q": "", "category": str(category.id), "mode": "offline"})
+    assert narrowed.status_code == 200 and "硬笔书法入门" in narrowed.text and "急救知识科普" not in narrowed.text
+    odd = await pages.get("/menu", params={**blank, "category": "abc", "mode": "teleport"})
+    assert odd.status_code == 400 and "Validation failed" not in odd.text and 'lang="zh-CN"' in odd.text

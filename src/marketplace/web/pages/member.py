@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from ...domain.listings import ServiceMode
 from ...domain.roles import MemberGroup, Role
+from ...errors import InvalidInput
 from ...models import User
 from ...models.base import utcnow
 from ...schemas.orders import OrderIn
@@ -35,7 +36,25 @@ from .common import (
 from .i18n import N_, lang_of, parse_local, tr
 
 PAGE_SIZE = 12
-OptionalId = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
+
+
+_SORTS = ("new", "rating", "soon")
+
+
+def menu_filters(query) -> dict[str, str]:
+    """The menu's filters as its form sends them: every field, an empty one meaning "any". A value the
+    form cannot send is refused with the field (a 400 page in the reader's language)."""
+    found = {name: (query.get(name) or "").strip() for name in ("category", "mode", "group", "available", "sort")}
+    if found["category"] and not (found["category"].isdigit() and 0 < int(found["category"]) < 2**31):
+        raise InvalidInput("Choose a category from the list.", field="category")
+    if found["mode"] and found["mode"] not in set(ServiceMode):
+        raise InvalidInput("Choose online or offline.", field="mode")
+    if found["group"] and found["group"] not in set(MemberGroup):
+        raise InvalidInput("Choose a group from the list.", field="group")
+    if found["sort"] not in _SORTS:
+        found["sort"] = "new"
+    found["available"] = "1" if found["available"] in ("1", "true", "on") else ""
+    return found
 
 
 async def _listing_context(db, request: Request, user: User | None, listing_id: int) -> dict:
@@ -70,7 +89,7 @@ async def _render_menu_public(request: Request, market_id: int, filters: dict, p
         found = await menu.browse(
             db,
             market_id,
-            category_id=filters["category"] or None,
+            category_id=int(filters["category"]) if filters["category"] else None,
             q=filters["q"] or None,
             mode=filters["mode"] or None,
             group=filters["group"] or None,
@@ -177,18 +196,13 @@ class MemberPages(Controller):
         self,
         request: Request,
         market_id: MarketId,
-        category: FromQuery[OptionalId] = None,
         q: FromQuery[Annotated[str | None, Parameter(max_length=100)]] = None,
-        mode: FromQuery[ServiceMode | None] = None,
-        group: FromQuery[MemberGroup | None] = None,
-        available: FromQuery[bool | None] = None,
-        sort: FromQuery[Annotated[str, Parameter(pattern="^(new|rating|soon)$")]] = "new",
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
     ) -> Template | Response:
         # No database session per request: what is public comes from the cache (cache.py), and only a
         # visitor with a session cookie costs a lookup (who they are, whether they follow the category).
-        filters = {"category": category or "", "q": q or "", "mode": mode or "", "group": group or ""}
-        filters |= {"available": "1" if available else "", "sort": sort}
+        filters = {"q": q or "", **menu_filters(request.query_params)}
+        category = int(filters["category"]) if filters["category"] else None
         user_id = page_user_id(request)
         if user_id is not None:
             async with request.app.state.sessionmaker() as db:
