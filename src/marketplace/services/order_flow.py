@@ -130,6 +130,8 @@ def move(
     from_state = order.state
     order.state = found.target
     order.updated_at = at or utcnow()
+    if found.target != from_state:  # it moved on: no longer the operators' to handle
+        order.escalated_at = None
     record(db, order, action, actor, role, from_state, reason, data, at)
     return found
 

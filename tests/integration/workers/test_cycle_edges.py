@@ -139,7 +139,9 @@ async def test_an_accepted_order_past_its_session_reminds_the_provider_then_the_
     assert (await jobs.scan(escalated_at + MINUTE))["escalate_overdue"] == 0  # the operators have it
     # the provider can still record it: the order was never stuck in a state of its own
     late = await client.post(f"/api/v1/orders/{forgotten['id']}/deliver", json={}, headers=factory.headers(provider))
-    assert late.json()["state"] == "delivered"
+    assert late.json()["state"] == "delivered" and late.json()["escalated_at"] is None
+    queue = await client.get("/api/v1/orders", params={"escalated": "true"}, headers=factory.headers(operator))
+    assert queue.json()["items"] == []  # handled: off the operators' queue
 
 
 async def test_escalation_says_how_many_offers_were_declined_and_how_many_unanswered(client, factory, jobs):
