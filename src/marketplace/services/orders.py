@@ -1,12 +1,13 @@
 """Order use cases (下单 → 配货 → 发货 → 签收 → 复购). Each runs in the caller's one transaction."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.listings import ListingShape
 from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState
+from ..domain.reminders import local_text
 from ..domain.roles import Role
 from ..domain.service_time import arrangement_refusal
 from ..errors import Conflict, InvalidInput, NotFound
@@ -216,7 +217,7 @@ async def arrange(db: AsyncSession, user: User, order_id: int, data: ArrangeIn) 
     order.arrangement = arrangement
     order.arranged_at = utcnow()
     await reminders.plan_session(db, order)  # a new time moves the reminders with it
-    details = "；".join(f"{k}: {v}" for k, v in arrangement.items())
+    details = arrangement_text(arrangement, reminders.market_zone(db))
     await notices.notify(
         db,
         order.member_id,
@@ -363,3 +364,15 @@ async def cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Or
             dedupe_key=f"order:{order.id}:cancelled:{other}",
         )
     return order
+
+
+def arrangement_text(arrangement: dict, zone) -> str:
+    """The arrangement as a finished sentence, fit for an SMS: 时间：12月15日 14:30；地点：…；链接：…。"""
+    parts = []
+    if arrangement.get("starts_at"):
+        parts.append(f"时间：{local_text(datetime.fromisoformat(arrangement['starts_at']), zone)}")
+    if arrangement.get("place"):
+        parts.append(f"地点：{arrangement['place']}")
+    if arrangement.get("link"):
+        parts.append(f"链接：{arrangement['link']}")
+    return "服务者已确认安排。" + "；".join(parts) + "。"

@@ -1,7 +1,7 @@
 """Member pages through the test client: render, log in, order, sign off, review, refusals beside the field."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from marketplace.domain.roles import Role
 
@@ -262,3 +262,60 @@ async def test_the_menu_form_as_the_page_sends_it_with_empty_filters(pages, fact
     assert narrowed.status_code == 200 and "硬笔书法入门" in narrowed.text and "急救知识科普" not in narrowed.text
     odd = await pages.get("/menu", params={**blank, "category": "abc", "mode": "teleport"})
     assert odd.status_code == 400 and "Validation failed" not in odd.text and 'lang="zh-CN"' in odd.text
+
+
+async def test_feedback_says_what_happened_in_chinese(pages, factory, client):
+    """Issue #13, items 3 and 4: a waiting list is not "ordered", a booked session shows as booked, a
+    group-only listing says so, the system's timeline reasons and the arrangement notice are Chinese."""
+    provider, _, listing = await _published(factory, sessions=((2, 1), (5, 3)), auto_accept=True)
+    first_session, later_session = await factory.sessions_of(listing)
+    holder, member = await factory.members(2)
+    await client.post(
+        "/api/v1/orders",
+        json={"listing_id": listing.id, "session_id": first_session.id},
+        headers=factory.headers(holder),
+    )
+    pages.login(member)
+    waiting = await pages.post(f"/listings/{listing.id}/order", {"session_id": first_session.id})
+    assert waiting.headers["location"].endswith("?ok=waitlisted")
+    shown = await pages.get(waiting.headers["location"])
+    assert "您已进入候补名单" in shown.text and "服务者接单后会通知您" not in shown.text
+    assert "场次已满" in shown.text and "the session is full" not in shown.text  # the timeline's reason
+    booked = await pages.post(f"/listings/{listing.id}/order", {"session_id": later_session.id})
+    assert booked.headers["location"].endswith("?ok=booked")
+    order_id = int(booked.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    page = await pages.get(f"/listings/{listing.id}")
+    assert f'href="/orders/{order_id}"' in page.text  # the booked session links to the order
+    assert page.text.count('name="session_id"') == 0  # no order button for either session: both are the member's
+
+    arranged = await client.post(
+        f"/api/v1/orders/{order_id}/arrange", json={"place": "南山工人文化宫 302 室"}, headers=factory.headers(provider)
+    )
+    assert arranged.status_code == 200
+    notice = (await client.get("/api/v1/notifications", headers=factory.headers(member))).json()["items"][0]
+    assert notice["body"] == "服务者已确认安排。地点：南山工人文化宫 302 室。"
+
+    only_for = await factory.listing(
+        provider, await factory.category(), title="骑手专场", target_groups=["new_employment"]
+    )
+    closed = await pages.get(f"/listings/{only_for.id}")
+    assert "本服务仅面向上述人群" in closed.text and 'name="session_id"' not in closed.text
+
+
+async def test_a_need_shows_the_category_and_the_times_the_member_gave(pages, factory, client):
+    health = await factory.category("医疗健康")
+    member = await factory.user()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    need = await client.post(
+        "/api/v1/orders",
+        json={
+            "category_id": health.id,
+            "title": "想做体检",
+            "mode": "offline",
+            "preferred_times": [{"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=3)).isoformat()}],
+        },
+        headers=factory.headers(member),
+    )
+    pages.login(member)
+    page = await pages.get(f"/orders/{need.json()['id']}")
+    assert "医疗健康" in page.text and "方便的时间" in page.text and "线下" in page.text

@@ -140,6 +140,8 @@ DONE = {
     "hello": N_("You are logged in."),
     "bye": N_("You are logged out."),
     "ordered": N_("Ordered. We will tell you when the provider accepts."),
+    "booked": N_("Booked: your seat is yours. We will remind you the day before and an hour before."),
+    "waitlisted": N_("The session is full: you are on its waiting list. We will tell you if a seat comes free."),
     "need": N_("Your need is posted. We will look for a provider."),
     "receive": N_("Signed off. Thank you!"),
     "review": N_("Thank you for your review."),

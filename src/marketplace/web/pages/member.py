@@ -9,6 +9,7 @@ from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
 from ...domain.listings import ServiceMode
+from ...domain.orders import LIVE_STATES
 from ...domain.roles import MemberGroup, Role
 from ...errors import InvalidInput
 from ...models import User
@@ -67,11 +68,15 @@ async def _listing_context(db, request: Request, user: User | None, listing_id: 
         "reviews": await reviews.for_listing(db, user, listing_id, 10, 0),
         "following": False,
         "mine": [],
+        "booked": {},  # session id -> the member's live order of it: shown instead of an order button
+        # A listing for some groups only: others see why they cannot order instead of a button that fails.
+        "eligible": not listing.target_groups or user is None or bool(set(listing.target_groups) & set(user.groups)),
     }
     if user is not None:
         context["following"] = listing.category.id in await categories.followed_ids(db, user)
         mine = await order_views.listing_page(db, user, "member", listing_id=listing_id, limit=10)
         context["mine"] = mine.items
+        context["booked"] = {o.session.id: o for o in mine.items if o.session and o.state in LIVE_STATES}
     return context
 
 
@@ -228,7 +233,9 @@ class MemberPages(Controller):
         if data is not None:
             order, exc = await attempt(db, lambda: orders.place(db, user, data))
             if exc is None:
-                return redirect(f"/orders/{order.id}", "ordered")
+                # Say what really happened: a seat, a place on the waiting list, or an order to be accepted.
+                done = {"accepted": "booked", "waitlisted": "waitlisted"}.get(order.state, "ordered")
+                return redirect(f"/orders/{order.id}", done)
             status, errors = refusal(request, exc, "session_id")
         context = await _listing_context(db, request, user, listing_id)
         return page(request, "member/listing.html", user, status, errors=errors, values=values, **context)

@@ -11,12 +11,12 @@ from pydantic import BaseModel
 from ...auth import has_role
 from ...domain.roles import Role
 from ...errors import Forbidden, NotFound
-from ...models import User
+from ...models import Category, User
 from ...schemas.orders import ArrangeIn, DeliverIn, OfferToIn, ReasonIn, RequiredReasonIn, ResolveIn, ReviewIn
 from ...services import order_views, orders, reviews, staffing
 from ..common import Db, IdParam
 from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_of, need, page, redirect, refusal, validate
-from .i18n import parse_local
+from .i18n import lang_of, parse_local
 
 PAGE_SIZE = 20
 # The order of importance: the first action the viewer may take is the one big button.
@@ -92,6 +92,10 @@ STAFF_ONLY = {"offer", "reassign", "resolve_received", "resolve_cancelled"}
 async def order_page(request: Request, db, user: User, order_id: int, status: int = 200, **context) -> Template:
     order = await order_views.one(db, user, order_id)
     primary = next((a for a in PRIMARY if a in order.actions), None)
+    category_name = None
+    if order.kind == "need":  # the member chose it: show it back to everyone on the order
+        category = await db.get(Category, order.category_id)
+        category_name = category.name_zh if lang_of(request) == "zh-CN" else category.name_en
     candidates = []
     if {"offer", "reassign"} & set(order.actions):
         candidates = await staffing.candidates(db, user.market_id, order.category_id)
@@ -104,6 +108,7 @@ async def order_page(request: Request, db, user: User, order_id: int, status: in
         order=order,
         primary=primary,
         candidates=candidates,
+        category_name=category_name,
         staff=has_role(user, Role.operator, Role.curator),
         **context,
     )

@@ -8,7 +8,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from . import i18n, labels
+from . import i18n, labels, reasons
 
 PACKAGE = Path(__file__).resolve().parents[2]
 TEMPLATES = PACKAGE / "templates"
@@ -39,6 +39,12 @@ def _label(context, value: str | None, table: str) -> str:
     """A state, shape, group or role in the page's language: {{ order.state|label('ORDER_STATES') }}."""
     message = getattr(labels, table).get(value or "")
     return _gettext(context, message) if message else (value or "")
+
+
+@pass_context
+def _reason(context, value: str | None) -> str:
+    """A timeline reason: the system's sentences in the page's language, a person's as typed."""
+    return reasons.shown(i18n.lang_of(_request(context)), value)
 
 
 @pass_context
@@ -84,6 +90,7 @@ def configure(engine: JinjaTemplateEngine) -> None:
     env.filters.update(
         when=_when,
         label=_label,
+        reason=_reason,
         number=_number,
         percent=_percent,
         until=_until,
