@@ -37,10 +37,22 @@ def provider(pid: int = 10, **values) -> ProviderFacts:
 def test_never_outside_the_providers_categories_nor_to_the_member_or_a_provider_who_had_it():
     assert score(need(), provider(categories=frozenset({HEALTH}))) is None
     assert score(need(), provider(categories=frozenset({LAW}))) is not None  # a category above the need's
-    assert score(need(category_path=(LAW,)), provider(categories=frozenset({LABOUR_LAW}))) is None  # not below
+    assert score(need(category_path=(LAW,)), provider(categories=frozenset({LABOUR_LAW}))) is None  # not told below
     assert score(need(member_id=10), provider()) is None
     assert score(need(excluded=frozenset({10})), provider()) is None
     assert score(need(), provider(open_load=5, capacity=5)) is None
+
+
+def test_a_need_under_a_domain_reaches_providers_of_the_categories_below_it():
+    domain_need = need(category_path=(LAW,), category_below=frozenset({LABOUR_LAW}))
+    below = score(domain_need, provider(categories=frozenset({LABOUR_LAW})))
+    exact = score(domain_need, provider(categories=frozenset({LAW})))
+    assert below is not None and exact is not None
+    assert exact.parts["category"] > below.parts["category"] > 0  # the domain's own provider fits it best
+    assert score(domain_need, provider(categories=frozenset({HEALTH}))) is None  # still never outside
+    # the batch offers it to the sub-category's provider with the very same score
+    [offered] = assign([domain_need], [provider(categories=frozenset({LABOUR_LAW}))])
+    assert offered.provider_id == 10 and offered.score == below
 
 
 def test_the_exact_sub_category_beats_the_domain():

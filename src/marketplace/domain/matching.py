@@ -79,6 +79,7 @@ class NeedFacts:
     member_id: int
     category_path: tuple[int, ...]  # the need's category first, then each category above it
     text: str  # title, description and note
+    category_below: frozenset[int] = frozenset()  # every category under the need's (domain/categories.Reach)
     mode: str | None = None  # online | offline | None (either)
     groups: frozenset[str] = frozenset()  # the member's target groups
     preferred_times: tuple[tuple[datetime, datetime], ...] = ()  # aware datetimes
@@ -129,7 +130,7 @@ class Score:
 
 
 def category_distance(path: Sequence[int], served: frozenset[int]) -> int | None:
-    """How many levels above the need's category the provider's category is; None: not theirs."""
+    """How many levels above the need's category the provider's category is; None: none above."""
     for distance, category_id in enumerate(path):
         if category_id in served:
             return distance
@@ -139,6 +140,19 @@ def category_distance(path: Sequence[int], served: frozenset[int]) -> int | None
 def category_fit(distance: int) -> float:
     # The exact sub-category beats a provider filed under the whole domain.
     return {0: 1.0, 1: 0.7}.get(distance, 0.5)
+
+
+# A need filed under a domain (or any category with others below it) reaches the providers of the
+# categories below it too: they serve part of what it asks, so less surely than the category itself.
+BELOW_FIT = 0.8
+
+
+def category_match(need: NeedFacts, served: frozenset[int]) -> float | None:
+    """The category part (0..1) of a provider for a need; None: no category of theirs reaches it."""
+    distance = category_distance(need.category_path, served)
+    if distance is not None:
+        return category_fit(distance)
+    return None if need.category_below.isdisjoint(served) else BELOW_FIT
 
 
 def skill_fit(skill_grams: Iterable[frozenset[str]], need_grams: frozenset[str]) -> float:
@@ -206,11 +220,11 @@ def _raw(need: NeedFacts, provider: ProviderFacts) -> tuple[float, ...] | None:
     (_Batch.candidates computes the same sum for a whole batch at once; keep the two in step.)"""
     if provider.id == need.member_id or provider.id in need.excluded:
         return None
-    distance = category_distance(need.category_path, provider.categories)
-    if distance is None:
+    category = category_match(need, provider.categories)
+    if category is None:
         return None  # never outside a provider's categories
     return (
-        category_fit(distance),
+        category,
         skill_fit(provider.skill_grams, need.grams),
         mode_fit(need.mode, need.text, provider.online, provider.area),
         rating_fit(provider.rating_score),
@@ -363,9 +377,11 @@ class _Batch:
         words, text, mode, groups, local = need.grams, need.text, need.mode, need.groups, need.local_times
         times, rating, dead = self.times, self.rating, self.dead
         w = _WEIGHT
-        # Walking the path from the need's own category up, a provider is met first at its distance.
-        for distance, category_id in enumerate(need.category_path):
-            category = w[0] * category_fit(distance)
+        # Walking the path from the need's own category up, a provider is met first at its distance;
+        # then the categories below it (category_match's order, so the same part for each provider).
+        levels = [(category_id, w[0] * category_fit(d)) for d, category_id in enumerate(need.category_path)]
+        levels += [(category_id, w[0] * BELOW_FIT) for category_id in sorted(need.category_below)]
+        for category_id, category in levels:
             for p in self.by_category.get(category_id, ()):
                 pid = p.id
                 if pid in fits or pid in banned or pid in dead:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import queue
 from ..db import settings_of
 from ..domain import matching
+from ..domain.categories import Reach, reach
 from ..domain.orders import Actor, OrderKind, OrderState
 from ..domain.roles import Role
 from ..models import Category, Listing, Offer, Order, ProviderCategory, ProviderProfile, User
@@ -78,7 +79,7 @@ async def match_market(db: AsyncSession, market_id: int, now: datetime | None = 
     if not needs:
         return MatchReport()
     need_facts = await _need_facts(db, market_id, needs, settings.time_zone)
-    categories = {c for facts in need_facts for c in facts.category_path}
+    categories = {c for facts in need_facts for c in (*facts.category_path, *facts.category_below)}
     providers = await _provider_facts(db, market_id, categories, now)
     by_id = {order.id: order for order in needs}
     assignments = matching.assign(need_facts, providers)
@@ -117,11 +118,13 @@ async def _need_facts(db: AsyncSession, market_id: int, needs: list[Order], time
     )
     for order_id, provider_id in offered_before:
         excluded.setdefault(order_id, set()).add(provider_id)
+    reaches: dict[int, Reach] = {c: reach(c, parents) for c in {n.category_id for n in needs}}
     return [
         matching.NeedFacts(
             id=need.id,
             member_id=need.member_id,
-            category_path=_path(need.category_id, parents),
+            category_path=reaches[need.category_id].path,
+            category_below=reaches[need.category_id].below,
             text=" ".join(p for p in (need.title, need.description, need.note) if p),
             mode=need.mode,
             groups=frozenset(groups.get(need.member_id) or ()),
@@ -132,15 +135,6 @@ async def _need_facts(db: AsyncSession, market_id: int, needs: list[Order], time
         )
         for need in needs
     ]
-
-
-def _path(category_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
-    path: list[int] = []
-    current: int | None = category_id
-    while current is not None and current not in path:
-        path.append(current)
-        current = parents.get(current)
-    return tuple(path)
 
 
 def _times(raw: list[dict]):

@@ -168,3 +168,27 @@ async def test_a_need_nobody_takes_expires_as_unmet_demand(client, factory, jobs
     assert order["events"][-1]["action"] == "expire" and order["events"][-1]["actor"] == "system"
     told = await jobs.notices(member.id, "need_expired")
     assert len(told) == 1 and "待满足需求" in told[0].body
+
+
+async def test_a_need_filed_under_a_domain_reaches_a_provider_of_a_sub_category(client, factory, jobs):
+    law = await factory.category("法律咨询")
+    labour = await factory.category("劳动法", parent=law)
+    family = await factory.category("婚姻家事", parent=law)
+    lawyer = await factory.provider([labour], name="劳动法律师", skills=["劳动仲裁"])
+    other = await factory.provider([family], name="家事律师")
+    doctor = await factory.provider([await factory.category("医疗健康")], name="医生", skills=["劳动仲裁"])
+    operator = await factory.user(Role.operator)
+    need = await _post_need(client, factory, await factory.user(), law)
+
+    assert await jobs.drain() >= 1
+    order = await jobs.order(need["id"])
+    assert order.state == "offered" and order.provider_id == lawyer.id  # the one whose skills fit, below the domain
+    assert await jobs.notices(doctor.id) == []  # never outside the domain
+
+    # an operator may hand it to another provider below the domain, never to one outside it
+    o = factory.headers(operator)
+    refused = await client.post(f"/api/v1/orders/{need['id']}/reassign", json={"provider_id": doctor.id}, headers=o)
+    assert refused.status_code == 400 and refused.json()["extra"]["field"] == "provider_id"
+    moved = await client.post(f"/api/v1/orders/{need['id']}/reassign", json={"provider_id": other.id}, headers=o)
+    assert moved.status_code == 200 and moved.json()["state"] == "offered"
+    assert (await jobs.order(need["id"])).provider_id == other.id
