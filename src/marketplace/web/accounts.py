@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import Controller, HttpMethod, get, post, put, route
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,7 +51,8 @@ class AccountController(Controller):
     async def update_me(self, data: JSONBody[MeUpdateIn], user: CurrentUser, db: Db) -> MeOut:
         return accounts.me_out(await accounts.update_me(db, user, data))
 
-    @put("/provider/profile")
+    # PUT (the v1 contract) and PATCH mean the same: only the fields sent are changed.
+    @route("/provider/profile", http_method=[HttpMethod.PUT, HttpMethod.PATCH])
     async def update_profile(self, data: JSONBody[ProviderProfileIn], user: CurrentUser, db: Db) -> ProviderOut:
         require_role(user, Role.provider)
         return await accounts.update_provider_profile(db, user, data)

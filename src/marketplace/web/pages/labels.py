@@ -98,6 +98,16 @@ GROUPS = {
     "retiree": N_("Retired workers"),
 }
 
+WEEKDAYS = {
+    "0": N_("Monday"),
+    "1": N_("Tuesday"),
+    "2": N_("Wednesday"),
+    "3": N_("Thursday"),
+    "4": N_("Friday"),
+    "5": N_("Saturday"),
+    "6": N_("Sunday"),
+}
+
 ROLES = {
     "member": N_("Member"),
     "provider": N_("Provider"),
