@@ -55,6 +55,18 @@ def test_a_need_under_a_domain_reaches_providers_of_the_categories_below_it():
     assert offered.provider_id == 10 and offered.score == below
 
 
+def test_a_provider_who_just_let_offers_lapse_is_not_offered_the_next_at_once():
+    skilled = dict(skills=("劳动仲裁",), recent_offers=2)
+    away = provider(10, recent_declines=2, fresh_declines=2, **skilled)  # both lapsed within the day
+    other = provider(11)
+    assert [a.provider_id for a in assign([need()], [away, other])] == [11]
+    assert score(need(), away).parts["declines"] < score(need(), provider(10, recent_declines=2)).parts["declines"]
+    # a month-old pair of lapses weighs little: the better fit gets it
+    back = provider(10, recent_declines=2, **skilled)
+    assert [a.provider_id for a in assign([need()], [back, other])] == [10]
+    assert [a.provider_id for a in assign([need()], [away])] == [10]  # still theirs when nobody else fits
+
+
 def test_the_exact_sub_category_beats_the_domain():
     exact = score(need(), provider(categories=frozenset({LABOUR_LAW})))
     domain = score(need(), provider(categories=frozenset({LAW})))

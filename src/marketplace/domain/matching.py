@@ -26,6 +26,12 @@ RECENT_OFFER_PENALTY = 0.15  # per offer received in the last RECENT_OFFER_DAYS
 RECENT_OFFER_CAP = 20
 DECLINE_PENALTY = 0.4  # per offer declined or left to time out in the last RECENT_DECLINE_DAYS
 DECLINE_CAP = 5
+# A provider who just declined or let offers lapse is likely away or full: each such answer of the last
+# FRESH_DECLINE_HOURS weighs this much more, so a third offer goes to someone else who fits (though still
+# to them when nobody else does).
+FRESH_DECLINE_PENALTY = 1.5
+FRESH_DECLINE_CAP = 3
+FRESH_DECLINE_HOURS = 24
 RECENT_OFFER_DAYS = 7
 RECENT_DECLINE_DAYS = 30
 # A provider without reviews is taken to be this good (the Bayesian prior of domain/ratings.py).
@@ -111,7 +117,8 @@ class ProviderFacts:
     capacity: int = 5
     open_load: int = 0  # orders offered to or accepted by them now
     recent_offers: int = 0
-    recent_declines: int = 0
+    recent_declines: int = 0  # declined or left to lapse in the last RECENT_DECLINE_DAYS
+    fresh_declines: int = 0  # of those, in the last FRESH_DECLINE_HOURS
     groups: frozenset[str] = frozenset()  # target groups of their published listings
 
     @cached_property
@@ -250,21 +257,30 @@ def fit_parts(need: NeedFacts, provider: ProviderFacts) -> dict[str, float] | No
     return {name: round(weight * value, 4) for name, weight, value in zip(_PARTS, _WEIGHT, raw, strict=True)}
 
 
-def penalty(open_load: int, capacity: int, recent_offers: int, recent_declines: int) -> float:
+def decline_penalty(recent_declines: int, fresh_declines: int = 0) -> float:
+    """Declines and lapses alike: a little for each of the last month, much more for each of the last day."""
+    return DECLINE_PENALTY * min(recent_declines, DECLINE_CAP) + FRESH_DECLINE_PENALTY * min(
+        fresh_declines, FRESH_DECLINE_CAP
+    )
+
+
+def penalty(open_load: int, capacity: int, recent_offers: int, recent_declines: int, fresh_declines: int = 0) -> float:
     """The fairness parts, summed (positive: subtracted from the fit)."""
     return (
         LOAD_PENALTY * open_load
         + FULLNESS_PENALTY * open_load / max(capacity, 1)
         + RECENT_OFFER_PENALTY * min(recent_offers, RECENT_OFFER_CAP)
-        + DECLINE_PENALTY * min(recent_declines, DECLINE_CAP)
+        + decline_penalty(recent_declines, fresh_declines)
     )
 
 
-def fairness_parts(open_load: int, capacity: int, recent_offers: int, recent_declines: int) -> dict[str, float]:
+def fairness_parts(
+    open_load: int, capacity: int, recent_offers: int, recent_declines: int, fresh_declines: int = 0
+) -> dict[str, float]:
     return {
         "load": -round(LOAD_PENALTY * open_load + FULLNESS_PENALTY * open_load / max(capacity, 1), 4),
         "recent_offers": -round(RECENT_OFFER_PENALTY * min(recent_offers, RECENT_OFFER_CAP), 4),
-        "declines": -round(DECLINE_PENALTY * min(recent_declines, DECLINE_CAP), 4),
+        "declines": -round(decline_penalty(recent_declines, fresh_declines), 4),
     }
 
 
@@ -273,7 +289,8 @@ def score(need: NeedFacts, provider: ProviderFacts) -> Score | None:
     fit = fit_parts(need, provider)
     if fit is None or provider.open_load >= provider.capacity:
         return None
-    fair = fairness_parts(provider.open_load, provider.capacity, provider.recent_offers, provider.recent_declines)
+    p = provider
+    fair = fairness_parts(p.open_load, p.capacity, p.recent_offers, p.recent_declines, p.fresh_declines)
     return _score(fit, fair)
 
 
@@ -359,7 +376,7 @@ class _Batch:
         taken = len(self.held[pid])
         if p.open_load + taken >= p.capacity:
             return None
-        return penalty(p.open_load + taken, p.capacity, p.recent_offers + taken, p.recent_declines)
+        return penalty(p.open_load + taken, p.capacity, p.recent_offers + taken, p.recent_declines, p.fresh_declines)
 
     def serve(self, index: int, need: NeedFacts) -> None:
         fits = self.candidates(need)
@@ -548,6 +565,8 @@ class _Batch:
             if pid is None:
                 continue
             p, taken = self.providers[pid], place[index]
-            fair = fairness_parts(p.open_load + taken, p.capacity, p.recent_offers + taken, p.recent_declines)
+            fair = fairness_parts(
+                p.open_load + taken, p.capacity, p.recent_offers + taken, p.recent_declines, p.fresh_declines
+            )
             out.append(Assignment(need.id, pid, _score(fit_parts(need, p), fair)))
         return out

@@ -188,16 +188,24 @@ async def _provider_facts(
         .where(Offer.provider_id.in_(ids), Offer.created_at > now - timedelta(days=matching.RECENT_OFFER_DAYS))
         .group_by(Offer.provider_id),
     )
-    declines = await _counts(
-        db,
-        sa.select(Offer.provider_id, sa.func.count())
-        .where(
-            Offer.provider_id.in_(ids),
-            Offer.state.in_(["declined", "expired"]),
-            Offer.responded_at > now - timedelta(days=matching.RECENT_DECLINE_DAYS),
+    # A lapse (an offer left to time out) weighs like a decline; one closed without a time dates from its deadline.
+    answered_at = sa.func.coalesce(Offer.responded_at, Offer.deadline_at)
+    declines = {
+        provider_id: (recent, fresh)
+        for provider_id, recent, fresh in await db.execute(
+            sa.select(
+                Offer.provider_id,
+                sa.func.count(),
+                sa.func.count().filter(answered_at > now - timedelta(hours=matching.FRESH_DECLINE_HOURS)),
+            )
+            .where(
+                Offer.provider_id.in_(ids),
+                Offer.state.in_(["declined", "expired"]),
+                answered_at > now - timedelta(days=matching.RECENT_DECLINE_DAYS),
+            )
+            .group_by(Offer.provider_id)
         )
-        .group_by(Offer.provider_id),
-    )
+    }
     groups: dict[int, set[str]] = {}
     target = sa.func.unnest(Listing.target_groups)
     for provider_id, group in await db.execute(
@@ -218,7 +226,8 @@ async def _provider_facts(
             capacity=p.capacity,
             open_load=load.get(pid, 0),
             recent_offers=recent_offers.get(pid, 0),
-            recent_declines=declines.get(pid, 0),
+            recent_declines=declines.get(pid, (0, 0))[0],
+            fresh_declines=declines.get(pid, (0, 0))[1],
             groups=frozenset(groups.get(pid, ())),
         )
         for pid, p in profiles.items()

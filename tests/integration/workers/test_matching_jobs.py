@@ -192,3 +192,24 @@ async def test_a_need_filed_under_a_domain_reaches_a_provider_of_a_sub_category(
     moved = await client.post(f"/api/v1/orders/{need['id']}/reassign", json={"provider_id": other.id}, headers=o)
     assert moved.status_code == 200 and moved.json()["state"] == "offered"
     assert (await jobs.order(need["id"])).provider_id == other.id
+
+
+async def test_a_provider_whose_two_offers_just_lapsed_is_not_offered_a_third_at_once(client, factory, jobs):
+    labour = await factory.category("劳动法", parent=await factory.category("法律咨询"))
+    others = [await factory.provider([labour], name=f"律师{n}", skills=["婚姻家事"]) for n in range(3)]
+    away = await factory.provider([labour], name="出差的律师", skills=["被拖欠工资"], rating_score=5.0)
+    for title in ("被拖欠工资一", "被拖欠工资二"):
+        need = await _post_need(client, factory, await factory.user(), labour, title=title)
+        await jobs.drain()
+        assert (await jobs.order(need["id"])).provider_id == away.id  # the best fit, by far
+        offer = (await jobs.offers(need["id"]))[-1]
+        later = offer.deadline_at + timedelta(minutes=1)
+        await jobs.scan(later)
+        await jobs.drain(later)  # lapsed: the need moves on to someone else
+        assert (await jobs.order(need["id"])).provider_id != away.id
+
+    third = await _post_need(client, factory, await factory.user(), labour, title="被拖欠工资三")
+    await jobs.drain()
+    order = await jobs.order(third["id"])
+    assert order.state == "offered" and order.provider_id in {p.id for p in others}
+    assert [o.state for o in await jobs.offers(third["id"])] == ["pending"]
