@@ -1,7 +1,9 @@
 """配货 of free-form needs by the worker: matched, declined → next, deadline → next → escalation, expiry."""
 
+import re
 from datetime import timedelta
 
+from marketplace import auth
 from marketplace.domain.roles import Role
 from marketplace.models.base import utcnow
 
@@ -213,3 +215,27 @@ async def test_a_provider_whose_two_offers_just_lapsed_is_not_offered_a_third_at
     order = await jobs.order(third["id"])
     assert order.state == "offered" and order.provider_id in {p.id for p in others}
     assert [o.state for o in await jobs.offers(third["id"])] == ["pending"]
+
+
+async def test_staff_read_the_offers_score_and_its_parts_on_the_order_page(client, factory, jobs):
+    labour, experts, _ = await _setup(factory, providers=1)
+    operator, member = await factory.user(Role.operator), await factory.user()
+    need = await _post_need(client, factory, member, labour)
+    await jobs.drain()
+    offer = (await jobs.offers(need["id"]))[-1]
+
+    def as_page_user(user):
+        client.cookies.set(auth.SESSION_COOKIE, auth.issue_token(factory.settings, user.id))
+
+    try:
+        as_page_user(operator)
+        staff = (await client.get(f"/orders/{need['id']}")).text
+        as_page_user(member)
+        mine = (await client.get(f"/orders/{need['id']}")).text
+    finally:
+        client.cookies.clear()
+    assert "匹配得分" in staff and "<td>-0</td>" not in staff
+    shown = dict(re.findall(r"<tr><td>([^<]+)</td><td>(-?[\d.]+)</td></tr>", staff))
+    for label, part in (("分类", "category"), ("技能", "skills"), ("近期婉拒或超时未答", "declines")):
+        assert float(shown[label]) == round(offer.score_parts[part], 2), label
+    assert "匹配得分" not in mine and "近期婉拒或超时未答" not in mine

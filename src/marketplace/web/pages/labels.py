@@ -98,6 +98,19 @@ GROUPS = {
     "retiree": N_("Retired workers"),
 }
 
+# The parts of a matcher's score (domain/matching.py), in the order an operator reads them.
+SCORE_PARTS = {
+    "category": N_("Category"),
+    "skills": N_("Skills"),
+    "mode": N_("Online/offline and area"),
+    "time": N_("Time"),
+    "group": N_("Target group"),
+    "rating": N_("Rating"),
+    "load": N_("Open orders"),
+    "recent_offers": N_("Offers this week"),
+    "declines": N_("Declined or unanswered lately"),
+}
+
 WEEKDAYS = {
     "0": N_("Monday"),
     "1": N_("Tuesday"),
