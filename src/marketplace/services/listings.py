@@ -165,6 +165,15 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
     listing.published_at = utcnow()
     cache.menu_changed(db, listing.market_id)
     await audit.record(db, curator, "approve_listing", "listing", listing.id, batch_id=batch.id)
+    await notices.notify(
+        db,
+        listing.provider_id,
+        listing.market_id,
+        "listing_approved",
+        f"「{listing.title}」已通过审核并上架",
+        f"已发布在「{batch.name}」，会员现在可以预约了。",
+        {"listing_id": listing.id, "batch_id": batch.id},
+    )
     await notices.tell_followers_of_new_listing(db, listing)
     return listing
 

@@ -140,6 +140,8 @@ NOTICE_KINDS = {
     "new_sessions": N_("New sessions"),
     "new_review": N_("New review"),
     "listing_rejected": N_("Listing not approved"),
+    "listing_approved": N_("Listing approved"),
+    "review_hidden": N_("Review hidden"),
     "dispute_resolved": N_("Dispute resolved"),
     "session_cancelled": N_("Session called off"),
     "offer_reminder": N_("Waiting for your answer"),
