@@ -261,3 +261,16 @@ async def test_titles_matching_the_search_come_first(client, factory):
     mentions = await factory.listing(provider, law, title="劳动法讲座", summary="也谈谈职场心理压力")
     found = (await client.get("/api/v1/listings", params={"q": "心理"})).json()["items"]
     assert [item["id"] for item in found] == [titled.id, mentions.id]
+
+
+async def test_batches_are_listed_a_page_at_a_time(client, factory):
+    curator, operator = await factory.user(Role.curator), await factory.user(Role.operator)
+    c = factory.headers(curator)
+    for name in ("第一批", "第二批", "第三批"):
+        assert (await client.post("/api/v1/admin/batches", json={"name": name}, headers=c)).status_code == 201
+    listed = await client.get("/api/v1/admin/batches", params={"limit": 2}, headers=factory.headers(operator))
+    assert listed.status_code == 200
+    assert listed.json()["total"] == 3 and [b["name"] for b in listed.json()["items"]] == ["第一批", "第二批"]
+    rest = (await client.get("/api/v1/admin/batches", params={"limit": 2, "offset": 2}, headers=c)).json()
+    assert rest["total"] == 3 and [b["name"] for b in rest["items"]] == ["第三批"]
+    assert (await client.get("/api/v1/admin/batches", params={"limit": 0}, headers=c)).status_code == 400

@@ -13,6 +13,7 @@ from ..domain.roles import Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Batch, Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
+from ..schemas.common import Page
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
 from . import audit, categories, notices
 from .order_flow import close_offer, drop_reminders, move
@@ -298,7 +299,13 @@ async def create_batch(db: AsyncSession, curator: User, data: BatchIn) -> BatchO
     return BatchOut(id=batch.id, name=batch.name, created_at=batch.created_at, listings=0)
 
 
-async def list_batches(db: AsyncSession, market_id: int) -> list[BatchOut]:
+# The desk's pages show every batch at once (a union makes a few a year).
+ALL_BATCHES = 1000
+
+
+async def list_batches(db: AsyncSession, market_id: int, limit: int = ALL_BATCHES, offset: int = 0) -> Page[BatchOut]:
+    """The market's batches, oldest first, each with how many listings it holds."""
+    total = (await db.execute(sa.select(sa.func.count()).where(Batch.market_id == market_id))).scalar_one()
     counts = sa.select(Listing.batch_id, sa.func.count().label("n")).group_by(Listing.batch_id).subquery("counts")
     rows = (
         await db.execute(
@@ -306,6 +313,9 @@ async def list_batches(db: AsyncSession, market_id: int) -> list[BatchOut]:
             .outerjoin(counts, counts.c.batch_id == Batch.id)
             .where(Batch.market_id == market_id)
             .order_by(Batch.id)
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
-    return [BatchOut(id=b.id, name=b.name, created_at=b.created_at, listings=n) for b, n in rows]
+    items = [BatchOut(id=b.id, name=b.name, created_at=b.created_at, listings=n) for b, n in rows]
+    return Page[BatchOut](items=items, total=total)

@@ -150,9 +150,11 @@ class ListingAdminController(Controller):
         return await listings.create_batch(db, user, data)
 
     @get("/batches")
-    async def list_batches(self, user: CurrentUser, db: Db) -> list[BatchOut]:
+    async def list_batches(
+        self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
+    ) -> Page[BatchOut]:
         require_role(user, Role.curator, Role.operator)
-        return await listings.list_batches(db, user.market_id)
+        return await listings.list_batches(db, user.market_id, limit, offset)
 
     @get("/listings/submitted")
     async def submitted(
