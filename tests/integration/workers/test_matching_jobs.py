@@ -30,6 +30,15 @@ async def _post_need(client, factory, member, category, title="被拖欠工资�
     return response.json()
 
 
+async def _page_as(client, factory, user, path: str) -> str:
+    """A page's HTML as this user sees it (logged in by the session cookie)."""
+    client.cookies.set(auth.SESSION_COOKIE, auth.issue_token(factory.settings, user.id))
+    try:
+        return (await client.get(path)).text
+    finally:
+        client.cookies.clear()
+
+
 async def test_a_need_is_matched_by_the_worker_and_accepted(client, factory, jobs):
     labour, experts, outsider = await _setup(factory, providers=1)
     generalist = await factory.provider([await factory.category("其他")])
@@ -188,6 +197,10 @@ async def test_a_need_filed_under_a_domain_reaches_a_provider_of_a_sub_category(
     assert await jobs.notices(doctor.id) == []  # never outside the domain
 
     # an operator may hand it to another provider below the domain, never to one outside it
+    offered_to = re.findall(
+        r'<option value="(\d+)"', await _page_as(client, factory, operator, f"/orders/{need['id']}")
+    )
+    assert str(other.id) in offered_to and str(doctor.id) not in offered_to  # the page's candidates
     o = factory.headers(operator)
     refused = await client.post(f"/api/v1/orders/{need['id']}/reassign", json={"provider_id": doctor.id}, headers=o)
     assert refused.status_code == 400 and refused.json()["extra"]["field"] == "provider_id"
@@ -224,16 +237,8 @@ async def test_staff_read_the_offers_score_and_its_parts_on_the_order_page(clien
     await jobs.drain()
     offer = (await jobs.offers(need["id"]))[-1]
 
-    def as_page_user(user):
-        client.cookies.set(auth.SESSION_COOKIE, auth.issue_token(factory.settings, user.id))
-
-    try:
-        as_page_user(operator)
-        staff = (await client.get(f"/orders/{need['id']}")).text
-        as_page_user(member)
-        mine = (await client.get(f"/orders/{need['id']}")).text
-    finally:
-        client.cookies.clear()
+    staff = await _page_as(client, factory, operator, f"/orders/{need['id']}")
+    mine = await _page_as(client, factory, member, f"/orders/{need['id']}")
     assert "匹配得分" in staff and "<td>-0</td>" not in staff
     shown = dict(re.findall(r"<tr><td>([^<]+)</td><td>(-?[\d.]+)</td></tr>", staff))
     for label, part in (("分类", "category"), ("技能", "skills"), ("近期婉拒或超时未答", "declines")):
