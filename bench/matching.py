@@ -91,6 +91,7 @@ def make_needs(rng: random.Random, n: int, parent, leaves) -> list[NeedFacts]:
         domain = rng.randint(1, DOMAINS)
         category = domain if rng.random() < 0.15 else rng.choice(leaves[domain])
         path = (category,) if parent[category] is None else (category, parent[category])
+        below = frozenset(leaves[domain]) if parent[category] is None else frozenset()  # as services/matching.py
         words = rng.sample(SKILLS, k=2)
         slot = start + timedelta(days=rng.randint(0, 13), hours=rng.choice([1, 6, 11, 12]))
         needs.append(
@@ -98,6 +99,7 @@ def make_needs(rng: random.Random, n: int, parent, leaves) -> list[NeedFacts]:
                 id=nid,
                 member_id=100_000 + nid,
                 category_path=path,
+                category_below=below,
                 text=f"想找老师帮忙：{words[0]}和{words[1]}，"
                 + (rng.choice(AREAS) if rng.random() < 0.5 else "线上也行"),
                 mode=rng.choice(["online", "offline", None]),
@@ -125,7 +127,7 @@ def optimum(needs: list[NeedFacts], providers: list[ProviderFacts]) -> tuple[flo
     links = _UnionFind()
     for i, need in enumerate(needs):
         row = fits.setdefault(i, {})
-        for c in need.category_path:
+        for c in (*need.category_path, *sorted(need.category_below)):
             for p in by_category.get(c, ()):
                 if p.id not in row and (fit := fit_total(need, p)) is not None:
                     row[p.id] = fit

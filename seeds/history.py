@@ -337,7 +337,10 @@ class History:
         for (_key, title, slug), ending in zip(NEEDS, endings, strict=True):
             category = categories[slug]
             member = self.rng.choice(members)
-            at = self.now - timedelta(days=self.rng.uniform(1, 20) if ending != "expired" else 12)
+            # A reviewed need's moves run to 2 days 4 hours after it was posted: post it 3 days ago at least,
+            # so none of them (nor its review) lies in the future.
+            earliest = 3 if ending == "reviewed" else 1
+            at = self.now - timedelta(days=self.rng.uniform(earliest, 20) if ending != "expired" else 12)
             order = await self._new_order(
                 None,
                 None,

@@ -97,7 +97,7 @@ class Factory:
             auto_accept=auto_accept,
             state=state,
             target_groups=list(target_groups),
-            search_text=f"{title} {summary} {category.name_zh}".lower(),
+            search_text=f"{title} {summary} {category.name_zh} {category.name_en}".lower(),  # as refresh_search_text
             published_at=utcnow() if state == "published" else None,
         )
         async with self.sessionmaker() as db, db.begin():

@@ -150,3 +150,41 @@ async def test_member_declares_groups(client, factory):
     assert updated.json()["groups"] == ["new_employment"]
     bad = await client.put("/api/v1/me", json={"groups": ["aliens"]}, headers=factory.headers(member))
     assert bad.status_code == 400
+
+
+async def test_a_profile_update_changes_only_the_fields_sent(client, factory):
+    category = await factory.category("心理咨询")
+    provider = await factory.provider(
+        [category], capacity=8, availability=[{"weekday": 1, "start": "19:00", "end": "21:00"}]
+    )
+    p = factory.headers(provider)
+    # the contract's fields alone (PUT) keep capacity and availability
+    contract = {
+        "bio": "心理咨询师",
+        "honours": [],
+        "skills": ["情绪疏导"],
+        "category_ids": [category.id],
+        "area": "粤海",
+        "online": True,
+    }
+    put = await client.put("/api/v1/provider/profile", json=contract, headers=p)
+    assert put.status_code == 200, put.text
+    assert put.json()["capacity"] == 8
+    assert put.json()["availability"] == [{"weekday": 1, "start": "19:00", "end": "21:00"}]
+    # PATCH means the same: one field changes, the categories and the rest stay
+    patched = await client.patch("/api/v1/provider/profile", json={"capacity": 3}, headers=p)
+    assert patched.status_code == 200, patched.text
+    kept = (await client.get(f"/api/v1/providers/{provider.id}")).json()
+    assert kept["capacity"] == 3 and kept["bio"] == "心理咨询师" and kept["online"] is True
+    assert [c["id"] for c in kept["categories"]] == [category.id] and len(kept["availability"]) == 1
+    windows = [{"weekday": 5, "start": "09:00", "end": "24:00"}]
+    assert (
+        await client.patch("/api/v1/provider/profile", json={"availability": windows}, headers=p)
+    ).status_code == 200
+    assert (await client.get(f"/api/v1/providers/{provider.id}")).json()["availability"] == windows
+    # refused: null, an end before the start, a capacity out of range; nothing of it is written
+    for body in ({"bio": None}, {"availability": [{"weekday": 2, "start": "21:00", "end": "19:00"}]}, {"capacity": 0}):
+        refused = await client.patch("/api/v1/provider/profile", json=body, headers=p)
+        assert refused.status_code == 400, body
+        assert refused.json()["extra"], body
+    assert (await client.get(f"/api/v1/providers/{provider.id}")).json()["availability"] == windows

@@ -1,7 +1,12 @@
+import random
+
 import sqlalchemy as sa
 
 from marketplace.domain.orders import OrderState
 from marketplace.domain.roles import Role
+from marketplace.models import User
+from marketplace.standalone import unit_of_work
+from seeds.history import History
 from seeds.loader import load_demo_data
 
 SEVEN = ["教育培训", "高新科技", "医疗健康", "法律咨询", "岗位招聘", "主题宣讲", "参观交流"]
@@ -44,6 +49,37 @@ async def test_seeded_market_has_the_seven_domains(client, settings, engine):
         future_events = (await conn.execute(sa.text("SELECT count(*) FROM order_events WHERE at > now()"))).scalar()
     assert states == {s.value for s in OrderState}
     assert oversold == 0 and unevented == 0 and future_events == 0
+    await _no_demo_row_in_the_future(settings, engine)
+
+
+class _Soonest(random.Random):
+    """Every random span drawn at its low end: the demo history's most recent choices."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return a
+
+
+async def _no_demo_row_in_the_future(settings, engine) -> None:
+    # The needs' history again, each drawn as recent as the seed allows (the one seeded above drew one set).
+    async with unit_of_work(settings) as db:
+        users = {u.id: u for u in (await db.execute(sa.select(User))).scalars()}
+        staff = sorted((u for u in users.values() if {"curator", "operator"} & set(u.roles)), key=lambda u: u.id)
+        curator = next(u for u in staff if "curator" in u.roles)
+        operator = next(u for u in staff if "operator" in u.roles)
+        members = sorted((u for u in users.values() if u.roles == ["member"]), key=lambda u: u.id)
+        await History(db, curator.market_id, curator, operator, _Soonest(2026)).needs(members, users)
+    past_only = {
+        "order_events": ["at"],
+        "orders": ["created_at", "updated_at", "arranged_at", "delivered_at"],
+        "reviews": ["created_at", "replied_at"],
+        "offers": ["created_at", "responded_at"],
+        "listings": ["created_at", "published_at"],
+    }
+    async with engine.connect() as conn:
+        for table, columns in past_only.items():
+            for column in columns:
+                query = f"SELECT count(*) FROM {table} WHERE {column} > now()"
+                assert (await conn.execute(sa.text(query))).scalar() == 0, f"{table}.{column} in the future"
 
 
 async def test_curator_creates_renames_moves_and_archives(client, factory):

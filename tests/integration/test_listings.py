@@ -197,6 +197,29 @@ async def test_menu_search_and_filters(client, factory):
     assert (await client.get("/api/v1/listings", params={"limit": 1000})).status_code == 400
 
 
+async def test_english_words_match_whole_words_and_chinese_any_part(client, factory):
+    provider = await factory.user(Role.provider)
+    law = await factory.category("法律咨询", name_en="Legal affairs")
+    tech = await factory.category("高新科技", name_en="High tech")
+    ip = await factory.listing(provider, law, title="企业知识产权保护讲座")
+    drawing = await factory.listing(provider, tech, title="零基础学AI绘画")
+    python = await factory.listing(provider, tech, title="Python编程入门", summary="AI时代的第一门课")
+
+    async def ids(q):
+        response = await client.get("/api/v1/listings", params={"q": q})
+        assert response.status_code == 200, response.text
+        return sorted(item["id"] for item in response.json()["items"])
+
+    assert await ids("AI") == sorted([drawing.id, python.id])  # not "affairs"
+    assert await ids("ai") == await ids("AI")
+    assert await ids("affairs") == [ip.id]  # a whole English word of the category's name
+    assert await ids("python") == [python.id] and await ids("pyth") == []
+    assert await ids("绘画") == [drawing.id] and await ids("产权") == [ip.id]  # Chinese: any part
+    assert await ids("AI 绘画") == [drawing.id]
+    found = (await client.get("/api/v1/listings", params={"q": "ai"})).json()["items"]
+    assert found[0]["id"] == drawing.id  # the title has the word: first
+
+
 async def test_calling_a_session_off_cancels_its_orders_and_tells_members(client, factory):
     provider = await factory.user(Role.provider)
     listing = await factory.listing(provider, await factory.category(), sessions=[(2, 1), (5, 3)])
@@ -238,3 +261,16 @@ async def test_titles_matching_the_search_come_first(client, factory):
     mentions = await factory.listing(provider, law, title="劳动法讲座", summary="也谈谈职场心理压力")
     found = (await client.get("/api/v1/listings", params={"q": "心理"})).json()["items"]
     assert [item["id"] for item in found] == [titled.id, mentions.id]
+
+
+async def test_batches_are_listed_a_page_at_a_time(client, factory):
+    curator, operator = await factory.user(Role.curator), await factory.user(Role.operator)
+    c = factory.headers(curator)
+    for name in ("第一批", "第二批", "第三批"):
+        assert (await client.post("/api/v1/admin/batches", json={"name": name}, headers=c)).status_code == 201
+    listed = await client.get("/api/v1/admin/batches", params={"limit": 2}, headers=factory.headers(operator))
+    assert listed.status_code == 200
+    assert listed.json()["total"] == 3 and [b["name"] for b in listed.json()["items"]] == ["第一批", "第二批"]
+    rest = (await client.get("/api/v1/admin/batches", params={"limit": 2, "offset": 2}, headers=c)).json()
+    assert rest["total"] == 3 and [b["name"] for b in rest["items"]] == ["第三批"]
+    assert (await client.get("/api/v1/admin/batches", params={"limit": 0}, headers=c)).status_code == 400

@@ -52,6 +52,9 @@ async def test_group_session_through_the_whole_cycle(client, factory):
     assert approved.status_code == 200 and approved.json()["state"] == "published"
     notices = (await client.get("/api/v1/notifications", headers=factory.headers(follower))).json()
     assert [n["kind"] for n in notices["items"]] == ["new_listing"]
+    told = (await client.get("/api/v1/notifications", headers=p)).json()["items"]
+    assert [n["kind"] for n in told] == ["listing_approved"]  # the provider learns it is live, and where
+    assert told[0]["data"]["listing_id"] == listing["id"] and "第一批" in told[0]["body"]
 
     # 下单: the member finds it by searching 书法 and orders the first session
     found = (await client.get("/api/v1/listings", params={"q": "书法"})).json()
@@ -109,6 +112,19 @@ async def test_group_session_through_the_whole_cycle(client, factory):
     assert 4.0 < shown["rating"]["score"] < 5.0  # robust to a single vote
     public_reviews = (await client.get(f"/api/v1/listings/{listing['id']}/reviews")).json()
     assert public_reviews["items"][0]["member_name"] == "刘**"
+    # hidden by a curator: the member is told why, once (hiding again tells nothing new); shown again
+    for reason in ("含联系方式", "仍含联系方式"):
+        hid = await client.post(f"/api/v1/admin/reviews/{review_id}/hide", json={"reason": reason}, headers=c)
+        assert hid.status_code == 200
+    hidden_notices = [
+        n
+        for n in (await client.get("/api/v1/notifications", headers=m)).json()["items"]
+        if n["kind"] == "review_hidden"
+    ]
+    assert [n["body"] for n in hidden_notices] == ["原因：含联系方式"]
+    assert hidden_notices[0]["data"]["review_id"] == review_id
+    shown_again = await client.post(f"/api/v1/admin/reviews/{review_id}/show", json={"reason": "已修改"}, headers=c)
+    assert shown_again.status_code == 200
 
     # 复购: one call orders the next session
     reordered = await client.post(f"/api/v1/orders/{order['id']}/reorder", headers=m)

@@ -37,10 +37,34 @@ def provider(pid: int = 10, **values) -> ProviderFacts:
 def test_never_outside_the_providers_categories_nor_to_the_member_or_a_provider_who_had_it():
     assert score(need(), provider(categories=frozenset({HEALTH}))) is None
     assert score(need(), provider(categories=frozenset({LAW}))) is not None  # a category above the need's
-    assert score(need(category_path=(LAW,)), provider(categories=frozenset({LABOUR_LAW}))) is None  # not below
+    assert score(need(category_path=(LAW,)), provider(categories=frozenset({LABOUR_LAW}))) is None  # not told below
     assert score(need(member_id=10), provider()) is None
     assert score(need(excluded=frozenset({10})), provider()) is None
     assert score(need(), provider(open_load=5, capacity=5)) is None
+
+
+def test_a_need_under_a_domain_reaches_providers_of_the_categories_below_it():
+    domain_need = need(category_path=(LAW,), category_below=frozenset({LABOUR_LAW}))
+    below = score(domain_need, provider(categories=frozenset({LABOUR_LAW})))
+    exact = score(domain_need, provider(categories=frozenset({LAW})))
+    assert below is not None and exact is not None
+    assert exact.parts["category"] > below.parts["category"] > 0  # the domain's own provider fits it best
+    assert score(domain_need, provider(categories=frozenset({HEALTH}))) is None  # still never outside
+    # the batch offers it to the sub-category's provider with the very same score
+    [offered] = assign([domain_need], [provider(categories=frozenset({LABOUR_LAW}))])
+    assert offered.provider_id == 10 and offered.score == below
+
+
+def test_a_provider_who_just_let_offers_lapse_is_not_offered_the_next_at_once():
+    skilled = dict(skills=("劳动仲裁",), recent_offers=2)
+    away = provider(10, recent_declines=2, fresh_declines=2, **skilled)  # both lapsed within the day
+    other = provider(11)
+    assert [a.provider_id for a in assign([need()], [away, other])] == [11]
+    assert score(need(), away).parts["declines"] < score(need(), provider(10, recent_declines=2)).parts["declines"]
+    # a month-old pair of lapses weighs little: the better fit gets it
+    back = provider(10, recent_declines=2, **skilled)
+    assert [a.provider_id for a in assign([need()], [back, other])] == [10]
+    assert [a.provider_id for a in assign([need()], [away])] == [10]  # still theirs when nobody else fits
 
 
 def test_the_exact_sub_category_beats_the_domain():

@@ -26,6 +26,12 @@ RECENT_OFFER_PENALTY = 0.15  # per offer received in the last RECENT_OFFER_DAYS
 RECENT_OFFER_CAP = 20
 DECLINE_PENALTY = 0.4  # per offer declined or left to time out in the last RECENT_DECLINE_DAYS
 DECLINE_CAP = 5
+# A provider who just declined or let offers lapse is likely away or full: each such answer of the last
+# FRESH_DECLINE_HOURS weighs this much more, so a third offer goes to someone else who fits (though still
+# to them when nobody else does).
+FRESH_DECLINE_PENALTY = 1.5
+FRESH_DECLINE_CAP = 3
+FRESH_DECLINE_HOURS = 24
 RECENT_OFFER_DAYS = 7
 RECENT_DECLINE_DAYS = 30
 # A provider without reviews is taken to be this good (the Bayesian prior of domain/ratings.py).
@@ -79,6 +85,7 @@ class NeedFacts:
     member_id: int
     category_path: tuple[int, ...]  # the need's category first, then each category above it
     text: str  # title, description and note
+    category_below: frozenset[int] = frozenset()  # every category under the need's (domain/categories.Reach)
     mode: str | None = None  # online | offline | None (either)
     groups: frozenset[str] = frozenset()  # the member's target groups
     preferred_times: tuple[tuple[datetime, datetime], ...] = ()  # aware datetimes
@@ -110,7 +117,8 @@ class ProviderFacts:
     capacity: int = 5
     open_load: int = 0  # orders offered to or accepted by them now
     recent_offers: int = 0
-    recent_declines: int = 0
+    recent_declines: int = 0  # declined or left to lapse in the last RECENT_DECLINE_DAYS
+    fresh_declines: int = 0  # of those, in the last FRESH_DECLINE_HOURS
     groups: frozenset[str] = frozenset()  # target groups of their published listings
 
     @cached_property
@@ -129,7 +137,7 @@ class Score:
 
 
 def category_distance(path: Sequence[int], served: frozenset[int]) -> int | None:
-    """How many levels above the need's category the provider's category is; None: not theirs."""
+    """How many levels above the need's category the provider's category is; None: none above."""
     for distance, category_id in enumerate(path):
         if category_id in served:
             return distance
@@ -139,6 +147,19 @@ def category_distance(path: Sequence[int], served: frozenset[int]) -> int | None
 def category_fit(distance: int) -> float:
     # The exact sub-category beats a provider filed under the whole domain.
     return {0: 1.0, 1: 0.7}.get(distance, 0.5)
+
+
+# A need filed under a domain (or any category with others below it) reaches the providers of the
+# categories below it too: they serve part of what it asks, so less surely than the category itself.
+BELOW_FIT = 0.8
+
+
+def category_match(need: NeedFacts, served: frozenset[int]) -> float | None:
+    """The category part (0..1) of a provider for a need; None: no category of theirs reaches it."""
+    distance = category_distance(need.category_path, served)
+    if distance is not None:
+        return category_fit(distance)
+    return None if need.category_below.isdisjoint(served) else BELOW_FIT
 
 
 def skill_fit(skill_grams: Iterable[frozenset[str]], need_grams: frozenset[str]) -> float:
@@ -206,11 +227,11 @@ def _raw(need: NeedFacts, provider: ProviderFacts) -> tuple[float, ...] | None:
     (_Batch.candidates computes the same sum for a whole batch at once; keep the two in step.)"""
     if provider.id == need.member_id or provider.id in need.excluded:
         return None
-    distance = category_distance(need.category_path, provider.categories)
-    if distance is None:
+    category = category_match(need, provider.categories)
+    if category is None:
         return None  # never outside a provider's categories
     return (
-        category_fit(distance),
+        category,
         skill_fit(provider.skill_grams, need.grams),
         mode_fit(need.mode, need.text, provider.online, provider.area),
         rating_fit(provider.rating_score),
@@ -236,21 +257,30 @@ def fit_parts(need: NeedFacts, provider: ProviderFacts) -> dict[str, float] | No
     return {name: round(weight * value, 4) for name, weight, value in zip(_PARTS, _WEIGHT, raw, strict=True)}
 
 
-def penalty(open_load: int, capacity: int, recent_offers: int, recent_declines: int) -> float:
+def decline_penalty(recent_declines: int, fresh_declines: int = 0) -> float:
+    """Declines and lapses alike: a little for each of the last month, much more for each of the last day."""
+    return DECLINE_PENALTY * min(recent_declines, DECLINE_CAP) + FRESH_DECLINE_PENALTY * min(
+        fresh_declines, FRESH_DECLINE_CAP
+    )
+
+
+def penalty(open_load: int, capacity: int, recent_offers: int, recent_declines: int, fresh_declines: int = 0) -> float:
     """The fairness parts, summed (positive: subtracted from the fit)."""
     return (
         LOAD_PENALTY * open_load
         + FULLNESS_PENALTY * open_load / max(capacity, 1)
         + RECENT_OFFER_PENALTY * min(recent_offers, RECENT_OFFER_CAP)
-        + DECLINE_PENALTY * min(recent_declines, DECLINE_CAP)
+        + decline_penalty(recent_declines, fresh_declines)
     )
 
 
-def fairness_parts(open_load: int, capacity: int, recent_offers: int, recent_declines: int) -> dict[str, float]:
+def fairness_parts(
+    open_load: int, capacity: int, recent_offers: int, recent_declines: int, fresh_declines: int = 0
+) -> dict[str, float]:
     return {
         "load": -round(LOAD_PENALTY * open_load + FULLNESS_PENALTY * open_load / max(capacity, 1), 4),
         "recent_offers": -round(RECENT_OFFER_PENALTY * min(recent_offers, RECENT_OFFER_CAP), 4),
-        "declines": -round(DECLINE_PENALTY * min(recent_declines, DECLINE_CAP), 4),
+        "declines": -round(decline_penalty(recent_declines, fresh_declines), 4),
     }
 
 
@@ -259,7 +289,8 @@ def score(need: NeedFacts, provider: ProviderFacts) -> Score | None:
     fit = fit_parts(need, provider)
     if fit is None or provider.open_load >= provider.capacity:
         return None
-    fair = fairness_parts(provider.open_load, provider.capacity, provider.recent_offers, provider.recent_declines)
+    p = provider
+    fair = fairness_parts(p.open_load, p.capacity, p.recent_offers, p.recent_declines, p.fresh_declines)
     return _score(fit, fair)
 
 
@@ -345,7 +376,7 @@ class _Batch:
         taken = len(self.held[pid])
         if p.open_load + taken >= p.capacity:
             return None
-        return penalty(p.open_load + taken, p.capacity, p.recent_offers + taken, p.recent_declines)
+        return penalty(p.open_load + taken, p.capacity, p.recent_offers + taken, p.recent_declines, p.fresh_declines)
 
     def serve(self, index: int, need: NeedFacts) -> None:
         fits = self.candidates(need)
@@ -363,9 +394,11 @@ class _Batch:
         words, text, mode, groups, local = need.grams, need.text, need.mode, need.groups, need.local_times
         times, rating, dead = self.times, self.rating, self.dead
         w = _WEIGHT
-        # Walking the path from the need's own category up, a provider is met first at its distance.
-        for distance, category_id in enumerate(need.category_path):
-            category = w[0] * category_fit(distance)
+        # Walking the path from the need's own category up, a provider is met first at its distance;
+        # then the categories below it (category_match's order, so the same part for each provider).
+        levels = [(category_id, w[0] * category_fit(d)) for d, category_id in enumerate(need.category_path)]
+        levels += [(category_id, w[0] * BELOW_FIT) for category_id in sorted(need.category_below)]
+        for category_id, category in levels:
             for p in self.by_category.get(category_id, ()):
                 pid = p.id
                 if pid in fits or pid in banned or pid in dead:
@@ -532,6 +565,8 @@ class _Batch:
             if pid is None:
                 continue
             p, taken = self.providers[pid], place[index]
-            fair = fairness_parts(p.open_load + taken, p.capacity, p.recent_offers + taken, p.recent_declines)
+            fair = fairness_parts(
+                p.open_load + taken, p.capacity, p.recent_offers + taken, p.recent_declines, p.fresh_declines
+            )
             out.append(Assignment(need.id, pid, _score(fit_parts(need, p), fair)))
         return out

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from ..domain.phones import normalize_phone
 from ..domain.roles import MemberGroup, Role
@@ -65,20 +65,31 @@ class UserAdminOut(Out):
 
 
 class AvailabilityWindow(BaseModel):
+    """A weekly window in the market's time; an end of "00:00" or "24:00" is midnight."""
+
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
     start: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-    end: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")]
+    end: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> "AvailabilityWindow":
+        if self.end not in ("00:00", "24:00") and self.end <= self.start:  # "HH:MM" strings compare as times
+            raise ValueError("the end must be later than the start")
+        return self
 
 
 class ProviderProfileIn(BaseModel):
-    bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-    honours: list[ShortText] = Field(default_factory=list, max_length=20)
-    skills: list[Tag] = Field(default_factory=list, max_length=30)
-    category_ids: list[DbId] = Field(default_factory=list, max_length=20)
-    area: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
-    online: bool = False
-    capacity: int = Field(default=5, ge=1, le=100)
-    availability: list[AvailabilityWindow] = Field(default_factory=list, max_length=50)
+    """PUT and PATCH /api/v1/provider/profile: only the fields sent are changed (none has a default
+    that would overwrite what is stored); `null` is refused like any wrong type."""
+
+    bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(default=None)
+    honours: list[ShortText] = Field(default=None, max_length=20)
+    skills: list[Tag] = Field(default=None, max_length=30)
+    category_ids: list[DbId] = Field(default=None, max_length=20)
+    area: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = Field(default=None)
+    online: bool = Field(default=None)
+    capacity: int = Field(default=None, ge=1, le=100, description="open orders carried at once")
+    availability: list[AvailabilityWindow] = Field(default=None, max_length=50)
 
 
 class CategoryRef(Out):

@@ -125,7 +125,23 @@ async def list_users(db: AsyncSession, market_id: int, q: str | None, role: Role
 
 
 async def update_provider_profile(db: AsyncSession, user: User, data: ProviderProfileIn) -> ProviderOut:
-    category_ids = sorted(set(data.category_ids))
+    """Change the fields sent, keep the rest (PUT and PATCH alike)."""
+    changes = data.model_dump(exclude_unset=True)
+    category_ids = changes.pop("category_ids", None)
+    if category_ids is not None:
+        await _replace_categories(db, user, sorted(set(category_ids)))
+    profile = await db.get(ProviderProfile, user.id, with_for_update=True)
+    if profile is None:
+        profile = ProviderProfile(user_id=user.id)
+    for field, value in changes.items():
+        setattr(profile, field, value)
+    profile.updated_at = utcnow()
+    db.add(profile)
+    await db.flush()
+    return await provider_public(db, user.id)
+
+
+async def _replace_categories(db: AsyncSession, user: User, category_ids: list[int]) -> None:
     if category_ids:
         found = set(
             (
@@ -141,20 +157,11 @@ async def update_provider_profile(db: AsyncSession, user: User, data: ProviderPr
         missing = [c for c in category_ids if c not in found]
         if missing:
             raise InvalidInput(f"Unknown category: {missing[0]}.", field="category_ids")
-    values = data.model_dump(exclude={"category_ids"})
-    values["availability"] = [w.model_dump() for w in data.availability]
-    values["updated_at"] = utcnow()
-    await db.execute(
-        insert(ProviderProfile)
-        .values(user_id=user.id, **values)
-        .on_conflict_do_update(index_elements=["user_id"], set_=values)
-    )
     await db.execute(sa.delete(ProviderCategory).where(ProviderCategory.provider_id == user.id))
     if category_ids:
         await db.execute(
             insert(ProviderCategory).values([{"provider_id": user.id, "category_id": c} for c in category_ids])
         )
-    return await provider_public(db, user.id)
 
 
 async def provider_public(db: AsyncSession, provider_id: int) -> ProviderOut:

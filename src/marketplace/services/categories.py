@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import cache
+from ..domain.categories import Reach, reach
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Category, CategoryFollow, User
 from ..models.base import utcnow
@@ -54,6 +55,15 @@ async def subtree_ids(db: AsyncSession, category_id: int) -> list[int]:
     below = sa.select(Category.id).join(base, Category.parent_id == base.c.id)
     tree_cte = base.union_all(below)
     return list((await db.execute(sa.select(tree_cte.c.id))).scalars())
+
+
+async def reach_of(db: AsyncSession, category_id: int) -> Reach:
+    """The categories whose providers serve what is filed under this one (domain/categories.py)."""
+    market = sa.select(Category.market_id).where(Category.id == category_id).scalar_subquery()
+    parents = dict(
+        (await db.execute(sa.select(Category.id, Category.parent_id).where(Category.market_id == market))).all()
+    )
+    return reach(category_id, parents)
 
 
 async def get_live(db: AsyncSession, market_id: int, category_id: int, field: str = "category_id") -> Category:

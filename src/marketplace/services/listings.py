@@ -14,6 +14,7 @@ from ..domain.service_time import service_time
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Batch, Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
+from ..schemas.common import Page
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
 from . import audit, categories, notices
 from .order_flow import close_offer, drop_reminders, move
@@ -166,6 +167,15 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
     listing.published_at = utcnow()
     cache.menu_changed(db, listing.market_id)
     await audit.record(db, curator, "approve_listing", "listing", listing.id, batch_id=batch.id)
+    await notices.notify(
+        db,
+        listing.provider_id,
+        listing.market_id,
+        "listing_approved",
+        f"「{listing.title}」已通过审核并上架",
+        f"已发布在「{batch.name}」，会员现在可以预约了。",
+        {"listing_id": listing.id, "batch_id": batch.id},
+    )
     await notices.tell_followers_of_new_listing(db, listing)
     return listing
 
@@ -293,7 +303,13 @@ async def create_batch(db: AsyncSession, curator: User, data: BatchIn) -> BatchO
     return BatchOut(id=batch.id, name=batch.name, created_at=batch.created_at, listings=0)
 
 
-async def list_batches(db: AsyncSession, market_id: int) -> list[BatchOut]:
+# The desk's pages show every batch at once (a union makes a few a year).
+ALL_BATCHES = 1000
+
+
+async def list_batches(db: AsyncSession, market_id: int, limit: int = ALL_BATCHES, offset: int = 0) -> Page[BatchOut]:
+    """The market's batches, oldest first, each with how many listings it holds."""
+    total = (await db.execute(sa.select(sa.func.count()).where(Batch.market_id == market_id))).scalar_one()
     counts = sa.select(Listing.batch_id, sa.func.count().label("n")).group_by(Listing.batch_id).subquery("counts")
     rows = (
         await db.execute(
@@ -301,6 +317,9 @@ async def list_batches(db: AsyncSession, market_id: int) -> list[BatchOut]:
             .outerjoin(counts, counts.c.batch_id == Batch.id)
             .where(Batch.market_id == market_id)
             .order_by(Batch.id)
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
-    return [BatchOut(id=b.id, name=b.name, created_at=b.created_at, listings=n) for b, n in rows]
+    items = [BatchOut(id=b.id, name=b.name, created_at=b.created_at, listings=n) for b, n in rows]
+    return Page[BatchOut](items=items, total=total)

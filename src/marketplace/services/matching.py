@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import queue
 from ..db import settings_of
 from ..domain import matching
+from ..domain.categories import Reach, reach
 from ..domain.orders import Actor, OrderKind, OrderState
 from ..domain.roles import Role
 from ..models import Category, Listing, Offer, Order, ProviderCategory, ProviderProfile, User
@@ -78,7 +79,7 @@ async def match_market(db: AsyncSession, market_id: int, now: datetime | None = 
     if not needs:
         return MatchReport()
     need_facts = await _need_facts(db, market_id, needs, settings.time_zone)
-    categories = {c for facts in need_facts for c in facts.category_path}
+    categories = {c for facts in need_facts for c in (*facts.category_path, *facts.category_below)}
     providers = await _provider_facts(db, market_id, categories, now)
     by_id = {order.id: order for order in needs}
     assignments = matching.assign(need_facts, providers)
@@ -117,11 +118,13 @@ async def _need_facts(db: AsyncSession, market_id: int, needs: list[Order], time
     )
     for order_id, provider_id in offered_before:
         excluded.setdefault(order_id, set()).add(provider_id)
+    reaches: dict[int, Reach] = {c: reach(c, parents) for c in {n.category_id for n in needs}}
     return [
         matching.NeedFacts(
             id=need.id,
             member_id=need.member_id,
-            category_path=_path(need.category_id, parents),
+            category_path=reaches[need.category_id].path,
+            category_below=reaches[need.category_id].below,
             text=" ".join(p for p in (need.title, need.description, need.note) if p),
             mode=need.mode,
             groups=frozenset(groups.get(need.member_id) or ()),
@@ -132,15 +135,6 @@ async def _need_facts(db: AsyncSession, market_id: int, needs: list[Order], time
         )
         for need in needs
     ]
-
-
-def _path(category_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
-    path: list[int] = []
-    current: int | None = category_id
-    while current is not None and current not in path:
-        path.append(current)
-        current = parents.get(current)
-    return tuple(path)
 
 
 def _times(raw: list[dict]):
@@ -194,16 +188,24 @@ async def _provider_facts(
         .where(Offer.provider_id.in_(ids), Offer.created_at > now - timedelta(days=matching.RECENT_OFFER_DAYS))
         .group_by(Offer.provider_id),
     )
-    declines = await _counts(
-        db,
-        sa.select(Offer.provider_id, sa.func.count())
-        .where(
-            Offer.provider_id.in_(ids),
-            Offer.state.in_(["declined", "expired"]),
-            Offer.responded_at > now - timedelta(days=matching.RECENT_DECLINE_DAYS),
+    # A lapse (an offer left to time out) weighs like a decline; one closed without a time dates from its deadline.
+    answered_at = sa.func.coalesce(Offer.responded_at, Offer.deadline_at)
+    declines = {
+        provider_id: (recent, fresh)
+        for provider_id, recent, fresh in await db.execute(
+            sa.select(
+                Offer.provider_id,
+                sa.func.count(),
+                sa.func.count().filter(answered_at > now - timedelta(hours=matching.FRESH_DECLINE_HOURS)),
+            )
+            .where(
+                Offer.provider_id.in_(ids),
+                Offer.state.in_(["declined", "expired"]),
+                answered_at > now - timedelta(days=matching.RECENT_DECLINE_DAYS),
+            )
+            .group_by(Offer.provider_id)
         )
-        .group_by(Offer.provider_id),
-    )
+    }
     groups: dict[int, set[str]] = {}
     target = sa.func.unnest(Listing.target_groups)
     for provider_id, group in await db.execute(
@@ -224,7 +226,8 @@ async def _provider_facts(
             capacity=p.capacity,
             open_load=load.get(pid, 0),
             recent_offers=recent_offers.get(pid, 0),
-            recent_declines=declines.get(pid, 0),
+            recent_declines=declines.get(pid, (0, 0))[0],
+            fresh_declines=declines.get(pid, (0, 0))[1],
             groups=frozenset(groups.get(pid, ())),
         )
         for pid, p in profiles.items()

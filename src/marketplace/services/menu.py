@@ -1,5 +1,7 @@
 """The public menu: published listings with seats left, provider and rating, searched in PostgreSQL."""
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +65,18 @@ def _search_terms(q: str) -> list[str]:
     return [term for term in q.lower().split() if term][:5]
 
 
+_ENGLISH_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _matches(text, term: str):
+    """Chinese (any term with a character outside a-z and 0-9) matches any part of the text, having
+    no spaces between its words; an English word or a number matches whole words only, so "ai"
+    finds "AI绘画" and "学AI" but not the "ai" inside "affairs" or "training"."""
+    if _ENGLISH_WORD.fullmatch(term):
+        return text.regexp_match(f"(^|[^a-z0-9]){term}([^a-z0-9]|$)")
+    return text.like(f"%{_escape_like(term)}%", escape="\\")
+
+
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -87,7 +101,7 @@ async def browse(
         query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
     terms = _search_terms(q or "")
     for term in terms:
-        query = query.where(Listing.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+        query = query.where(_matches(Listing.search_text, term))  # search_text is lower-case
     if mode:
         query = query.where(Listing.mode == mode)
     if group:
@@ -102,7 +116,7 @@ async def browse(
         "soon": (seats.c.next_session_at.asc().nulls_last(), Listing.id.desc()),
     }[sort]
     if terms:  # listings whose title has the first word come first
-        title_hit = Listing.title.ilike(f"%{_escape_like(terms[0])}%", escape="\\")
+        title_hit = _matches(sa.func.lower(Listing.title), terms[0])
         order = (sa.case((title_hit, 0), else_=1), *order)
     return await _page(db, query, order, limit, offset)
 

@@ -192,11 +192,11 @@ async def offer_to(db: AsyncSession, staff: User, order_id: int, provider_id: in
 
 
 async def serves_category(db: AsyncSession, provider_id: int, category_id: int) -> bool:
-    """A provider serves a category when it, or a category above it, is one of theirs."""
-    up = categories.ancestors_and_self(category_id)
+    """A provider serves a category when it, one above it or one below it is theirs (categories.reach_of)."""
+    reach = await categories.reach_of(db, category_id)
     found = await db.execute(
         sa.select(ProviderCategory.category_id).where(
-            ProviderCategory.provider_id == provider_id, ProviderCategory.category_id.in_(sa.select(up.c.id))
+            ProviderCategory.provider_id == provider_id, ProviderCategory.category_id.in_(reach.ids)
         )
     )
     return found.first() is not None

@@ -115,12 +115,23 @@ async def set_hidden(db: AsyncSession, curator: User, review_id: int, hidden: bo
     review = await db.get(Review, review_id, with_for_update=True)
     if review is None or review.market_id != curator.market_id:
         raise NotFound("No such review.")
+    newly_hidden = hidden and review.hidden_at is None
     if hidden:
         review.hidden_at, review.hidden_by, review.hidden_reason = utcnow(), curator.id, reason
     else:
         # The reason for the earlier hiding stays on the audit trail.
         review.hidden_at, review.hidden_by, review.hidden_reason = None, None, None
     await audit.record(db, curator, "hide_review" if hidden else "show_review", "review", review.id, reason=reason)
+    if newly_hidden:  # the member who wrote it is told why
+        await notices.notify(
+            db,
+            review.member_id,
+            review.market_id,
+            "review_hidden",
+            "您的评价已被隐藏",
+            f"原因：{reason}",
+            {"review_id": review.id, "order_id": review.order_id},
+        )
     await recompute_ratings(db, review.listing_id, review.provider_id)
     member = await db.get(User, review.member_id)
     return out(review, member, curator)

@@ -10,8 +10,8 @@ from . import categories
 
 
 async def candidates(db: AsyncSession, market_id: int, category_id: int, limit: int = 30) -> list[dict]:
-    """Active providers serving the category (or one above it), least loaded and best rated first."""
-    up = categories.ancestors_and_self(category_id)
+    """Active providers serving the category (one above it or below it), least loaded and best rated first."""
+    reach = await categories.reach_of(db, category_id)
     load = (
         sa.select(Order.provider_id, sa.func.count().label("open"))
         .where(Order.state.in_([OrderState.offered, OrderState.accepted]), Order.provider_id.is_not(None))
@@ -26,9 +26,7 @@ async def candidates(db: AsyncSession, market_id: int, category_id: int, limit: 
             User.market_id == market_id,
             User.is_active.is_(True),
             sa.literal(Role.provider.value) == sa.any_(User.roles),
-            User.id.in_(
-                sa.select(ProviderCategory.provider_id).where(ProviderCategory.category_id.in_(sa.select(up.c.id)))
-            ),
+            User.id.in_(sa.select(ProviderCategory.provider_id).where(ProviderCategory.category_id.in_(reach.ids))),
         )
         .order_by(sa.func.coalesce(load.c.open, 0), ProviderProfile.rating_score.desc().nulls_last(), User.id)
         .limit(limit)

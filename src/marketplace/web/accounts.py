@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import Controller, HttpMethod, get, post, put, route
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..auth import require_role
+from ..auth import for_roles
 from ..domain.roles import Role
 from ..models import User
 from ..schemas.accounts import (
@@ -51,9 +51,9 @@ class AccountController(Controller):
     async def update_me(self, data: JSONBody[MeUpdateIn], user: CurrentUser, db: Db) -> MeOut:
         return accounts.me_out(await accounts.update_me(db, user, data))
 
-    @put("/provider/profile")
+    # PUT (the v1 contract) and PATCH mean the same: only the fields sent are changed.
+    @route("/provider/profile", http_method=[HttpMethod.PUT, HttpMethod.PATCH], opt=for_roles(Role.provider))
     async def update_profile(self, data: JSONBody[ProviderProfileIn], user: CurrentUser, db: Db) -> ProviderOut:
-        require_role(user, Role.provider)
         return await accounts.update_provider_profile(db, user, data)
 
     @get("/providers/{provider_id:int}")
@@ -65,7 +65,7 @@ class UserAdminController(Controller):
     path = "/api/v1/admin/users"
     tags = ["admin"]
 
-    @get("/")
+    @get("/", opt=for_roles(Role.curator))
     async def list_users(
         self,
         user: CurrentUser,
@@ -75,10 +75,8 @@ class UserAdminController(Controller):
         limit: int = Parameter(default=50, ge=1, le=200),
         offset: int = Parameter(default=0, ge=0),
     ) -> Page[UserAdminOut]:
-        require_role(user, Role.curator)
         return await accounts.list_users(db, user.market_id, q, role, limit, offset)
 
-    @put("/{user_id:int}/roles")
+    @put("/{user_id:int}/roles", opt=for_roles(Role.curator))
     async def set_roles(self, user_id: IdParam, data: JSONBody[RolesIn], user: CurrentUser, db: Db) -> MeOut:
-        require_role(user, Role.curator)
         return accounts.me_out(await accounts.set_roles(db, user, user_id, data.roles))

@@ -6,7 +6,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..auth import require_role
+from ..auth import for_roles
 from ..domain.roles import Role
 from ..models import User
 from ..schemas.catalog_categories import CategoryIn, CategoryOut, CategoryPatch, CategoryTree
@@ -41,19 +41,16 @@ class CategoryAdminController(Controller):
     path = "/api/v1/admin/categories"
     tags = ["admin"]
 
-    @get("/")
+    @get("/", opt=for_roles(Role.curator))
     async def list_all(self, user: CurrentUser, db: Db) -> CategoryTree:
-        require_role(user, Role.curator)
         return await categories.tree(db, user.market_id, include_archived=True)
 
-    @post("/")
+    @post("/", opt=for_roles(Role.curator))
     async def create(self, data: JSONBody[CategoryIn], user: CurrentUser, db: Db) -> CategoryOut:
-        require_role(user, Role.curator)
         return await categories.create(db, user, data)
 
-    @patch("/{category_id:int}")
+    @patch("/{category_id:int}", opt=for_roles(Role.curator))
     async def update(
         self, category_id: IdParam, data: JSONBody[CategoryPatch], user: CurrentUser, db: Db
     ) -> CategoryOut:
-        require_role(user, Role.curator)
         return await categories.update(db, user, category_id, data)

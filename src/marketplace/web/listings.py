@@ -4,7 +4,7 @@ from litestar import Controller, MediaType, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 
-from ..auth import require_role
+from ..auth import for_roles
 from ..domain.listings import ListingState, ServiceMode
 from ..domain.roles import MemberGroup, Role
 from ..schemas.common import Page
@@ -62,7 +62,7 @@ class ListingController(Controller):
         )
         return Response(body, media_type=MediaType.JSON)
 
-    @get("/mine")
+    @get("/mine", opt=for_roles(Role.provider))
     async def mine(
         self,
         user: CurrentUser,
@@ -71,12 +71,10 @@ class ListingController(Controller):
         limit: FromQuery[Limit] = 50,
         offset: FromQuery[Offset] = 0,
     ) -> Page[ListingSummaryOut]:
-        require_role(user, Role.provider)
         return await menu.mine(db, user, listing_state, limit, offset)
 
-    @post("/")
+    @post("/", opt=for_roles(Role.provider))
     async def create(self, data: JSONBody[ListingIn], user: CurrentUser, db: Db) -> ListingOut:
-        require_role(user, Role.provider)
         return await menu.detail(db, await listings.create(db, user, data))
 
     @get("/{listing_id:int}")
@@ -144,31 +142,28 @@ class ListingAdminController(Controller):
     path = "/api/v1/admin"
     tags = ["admin"]
 
-    @post("/batches")
+    @post("/batches", opt=for_roles(Role.curator))
     async def create_batch(self, data: JSONBody[BatchIn], user: CurrentUser, db: Db) -> BatchOut:
-        require_role(user, Role.curator)
         return await listings.create_batch(db, user, data)
 
-    @get("/batches")
-    async def list_batches(self, user: CurrentUser, db: Db) -> list[BatchOut]:
-        require_role(user, Role.curator, Role.operator)
-        return await listings.list_batches(db, user.market_id)
+    @get("/batches", opt=for_roles(Role.curator, Role.operator))
+    async def list_batches(
+        self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
+    ) -> Page[BatchOut]:
+        return await listings.list_batches(db, user.market_id, limit, offset)
 
-    @get("/listings/submitted")
+    @get("/listings/submitted", opt=for_roles(Role.curator))
     async def submitted(
         self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
     ) -> Page[ListingSummaryOut]:
-        require_role(user, Role.curator)
         return await menu.waiting_for_approval(db, user.market_id, limit, offset)
 
-    @post("/listings/{listing_id:int}/approve", status_code=200)
+    @post("/listings/{listing_id:int}/approve", status_code=200, opt=for_roles(Role.curator))
     async def approve(self, listing_id: IdParam, data: JSONBody[ApproveIn], user: CurrentUser, db: Db) -> ListingOut:
-        require_role(user, Role.curator)
         return await menu.detail(db, await listings.approve(db, user, listing_id, data.batch_id))
 
-    @post("/listings/{listing_id:int}/reject", status_code=200)
+    @post("/listings/{listing_id:int}/reject", status_code=200, opt=for_roles(Role.curator))
     async def reject(
         self, listing_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db
     ) -> ListingOut:
-        require_role(user, Role.curator)
         return await menu.detail(db, await listings.reject(db, user, listing_id, data.reason))

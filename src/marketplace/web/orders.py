@@ -3,7 +3,7 @@ from typing import Annotated
 from litestar import Controller, MediaType, Response, get, post
 from litestar.params import FromQuery, HeaderParameter, JSONBody, Parameter, QueryParameter
 
-from ..auth import has_role, require_role
+from ..auth import for_roles, has_role, require_role
 from ..domain.orders import OrderKind, OrderState
 from ..domain.roles import Role
 from ..errors import Forbidden
@@ -51,11 +51,10 @@ class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["orders"]
 
-    @post("/")
+    @post("/", opt=for_roles(Role.member))
     async def place(
         self, data: JSONBody[OrderIn], user: CurrentUser, db: Db, idempotency_key: IdempotencyHeader = None
     ) -> Response[OrderOut]:
-        require_role(user, Role.member)
         return await _created(db, user, idempotency_key, lambda: orders.place(db, user, data))
 
     @get("/")
@@ -150,9 +149,8 @@ class OrderController(Controller):
     ) -> Response[OrderOut]:
         return await _created(db, user, idempotency_key, lambda: orders.reorder(db, user, order_id))
 
-    @post("/{order_id:int}/reassign", status_code=200)
+    @post("/{order_id:int}/reassign", status_code=200, opt=for_roles(Role.operator, Role.curator))
     async def reassign(self, order_id: IdParam, data: JSONBody[OfferToIn], user: CurrentUser, db: Db) -> OrderOut:
-        require_role(user, Role.operator, Role.curator)
         return await _answer(db, user, await orders.offer_to(db, user, order_id, data.provider_id, data.reason))
 
 
@@ -160,11 +158,10 @@ class AttendanceController(Controller):
     path = "/api/v1/sessions"
     tags = ["orders"]
 
-    @post("/{session_id:int}/attendance", status_code=200)
+    @post("/{session_id:int}/attendance", status_code=200, opt=for_roles(Role.provider))
     async def attendance(
         self, session_id: IdParam, data: JSONBody[AttendanceIn], user: CurrentUser, db: Db
     ) -> list[OrderOut]:
-        require_role(user, Role.provider)
         delivered = await orders.attendance(db, user, session_id, data)
         await db.flush()
         return await order_views.build(db, user, delivered)

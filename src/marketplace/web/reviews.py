@@ -1,7 +1,7 @@
 from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody
 
-from ..auth import require_role
+from ..auth import for_roles
 from ..domain.roles import Role
 from ..schemas.common import Page
 from ..schemas.notices import NotificationOut
@@ -15,18 +15,17 @@ class ReviewController(Controller):
     path = "/api/v1"
     tags = ["reviews"]
 
-    @get("/reviews/mine")
+    @get("/reviews/mine", opt=for_roles(Role.provider))
     async def mine(
         self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 20, offset: FromQuery[Offset] = 0
     ) -> Page[ReviewOut]:
-        require_role(user, Role.provider)
         return await reviews.for_provider(db, user, limit, offset)
 
     @post("/reviews/{review_id:int}/reply", status_code=200)
     async def reply(self, review_id: IdParam, data: JSONBody[ReplyIn], user: CurrentUser, db: Db) -> ReviewOut:
         return await reviews.reply(db, user, review_id, data.text)
 
-    @get("/admin/reviews")
+    @get("/admin/reviews", opt=for_roles(Role.curator))
     async def moderation(
         self,
         user: CurrentUser,
@@ -35,17 +34,14 @@ class ReviewController(Controller):
         limit: FromQuery[Limit] = 20,
         offset: FromQuery[Offset] = 0,
     ) -> Page[ReviewOut]:
-        require_role(user, Role.curator)
         return await reviews.for_staff(db, user, hidden, limit, offset)
 
-    @post("/admin/reviews/{review_id:int}/hide", status_code=200)
+    @post("/admin/reviews/{review_id:int}/hide", status_code=200, opt=for_roles(Role.curator))
     async def hide(self, review_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db) -> ReviewOut:
-        require_role(user, Role.curator)
         return await reviews.set_hidden(db, user, review_id, True, data.reason)
 
-    @post("/admin/reviews/{review_id:int}/show", status_code=200)
+    @post("/admin/reviews/{review_id:int}/show", status_code=200, opt=for_roles(Role.curator))
     async def show(self, review_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db) -> ReviewOut:
-        require_role(user, Role.curator)
         return await reviews.set_hidden(db, user, review_id, False, data.reason)
 
 

@@ -39,11 +39,11 @@ async def test_dashboard_figures_and_csv_exports(pages, factory, client):
     assert board.status_code == 200
     assert "服务职工人次" in board.text and "各环节订单数" in board.text and "100%" in board.text
     orders_csv = await pages.get("/desk/export/orders.csv")
-    assert orders_csv.status_code == 200 and orders_csv.headers["content-type"].startswith("text/csv")
+    assert orders_csv.status_code == 200 and orders_csv.headers["content-type"] == "text/csv; charset=utf-8"  # once
     lines = orders_csv.text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("id,created_at") and len(lines) == 2 and "reviewed" in lines[1]
     reviews_csv = await pages.get("/desk/export/reviews.csv")
-    assert "广告内容" in reviews_csv.text
+    assert "广告内容" in reviews_csv.text and reviews_csv.headers["content-type"] == "text/csv; charset=utf-8"
     stats = await client.get("/api/v1/admin/stats", headers=factory.headers(curator))
     assert stats.status_code == 200
     body = stats.json()

@@ -232,3 +232,36 @@ async def test_provider_edits_a_draft_sent_back_and_submits_it_again(pages, clie
 
     not_a_draft = await pages.post(f"/provider/listings/{published.id}/edit", base)
     assert not_a_draft.status_code == 409
+
+
+async def test_provider_sets_weekly_availability_and_capacity_on_the_profile_page(pages, factory, client):
+    category = await factory.category("法律咨询")
+    provider = await factory.provider([category], availability=[{"weekday": 0, "start": "19:00", "end": "21:00"}])
+    pages.login(provider)
+    shown = await pages.get("/provider/profile")
+    assert "每周通常有空的时间" in shown.text and 'value="19:00"' in shown.text and "星期一" in shown.text
+    form = {
+        "bio": "律师",
+        "category_ids": str(category.id),
+        "capacity": "4",
+        "avail_weekday": ["2", "5", "0"],
+        "avail_start": ["18:30", "09:00", ""],
+        "avail_end": ["20:00", "00:00", ""],  # the empty row is skipped; 00:00 is midnight
+    }
+    assert (await pages.post("/provider/profile", form)).status_code == 303
+    public = (await client.get(f"/api/v1/providers/{provider.id}")).json()
+    assert public["capacity"] == 4
+    assert public["availability"] == [
+        {"weekday": 2, "start": "18:30", "end": "20:00"},
+        {"weekday": 5, "start": "09:00", "end": "00:00"},
+    ]
+    again = await pages.get("/provider/profile")
+    assert 'value="18:30"' in again.text and 'value="09:00"' in again.text
+
+    refused = await pages.post(
+        "/provider/profile",
+        {**form, "avail_weekday": ["2", "3"], "avail_start": ["18:30", "21:00"], "avail_end": ["20:00", "19:00"]},
+    )
+    assert refused.status_code == 400
+    assert _field_error(refused.text, "availability.1") == "结束时间须晚于开始时间"
+    assert len((await client.get(f"/api/v1/providers/{provider.id}")).json()["availability"]) == 2  # kept

@@ -1,7 +1,9 @@
 """配货 of free-form needs by the worker: matched, declined → next, deadline → next → escalation, expiry."""
 
+import re
 from datetime import timedelta
 
+from marketplace import auth
 from marketplace.domain.roles import Role
 from marketplace.models.base import utcnow
 
@@ -26,6 +28,15 @@ async def _post_need(client, factory, member, category, title="被拖欠工资�
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def _page_as(client, factory, user, path: str) -> str:
+    """A page's HTML as this user sees it (logged in by the session cookie)."""
+    client.cookies.set(auth.SESSION_COOKIE, auth.issue_token(factory.settings, user.id))
+    try:
+        return (await client.get(path)).text
+    finally:
+        client.cookies.clear()
 
 
 async def test_a_need_is_matched_by_the_worker_and_accepted(client, factory, jobs):
@@ -168,3 +179,68 @@ async def test_a_need_nobody_takes_expires_as_unmet_demand(client, factory, jobs
     assert order["events"][-1]["action"] == "expire" and order["events"][-1]["actor"] == "system"
     told = await jobs.notices(member.id, "need_expired")
     assert len(told) == 1 and "待满足需求" in told[0].body
+
+
+async def test_a_need_filed_under_a_domain_reaches_a_provider_of_a_sub_category(client, factory, jobs):
+    law = await factory.category("法律咨询")
+    labour = await factory.category("劳动法", parent=law)
+    family = await factory.category("婚姻家事", parent=law)
+    lawyer = await factory.provider([labour], name="劳动法律师", skills=["劳动仲裁"])
+    other = await factory.provider([family], name="家事律师")
+    doctor = await factory.provider([await factory.category("医疗健康")], name="医生", skills=["劳动仲裁"])
+    operator = await factory.user(Role.operator)
+    need = await _post_need(client, factory, await factory.user(), law)
+
+    assert await jobs.drain() >= 1
+    order = await jobs.order(need["id"])
+    assert order.state == "offered" and order.provider_id == lawyer.id  # the one whose skills fit, below the domain
+    assert await jobs.notices(doctor.id) == []  # never outside the domain
+
+    # an operator may hand it to another provider below the domain, never to one outside it
+    offered_to = re.findall(
+        r'<option value="(\d+)"', await _page_as(client, factory, operator, f"/orders/{need['id']}")
+    )
+    assert str(other.id) in offered_to and str(doctor.id) not in offered_to  # the page's candidates
+    o = factory.headers(operator)
+    refused = await client.post(f"/api/v1/orders/{need['id']}/reassign", json={"provider_id": doctor.id}, headers=o)
+    assert refused.status_code == 400 and refused.json()["extra"]["field"] == "provider_id"
+    moved = await client.post(f"/api/v1/orders/{need['id']}/reassign", json={"provider_id": other.id}, headers=o)
+    assert moved.status_code == 200 and moved.json()["state"] == "offered"
+    assert (await jobs.order(need["id"])).provider_id == other.id
+
+
+async def test_a_provider_whose_two_offers_just_lapsed_is_not_offered_a_third_at_once(client, factory, jobs):
+    labour = await factory.category("劳动法", parent=await factory.category("法律咨询"))
+    others = [await factory.provider([labour], name=f"律师{n}", skills=["婚姻家事"]) for n in range(3)]
+    away = await factory.provider([labour], name="出差的律师", skills=["被拖欠工资"], rating_score=5.0)
+    for title in ("被拖欠工资一", "被拖欠工资二"):
+        need = await _post_need(client, factory, await factory.user(), labour, title=title)
+        await jobs.drain()
+        assert (await jobs.order(need["id"])).provider_id == away.id  # the best fit, by far
+        offer = (await jobs.offers(need["id"]))[-1]
+        later = offer.deadline_at + timedelta(minutes=1)
+        await jobs.scan(later)
+        await jobs.drain(later)  # lapsed: the need moves on to someone else
+        assert (await jobs.order(need["id"])).provider_id != away.id
+
+    third = await _post_need(client, factory, await factory.user(), labour, title="被拖欠工资三")
+    await jobs.drain()
+    order = await jobs.order(third["id"])
+    assert order.state == "offered" and order.provider_id in {p.id for p in others}
+    assert [o.state for o in await jobs.offers(third["id"])] == ["pending"]
+
+
+async def test_staff_read_the_offers_score_and_its_parts_on_the_order_page(client, factory, jobs):
+    labour, experts, _ = await _setup(factory, providers=1)
+    operator, member = await factory.user(Role.operator), await factory.user()
+    need = await _post_need(client, factory, member, labour)
+    await jobs.drain()
+    offer = (await jobs.offers(need["id"]))[-1]
+
+    staff = await _page_as(client, factory, operator, f"/orders/{need['id']}")
+    mine = await _page_as(client, factory, member, f"/orders/{need['id']}")
+    assert "匹配得分" in staff and "<td>-0</td>" not in staff
+    shown = dict(re.findall(r"<tr><td>([^<]+)</td><td>(-?[\d.]+)</td></tr>", staff))
+    for label, part in (("分类", "category"), ("技能", "skills"), ("近期婉拒或超时未答", "declines")):
+        assert float(shown[label]) == round(offer.score_parts[part], 2), label
+    assert "匹配得分" not in mine and "近期婉拒或超时未答" not in mine

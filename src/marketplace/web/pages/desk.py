@@ -143,7 +143,7 @@ class DeskPages(Controller):
     @get("/batches")
     async def batches(self, request: Request, page_user: PageUser, db: Db) -> Template:
         user = need(page_user, *STAFF)
-        found = await listings.list_batches(db, user.market_id)
+        found = (await listings.list_batches(db, user.market_id)).items
         return page(request, "desk/batches.html", user, batches=found, values={})
 
     @post("/batches")
@@ -154,7 +154,7 @@ class DeskPages(Controller):
         if data is not None:
             await listings.create_batch(db, user, data)
             return redirect(safe_back(values.get("back")), "created")
-        found = await listings.list_batches(db, user.market_id)
+        found = (await listings.list_batches(db, user.market_id)).items
         return page(request, "desk/batches.html", user, 400, batches=found, values=values, errors=errors)
 
     # Review moderation -------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def safe_back(path: str | None) -> str:
 def _csv_response(body: str, name: str) -> Response:
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to a text/ type itself
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -263,7 +263,7 @@ async def _categories_page(request: Request, db, user, status: int = 200, **cont
 
 async def _approvals_page(request: Request, db, user, status: int = 200, **context) -> Template:
     waiting = await menu.waiting_for_approval(db, user.market_id, 50, 0)
-    found = await listings.list_batches(db, user.market_id)
+    found = (await listings.list_batches(db, user.market_id)).items
     context.setdefault("values", {})
     shown = {str(item.id) for item in waiting.items}
     # A refusal about a listing no longer waiting has no form to sit beside: it goes on top of the page.

@@ -99,6 +99,29 @@ GROUPS = {
     "retiree": N_("Retired workers"),
 }
 
+# The parts of a matcher's score (domain/matching.py), in the order an operator reads them.
+SCORE_PARTS = {
+    "category": N_("Category"),
+    "skills": N_("Skills"),
+    "mode": N_("Online/offline and area"),
+    "time": N_("Time"),
+    "group": N_("Target group"),
+    "rating": N_("Rating"),
+    "load": N_("Open orders"),
+    "recent_offers": N_("Offers this week"),
+    "declines": N_("Declined or unanswered lately"),
+}
+
+WEEKDAYS = {
+    "0": N_("Monday"),
+    "1": N_("Tuesday"),
+    "2": N_("Wednesday"),
+    "3": N_("Thursday"),
+    "4": N_("Friday"),
+    "5": N_("Saturday"),
+    "6": N_("Sunday"),
+}
+
 ROLES = {
     "member": N_("Member"),
     "provider": N_("Provider"),
@@ -118,6 +141,8 @@ NOTICE_KINDS = {
     "new_sessions": N_("New sessions"),
     "new_review": N_("New review"),
     "listing_rejected": N_("Listing not approved"),
+    "listing_approved": N_("Listing approved"),
+    "review_hidden": N_("Review hidden"),
     "dispute_resolved": N_("Dispute resolved"),
     "session_cancelled": N_("Session called off"),
     "offer_reminder": N_("Waiting for your answer"),

@@ -17,6 +17,7 @@ from ...services import order_views, orders, reviews, staffing
 from ..common import Db, IdParam
 from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_of, need, page, redirect, refusal, validate
 from .i18n import lang_of, parse_local
+from .labels import SCORE_PARTS
 
 PAGE_SIZE = 20
 # The order of importance: the first action the viewer may take is the one big button.
@@ -110,6 +111,7 @@ async def order_page(request: Request, db, user: User, order_id: int, status: in
         candidates=candidates,
         category_name=category_name,
         staff=has_role(user, Role.operator, Role.curator),
+        score_parts=list(SCORE_PARTS),
         **context,
     )
 

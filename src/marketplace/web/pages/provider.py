@@ -341,8 +341,7 @@ class ProviderPages(Controller):
             "capacity": current.capacity,
             "category_ids": [str(c.id) for c in current.categories],
         }
-        tree = await categories.tree(db, market_id)
-        return page(request, "provider/profile.html", user, values=values, categories=flat_categories(tree.items))
+        return await _profile_page(request, db, user, market_id, values, current.availability)
 
     @post("/profile")
     async def save_profile(
@@ -350,7 +349,6 @@ class ProviderPages(Controller):
     ) -> Template | Redirect:
         user = need(page_user, Role.provider)
         values = await form_of(request)
-        current = await accounts.provider_public(db, user.id)
         fields = {
             "bio": values.get("bio", ""),
             "honours": [h.strip() for h in values.get("honours", "").splitlines() if h.strip()],
@@ -359,8 +357,10 @@ class ProviderPages(Controller):
             "online": values.get("online") == "1",
             "capacity": values.get("capacity") or 5,
             "category_ids": as_list(values.get("category_ids")),
-            "availability": current.availability,
         }
+        windows = _windows(values)
+        if "avail_start" in values:  # a form without the rows keeps the stored windows
+            fields["availability"] = windows
         values["category_ids"] = as_list(values.get("category_ids"))
         data, errors = validate(request, ProviderProfileIn, fields)
         status = 400
@@ -369,17 +369,42 @@ class ProviderPages(Controller):
             if exc is None:
                 return redirect("/provider/profile", "saved")
             status, errors = refusal(request, exc, "category_ids")
-        errors = {k.split(".")[0]: v for k, v in reversed(list(errors.items()))}
-        tree = await categories.tree(db, market_id)
-        return page(
-            request,
-            "provider/profile.html",
-            user,
-            status,
-            values=values,
-            errors=errors,
-            categories=flat_categories(tree.items),
-        )
+        # A refused window is shown beside its row (availability.<row>), any other field beside itself.
+        errors = {
+            ".".join(k.split(".")[:2]) if k.startswith("availability.") else k.split(".")[0]: v
+            for k, v in reversed(list(errors.items()))
+        }
+        return await _profile_page(request, db, user, market_id, values, windows, status, errors=errors)
+
+
+def _windows(values: dict) -> list[dict]:
+    """The weekly windows of the profile form (weekday, start, end); rows without times are skipped."""
+    days, starts, ends = (as_list(values.get(k)) for k in ("avail_weekday", "avail_start", "avail_end"))
+    rows = []
+    for index, day in enumerate(days):
+        start = starts[index].strip() if index < len(starts) else ""
+        end = ends[index].strip() if index < len(ends) else ""
+        if start or end:
+            rows.append({"weekday": day, "start": start, "end": end})
+    return rows
+
+
+async def _profile_page(request, db, user, market_id, values, windows, status=200, **context) -> Template:
+    """The profile form; the weekly windows as rows, with two empty ones to add more without JavaScript."""
+    tree = await categories.tree(db, market_id)
+    # A time field cannot show 24:00: midnight is 00:00 there (an end the matcher reads the same way).
+    rows = [{"weekday": str(w["weekday"]), "start": w["start"], "end": w["end"].replace("24:", "00:")} for w in windows]
+    rows += [{"weekday": "0", "start": "", "end": ""}] * 2
+    return page(
+        request,
+        "provider/profile.html",
+        user,
+        status,
+        values=values,
+        windows=rows,
+        categories=flat_categories(tree.items),
+        **context,
+    )
 
 
 async def _attendance_page(request: Request, db, user: User, session_id: int, status: int = 200, **context):
