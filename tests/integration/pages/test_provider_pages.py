@@ -265,3 +265,23 @@ async def test_provider_sets_weekly_availability_and_capacity_on_the_profile_pag
     assert refused.status_code == 400
     assert _field_error(refused.text, "availability.1") == "结束时间须晚于开始时间"
     assert len((await client.get(f"/api/v1/providers/{provider.id}")).json()["availability"]) == 2  # kept
+
+
+async def test_the_providers_next_step_follows_the_clock(pages, factory, client):
+    """Issue #13 item 5: right after 接单 the big button is not 标记已服务 days early; the page says when."""
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(), sessions=[(3, 5)])
+    member = await factory.user()
+    order = (
+        await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=factory.headers(member))
+    ).json()
+    await client.post(f"/api/v1/orders/{order['id']}/accept", headers=factory.headers(provider))
+    pages.login(provider)
+    early = await pages.get(f"/orders/{order['id']}")
+    assert 'id="deliver-hint"' in early.text and "后可标记已服务" in early.text
+    assert f'action="/orders/{order["id"]}/deliver"' not in early.text
+    assert f'action="/orders/{order["id"]}/no_show"' not in early.text
+    await factory.move_session(order["session"]["id"], timedelta(minutes=-5))
+    begun = await pages.get(f"/orders/{order['id']}")
+    assert 'id="deliver-hint"' not in begun.text
+    assert f'action="/orders/{order["id"]}/deliver"' in begun.text
