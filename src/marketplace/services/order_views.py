@@ -17,11 +17,12 @@ from ..schemas.common import Page
 from ..schemas.orders import ListingRef, OfferOut, OrderOut, PartyOut, SessionRef
 from .order_flow import capacities
 
+# Not after a decline: the provider just said no to this service at this time; the member finds
+# another on the menu instead of being offered the same again.
 _REORDERABLE = {
     OrderState.received,
     OrderState.reviewed,
     OrderState.cancelled,
-    OrderState.declined,
     OrderState.expired,
     OrderState.no_show,
 }

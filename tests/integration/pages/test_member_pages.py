@@ -1,5 +1,6 @@
 """Member pages through the test client: render, log in, order, sign off, review, refusals beside the field."""
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -120,9 +121,11 @@ async def test_order_sign_off_review_and_reorder_through_the_pages(pages, factor
     )
     assert reviewed.status_code == 303
     page = await pages.get(f"/orders/{order_id}")
-    assert "已评价" in page.text and f'action="/orders/{order_id}/reorder"' in page.text
-    again = await pages.post(f"/orders/{order_id}/reorder")
-    assert again.status_code == 303 and again.headers["location"] != f"/orders/{order_id}?ok=reorder"
+    # 再来一单 leads to the listing to choose a session, never books a date picked for the member
+    assert "已评价" in page.text and f'action="/orders/{order_id}/reorder"' not in page.text
+    assert f'href="/listings/{listing.id}#order-h"' in page.text
+    listed = await pages.get(f"/listings/{listing.id}")
+    assert f'value="{second.id}"' in listed.text  # the later session is there to choose
     pages.logout()
     listing_page = await pages.get(f"/listings/{listing.id}")
     assert "老师很耐心" in listing_page.text and "刘**" in listing_page.text
@@ -319,3 +322,42 @@ async def test_a_need_shows_the_category_and_the_times_the_member_gave(pages, fa
     pages.login(member)
     page = await pages.get(f"/orders/{need.json()['id']}")
     assert "医疗健康" in page.text and "方便的时间" in page.text and "线下" in page.text
+
+
+def _form_keys(html: str) -> list[str]:
+    return re.findall(r'name="_form_key" value="([^"]+)"', html)
+
+
+async def test_a_double_tap_a_refresh_or_a_resubmit_acts_once(pages, factory, client):
+    """Issue #13 item 2: page forms carry a key of their own; the same form sent again leads where the
+    first went, and acts once — even when both taps arrive together."""
+    provider, _, listing = await _published(factory, sessions=((2, 5),))
+    member = await factory.user()
+    pages.login(member)
+    page = await pages.get(f"/listings/{listing.id}")
+    [key] = _form_keys(page.text)[-1:]
+    session_id = (await factory.sessions_of(listing))[0].id
+    taps = await asyncio.gather(
+        *(pages.post(f"/listings/{listing.id}/order", {"session_id": session_id, "_form_key": key}) for _ in range(2))
+    )
+    assert [t.status_code for t in taps] == [303, 303]
+    assert taps[0].headers["location"] == taps[1].headers["location"]
+    again = await pages.post(f"/listings/{listing.id}/order", {"session_id": session_id, "_form_key": key})
+    assert again.headers["location"] == taps[0].headers["location"]  # back, and the same form sent again
+    mine = (await client.get("/api/v1/orders", headers=factory.headers(member))).json()
+    assert mine["total"] == 1
+    order_id = mine["items"][0]["id"]
+
+    order_page = await pages.get(f"/orders/{order_id}")
+    cancel_key = re.search(
+        rf'action="/orders/{order_id}/cancel">\s*<input type="hidden" name="_csrf_token" value="[^"]+">'
+        r'<input type="hidden" name="_form_key" value="([^"]+)"',
+        order_page.text,
+    ).group(1)
+    first = await pages.post(f"/orders/{order_id}/cancel", {"_form_key": cancel_key})
+    second = await pages.post(f"/orders/{order_id}/cancel", {"_form_key": cancel_key})
+    assert first.status_code == second.status_code == 303  # not a 409 page for the second tap
+    shown = (await client.get(f"/api/v1/orders/{order_id}", headers=factory.headers(member))).json()
+    assert [e["action"] for e in shown["events"]].count("cancel") == 1
+    fresh = await pages.post(f"/orders/{order_id}/cancel", {"_form_key": "form:another-tap"})
+    assert fresh.status_code == 409  # a new form is a new request: cancelling twice is refused

@@ -262,3 +262,16 @@ async def test_a_session_called_off_is_recorded_as_its_provider_or_the_curator(c
                 )
             ).scalars()
         assert actor_id == who.id
+
+
+async def test_no_reorder_from_a_provider_who_just_declined(client, factory):
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(), sessions=[(3, 5)])
+    member = await factory.user()
+    order = (await _order(client, factory, member, listing)).json()
+    declined = await client.post(
+        f"/api/v1/orders/{order['id']}/decline", json={"reason": "那天有任务"}, headers=factory.headers(provider)
+    )
+    assert declined.json()["state"] == "declined" and declined.json()["actions"] == []
+    shown = (await client.get(f"/api/v1/orders/{order['id']}", headers=factory.headers(member))).json()
+    assert "reorder" not in shown["actions"]

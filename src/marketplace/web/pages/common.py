@@ -60,11 +60,16 @@ def page(request: Request, template: str, user: User | None, status_code: int = 
     return Template(template_name=template, context=page_context(request, user, **context), status_code=status_code)
 
 
-def redirect(path: str, ok: str | None = None) -> Redirect:
-    """After a form succeeds: see its result on a page of its own (post/redirect/get)."""
+def done_at(path: str, ok: str | None = None) -> str:
+    """Where a form that succeeded leads: its result's page, with the confirmation to show there."""
     if ok:
         path += ("&" if "?" in path else "?") + f"ok={quote(ok)}"
-    return Redirect(path, status_code=303)
+    return path
+
+
+def redirect(path: str, ok: str | None = None) -> Redirect:
+    """After a form succeeds: see its result on a page of its own (post/redirect/get)."""
+    return Redirect(done_at(path, ok), status_code=303)
 
 
 def login_redirect(request: Request) -> Redirect:
@@ -96,11 +101,12 @@ def session_cookie(request: Request, token: str | None) -> Cookie:
 
 
 async def form_of(request: Request) -> dict[str, Any]:
-    """The posted form: one value per field, a list where a field repeats; the CSRF token left out."""
+    """The posted form: one value per field, a list where a field repeats; the CSRF token and the form's
+    own key (pages/once.py) left out."""
     form = await request.form()
     values: dict[str, Any] = {}
     for key in form:
-        if key == "_csrf_token":
+        if key in ("_csrf_token", "_form_key"):
             continue
         found = [v for v in form.getall(key) if isinstance(v, str)]
         values[key] = found if len(found) > 1 else (found[0] if found else "")

@@ -23,6 +23,7 @@ from .common import (
     PageUser,
     active_user,
     attempt,
+    done_at,
     flat_categories,
     form_of,
     need,
@@ -35,6 +36,7 @@ from .common import (
     validate,
 )
 from .i18n import N_, lang_of, parse_local, tr
+from .once import once
 
 PAGE_SIZE = 12
 
@@ -231,11 +233,18 @@ class MemberPages(Controller):
         data, errors = validate(request, OrderIn, {**values, "listing_id": listing_id})
         status = 400
         if data is not None:
-            order, exc = await attempt(db, lambda: orders.place(db, user, data))
-            if exc is None:
+
+            async def place() -> str:
+                order = await orders.place(db, user, data)
                 # Say what really happened: a seat, a place on the waiting list, or an order to be accepted.
-                done = {"accepted": "booked", "waitlisted": "waitlisted"}.get(order.state, "ordered")
-                return redirect(f"/orders/{order.id}", done)
+                return done_at(
+                    f"/orders/{order.id}",
+                    {"accepted": "booked", "waitlisted": "waitlisted"}.get(order.state, "ordered"),
+                )
+
+            location, exc = await attempt(db, lambda: once(request, db, user, place))
+            if exc is None:
+                return Redirect(location, status_code=303)
             status, errors = refusal(request, exc, "session_id")
         context = await _listing_context(db, request, user, listing_id)
         return page(request, "member/listing.html", user, status, errors=errors, values=values, **context)
@@ -261,9 +270,13 @@ class MemberPages(Controller):
             data, errors = validate(request, OrderIn, fields)
         status = 400
         if data is not None:
-            order, exc = await attempt(db, lambda: orders.place(db, user, data))
+
+            async def post() -> str:
+                return done_at(f"/orders/{(await orders.place(db, user, data)).id}", "need")
+
+            location, exc = await attempt(db, lambda: once(request, db, user, post))
             if exc is None:
-                return redirect(f"/orders/{order.id}", "need")
+                return Redirect(location, status_code=303)
             status, errors = refusal(request, exc, "category_id")
         tree = await categories.tree(db, market_id)
         return page(

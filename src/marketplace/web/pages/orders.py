@@ -15,9 +15,10 @@ from ...models import Category, User
 from ...schemas.orders import ArrangeIn, DeliverIn, OfferToIn, ReasonIn, RequiredReasonIn, ResolveIn, ReviewIn
 from ...services import order_views, orders, reviews, staffing
 from ..common import Db, IdParam
-from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_of, need, page, redirect, refusal, validate
+from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, refusal, validate
 from .i18n import lang_of, parse_local
 from .labels import SCORE_PARTS
+from .once import once
 
 PAGE_SIZE = 20
 # The order of importance: the first action the viewer may take is the one big button.
@@ -153,10 +154,14 @@ class OrderPages(Controller):
         data, errors = (None, {}) if model is None else validate(request, model, shape(request, values))
         status = 400
         if not errors:
-            done, exc = await attempt(db, lambda: use_case(db, user, order_id, data))
+
+            async def act_once() -> str:
+                done = await use_case(db, user, order_id, data)
+                return done_at(f"/orders/{done.id if action == 'reorder' else order_id}", action)
+
+            location, exc = await attempt(db, lambda: once(request, db, user, act_once))
             if exc is None:
-                target = done.id if action == "reorder" else order_id
-                return redirect(f"/orders/{target}", action)
+                return Redirect(location, status_code=303)
             status, errors = refusal(request, exc, "form")
         errors = {f"{action}.{k}" if k != "form" else k: v for k, v in errors.items()}
         return await order_page(request, db, user, order_id, status, errors=errors, values=values, failed=action)

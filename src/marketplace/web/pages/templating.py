@@ -8,7 +8,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from . import i18n, labels, reasons
+from . import i18n, labels, once, reasons
 
 PACKAGE = Path(__file__).resolve().parents[2]
 TEMPLATES = PACKAGE / "templates"
@@ -98,6 +98,7 @@ def configure(engine: JinjaTemplateEngine) -> None:
         stars=_stars,
     )
     env.globals["colon"] = _colon
+    env.globals["form_key"] = once.new_key
     env.trim_blocks = True
     env.lstrip_blocks = True
 
