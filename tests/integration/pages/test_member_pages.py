@@ -361,3 +361,22 @@ async def test_a_double_tap_a_refresh_or_a_resubmit_acts_once(pages, factory, cl
     assert [e["action"] for e in shown["events"]].count("cancel") == 1
     fresh = await pages.post(f"/orders/{order_id}/cancel", {"_form_key": "form:another-tap"})
     assert fresh.status_code == 409  # a new form is a new request: cancelling twice is refused
+
+
+async def test_opening_a_notice_reads_it_and_leads_to_its_order(pages, factory, client):
+    provider, _, listing = await _published(factory, sessions=((2, 5),))
+    member = await factory.user()
+    order = (
+        await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=factory.headers(member))
+    ).json()
+    await client.post(f"/api/v1/orders/{order['id']}/accept", headers=factory.headers(provider))
+    [notice] = (await client.get("/api/v1/notifications", headers=factory.headers(member))).json()["items"]
+    pages.login(member)
+    inbox = await pages.get("/notices")
+    assert "新" in inbox.text and f'href="/notices/{notice["id"]}"' in inbox.text
+    opened = await pages.get(f"/notices/{notice['id']}")
+    assert opened.status_code == 303 and opened.headers["location"] == f"/orders/{order['id']}"
+    again = (await client.get("/api/v1/notifications", headers=factory.headers(member))).json()["items"][0]
+    assert again["read"] is True
+    pages.login(provider)
+    assert (await pages.get(f"/notices/{notice['id']}")).status_code == 404  # not theirs

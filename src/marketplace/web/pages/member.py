@@ -41,6 +41,16 @@ from .once import once
 PAGE_SIZE = 12
 
 
+def notice_target(kind: str, data: dict) -> str:
+    """The page a notice is about."""
+    if data.get("order_id"):
+        return f"/orders/{int(data['order_id'])}"
+    if data.get("listing_id"):
+        listing_id = int(data["listing_id"])
+        return f"/provider/listings/{listing_id}" if kind == "listing_rejected" else f"/listings/{listing_id}"
+    return "/notices"
+
+
 _SORTS = ("new", "rating", "soon")
 
 
@@ -300,6 +310,12 @@ class MemberPages(Controller):
         user = need(page_user)
         found = await notices.list_for(db, user, False, 30, (page_number - 1) * 30)
         return page(request, "member/notices.html", user, found=found, page_number=page_number)
+
+    @get("/notices/{notification_id:int}")
+    async def open_notice(self, notification_id: IdParam, page_user: PageUser, db: Db) -> Redirect:
+        """Opening a notice reads it: then on to what it is about (its order, its listing), else the inbox."""
+        notice = await notices.mark_read(db, need(page_user), notification_id)
+        return Redirect(notice_target(notice.kind, notice.data), status_code=303)
 
     @post("/notices/read")
     async def read_all(self, page_user: PageUser, db: Db) -> Redirect:
