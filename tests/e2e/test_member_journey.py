@@ -57,7 +57,10 @@ async def test_member_registers_finds_calligraphy_orders_then_signs_off_and_revi
     await page.get_by_label("评价内容").fill("老师很耐心，字进步了")
     await page.get_by_role("button", name="评价").click()
     await expect(page.get_by_role("status")).to_contain_text("感谢您的评价")
-    await expect(page.get_by_role("button", name="再来一单")).to_be_visible()
+    # 再来一单: the member chooses the session again on the listing's page (no date picked for them)
+    await page.get_by_role("link", name="再来一单：选择场次").click()
+    await expect(page.get_by_role("heading", name="点单", exact=True)).to_be_visible()
+    assert "/listings/" in page.url
 
 
 async def test_a_member_can_order_and_sign_off_without_javascript(page_without_js, factory, client):
