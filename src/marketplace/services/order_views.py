@@ -246,6 +246,13 @@ def default_view(viewer: User) -> str:
     return "member"
 
 
+async def state_counts(db: AsyncSession, viewer: User, view: str) -> dict[str, int]:
+    """How many of the viewer's orders (as member, or as provider) are in each state: the tabs' counts."""
+    mine = Order.member_id == viewer.id if view == "member" else Order.provider_id == viewer.id
+    rows = await db.execute(sa.select(Order.state, sa.func.count()).where(mine).group_by(Order.state))
+    return dict(rows.all())
+
+
 async def listing_page(
     db: AsyncSession,
     viewer: User,

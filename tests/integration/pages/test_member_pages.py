@@ -380,3 +380,37 @@ async def test_opening_a_notice_reads_it_and_leads_to_its_order(pages, factory, 
     assert again["read"] is True
     pages.login(provider)
     assert (await pages.get(f"/notices/{notice['id']}")).status_code == 404  # not theirs
+
+
+async def test_my_orders_in_tabs_with_counts_for_members_and_providers(pages, factory, client):
+    """Issue #13: 我的订单 with 待接单 / 待服务 / 待签收 / 待评价 / 全部 and counts; a provider's are the
+    orders they serve, history included, and one who is both switches."""
+    provider, _, listing = await _published(factory, sessions=((2, 5), (4, 5)))
+    first, second = await factory.sessions_of(listing)
+    member = await factory.user()
+    m, p = factory.headers(member), factory.headers(provider)
+    waiting = (
+        await client.post("/api/v1/orders", json={"listing_id": listing.id, "session_id": first.id}, headers=m)
+    ).json()
+    upcoming = (
+        await client.post("/api/v1/orders", json={"listing_id": listing.id, "session_id": second.id}, headers=m)
+    ).json()
+    await client.post(f"/api/v1/orders/{upcoming['id']}/accept", headers=p)
+    pages.login(member)
+    mine = await pages.get("/orders")
+    assert re.search(r'aria-current="page">待接单 <span class="count">1</span>', mine.text)
+    assert '待服务 <span class="count">1</span>' in mine.text and '全部 <span class="count">2</span>' in mine.text
+    assert f'href="/orders/{waiting["id"]}"' in mine.text and f'href="/orders/{upcoming["id"]}"' not in mine.text
+    served = await pages.get("/orders", params={"tab": "upcoming"})
+    assert f'href="/orders/{upcoming["id"]}"' in served.text and f'href="/orders/{waiting["id"]}"' not in served.text
+    assert "我服务的单" not in mine.text  # a member only: no switch
+
+    pages.login(provider)
+    theirs = await pages.get("/orders")
+    assert "我服务的单" in theirs.text and f'href="/orders/{waiting["id"]}"' in theirs.text  # 待接单 first
+    await factory.move_session(second.id, timedelta(minutes=-5))
+    await client.post(f"/api/v1/orders/{upcoming['id']}/deliver", json={}, headers=p)
+    history = await pages.get("/orders", params={"as": "provider", "tab": "done"})
+    assert f'href="/orders/{upcoming["id"]}"' in history.text and '已完成 <span class="count">1</span>' in history.text
+    as_member = await pages.get("/orders", params={"as": "member"})
+    assert "这里还没有订单" in as_member.text

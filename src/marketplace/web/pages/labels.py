@@ -159,6 +159,16 @@ NOTICE_KINDS = {
     "reminder_review": N_("Please review"),
 }
 
+# 我的订单's tabs (web/pages/orders.py MEMBER_TABS, PROVIDER_TABS).
+ORDER_TABS = {
+    "waiting": N_("To be accepted"),
+    "upcoming": N_("To be served"),
+    "to_sign": N_("To sign off"),
+    "to_review": N_("To review"),
+    "done": N_("Done"),
+    "all": N_("All"),
+}
+
 # Short confirmations shown after a form succeeded (?ok=code on the page it leads to).
 DONE = {
     "welcome": N_("Welcome! Your account is ready."),

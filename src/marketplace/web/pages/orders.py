@@ -21,6 +21,20 @@ from .labels import SCORE_PARTS
 from .once import once
 
 PAGE_SIZE = 20
+# 我的订单's tabs: (key, the states it shows), for a member and for a provider; "all" shows every state.
+MEMBER_TABS = {
+    "waiting": ["placed", "offered", "waitlisted"],  # 待接单
+    "upcoming": ["accepted"],  # 待服务
+    "to_sign": ["delivered", "disputed"],  # 待签收
+    "to_review": ["received"],  # 待评价
+    "all": [],
+}
+PROVIDER_TABS = {
+    "waiting": ["offered"],  # 待接单
+    "upcoming": ["accepted"],  # 待服务
+    "done": ["delivered", "received", "reviewed", "disputed", "no_show"],  # 已完成 (history)
+    "all": [],
+}
 # The order of importance: the first action the viewer may take is the one big button.
 PRIMARY = [
     "confirm",
@@ -130,11 +144,38 @@ class OrderPages(Controller):
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
     ) -> Template:
         user = need(page_user)
+        # A provider sees the orders they serve (their history too); a member, their own; one with both
+        # roles switches between the two.
+        view = request.query_params.get("as")
+        if view not in ("member", "provider"):
+            view = "provider" if has_role(user, Role.provider) else "member"
+        if view == "provider" and not has_role(user, Role.provider):
+            view = "member"
+        tabs = PROVIDER_TABS if view == "provider" else MEMBER_TABS
+        tab = request.query_params.get("tab")
+        counts = await order_views.state_counts(db, user, view)
+        if tab not in tabs:  # the first tab with something in it, else all
+            tab = next((key for key, states in tabs.items() if states and sum(counts.get(s, 0) for s in states)), "all")
         found = await order_views.listing_page(
-            db, user, "member", limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
+            db, user, view, state=tabs[tab] or None, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
         )
         primary = {o.id: next((a for a in PRIMARY if a in o.actions), None) for o in found.items}
-        return page(request, "orders/mine.html", user, found=found, primary=primary, page_number=page_number)
+        tab_counts = {
+            key: sum(counts.get(s, 0) for s in states) if states else sum(counts.values())
+            for key, states in tabs.items()
+        }
+        return page(
+            request,
+            "orders/mine.html",
+            user,
+            found=found,
+            primary=primary,
+            page_number=page_number,
+            view=view,
+            tab=tab,
+            tab_counts=tab_counts,
+            both=has_role(user, Role.provider),
+        )
 
     @get("/orders/{order_id:int}")
     async def show(self, request: Request, order_id: IdParam, page_user: PageUser, db: Db) -> Template:
