@@ -26,7 +26,7 @@ from .common import (
     need,
     page,
     page_context,
-    page_user_id,
+    page_token,
     redirect,
     refusal,
     safe_next,
@@ -161,6 +161,11 @@ def _preferred_times(request: Request, values: dict, errors: dict) -> list[dict]
     return [{"starts_at": start, "ends_at": end}] if start and end and end > start else []
 
 
+async def _place(request: Request, db, user: User, data: OrderIn):
+    await request.app.state.limits.count_order(user.id)
+    return await orders.place(db, user, data)
+
+
 class MemberPages(Controller):
     dependencies = PAGE_DEPENDENCIES
     include_in_schema = False
@@ -189,10 +194,9 @@ class MemberPages(Controller):
         # visitor with a session cookie costs a lookup (who they are, whether they follow the category).
         filters = {"category": category or "", "q": q or "", "mode": mode or "", "group": group or ""}
         filters |= {"available": "1" if available else "", "sort": sort}
-        user_id = page_user_id(request)
-        if user_id is not None:
+        if page_token(request) is not None:
             async with request.app.state.sessionmaker() as db:
-                user = await active_user(db, user_id)
+                user = await active_user(db, request)
                 following = await categories.followed_ids(db, user) if user is not None and category else []
             if user is not None:
                 above, below = await _menu_public(request, market_id, filters, page_number)
@@ -212,7 +216,7 @@ class MemberPages(Controller):
         data, errors = validate(request, OrderIn, {**values, "listing_id": listing_id})
         status = 400
         if data is not None:
-            order, exc = await attempt(db, lambda: orders.place(db, user, data))
+            order, exc = await attempt(db, lambda: _place(request, db, user, data))
             if exc is None:
                 return redirect(f"/orders/{order.id}", "ordered")
             status, errors = refusal(request, exc, "session_id")
@@ -240,7 +244,7 @@ class MemberPages(Controller):
             data, errors = validate(request, OrderIn, fields)
         status = 400
         if data is not None:
-            order, exc = await attempt(db, lambda: orders.place(db, user, data))
+            order, exc = await attempt(db, lambda: _place(request, db, user, data))
             if exc is None:
                 return redirect(f"/orders/{order.id}", "need")
             status, errors = refusal(request, exc, "category_id")

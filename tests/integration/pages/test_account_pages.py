@@ -1,0 +1,85 @@
+"""The account pages: logout that ends the session, my sessions, password change, CSRF rotation, deactivation."""
+
+from marketplace import auth
+from marketplace.domain.roles import Role
+
+from ...factories import PASSWORD
+from .conftest import CSRF_COOKIE
+
+
+async def test_page_logout_ends_the_session_on_the_server(pages, factory, client):
+    member = await factory.user()
+    assert (await pages.post("/login", {"phone": member.phone, "password": PASSWORD})).status_code == 303
+    token = pages.client.cookies[auth.SESSION_COOKIE]
+    assert (await pages.post("/logout")).status_code == 303
+    # the copied cookie no longer works: not as a cookie, not as a bearer token
+    pages.client.cookies.set(auth.SESSION_COOKIE, token)
+    assert (await pages.get("/me")).status_code == 303
+    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+
+
+async def test_the_csrf_cookie_is_new_after_login_and_after_logout(pages, factory):
+    member = await factory.user()
+    before = await pages.token()
+    logged_in = await pages.post("/login", {"phone": member.phone, "password": PASSWORD})
+    assert f"{CSRF_COOKIE}=" in logged_in.headers["set-cookie"]
+    assert CSRF_COOKIE not in pages.client.cookies  # dropped: the next page gets a new one
+    after = await pages.token()
+    assert after != before
+    # a form carrying the token from before the login is refused
+    stale = await pages.client.post("/me", data={"name": "x", "_csrf_token": before}, follow_redirects=False)
+    assert stale.status_code == 403
+    await pages.post("/logout")
+    assert CSRF_COOKIE not in pages.client.cookies
+    assert await pages.token() not in (before, after)
+
+
+async def test_me_lists_sessions_ends_one_and_logs_out_everywhere(pages, factory, client):
+    member = await factory.user()
+    other_device = await factory.log_in(member)
+    await pages.post("/login", {"phone": member.phone, "password": PASSWORD})
+    me = await pages.get("/me")
+    assert me.status_code == 200
+    assert "本设备" in me.text and me.text.count("退出该设备") == 2  # the factory's login and the other device
+
+    listed = await client.get("/api/v1/me/sessions", headers={"Authorization": f"Bearer {other_device}"})
+    mine = next(i["id"] for i in listed.json()["items"] if i["current"])
+    ended = await pages.post(f"/me/sessions/{mine}/end")
+    assert ended.status_code == 303 and ended.headers["location"] == "/me?ok=session_ended"
+    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {other_device}"})).status_code == 401
+
+    everywhere = await pages.post("/me/sessions/end-all")
+    assert everywhere.status_code == 303 and everywhere.headers["location"].startswith("/login")
+    assert (await client.get("/api/v1/me", headers=factory.headers(member))).status_code == 401
+    assert (await pages.get("/me")).status_code == 303
+
+
+async def test_password_form_shows_refusals_beside_their_fields(pages, factory, client):
+    member = await factory.user()
+    pages.login(member)
+    other_device = await factory.log_in(member)
+    wrong = await pages.post("/me/password", {"old_password": "nope", "new_password": "calligraphy-wed"})
+    assert wrong.status_code == 400 and 'id="e-old_password"' in wrong.text and "当前密码不对" in wrong.text
+    weak = await pages.post("/me/password", {"old_password": PASSWORD, "new_password": "woaini1314"})
+    assert weak.status_code == 400 and 'id="e-new_password"' in weak.text and "常见" in weak.text
+    done = await pages.post("/me/password", {"old_password": PASSWORD, "new_password": "calligraphy-wed"})
+    assert done.status_code == 303 and done.headers["location"] == "/me?ok=password"
+    assert (await pages.get("/me")).status_code == 200  # this browser stays logged in
+    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {other_device}"})).status_code == 401
+
+
+async def test_desk_deactivates_and_reactivates_an_account(pages, factory, client):
+    operator = await factory.user(Role.operator)
+    member = await factory.user(name="刘师傅")
+    pages.login(operator)
+    desk = await pages.get("/desk/accounts")
+    assert desk.status_code == 200 and "刘师傅" in desk.text
+    assert "保存角色" not in desk.text  # roles are the curators' to change
+    off = await pages.post(f"/desk/accounts/{member.id}/deactivate", {"q": ""})
+    assert off.status_code == 303 and off.headers["location"].endswith("ok=deactivated")
+    assert (await client.get("/api/v1/me", headers=factory.headers(member))).status_code == 401
+    assert "已停用" in (await pages.get("/desk/accounts")).text
+    on = await pages.post(f"/desk/accounts/{member.id}/activate", {"q": ""})
+    assert on.status_code == 303
+    refused = await pages.post(f"/desk/accounts/{operator.id}/deactivate", {"q": ""})
+    assert refused.status_code == 400 and "不能停用自己的账号" in refused.text
