@@ -101,7 +101,7 @@ async def user_for_token(db: AsyncSession, settings: Settings, token: str | None
 
 # How stale "last seen" of a session may be: it is written at most this often, not on every request.
 LAST_SEEN_EVERY = timedelta(minutes=5)
-# Parameter names match no column: an UPDATE would SET a column whose name a parameter has.
+# The parameters are named token_*, not user_id: an UPDATE also SETs any column named like a parameter.
 _sessions = LoginSession.__table__
 _stale = (
     sa.select(_sessions.c.id)

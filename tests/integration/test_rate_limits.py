@@ -5,12 +5,15 @@ import asyncio
 import statistics
 import time
 
+import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
 from marketplace import auth
 from marketplace.app import create_app
+from marketplace.domain.roles import Role
 from marketplace.models import User
+from marketplace.standalone import create_account
 
 from ..factories import PASSWORD
 
@@ -124,3 +127,8 @@ async def test_unknown_and_known_phones_take_the_same_time(settings, factory):
             unknown_times.append(await took(u))
     ratio = statistics.median(unknown_times) / statistics.median(known_times)
     assert 0.6 < ratio < 1.6, (ratio, known_times, unknown_times)
+
+
+async def test_create_user_refuses_a_common_password_with_a_sentence(settings):
+    with pytest.raises(ValueError, match="password: This password is one of the most common ones"):
+        await create_account(settings, "13712345678", "管理员", "password123", [Role.curator])

@@ -94,20 +94,18 @@ async def login(
     password_hash = user.password_hash if user is not None else auth.dummy_hash(settings)
     valid = await asyncio.to_thread(auth.verify_password, settings, password_hash, password)
     if user is None or not valid or not user.is_active:
-        if user is not None:
-            await _warn_after_failures(db, settings, limits, user)
+        # Read for every refusal, known phone or not, so both take the same steps.
+        spent = await limits.window(limits.login_phone, phone)
+        if user is not None and spent is not None and spent.remaining == 0:
+            await _tell_owner(db, user, limits.login_phone.get_expiry())
         raise NotAuthenticated(WRONG_LOGIN, field="password")
     await limits.clear(limits.login_phone, phone)
     return await login_sessions.open_session(db, settings, user.id, user_agent)
 
 
-async def _warn_after_failures(db: AsyncSession, settings: Settings, limits: Limits, user: User) -> None:
-    """Tell the owner once their number has had the allowed wrong passwords in a row. Written in a
-    transaction of its own: the refused login's transaction is rolled back."""
-    stats = await limits.window(limits.login_phone, user.phone)
-    if stats is None or stats.remaining > 0:
-        return
-    window = limits.login_phone.get_expiry()
+async def _tell_owner(db: AsyncSession, user: User, window: int) -> None:
+    """Tell the owner their number has had the allowed wrong passwords. Written in a transaction of its
+    own: the refused login's transaction is rolled back."""
     async with AsyncSession(db.bind, info=db.info) as own, own.begin():
         await notices.notify(
             own,

@@ -83,3 +83,13 @@ async def test_desk_deactivates_and_reactivates_an_account(pages, factory, clien
     assert on.status_code == 303
     refused = await pages.post(f"/desk/accounts/{operator.id}/deactivate", {"q": ""})
     assert refused.status_code == 400 and "不能停用自己的账号" in refused.text
+
+
+async def test_the_login_page_says_when_to_come_back(pages, factory):
+    member = await factory.user()
+    for _ in range(5):
+        assert (await pages.post("/login", {"phone": member.phone, "password": "wrong-password"})).status_code == 401
+    locked = await pages.post("/login", {"phone": member.phone, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert int(locked.headers["retry-after"]) > 0
+    assert "登录尝试次数过多" in locked.text

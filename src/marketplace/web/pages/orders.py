@@ -146,7 +146,13 @@ class OrderPages(Controller):
         data, errors = (None, {}) if model is None else validate(request, model, shape(request, values))
         status = 400
         if not errors:
-            done, exc = await attempt(db, lambda: use_case(db, user, order_id, data))
+
+            async def work():
+                if action == "reorder":  # a new order: counted like any other (ORDER_LIMIT_PER_MEMBER)
+                    await request.app.state.limits.count_order(user.id)
+                return await use_case(db, user, order_id, data)
+
+            done, exc = await attempt(db, work)
             if exc is None:
                 target = done.id if action == "reorder" else order_id
                 return redirect(f"/orders/{target}", action)
