@@ -9,7 +9,7 @@ from .db import make_engine, make_sessionmaker, transaction
 from .domain.roles import Role
 from .errors import MarketError
 from .schemas.accounts import RegisterIn
-from .services import accounts
+from .services import accounts, demo
 from .services.markets import ensure_market
 from .settings import Settings
 
@@ -43,3 +43,8 @@ async def create_account(settings: Settings, phone: str, name: str, password: st
             user.roles = sorted({Role.member.value, *(r.value for r in roles)})
             await accounts.ensure_provider_profile(db, user)
         return user.id
+
+
+async def remove_demo(settings: Settings, phone: str, password: str) -> dict[str, int]:
+    async with unit_of_work(settings) as db:
+        return await demo.remove(db, settings, phone, password)
