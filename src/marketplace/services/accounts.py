@@ -49,10 +49,10 @@ async def register(
     return user
 
 
-def check_password(password: str, phone: str | None) -> None:
+def check_password(password: str, phone: str | None, field: str = "password") -> None:
     problem = password_problem(password, phone)
     if problem is not None:
-        raise InvalidInput(problem, field="password")
+        raise InvalidInput(problem, field=field)
 
 
 async def create_user(
@@ -126,9 +126,7 @@ async def change_password(
     await limits.take(limits.login_phone, user.phone, sentence=TOO_MANY_ATTEMPTS, field="old_password")
     if not await asyncio.to_thread(auth.verify_password, settings, user.password_hash, data.old_password):
         raise InvalidInput("The current password is wrong.", field="old_password")
-    problem = password_problem(data.new_password, user.phone)
-    if problem is not None:
-        raise InvalidInput(problem, field="new_password")
+    check_password(data.new_password, user.phone, "new_password")
     user.password_hash = await asyncio.to_thread(auth.hash_password, settings, data.new_password)
     user.updated_at = utcnow()
     db.add(user)
