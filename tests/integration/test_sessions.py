@@ -1,9 +1,14 @@
 """Sessions you control: logout, my sessions, log out everywhere, password change, deactivation."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from marketplace import auth
 from marketplace.domain.roles import Role
+from marketplace.models import LoginSession
+from marketplace.models.base import utcnow
+from marketplace.services import login_sessions
 
 from ..factories import PASSWORD
 
@@ -127,3 +132,27 @@ async def test_who_may_deactivate_whom(client, factory):
     assert self_off.status_code == 400
     assert (await client.post(path.format(999999), headers=factory.headers(curator))).status_code == 404
     assert (await client.get("/api/v1/me", headers=factory.headers(curator))).status_code == 200
+
+
+async def test_sessions_are_listed_a_page_at_a_time_and_ended_ones_purged(client, factory):
+    member = await factory.user()
+    for _ in range(3):
+        await factory.log_in(member)
+    page = await client.get("/api/v1/me/sessions?limit=2&offset=1", headers=factory.headers(member))
+    assert page.status_code == 200
+    assert page.json()["total"] == 4 and len(page.json()["items"]) == 2
+    assert (await client.get("/api/v1/me/sessions?limit=0", headers=factory.headers(member))).status_code == 400
+
+    old = await factory.log_in(member)
+    async with factory.sessionmaker() as db, db.begin():
+        await login_sessions.revoke_all(db, member.id, keep=auth.read_token(factory.settings, factory.token(member))[1])
+        await db.execute(
+            sa.update(LoginSession)
+            .values(revoked_at=utcnow() - timedelta(days=31))
+            .where(LoginSession.revoked_at.is_not(None), LoginSession.user_id == member.id)
+        )
+    async with factory.sessionmaker() as db, db.begin():
+        assert await login_sessions.purge_ended(db, timedelta(days=30)) == 4
+        assert await login_sessions.purge_ended(db, timedelta(days=30)) == 0
+    assert (await client.get("/api/v1/me", headers=bearer(old))).status_code == 401
+    assert (await client.get("/api/v1/me", headers=factory.headers(member))).status_code == 200

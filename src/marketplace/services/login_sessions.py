@@ -11,6 +11,7 @@ from .. import auth
 from ..errors import NotFound
 from ..models import LoginSession
 from ..models.base import utcnow
+from ..schemas.common import Page
 from ..schemas.sessions import SessionOut
 from ..settings import Settings
 
@@ -37,9 +38,19 @@ def _live(user_id: int):
     )
 
 
-async def active(db: AsyncSession, user_id: int, current: int | None) -> list[SessionOut]:
-    rows = await db.execute(sa.select(LoginSession).where(_live(user_id)).order_by(LoginSession.last_seen_at.desc()))
-    return [
+async def active(
+    db: AsyncSession, user_id: int, current: int | None, limit: int = 50, offset: int = 0
+) -> Page[SessionOut]:
+    """The user's live sessions, the most recently seen first."""
+    total = (await db.execute(sa.select(sa.func.count()).where(_live(user_id)))).scalar_one()
+    rows = await db.execute(
+        sa.select(LoginSession)
+        .where(_live(user_id))
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    items = [
         SessionOut(
             id=s.id,
             user_agent=s.user_agent,
@@ -49,6 +60,7 @@ async def active(db: AsyncSession, user_id: int, current: int | None) -> list[Se
         )
         for s in rows.scalars()
     ]
+    return Page[SessionOut](items=items, total=total)
 
 
 async def revoke(db: AsyncSession, user_id: int, session_id: int) -> None:
@@ -69,3 +81,10 @@ async def revoke_all(db: AsyncSession, user_id: int, keep: int | None = None) ->
     if keep is not None:
         query = query.where(LoginSession.id != keep)
     return (await db.execute(query)).rowcount
+
+
+async def purge_ended(db: AsyncSession, older_than: timedelta) -> int:
+    """Delete sessions that ended (revoked or expired) longer ago than `older_than` (nightly)."""
+    before = utcnow() - older_than
+    ended = sa.or_(LoginSession.revoked_at < before, LoginSession.expires_at < before)
+    return (await db.execute(sa.delete(LoginSession).where(ended))).rowcount or 0

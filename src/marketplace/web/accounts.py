@@ -63,9 +63,16 @@ class AccountController(Controller):
         await login_sessions.revoke(db, user.id, login_session_of(request))
 
     @get("/me/sessions")
-    async def sessions(self, request: Request, user: CurrentUser, db: Db) -> Page[SessionOut]:
-        found = await login_sessions.active(db, user.id, login_session_of(request))
-        return Page[SessionOut](items=found, total=len(found))
+    async def sessions(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db: Db,
+        limit: int = Parameter(default=50, ge=1, le=100),
+        offset: int = Parameter(default=0, ge=0, le=1_000_000),
+    ) -> Page[SessionOut]:
+        """Where this account is logged in, the most recently seen first; `current` marks this token's."""
+        return await login_sessions.active(db, user.id, login_session_of(request), limit, offset)
 
     @delete("/me/sessions/{session_id:int}", status_code=204)
     async def end_session(self, session_id: IdParam, user: CurrentUser, db: Db) -> None:

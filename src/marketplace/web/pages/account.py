@@ -156,7 +156,7 @@ class AccountPages(Controller):
 
 
 async def _me_page(request: Request, db, user, status: int = 200, **context) -> Template:
-    sessions = await login_sessions.active(db, user.id, login_session_of(request))
+    sessions = (await login_sessions.active(db, user.id, login_session_of(request))).items
     options = list(GROUPS.items())
     return page(request, "account/me.html", user, status, group_options=options, sessions=sessions, **context)
 
