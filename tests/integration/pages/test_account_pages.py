@@ -93,3 +93,43 @@ async def test_the_login_page_says_when_to_come_back(pages, factory):
     assert locked.status_code == 429
     assert int(locked.headers["retry-after"]) > 0
     assert "登录尝试次数过多" in locked.text
+
+
+async def test_odd_input_to_the_account_endpoints_is_refused_not_a_500(pages, factory, client):
+    curator = await factory.user(Role.curator)
+    h = factory.headers(curator)
+    api = [
+        (
+            "post",
+            "/api/v1/me/password",
+            {"content": b"{not json", "headers": {**h, "content-type": "application/json"}},
+        ),
+        ("post", "/api/v1/me/password", {"json": {"old_password": "", "new_password": "x" * 500}, "headers": h}),
+        ("post", "/api/v1/me/password", {"json": [1, 2], "headers": h}),
+        ("delete", "/api/v1/me/sessions/99999999999", {"headers": h}),
+        ("delete", "/api/v1/me/sessions/abc", {"headers": h}),
+        ("get", "/api/v1/me/sessions?offset=-1", {"headers": h}),
+        ("post", "/api/v1/admin/users/0/deactivate", {"headers": h}),
+        ("post", "/api/v1/admin/users/99999/activate", {"headers": h}),
+        ("post", "/api/v1/auth/logout", {"headers": {"Authorization": "Bearer " + "x" * 5000}}),
+        (
+            "post",
+            "/api/v1/auth/login",
+            {"json": {"phone": "1" * 500, "password": "x"}, "headers": {"User-Agent": "u" * 9000}},
+        ),
+    ]
+    for method, path, kwargs in api:
+        answer = await getattr(client, method)(path, **kwargs)
+        assert 400 <= answer.status_code < 500, (method, path, answer.status_code, answer.text)
+        assert answer.json()["detail"], path
+    pages.login(curator)
+    for path, form in [
+        ("/me/password", {}),
+        ("/me/password", {"old_password": "x" * 1000, "new_password": "y" * 1000}),
+        ("/me/sessions/99999999999/end", {}),
+        ("/me/sessions/424242/end", {}),
+        ("/desk/accounts/424242/deactivate", {}),
+        ("/desk/accounts/1/explode", {}),
+    ]:
+        answer = await pages.post(path, form)
+        assert 400 <= answer.status_code < 500, (path, answer.status_code)
