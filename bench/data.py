@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from marketplace.auth import hash_password, issue_token
-from marketplace.models import Category, Listing, ListingSession, ProviderProfile, User
+from marketplace.models import Category, Listing, ListingSession, LoginSession, ProviderProfile, User
 from marketplace.models.base import utcnow
 from marketplace.services.markets import ensure_market
 from marketplace.settings import Settings
@@ -75,7 +75,11 @@ class Data:
         users = [self._user(["member"], list(GROUPS)) for _ in range(n)]
         async with self.sessionmaker() as db, db.begin():
             db.add_all(users)
-        return [Member(u.id, issue_token(_settings, u.id)) for u in users]
+            await db.flush()
+            # Each member logged in once: a token names its login session, which the app looks up.
+            logins = [LoginSession(user_id=u.id, expires_at=utcnow() + timedelta(days=1)) for u in users]
+            db.add_all(logins)
+        return [Member(u.id, issue_token(_settings, u.id, s.id)) for u, s in zip(users, logins, strict=True)]
 
     async def listing(self, seats: list[int], auto_accept: bool = True, n: int = 0) -> tuple[int, list[int]]:
         """A published group listing with one session per entry of `seats`; (listing id, session ids)."""

@@ -17,14 +17,21 @@ import jwt
 from litestar import Litestar, Request, Response, get, post
 
 from marketplace.domain.reminders import session_reminders
+from marketplace.keys import derive
 from marketplace.models.orders import LIVE_SESSION_ORDER
 
 DSN = os.environ.get("DATABASE_URL", "").replace("postgresql+asyncpg://", "postgresql://", 1)
-SECRET = os.environ.get("SECRET_KEY", "")
+# The product signs tokens with a key derived from SECRET_KEY (marketplace/keys.py).
+SECRET = derive(os.environ.get("SECRET_KEY", ""), "tokens")
 POOL = int(os.environ.get("DB_POOL_SIZE", "20"))  # the product's pool: up to this many, kept open
 ZONE = ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai"))
 
-AUTH = "SELECT id, market_id, 'member' = ANY(roles) AS member, groups FROM users WHERE id = $1 AND is_active"
+# The user behind a live login session, as the product's auth.user_for_token reads it.
+AUTH = (
+    "SELECT u.id, u.market_id, 'member' = ANY(u.roles) AS member, u.groups FROM users u "
+    "JOIN login_sessions s ON s.user_id = u.id "
+    "WHERE u.id = $1 AND u.is_active AND s.id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()"
+)
 CLAIM = (
     "INSERT INTO idempotency_keys (user_id, key, created_at) VALUES ($1, $2, now()) "
     "ON CONFLICT (user_id, key) DO NOTHING RETURNING id"
@@ -143,14 +150,15 @@ class _Full(Exception):
 async def place(request: Request, data: dict) -> Response:
     header = request.headers.get("authorization", "")
     try:
-        user_id = int(jwt.decode(header[7:], SECRET, algorithms=["HS256"])["sub"])
+        claims = jwt.decode(header[7:], SECRET, algorithms=["HS256"])
+        user_id, session_id = int(claims["sub"]), int(claims["sid"])
     except (jwt.PyJWTError, KeyError, ValueError):
         return _refuse(401, "Please log in first.")
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as conn:
         try:
             async with conn.transaction():
-                user = await conn.fetchrow(AUTH, user_id)
+                user = await conn.fetchrow(AUTH, user_id, session_id)
                 if user is None or not user["member"]:
                     return _refuse(401, "Please log in first.")
                 key = request.headers.get("idempotency-key")

@@ -5,6 +5,7 @@ from litestar.testing import AsyncTestClient
 
 from marketplace.app import create_app
 from marketplace.db import make_engine, make_sessionmaker
+from marketplace.ratelimits import make_limits
 from marketplace.settings import Settings
 
 from . import servers as test_servers
@@ -44,6 +45,12 @@ async def app(settings):
 async def client(app):
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+async def limits(settings):
+    """The app's rate limits, on a connection of the tests' own loop (the app's runs in another)."""
+    return make_limits(settings, settings.redis_url)
 
 
 @pytest.fixture(scope="session")

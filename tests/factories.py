@@ -1,7 +1,7 @@
 """Factories that write real rows, and the bearer headers to act as their users."""
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -9,7 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketplace import auth
 from marketplace.domain.roles import Role
-from marketplace.models import Category, Listing, ListingSession, Order, ProviderCategory, ProviderProfile, User
+from marketplace.models import (
+    Category,
+    Listing,
+    ListingSession,
+    LoginSession,
+    Order,
+    ProviderCategory,
+    ProviderProfile,
+    User,
+)
 from marketplace.models.base import utcnow
 from marketplace.settings import Settings
 
@@ -23,9 +32,25 @@ class Factory:
     settings: Settings
     market_id: int
     _password_hash: str | None = None
+    _tokens: dict[int, str] = field(default_factory=dict)
+
+    def token(self, user: User) -> str:
+        """The token of the login session each factory user is made with."""
+        return self._tokens[user.id]
 
     def headers(self, user: User) -> dict[str, str]:
-        return {"Authorization": f"Bearer {auth.issue_token(self.settings, user.id)}"}
+        return {"Authorization": f"Bearer {self.token(user)}"}
+
+    async def log_in(self, user: User) -> str:
+        """Another login session of the user (a second device), and its token."""
+        async with self.sessionmaker() as db, db.begin():
+            return await self._session(db, user.id)
+
+    async def _session(self, db: AsyncSession, user_id: int) -> str:
+        row = LoginSession(user_id=user_id, expires_at=utcnow() + timedelta(hours=self.settings.token_ttl_hours))
+        db.add(row)
+        await db.flush()
+        return auth.issue_token(self.settings, user_id, row.id)
 
     async def user(self, *roles: Role, name: str | None = None, groups: list[str] | None = None) -> User:
         if self._password_hash is None:
@@ -44,6 +69,7 @@ class Factory:
             await db.flush()
             if Role.provider in roles:
                 db.add(ProviderProfile(user_id=user.id))
+            self._tokens[user.id] = await self._session(db, user.id)
         return user
 
     async def category(self, name_zh: str = "书法培训", parent: Category | None = None, **values) -> Category:

@@ -5,18 +5,20 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 
 from . import __version__
 from .db import db_lifespan
 from .errors import EXCEPTION_HANDLERS
 from .logs import configure_logging
 from .queue import redis_lifespan
+from .ratelimits import limits_lifespan
 from .services.markets import ensure_market
 from .settings import Settings, get_settings
 from .web.accounts import AccountController, UserAdminController
 from .web.categories import CategoryAdminController, CategoryController
 from .web.deps import DEPENDENCIES
+from .web.headers import security_headers
 from .web.health import healthz
 from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
@@ -48,6 +50,13 @@ async def market_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     yield
 
 
+def _schema_renderers(settings: Settings) -> list:
+    # The document is always at /schema/openapi.json; the browsable viewer loads its script from a CDN,
+    # so it is there only when asked for (SCHEMA_VIEWER=true; web/headers.py exempts it from the CSP).
+    json = JsonRenderPlugin(path="/openapi.json")
+    return [ScalarRenderPlugin(path="/"), json] if settings.schema_viewer else [json]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     if not settings.database_url or not settings.redis_url:
@@ -62,9 +71,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=with_pages(EXCEPTION_HANDLERS),
         template_config=template_config(),
         csrf_config=csrf_config(settings),
-        lifespan=[db_lifespan, redis_lifespan, market_lifespan],
+        lifespan=[db_lifespan, redis_lifespan, limits_lifespan, market_lifespan],
+        before_send=[security_headers(settings)],
         openapi_config=OpenAPIConfig(
-            title="Cloud Market API", version=__version__, path="/schema", render_plugins=[ScalarRenderPlugin()]
+            title="Cloud Market API", version=__version__, path="/schema", render_plugins=_schema_renderers(settings)
         ),
         debug=False,
     )

@@ -9,13 +9,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .domain.roles import Role
 from .errors import Forbidden, NotAuthenticated
-from .models import User
+from .models import LoginSession, User
 from .models.base import utcnow
 from .settings import Settings
 
@@ -38,63 +37,128 @@ def verify_password(settings: Settings, password_hash: str, password: str) -> bo
         return False
 
 
-def issue_token(settings: Settings, user_id: int) -> str:
+def dummy_hash(settings: Settings) -> str:
+    """A hash to check a password against when the phone has no account, so that answer takes as long
+    as a wrong password for an existing one (nobody learns from timing who has an account)."""
+    return _dummy_hash(settings.password_time_cost, settings.password_memory_kib)
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib).hash("no account has this password")
+
+
+def issue_token(settings: Settings, user_id: int, session_id: int) -> str:
+    """A token for one login session (services/login_sessions.py opens it); revoking the session ends it."""
     now = utcnow()
-    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(hours=settings.token_ttl_hours)}
-    return jwt.encode(claims, settings.secret_key, algorithm=_ALGORITHM)
+    claims = {
+        "sub": str(user_id),
+        "sid": session_id,
+        "iat": now,
+        "exp": now + timedelta(hours=settings.token_ttl_hours),
+    }
+    return jwt.encode(claims, settings.key("tokens"), algorithm=_ALGORITHM)
 
 
-def read_token(settings: Settings, token: str) -> int | None:
-    """The user id a valid, unexpired token names, else None."""
-    checked = _checked_token(settings.secret_key, token)
-    if checked is None or checked[1] <= time.time():
+def read_token(settings: Settings, token: str) -> tuple[int, int] | None:
+    """(user id, login session id) of a valid, unexpired token, else None. Whether the session still
+    holds (not logged out, the account active) is the database's answer: `user_for_token`."""
+    checked = _checked_token(settings.key("tokens"), token)
+    if checked is None or checked[2] <= time.time():
         return None
-    return checked[0]
+    return checked[0], checked[1]
 
 
 @functools.lru_cache(maxsize=4096)
-def _checked_token(secret: str, token: str) -> tuple[int, float] | None:
-    """(user id, expiry) of a token whose signature holds. A member sends the same token with every
-    request, so the signature is checked once per process, not per request; expiry is checked each time."""
+def _checked_token(key: str, token: str) -> tuple[int, int, float] | None:
+    """(user id, session id, expiry) of a token whose signature holds. A member sends the same token with
+    every request, so the signature is checked once per process, not per request; expiry is checked each
+    time, and revocation is looked up each time (user_for_token)."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
-        return int(claims["sub"]), float(claims["exp"])
+        claims = jwt.decode(token, key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "sid"]})
+        return int(claims["sub"]), int(claims["sid"]), float(claims["exp"])
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
 
 
-def _bearer_token(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     return header[7:].strip() if header[:7].lower() == "bearer " else None
 
 
-async def _user_for(token: str | None, state: State, db: AsyncSession) -> User | None:
-    if not token:
+async def user_for_token(db: AsyncSession, settings: Settings, token: str | None) -> tuple[User, int] | None:
+    """The active user and their live login session behind a token, in one indexed lookup; None when the
+    token is forged or expired, its session was revoked, or the account was deactivated."""
+    claims = read_token(settings, token) if token else None
+    if claims is None:
         return None
-    user_id = read_token(state.settings, token)
-    if user_id is None:
-        return None
-    user = (await db.execute(_USER_BY_ID, {"user_id": user_id})).scalar_one_or_none()
-    return user if user is not None and user.is_active else None
+    user_id, session_id = claims
+    user = (
+        await db.execute(_USER_BY_SESSION, {"token_user": user_id, "token_session": session_id})
+    ).scalar_one_or_none()
+    return (user, session_id) if user is not None else None
 
 
-# Built once: every authenticated request runs it (cheaper than Session.get's lookup path).
-_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
+# How stale "last seen" of a session may be: it is written at most this often, not on every request.
+LAST_SEEN_EVERY = timedelta(minutes=5)
+# The parameters are named token_*, not user_id: an UPDATE also SETs any column named like a parameter.
+_sessions = LoginSession.__table__
+_stale = (
+    sa.select(_sessions.c.id)
+    .where(
+        _sessions.c.id == sa.bindparam("token_session"),
+        _sessions.c.last_seen_at < sa.func.now() - sa.text(f"interval '{LAST_SEEN_EVERY.seconds} seconds'"),
+    )
+    .with_for_update(skip_locked=True)  # a concurrent request of the same session is already writing it
+)
+_touch = (
+    sa.update(_sessions)
+    .where(_sessions.c.id.in_(_stale.scalar_subquery()))
+    .values(last_seen_at=sa.func.now())
+    .cte("touched")
+)
+# Built once: every authenticated request runs it. The UPDATE in the WITH clause runs with it (PostgreSQL
+# runs a data-modifying CTE whether it is read or not), so a request costs one round trip, as before.
+_USER_BY_SESSION = (
+    sa.select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == sa.bindparam("token_user"),
+        User.is_active.is_(True),
+        LoginSession.id == sa.bindparam("token_session"),
+        LoginSession.revoked_at.is_(None),
+        LoginSession.expires_at > sa.func.now(),
+    )
+    .add_cte(_touch)
+)
+
+
+async def _user_for(request: Request, token: str | None, db: AsyncSession) -> User | None:
+    found = await user_for_token(db, request.app.state.settings, token)
+    if found is None:
+        return None
+    request.state.login_session = found[1]  # logout and "my sessions" need to know which one is this
+    return found[0]
+
+
+def login_session_of(request: Request) -> int | None:
+    """The login session of the request's user (set when the user was looked up)."""
+    return request.state.get("login_session")
 
 
 # The API reads only the Authorization header: a browser never sends it by itself, so API calls
 # need no CSRF token. Pages read the session cookie and protect their forms with CSRF tokens.
-async def provide_optional_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User | None:
-    return await _user_for(_bearer_token(request), state, db)
+async def provide_optional_user(request: Request, db: NamedDependency[AsyncSession]) -> User | None:
+    return await _user_for(request, bearer_token(request), db)
 
 
-async def provide_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User:
+async def provide_user(request: Request, db: NamedDependency[AsyncSession]) -> User:
     """The caller, who must hold one of the roles the route names (`opt=for_roles(...)`), if it names any.
 
     Checked here, as the user is resolved, because Litestar resolves dependencies before it validates
     the body and the query: someone without the role is refused (403) before being told what their
     request lacks (400), on every route alike."""
-    user = await provide_optional_user(request, state, db)
+    user = await provide_optional_user(request, db)
     if user is None:
         raise NotAuthenticated("Please log in first.")
     allowed = request.route_handler.opt.get("roles")
@@ -108,8 +172,8 @@ def for_roles(*roles: Role) -> dict:
     return {"roles": roles}
 
 
-async def provide_optional_page_user(request: Request, state: State, db: NamedDependency[AsyncSession]) -> User | None:
-    return await _user_for(request.cookies.get(SESSION_COOKIE), state, db)
+async def provide_optional_page_user(request: Request, db: NamedDependency[AsyncSession]) -> User | None:
+    return await _user_for(request, request.cookies.get(SESSION_COOKIE), db)
 
 
 def has_role(user: User, *roles: Role) -> bool:

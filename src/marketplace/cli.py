@@ -58,6 +58,24 @@ def seed() -> None:
         typer.echo(f"demo data: {_seed(settings)}")
 
 
+demo = typer.Typer(help="The demo market's data.", no_args_is_help=True)
+app.add_typer(demo, name="demo")
+
+
+@demo.command("remove")
+def demo_remove(yes: bool = typer.Option(False, "--yes", help="do not ask before deleting")) -> None:
+    """Delete the demo people (known password, a curator among them), their listings, orders and notices."""
+    from seeds.loader import DEMO_LOGINS, DEMO_PASSWORD
+
+    from .standalone import remove_demo
+
+    if not yes:
+        typer.confirm("Delete the demo accounts and everything they listed, ordered and reviewed?", abort=True)
+    with _servers(get_settings()) as settings:
+        removed = asyncio.run(remove_demo(settings, DEMO_LOGINS["curator"][0], DEMO_PASSWORD))
+    typer.echo("removed: " + ", ".join(f"{n} {name}" for name, n in removed.items()))
+
+
 @app.command("create-user")
 def create_user(
     phone: str = typer.Option(..., help="11-digit mobile number"),
@@ -140,7 +158,7 @@ def _wait_healthy(url: str, children: list[subprocess.Popen], timeout: float = 6
 
 
 @app.command()
-def up(no_seed: bool = typer.Option(False, "--no-seed", help="skip the demo data")) -> None:
+def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start without the demo data")) -> None:
     """Everything: embedded PostgreSQL + Redis (unless configured), migrations, demo data, web and worker."""
     from .migrate import upgrade_if_behind
 

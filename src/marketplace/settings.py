@@ -4,8 +4,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from limits import parse
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from . import keys
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +21,8 @@ class Settings(BaseSettings):
     # Unset means "use the embedded PostgreSQL / Redis" (see embedded.py).
     database_url: str | None = None
     redis_url: str | None = None
-    secret_key: str = "dev-secret-not-for-production"
+    # Unset (or a placeholder) outside production: a random secret kept in DATA_DIR (keys.py).
+    secret_key: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -55,6 +59,13 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_timeout_seconds: float = Field(default=10, gt=0)
+    # Rate limits ("N per period", shared by every process through Redis; ratelimits.py).
+    login_limit_per_phone: str = "5 per 15 minutes"  # login attempts on one phone number
+    login_limit_per_ip: str = "30 per 15 minutes"  # login attempts from one address
+    register_limit_per_ip: str = "10 per hour"
+    order_limit_per_member: str = "30 per minute"
+    # The browsable API viewer at /schema loads a script from a CDN: off unless asked for.
+    schema_viewer: bool = False
     # Password hashing cost (argon2id); the defaults follow argon2-cffi's RFC 9106 "low memory" profile.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
@@ -63,8 +74,13 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secret(self) -> "Settings":
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET: receivers check the signature made with it")
+        for name in ("login_limit_per_phone", "login_limit_per_ip", "register_limit_per_ip", "order_limit_per_member"):
+            try:
+                parse(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"{name.upper()}: {exc} (write it as, e.g., '5 per 15 minutes')") from exc
         if self.environment == "production":
-            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+            if _placeholder(self.secret_key) or len(self.secret_key) < 32:
                 raise ValueError(
                     "SECRET_KEY must be set to a random value of at least 32 characters in production "
                     '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
@@ -72,6 +88,15 @@ class Settings(BaseSettings):
             if not self.database_url or not self.redis_url:
                 raise ValueError("DATABASE_URL and REDIS_URL must be set in production")
         return self
+
+    def key(self, purpose: str) -> str:
+        """The signing key for one purpose ("tokens", "csrf"), derived from the instance secret."""
+        secret = keys.stored_secret(self.data_dir) if _placeholder(self.secret_key) else self.secret_key
+        return keys.derive(secret, purpose)
+
+
+def _placeholder(secret: str | None) -> bool:
+    return secret is None or secret.strip().lower() in PLACEHOLDER_SECRETS
 
 
 @lru_cache

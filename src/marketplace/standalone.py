@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import make_engine, make_sessionmaker, transaction
 from .domain.roles import Role
+from .errors import MarketError
 from .schemas.accounts import RegisterIn
-from .services import accounts
+from .services import accounts, demo
 from .services.markets import ensure_market
 from .settings import Settings
 
@@ -34,8 +35,16 @@ async def create_account(settings: Settings, phone: str, name: str, password: st
         raise ValueError(f"{first['loc'][0]}: {first['msg']}") from exc
     async with unit_of_work(settings) as db:
         market_id = await ensure_market(db, settings.default_market)
-        user = await accounts.register(db, settings, market_id, data)
+        try:
+            user = await accounts.register(db, settings, market_id, data)
+        except MarketError as exc:  # a taken phone, a common password: said, not a traceback
+            raise ValueError(f"{exc.extra.get('field', 'input')}: {exc.detail}") from exc
         if set(roles) - {Role.member}:
             user.roles = sorted({Role.member.value, *(r.value for r in roles)})
             await accounts.ensure_provider_profile(db, user)
         return user.id
+
+
+async def remove_demo(settings: Settings, phone: str, password: str) -> dict[str, int]:
+    async with unit_of_work(settings) as db:
+        return await demo.remove(db, settings, phone, password)

@@ -106,10 +106,11 @@ async def browser():
 
 
 @pytest.fixture(autouse=True)
-async def _empty_tables(engine, client):
+async def _empty_tables(engine, client, limits):
     tables = [t.name for t in SQLModel.metadata.sorted_tables if t.name != "markets"]
     async with engine.begin() as conn:
         await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    await limits.reset()  # the live server counts in the same Redis keys
 
 
 async def _open_page(browser, live_server, request, javascript: bool):

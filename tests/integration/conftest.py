@@ -7,8 +7,9 @@ _KEEP = {"markets"}
 
 
 @pytest.fixture(autouse=True)
-async def _empty_tables(engine, client):
+async def _empty_tables(engine, client, limits):
     tables = [t.name for t in SQLModel.metadata.sorted_tables if t.name not in _KEEP]
     async with engine.begin() as conn:
         await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    await limits.reset()  # rate-limit counts of earlier tests
     yield

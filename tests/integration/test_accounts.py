@@ -75,9 +75,13 @@ async def test_curator_grants_roles_and_it_is_audited(client, factory, engine):
     )
     assert granted.status_code == 200
     assert granted.json()["roles"] == ["member", "provider"]
-    # the new provider can now edit a profile
-    profile = await client.put("/api/v1/provider/profile", json={"bio": "hi"}, headers=factory.headers(member))
+    # the role change ended the member's sessions; logged in again, the new provider can edit a profile
+    assert (await client.get("/api/v1/me", headers=factory.headers(member))).status_code == 401
+    again = {"Authorization": f"Bearer {await factory.log_in(member)}"}
+    profile = await client.put("/api/v1/provider/profile", json={"bio": "hi"}, headers=again)
     assert profile.status_code == 200
+    # the curator's own session goes on
+    assert (await client.get("/api/v1/me", headers=factory.headers(curator))).status_code == 200
     import sqlalchemy as sa
 
     async with engine.connect() as conn:

@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from marketplace import migrate
 from marketplace.db import make_engine
-from marketplace.domain.roles import Role
-from marketplace.models import Market, Offer, Order, OrderEvent, OutboxJob
+from marketplace.models import Market, Offer, Order, OrderEvent, OutboxJob, User
 from marketplace.models.base import utcnow
 
 from ..factories import Factory
@@ -67,7 +66,10 @@ async def test_0004_withdraws_live_duplicates_of_an_on_request_listing_and_keeps
             market = Market(slug="dup", name_zh="测试", name_en="Test")
             db.add(market)
         factory = Factory(sessionmaker, settings, market.id)
-        provider, member = await factory.user(Role.provider), await factory.user()
+        async with sessionmaker() as db, db.begin():  # people as rows (no login sessions table at 0003)
+            provider = User(market_id=market.id, phone="13500009001", name="甲", password_hash="x", roles=["provider"])
+            member = User(market_id=market.id, phone="13500009002", name="乙", password_hash="x", roles=["member"])
+            db.add_all([provider, member])
         listing = await factory.listing(provider, await factory.category(), shape="on_request")
         other = await factory.listing(provider, await factory.category(), shape="on_request")
         first = await factory.order_in_state(member, listing, "accepted")

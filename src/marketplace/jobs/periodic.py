@@ -5,11 +5,13 @@ from datetime import timedelta
 
 from .. import queue
 from ..db import transaction
-from ..services import deadlines, digest, matching, star_levels
+from ..services import deadlines, digest, login_sessions, matching, star_levels
 
 log = logging.getLogger(__name__)
 # Finished outbox rows are kept this long (for looking into what happened), then deleted.
 KEEP_FINISHED_JOBS = timedelta(days=30)
+# Ended login sessions (logged out, expired) too: "my sessions" shows only live ones.
+KEEP_ENDED_SESSIONS = timedelta(days=30)
 
 
 def _unit(ctx: dict):
@@ -52,8 +54,9 @@ async def nightly(ctx: dict) -> dict:
     async with _unit(ctx) as db:
         stars = await star_levels.recompute(db)
         purged = await queue.purge_finished(db, KEEP_FINISHED_JOBS)
-    log.info("star levels: %s; finished jobs purged: %d", stars, purged)
-    return {**stars, "purged": purged}
+        sessions = await login_sessions.purge_ended(db, KEEP_ENDED_SESSIONS)
+    log.info("star levels: %s; finished jobs purged: %d; ended login sessions purged: %d", stars, purged, sessions)
+    return {**stars, "purged": purged, "sessions_purged": sessions}
 
 
 async def daily_digest(ctx: dict) -> dict:

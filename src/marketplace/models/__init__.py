@@ -6,6 +6,7 @@ from .markets import Market
 from .notices import AuditEvent, Notification, OutboxJob
 from .orders import IdempotencyKey, Offer, Order, OrderEvent
 from .reviews import Review
+from .sessions import LoginSession
 
 __all__ = [
     "AuditEvent",
@@ -15,6 +16,7 @@ __all__ = [
     "IdempotencyKey",
     "Listing",
     "ListingSession",
+    "LoginSession",
     "Market",
     "Notification",
     "Offer",

@@ -1,17 +1,20 @@
 """Register, log in, roles and provider profiles."""
 
 import asyncio
+import time
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import auth
+from ..domain.passwords import password_problem
 from ..domain.phones import mask_phone
 from ..domain.roles import Role
-from ..errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..models import Category, ProviderCategory, ProviderProfile, User
 from ..models.base import utcnow
+from ..ratelimits import Limits
 from ..schemas.accounts import (
     CategoryRef,
     MeOut,
@@ -22,16 +25,34 @@ from ..schemas.accounts import (
     UserAdminOut,
 )
 from ..schemas.common import Page
+from ..schemas.sessions import PasswordChangeIn
 from ..settings import Settings
-from . import audit
+from . import audit, login_sessions, notices
+
+WRONG_LOGIN = "The phone number or password is wrong."
+TOO_MANY_ATTEMPTS = "Too many login attempts: please wait a while and try again."
+TOO_MANY_REGISTRATIONS = "Too many registrations from here: please wait a while and try again."
 
 
-async def register(db: AsyncSession, settings: Settings, market_id: int, data: RegisterIn) -> User:
+async def register(
+    db: AsyncSession, settings: Settings, market_id: int, data: RegisterIn, limits: Limits | None = None, ip: str = ""
+) -> User:
+    if limits is not None:
+        await limits.take(limits.register_ip, ip, sentence=TOO_MANY_REGISTRATIONS)
+    check_password(data.password, data.phone)
     exists = (await db.execute(sa.select(User.id).where(User.phone == data.phone))).first()
     if exists:
+        # Hashed anyway, so a taken number answers no faster than a new one.
+        await asyncio.to_thread(auth.hash_password, settings, data.password)
         raise Conflict("An account with this phone number already exists.", field="phone")
     user = await create_user(db, settings, market_id, data.phone, data.name, data.password, [Role.member])
     return user
+
+
+def check_password(password: str, phone: str | None, field: str = "password") -> None:
+    problem = password_problem(password, phone)
+    if problem is not None:
+        raise InvalidInput(problem, field=field)
 
 
 async def create_user(
@@ -62,12 +83,55 @@ async def ensure_provider_profile(db: AsyncSession, user: User) -> None:
         await db.execute(insert(ProviderProfile).values(user_id=user.id).on_conflict_do_nothing())
 
 
-async def login(db: AsyncSession, settings: Settings, phone: str, password: str) -> str:
+async def login(
+    db: AsyncSession, settings: Settings, limits: Limits, phone: str, password: str, ip: str = "", user_agent: str = ""
+) -> str:
+    """A token for a new login session. Attempts are counted per phone number and per address before any
+    password is checked; an unknown number costs the same hashing as a wrong password."""
+    await limits.take(limits.login_ip, ip, sentence=TOO_MANY_ATTEMPTS, field="password")
+    await limits.take(limits.login_phone, phone, sentence=TOO_MANY_ATTEMPTS, field="password")
     user = (await db.execute(sa.select(User).where(User.phone == phone))).scalar_one_or_none()
-    valid = user is not None and await asyncio.to_thread(auth.verify_password, settings, user.password_hash, password)
-    if not valid or not user.is_active:
-        raise NotAuthenticated("The phone number or password is wrong.", field="password")
-    return auth.issue_token(settings, user.id)
+    password_hash = user.password_hash if user is not None else auth.dummy_hash(settings)
+    valid = await asyncio.to_thread(auth.verify_password, settings, password_hash, password)
+    if user is None or not valid or not user.is_active:
+        # Read for every refusal, known phone or not, so both take the same steps.
+        spent = await limits.window(limits.login_phone, phone)
+        if user is not None and spent is not None and spent.remaining == 0:
+            await _tell_owner(db, user, limits.login_phone.get_expiry())
+        raise NotAuthenticated(WRONG_LOGIN, field="password")
+    await limits.clear(limits.login_phone, phone)
+    return await login_sessions.open_session(db, settings, user.id, user_agent)
+
+
+async def _tell_owner(db: AsyncSession, user: User, window: int) -> None:
+    """Tell the owner their number has had the allowed wrong passwords. Written in a transaction of its
+    own: the refused login's transaction is rolled back."""
+    async with AsyncSession(db.bind, info=db.info) as own, own.begin():
+        await notices.notify(
+            own,
+            user.id,
+            user.market_id,
+            "login_failures",
+            "有人多次尝试登录您的账号",
+            "您的账号刚刚连续多次输错密码，登录已暂时锁定。如果不是您本人操作，请登录后修改密码，"
+            "并在“我的”页面退出其他设备。",
+            dedupe_key=f"login-failures:{user.id}:{int(time.time() // window)}",
+        )
+
+
+async def change_password(
+    db: AsyncSession, settings: Settings, limits: Limits, user: User, data: PasswordChangeIn, current: int | None
+) -> int:
+    """Set a new password after checking the old one; every other session of the user ends. How many ended."""
+    await limits.take(limits.login_phone, user.phone, sentence=TOO_MANY_ATTEMPTS, field="old_password")
+    if not await asyncio.to_thread(auth.verify_password, settings, user.password_hash, data.old_password):
+        raise InvalidInput("The current password is wrong.", field="old_password")
+    check_password(data.new_password, user.phone, "new_password")
+    user.password_hash = await asyncio.to_thread(auth.hash_password, settings, data.new_password)
+    user.updated_at = utcnow()
+    db.add(user)
+    await limits.clear(limits.login_phone, user.phone)
+    return await login_sessions.revoke_all(db, user.id, keep=current)
 
 
 def me_out(user: User) -> MeOut:
@@ -94,7 +158,9 @@ async def update_me(db: AsyncSession, user: User, data: MeUpdateIn) -> User:
     return user
 
 
-async def set_roles(db: AsyncSession, curator: User, user_id: int, roles: list[Role]) -> User:
+async def set_roles(
+    db: AsyncSession, curator: User, user_id: int, roles: list[Role], current: int | None = None
+) -> User:
     user = await db.get(User, user_id)
     if user is None or user.market_id != curator.market_id:
         raise NotFound("No such user.")
@@ -102,10 +168,34 @@ async def set_roles(db: AsyncSession, curator: User, user_id: int, roles: list[R
     if user.id == curator.id and Role.curator not in new_roles:
         raise InvalidInput("You cannot remove your own curator role.", field="roles")
     await audit.record(db, curator, "set_roles", "user", user.id, before=user.roles, after=new_roles)
+    if sorted(user.roles) != new_roles:
+        # What a token may do changed: its holder logs in again (a curator keeps the session in use).
+        await login_sessions.revoke_all(db, user.id, keep=current if user.id == curator.id else None)
     user.roles = new_roles
     user.updated_at = utcnow()
     db.add(user)
     await ensure_provider_profile(db, user)
+    return user
+
+
+async def set_active(db: AsyncSession, staff: User, user_id: int, active: bool) -> User:
+    """Deactivate (every session ends, no login works) or reactivate an account of the staff's market.
+    Operators may do it to members and providers; staff accounts are the curators' to change."""
+    user = await db.get(User, user_id)
+    if user is None or user.market_id != staff.market_id:
+        raise NotFound("No such user.")
+    if user.id == staff.id:
+        raise InvalidInput("You cannot deactivate your own account.", field="user_id")
+    if Role.curator not in staff.roles and (Role.curator in user.roles or Role.operator in user.roles):
+        raise Forbidden("Only a curator may deactivate or reactivate a curator or an operator.")
+    if user.is_active != active:
+        action = "activate" if active else "deactivate"
+        await audit.record(db, staff, action, "user", user.id, before=user.is_active, after=active)
+        user.is_active = active
+        user.updated_at = utcnow()
+        db.add(user)
+        if not active:
+            await login_sessions.revoke_all(db, user.id)
     return user
 
 
@@ -117,11 +207,13 @@ async def list_users(db: AsyncSession, market_id: int, q: str | None, role: Role
         query = query.where(sa.literal(role.value) == sa.any_(User.roles))
     total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
     rows = (await db.execute(query.order_by(User.id).limit(limit).offset(offset))).scalars().all()
-    items = [
-        UserAdminOut(id=u.id, name=u.name, phone=mask_phone(u.phone), roles=u.roles, is_active=u.is_active)
-        for u in rows
-    ]
-    return Page[UserAdminOut](items=items, total=total)
+    return Page[UserAdminOut](items=[admin_out(u) for u in rows], total=total)
+
+
+def admin_out(user: User) -> UserAdminOut:
+    return UserAdminOut(
+        id=user.id, name=user.name, phone=mask_phone(user.phone), roles=user.roles, is_active=user.is_active
+    )
 
 
 async def update_provider_profile(db: AsyncSession, user: User, data: ProviderProfileIn) -> ProviderOut:

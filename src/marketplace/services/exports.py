@@ -44,13 +44,24 @@ REVIEW_COLUMNS = [
 ]
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs (and a name or review
+# is text anyone can write): such cells get a leading apostrophe, which shows the text as it was typed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def neutral_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(columns: list[str], rows) -> str:
     out = io.StringIO()
     # A byte-order mark, so spreadsheet programs read the Chinese text as UTF-8.
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([neutral_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from litestar import Controller, HttpMethod, get, post, put, route
+from litestar import Controller, HttpMethod, Request, delete, get, post, put, route
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..auth import for_roles
+from ..auth import for_roles, login_session_of
 from ..domain.roles import Role
 from ..models import User
 from ..schemas.accounts import (
@@ -20,12 +20,15 @@ from ..schemas.accounts import (
     UserAdminOut,
 )
 from ..schemas.common import Page
-from ..services import accounts
+from ..schemas.sessions import PasswordChangeIn, SessionOut
+from ..services import accounts, login_sessions
 from ..settings import Settings
+from .common import LimitsDep, client_ip, user_agent
 
 Db = NamedDependency[AsyncSession]
 CurrentUser = NamedDependency[User]
 IdParam = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+STAFF = (Role.curator, Role.operator)
 
 
 class AccountController(Controller):
@@ -34,14 +37,64 @@ class AccountController(Controller):
 
     @post("/auth/register")
     async def register(
-        self, data: JSONBody[RegisterIn], db: Db, settings: NamedDependency[Settings], market_id: NamedDependency[int]
+        self,
+        request: Request,
+        data: JSONBody[RegisterIn],
+        db: Db,
+        settings: NamedDependency[Settings],
+        market_id: NamedDependency[int],
+        limits: LimitsDep,
     ) -> MeOut:
-        user = await accounts.register(db, settings, market_id, data)
+        user = await accounts.register(db, settings, market_id, data, limits, client_ip(request))
         return accounts.me_out(user)
 
     @post("/auth/login", status_code=200)
-    async def login(self, data: JSONBody[LoginIn], db: Db, settings: NamedDependency[Settings]) -> TokenOut:
-        return TokenOut(access_token=await accounts.login(db, settings, data.phone, data.password))
+    async def login(
+        self, request: Request, data: JSONBody[LoginIn], db: Db, settings: NamedDependency[Settings], limits: LimitsDep
+    ) -> TokenOut:
+        token = await accounts.login(
+            db, settings, limits, data.phone, data.password, client_ip(request), user_agent(request)
+        )
+        return TokenOut(access_token=token)
+
+    @post("/auth/logout", status_code=204)
+    async def logout(self, request: Request, user: CurrentUser, db: Db) -> None:
+        """End this token's session: the token is refused from now on."""
+        await login_sessions.revoke(db, user.id, login_session_of(request))
+
+    @get("/me/sessions")
+    async def sessions(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db: Db,
+        limit: int = Parameter(default=50, ge=1, le=100),
+        offset: int = Parameter(default=0, ge=0, le=1_000_000),
+    ) -> Page[SessionOut]:
+        """Where this account is logged in, the most recently seen first; `current` marks this token's."""
+        return await login_sessions.active(db, user.id, login_session_of(request), limit, offset)
+
+    @delete("/me/sessions/{session_id:int}", status_code=204)
+    async def end_session(self, session_id: IdParam, user: CurrentUser, db: Db) -> None:
+        await login_sessions.revoke(db, user.id, session_id)
+
+    @post("/me/sessions/logout-all", status_code=204)
+    async def end_all_sessions(self, user: CurrentUser, db: Db) -> None:
+        """Log out everywhere, this session included."""
+        await login_sessions.revoke_all(db, user.id)
+
+    @post("/me/password", status_code=204)
+    async def change_password(
+        self,
+        request: Request,
+        data: JSONBody[PasswordChangeIn],
+        user: CurrentUser,
+        db: Db,
+        settings: NamedDependency[Settings],
+        limits: LimitsDep,
+    ) -> None:
+        """A new password; every other session of the account ends (this one goes on)."""
+        await accounts.change_password(db, settings, limits, user, data, login_session_of(request))
 
     @get("/me")
     async def me(self, user: CurrentUser) -> MeOut:
@@ -78,5 +131,16 @@ class UserAdminController(Controller):
         return await accounts.list_users(db, user.market_id, q, role, limit, offset)
 
     @put("/{user_id:int}/roles", opt=for_roles(Role.curator))
-    async def set_roles(self, user_id: IdParam, data: JSONBody[RolesIn], user: CurrentUser, db: Db) -> MeOut:
-        return accounts.me_out(await accounts.set_roles(db, user, user_id, data.roles))
+    async def set_roles(
+        self, request: Request, user_id: IdParam, data: JSONBody[RolesIn], user: CurrentUser, db: Db
+    ) -> MeOut:
+        return accounts.me_out(await accounts.set_roles(db, user, user_id, data.roles, login_session_of(request)))
+
+    @post("/{user_id:int}/deactivate", status_code=200, opt=for_roles(*STAFF))
+    async def deactivate(self, user_id: IdParam, user: CurrentUser, db: Db) -> UserAdminOut:
+        """The account's sessions end and it can no longer log in."""
+        return accounts.admin_out(await accounts.set_active(db, user, user_id, False))
+
+    @post("/{user_id:int}/activate", status_code=200, opt=for_roles(*STAFF))
+    async def activate(self, user_id: IdParam, user: CurrentUser, db: Db) -> UserAdminOut:
+        return accounts.admin_out(await accounts.set_active(db, user, user_id, True))

@@ -8,6 +8,7 @@ from ..domain.orders import OrderKind, OrderState
 from ..domain.roles import Role
 from ..errors import Forbidden
 from ..models import Order, User
+from ..ratelimits import Limits
 from ..schemas.common import Page
 from ..schemas.orders import (
     ArrangeIn,
@@ -22,7 +23,7 @@ from ..schemas.orders import (
     ReviewIn,
 )
 from ..services import idempotency, order_views, orders, reviews
-from .common import CurrentUser, Db, IdParam, Limit, Offset
+from .common import CurrentUser, Db, IdParam, Limit, LimitsDep, Offset
 
 IdempotencyHeader = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)]
 
@@ -33,13 +34,14 @@ async def _answer(db, user: User, order: Order) -> OrderOut:
     return (await order_views.build(db, user, [order], with_events=True))[0]
 
 
-async def _created(db, user: User, key: str | None, make) -> Response[OrderOut]:
+async def _created(db, user: User, key: str | None, limits: Limits, make) -> Response[OrderOut]:
     """201 with the new order; with an Idempotency-Key, a retry gets the first answer again."""
     key = idempotency.check_key(key)
     if key is not None:
         stored = await idempotency.claim(db, user.id, key)
         if stored is not None:
             return Response(stored[1], status_code=stored[0])
+    await limits.count_order(user.id)  # a replay above is not a new order
     out = await _answer(db, user, await make())
     body = out.model_dump_json().encode()  # encoded once: for the client and for the key's replay
     if key is not None:
@@ -53,9 +55,14 @@ class OrderController(Controller):
 
     @post("/", opt=for_roles(Role.member))
     async def place(
-        self, data: JSONBody[OrderIn], user: CurrentUser, db: Db, idempotency_key: IdempotencyHeader = None
+        self,
+        data: JSONBody[OrderIn],
+        user: CurrentUser,
+        db: Db,
+        limits: LimitsDep,
+        idempotency_key: IdempotencyHeader = None,
     ) -> Response[OrderOut]:
-        return await _created(db, user, idempotency_key, lambda: orders.place(db, user, data))
+        return await _created(db, user, idempotency_key, limits, lambda: orders.place(db, user, data))
 
     @get("/")
     async def list_orders(
@@ -145,9 +152,9 @@ class OrderController(Controller):
 
     @post("/{order_id:int}/reorder")
     async def reorder(
-        self, order_id: IdParam, user: CurrentUser, db: Db, idempotency_key: IdempotencyHeader = None
+        self, order_id: IdParam, user: CurrentUser, db: Db, limits: LimitsDep, idempotency_key: IdempotencyHeader = None
     ) -> Response[OrderOut]:
-        return await _created(db, user, idempotency_key, lambda: orders.reorder(db, user, order_id))
+        return await _created(db, user, idempotency_key, limits, lambda: orders.reorder(db, user, order_id))
 
     @post("/{order_id:int}/reassign", status_code=200, opt=for_roles(Role.operator, Role.curator))
     async def reassign(self, order_id: IdParam, data: JSONBody[OfferToIn], user: CurrentUser, db: Db) -> OrderOut:

@@ -19,7 +19,7 @@ class Pages:
     factory: Factory
 
     def login(self, user: User) -> None:
-        self.client.cookies.set(auth.SESSION_COOKIE, auth.issue_token(self.factory.settings, user.id))
+        self.client.cookies.set(auth.SESSION_COOKIE, self.factory.token(user))
 
     def logout(self) -> None:
         self.client.cookies.clear()

@@ -40,7 +40,7 @@ class Browser(Pages):
     jar: httpx.Cookies = field(default_factory=httpx.Cookies)
 
     def login(self, user) -> None:
-        self.jar.set(auth.SESSION_COOKIE, auth.issue_token(self.factory.settings, user.id))
+        self.jar.set(auth.SESSION_COOKIE, self.factory.token(user))
 
     def logout(self) -> None:
         self.jar.clear()

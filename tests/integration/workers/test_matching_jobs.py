@@ -32,7 +32,7 @@ async def _post_need(client, factory, member, category, title="被拖欠工资�
 
 async def _page_as(client, factory, user, path: str) -> str:
     """A page's HTML as this user sees it (logged in by the session cookie)."""
-    client.cookies.set(auth.SESSION_COOKIE, auth.issue_token(factory.settings, user.id))
+    client.cookies.set(auth.SESSION_COOKIE, factory.token(user))
     try:
         return (await client.get(path)).text
     finally:

@@ -4,6 +4,7 @@ from litestar.config.csrf import CSRFConfig
 
 from ...settings import Settings
 from .account import AccountPages
+from .common import CSRF_COOKIE
 from .desk import DeskPages
 from .errors import with_pages
 from .member import MemberPages
@@ -17,8 +18,8 @@ PAGE_ROUTES = [AccountPages, MemberPages, OrderPages, ProviderPages, DeskPages]
 def csrf_config(settings: Settings) -> CSRFConfig:
     # Every page form carries a token; the API is left out, as it reads bearer tokens only (auth.py).
     return CSRFConfig(
-        secret=settings.secret_key,
-        cookie_name="mkt_csrf",
+        secret=settings.key("csrf"),  # not the tokens' key (keys.py)
+        cookie_name=CSRF_COOKIE,
         cookie_httponly=True,
         cookie_secure=settings.environment == "production",
         exclude=["^/api/"],

@@ -6,17 +6,20 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from ... import auth
+from ...auth import login_session_of
 from ...domain.roles import MemberGroup
+from ...errors import retry_after
 from ...schemas.accounts import LoginIn, MeUpdateIn, RegisterIn
-from ...services import accounts
-from ..common import Db, MarketId
+from ...schemas.sessions import PasswordChangeIn
+from ...services import accounts, login_sessions
+from ..common import Db, IdParam, MarketId, client_ip, user_agent
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
     as_list,
     attempt,
     form_of,
+    fresh_csrf_cookie,
     need,
     page,
     redirect,
@@ -41,16 +44,20 @@ class AccountPages(Controller):
     async def register(self, request: Request, db: Db, market_id: MarketId) -> Template | Redirect:
         values = await form_of(request)
         data, errors = validate(request, RegisterIn, values)
+        exc = None
         if data is not None:
             settings = request.app.state.settings
-            user, exc = await attempt(db, lambda: accounts.register(db, settings, market_id, data))
+            limits = request.app.state.limits
+            user, exc = await attempt(
+                db, lambda: accounts.register(db, settings, market_id, data, limits, client_ip(request))
+            )
             if exc is None:
-                token = auth.issue_token(settings, user.id)
-                return Redirect("/?ok=welcome", status_code=303, cookies=[session_cookie(request, token)])
+                token = await login_sessions.open_session(db, settings, user.id, user_agent(request))
+                return _logged_in(request, "/?ok=welcome", token)
             status, errors = refusal(request, exc, "phone")
         values.pop("password", None)  # a refused password is typed again, never sent back
         status = 400 if data is None else status
-        return page(request, "account/register.html", None, status, values=values, errors=errors)
+        return page(request, "account/register.html", None, status, values=values, errors=errors, headers=_retry(exc))
 
     @get("/login")
     async def login_form(
@@ -65,21 +72,29 @@ class AccountPages(Controller):
     async def login(self, request: Request, db: Db) -> Template | Redirect:
         values = await form_of(request)
         data, errors = validate(request, LoginIn, values)
-        status = 400
+        status, exc = 400, None
         if data is not None:
-            settings = request.app.state.settings
-            token, exc = await attempt(db, lambda: accounts.login(db, settings, data.phone, data.password))
+            settings, limits = request.app.state.settings, request.app.state.limits
+            token, exc = await attempt(
+                db,
+                lambda: accounts.login(
+                    db, settings, limits, data.phone, data.password, client_ip(request), user_agent(request)
+                ),
+            )
             if exc is None:
                 target = safe_next(values.get("next"))
-                target += ("&" if "?" in target else "?") + "ok=hello"
-                return Redirect(target, status_code=303, cookies=[session_cookie(request, token)])
+                return _logged_in(request, target + ("&" if "?" in target else "?") + "ok=hello", token)
             status, errors = refusal(request, exc, "password")
         values.pop("password", None)
-        return page(request, "account/login.html", None, status, values=values, errors=errors)
+        return page(request, "account/login.html", None, status, values=values, errors=errors, headers=_retry(exc))
 
     @post("/logout")
-    async def logout(self, request: Request) -> Redirect:
-        return Redirect("/?ok=bye", status_code=303, cookies=[session_cookie(request, None)])
+    async def logout(self, request: Request, page_user: PageUser, db: Db) -> Redirect:
+        """Ends the session on the server too: the old cookie's token is refused from now on."""
+        session_id = login_session_of(request)
+        if page_user is not None and session_id is not None:
+            await login_sessions.revoke(db, page_user.id, session_id)
+        return _logged_in(request, "/?ok=bye", None)
 
     @get("/lang/{code:str}")
     async def switch_language(
@@ -95,10 +110,9 @@ class AccountPages(Controller):
         return response
 
     @get("/me")
-    async def me(self, request: Request, page_user: PageUser) -> Template:
+    async def me(self, request: Request, page_user: PageUser, db: Db) -> Template:
         user = need(page_user)
-        values = {"name": user.name, "groups": user.groups}
-        return page(request, "account/me.html", user, values=values, group_options=list(GROUPS.items()))
+        return await _me_page(request, db, user, values={"name": user.name, "groups": user.groups})
 
     @post("/me")
     async def update_me(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
@@ -107,7 +121,51 @@ class AccountPages(Controller):
         values["groups"] = [g for g in as_list(values.get("groups")) if g in MemberGroup.__members__]
         data, errors = validate(request, MeUpdateIn, values)
         if data is None:
-            options = list(GROUPS.items())
-            return page(request, "account/me.html", user, 400, values=values, errors=errors, group_options=options)
+            return await _me_page(request, db, user, 400, values=values, errors=errors)
         await accounts.update_me(db, user, data)
         return redirect("/me", "saved")
+
+    @post("/me/password")
+    async def change_password(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
+        user = need(page_user)
+        values = await form_of(request)
+        data, errors = validate(request, PasswordChangeIn, values)
+        status, exc = 400, None
+        if data is not None:
+            settings, limits = request.app.state.settings, request.app.state.limits
+            current = login_session_of(request)
+            _, exc = await attempt(db, lambda: accounts.change_password(db, settings, limits, user, data, current))
+            if exc is None:
+                return redirect("/me", "password")
+            status, errors = refusal(request, exc, "old_password")
+        values = {"name": user.name, "groups": user.groups}  # passwords are typed again, never sent back
+        return await _me_page(request, db, user, status, values=values, errors=errors, headers=_retry(exc))
+
+    @post("/me/sessions/{session_id:int}/end")
+    async def end_session(self, request: Request, session_id: IdParam, page_user: PageUser, db: Db) -> Redirect:
+        user = need(page_user)
+        await login_sessions.revoke(db, user.id, session_id)
+        return redirect("/me", "session_ended")
+
+    @post("/me/sessions/end-all")
+    async def end_all_sessions(self, request: Request, page_user: PageUser, db: Db) -> Redirect:
+        """Log out everywhere: this browser too."""
+        user = need(page_user)
+        await login_sessions.revoke_all(db, user.id)
+        return _logged_in(request, "/login?ok=everywhere", None)
+
+
+async def _me_page(request: Request, db, user, status: int = 200, **context) -> Template:
+    sessions = (await login_sessions.active(db, user.id, login_session_of(request))).items
+    options = list(GROUPS.items())
+    return page(request, "account/me.html", user, status, group_options=options, sessions=sessions, **context)
+
+
+def _logged_in(request: Request, target: str, token: str | None) -> Redirect:
+    """After logging in or out: the session cookie set (or cleared), and a fresh CSRF token to come."""
+    cookies = [session_cookie(request, token), fresh_csrf_cookie(request)]
+    return Redirect(target, status_code=303, cookies=cookies)
+
+
+def _retry(exc: Exception | None) -> dict[str, str] | None:
+    return retry_after(exc) if exc is not None else None

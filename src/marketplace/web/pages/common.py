@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ...auth import SESSION_COOKIE, has_role, provide_optional_page_user, read_token
+from ...auth import SESSION_COOKIE, has_role, provide_optional_page_user, read_token, user_for_token
 from ...domain.orders import ActorNotAllowed, IllegalTransition
 from ...domain.roles import Role
 from ...errors import Forbidden, MarketError
@@ -20,21 +20,23 @@ from ...models import User
 from .i18n import N_, is_translated, lang_of, tr
 
 T = TypeVar("T")
+CSRF_COOKIE = "mkt_csrf"
 PageUser = NamedDependency[User | None]
 PAGE_DEPENDENCIES = {"page_user": Provide(provide_optional_page_user)}
 REFUSALS = (MarketError, IllegalTransition, ActorNotAllowed, IntegrityError)
 
 
-def page_user_id(request: Request) -> int | None:
-    """The logged-in visitor's id, read from the session cookie without the database (None: anonymous)."""
+def page_token(request: Request) -> str | None:
+    """The session cookie when its token is signed and unexpired, checked without the database (None:
+    anonymous). Whether its session still holds is `active_user`'s question."""
     token = request.cookies.get(SESSION_COOKIE)
-    return read_token(request.app.state.settings, token) if token else None
+    return token if token and read_token(request.app.state.settings, token) else None
 
 
-async def active_user(db: AsyncSession, user_id: int) -> User | None:
-    """The visitor behind a valid session cookie, as `auth` sees them: only an active account counts."""
-    user = await db.get(User, user_id)
-    return user if user is not None and user.is_active else None
+async def active_user(db: AsyncSession, request: Request) -> User | None:
+    """The visitor behind the session cookie, as `auth` sees them: a live session of an active account."""
+    found = await user_for_token(db, request.app.state.settings, request.cookies.get(SESSION_COOKIE))
+    return found[0] if found else None
 
 
 class LoginRequired(Exception):
@@ -56,8 +58,16 @@ def page_context(request: Request, user: User | None, **context: Any) -> dict[st
     return {"user": user, "lang": lang_of(request), "done": request.query_params.get("ok"), **context}
 
 
-def page(request: Request, template: str, user: User | None, status_code: int = 200, **context: Any) -> Template:
-    return Template(template_name=template, context=page_context(request, user, **context), status_code=status_code)
+def page(
+    request: Request,
+    template: str,
+    user: User | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    context = page_context(request, user, **context)
+    return Template(template_name=template, context=context, status_code=status_code, headers=headers)
 
 
 def done_at(path: str, ok: str | None = None) -> str:
@@ -88,16 +98,19 @@ def safe_next(target: str | None) -> str:
 
 def session_cookie(request: Request, token: str | None) -> Cookie:
     """The login cookie: HttpOnly (no script reads it), SameSite=Lax, Secure in production."""
-    settings = request.app.state.settings
-    return Cookie(
-        key=SESSION_COOKIE,
-        value=token or "",
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings.environment == "production",
-        max_age=settings.token_ttl_hours * 3600 if token else 0,
-    )
+    max_age = request.app.state.settings.token_ttl_hours * 3600 if token else 0
+    return _cookie(request, SESSION_COOKIE, token or "", max_age)
+
+
+def fresh_csrf_cookie(request: Request) -> Cookie:
+    """Drops the CSRF cookie, so the next page gets a new token: done at login and logout, so a token
+    planted or seen before the login is worth nothing after it."""
+    return _cookie(request, CSRF_COOKIE, "", 0)
+
+
+def _cookie(request: Request, key: str, value: str, max_age: int) -> Cookie:
+    secure = request.app.state.settings.environment == "production"
+    return Cookie(key=key, value=value, path="/", httponly=True, samesite="lax", secure=secure, max_age=max_age)
 
 
 async def form_of(request: Request) -> dict[str, Any]:

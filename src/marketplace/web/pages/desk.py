@@ -4,11 +4,13 @@ Curators see all of it; operators see the figures and the stuck orders (their ro
 """
 
 from typing import Annotated
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
+from ...auth import login_session_of
 from ...domain.roles import Role
 from ...errors import NotFound
 from ...models.base import utcnow
@@ -206,7 +208,7 @@ class DeskPages(Controller):
         q: FromQuery[Annotated[str | None, Parameter(max_length=60)]] = None,
         role: FromQuery[Role | None] = None,
     ) -> Template:
-        user = need(page_user, Role.curator)
+        user = need(page_user, *STAFF)
         found = await accounts.list_users(db, user.market_id, q, role, 50, 0)
         return page(request, "desk/accounts.html", user, found=found, values={"q": q or "", "role": role or ""})
 
@@ -218,15 +220,28 @@ class DeskPages(Controller):
         data, errors = validate(request, RolesIn, {"roles": chosen})
         status = 400
         if data is not None:
-            _, exc = await attempt(db, lambda: accounts.set_roles(db, user, user_id, data.roles))
+            current = login_session_of(request)
+            _, exc = await attempt(db, lambda: accounts.set_roles(db, user, user_id, data.roles, current))
             if exc is None:
-                return redirect(f"/desk/accounts?q={values.get('q', '')}", "roles")
+                return redirect(f"/desk/accounts?q={quote(values.get('q', ''))}", "roles")
             status, errors = refusal(request, exc, "roles")
-        found = await accounts.list_users(db, user.market_id, None, None, 50, 0)
-        errors = {f"{user_id}.{k}": v for k, v in errors.items()}
-        return page(
-            request, "desk/accounts.html", user, status, found=found, values={"q": "", "role": ""}, errors=errors
-        )
+        return await _accounts_refused(request, db, user, user_id, status, errors)
+
+    @post("/accounts/{user_id:int}/{action:str}")
+    async def set_active(
+        self, request: Request, user_id: IdParam, action: FromPath[str], page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        """Deactivate (logged out everywhere, no login) or reactivate an account."""
+        user = need(page_user, *STAFF)
+        if action not in ("deactivate", "activate"):
+            raise NotFound("No such action.")
+        values = await form_of(request)
+        active = action == "activate"
+        _, exc = await attempt(db, lambda: accounts.set_active(db, user, user_id, active))
+        if exc is None:
+            return redirect(f"/desk/accounts?q={quote(values.get('q', ''))}", f"{action}d")
+        status, errors = refusal(request, exc, "roles")
+        return await _accounts_refused(request, db, user, user_id, status, errors)
 
     # Exports -----------------------------------------------------------------------------------
 
@@ -239,6 +254,12 @@ class DeskPages(Controller):
     async def export_reviews(self, page_user: PageUser, db: Db) -> Response:
         user = need(page_user, Role.curator)
         return _csv_response(await exports.reviews_csv(db, user.market_id), "reviews.csv")
+
+
+async def _accounts_refused(request: Request, db, user, user_id: int, status: int, errors: dict) -> Template:
+    found = await accounts.list_users(db, user.market_id, None, None, 50, 0)
+    errors = {f"{user_id}.roles": text for text in errors.values()}
+    return page(request, "desk/accounts.html", user, status, found=found, values={"q": "", "role": ""}, errors=errors)
 
 
 def safe_back(path: str | None) -> str:

@@ -131,6 +131,7 @@ ROLES = {
 
 NOTICE_KINDS = {
     "offer": N_("New request"),
+    "login_failures": N_("Login attempts"),
     "order_accepted": N_("Accepted"),
     "order_declined": N_("Declined"),
     "order_arranged": N_("Arrangements"),
@@ -212,6 +213,11 @@ DONE = {
     "attendance": N_("Attendance saved; the session is delivered."),
     "read": N_("All notices are marked read."),
     "roles": N_("Roles saved."),
+    "password": N_("Your password is changed; your other devices are logged out."),
+    "session_ended": N_("That device is logged out."),
+    "everywhere": N_("You are logged out on every device."),
+    "deactivated": N_("The account is deactivated; it is logged out everywhere."),
+    "activated": N_("The account is active again."),
 }
 
 FUNNEL = {

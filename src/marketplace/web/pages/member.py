@@ -29,7 +29,7 @@ from .common import (
     need,
     page,
     page_context,
-    page_user_id,
+    page_token,
     redirect,
     refusal,
     safe_next,
@@ -197,6 +197,11 @@ def _preferred_times(request: Request, values: dict, errors: dict) -> list[dict]
     return [{"starts_at": start, "ends_at": end}] if start and end and end > start else []
 
 
+async def _place(request: Request, db, user: User, data: OrderIn):
+    await request.app.state.limits.count_order(user.id)
+    return await orders.place(db, user, data)
+
+
 class MemberPages(Controller):
     dependencies = PAGE_DEPENDENCIES
     include_in_schema = False
@@ -220,10 +225,9 @@ class MemberPages(Controller):
         # visitor with a session cookie costs a lookup (who they are, whether they follow the category).
         filters = {"q": q or "", **menu_filters(request.query_params)}
         category = int(filters["category"]) if filters["category"] else None
-        user_id = page_user_id(request)
-        if user_id is not None:
+        if page_token(request) is not None:
             async with request.app.state.sessionmaker() as db:
-                user = await active_user(db, user_id)
+                user = await active_user(db, request)
                 following = await categories.followed_ids(db, user) if user is not None and category else []
             if user is not None:
                 above, below = await _menu_public(request, market_id, filters, page_number)
@@ -245,7 +249,7 @@ class MemberPages(Controller):
         if data is not None:
 
             async def place() -> str:
-                order = await orders.place(db, user, data)
+                order = await _place(request, db, user, data)
                 # Say what really happened: a seat, a place on the waiting list, or an order to be accepted.
                 return done_at(
                     f"/orders/{order.id}",
@@ -282,7 +286,7 @@ class MemberPages(Controller):
         if data is not None:
 
             async def post() -> str:
-                return done_at(f"/orders/{(await orders.place(db, user, data)).id}", "need")
+                return done_at(f"/orders/{(await _place(request, db, user, data)).id}", "need")
 
             location, exc = await attempt(db, lambda: once(request, db, user, post))
             if exc is None:

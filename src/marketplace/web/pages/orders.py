@@ -197,6 +197,8 @@ class OrderPages(Controller):
         if not errors:
 
             async def act_once() -> str:
+                if action == "reorder":  # a new order: counted like any other (ORDER_LIMIT_PER_MEMBER)
+                    await request.app.state.limits.count_order(user.id)
                 done = await use_case(db, user, order_id, data)
                 return done_at(f"/orders/{done.id if action == 'reorder' else order_id}", action)
 

@@ -1,0 +1,119 @@
+"""Take the demo data out of a market that is going live: its people (known password, a curator among
+them), their listings and every order, review and notice that touches them. The union's category tree
+stays, and so does anything of real people that the demo did not touch.
+
+The demo's people are recognised by their password hash: the loader hashes the demo password once
+and gives every demo account that same hash string, so no real account can share it (and a demo
+account whose password was changed is no longer one with a known password, and is kept).
+"""
+
+import asyncio
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .. import auth, cache
+from ..models import (
+    AuditEvent,
+    Batch,
+    CategoryFollow,
+    IdempotencyKey,
+    Listing,
+    ListingSession,
+    LoginSession,
+    Notification,
+    Offer,
+    Order,
+    OrderEvent,
+    OutboxJob,
+    ProviderCategory,
+    ProviderProfile,
+    Review,
+    User,
+)
+from ..settings import Settings
+from .reviews import recompute_ratings
+
+
+async def demo_people(db: AsyncSession, settings: Settings, phone: str, password: str) -> list[int]:
+    """Ids of the demo accounts: those sharing the hash of `phone`'s account, when it is `password`'s."""
+    known = (await db.execute(sa.select(User.password_hash).where(User.phone == phone))).scalar_one_or_none()
+    if known is None or not await asyncio.to_thread(auth.verify_password, settings, known, password):
+        return []
+    return list((await db.execute(sa.select(User.id).where(User.password_hash == known))).scalars())
+
+
+async def remove(db: AsyncSession, settings: Settings, phone: str, password: str) -> dict[str, int]:
+    """Delete the demo data in this transaction; how many rows of each kind went."""
+    people = await demo_people(db, settings, phone, password)
+    if not people:
+        return {"people": 0}
+    listings = list((await db.execute(sa.select(Listing.id).where(Listing.provider_id.in_(people)))).scalars())
+    orders = list(
+        (
+            await db.execute(
+                sa.select(Order.id).where(
+                    sa.or_(Order.member_id.in_(people), Order.provider_id.in_(people), Order.listing_id.in_(listings))
+                )
+            )
+        ).scalars()
+    )
+    touched = (
+        await db.execute(
+            sa.select(Review.listing_id, Review.provider_id)
+            .where(Review.member_id.in_(people), Review.provider_id.not_in(people))
+            .distinct()
+        )
+    ).all()
+    markets = set((await db.execute(sa.select(User.market_id).where(User.id.in_(people)))).scalars())
+    batches = list((await db.execute(sa.select(Batch.id).where(Batch.created_by.in_(people)))).scalars())
+    counts = {"people": len(people), "listings": len(listings), "orders": len(orders)}
+
+    async def run(name: str, statement) -> None:
+        counts[name] = counts.get(name, 0) + ((await db.execute(statement)).rowcount or 0)
+
+    # What real rows point at stays, without the pointer.
+    await db.execute(sa.update(Order).where(Order.reorder_of_id.in_(orders)).values(reorder_of_id=None))
+    await db.execute(sa.update(OrderEvent).where(OrderEvent.actor_id.in_(people)).values(actor_id=None))
+    await db.execute(sa.update(Review).where(Review.hidden_by.in_(people)).values(hidden_by=None))
+    await db.execute(sa.update(Listing).where(Listing.cloned_from_id.in_(listings)).values(cloned_from_id=None))
+    await db.execute(sa.update(Batch).where(Batch.created_by.in_(people)).values(created_by=None))
+    # Then everything of the demo, children first.
+    await run("order_events", sa.delete(OrderEvent).where(OrderEvent.order_id.in_(orders)))
+    await run("offers", sa.delete(Offer).where(sa.or_(Offer.order_id.in_(orders), Offer.provider_id.in_(people))))
+    review_of_demo = sa.or_(
+        Review.order_id.in_(orders),
+        Review.member_id.in_(people),
+        Review.provider_id.in_(people),
+        Review.listing_id.in_(listings),
+    )
+    await run("reviews", sa.delete(Review).where(review_of_demo))
+    order_keys = sa.bindparam("order_keys", [f"order:{order_id}:%" for order_id in orders], type_=ARRAY(sa.String))
+    await run("jobs", sa.delete(OutboxJob).where(OutboxJob.dedupe_key.like(sa.any_(order_keys))))
+    await run("orders", sa.delete(Order).where(Order.id.in_(orders)))
+    await run("sessions", sa.delete(ListingSession).where(ListingSession.listing_id.in_(listings)))
+    await db.execute(sa.delete(Listing).where(Listing.id.in_(listings)))
+    about_demo = sa.or_(
+        Notification.user_id.in_(people),
+        Notification.data["order_id"].as_integer().in_(orders),
+        Notification.data["listing_id"].as_integer().in_(listings),
+    )
+    await run("notifications", sa.delete(Notification).where(about_demo))
+    for model, column in [
+        (CategoryFollow, CategoryFollow.user_id),
+        (IdempotencyKey, IdempotencyKey.user_id),
+        (LoginSession, LoginSession.user_id),
+        (ProviderCategory, ProviderCategory.provider_id),
+        (ProviderProfile, ProviderProfile.user_id),
+        (AuditEvent, AuditEvent.actor_id),
+    ]:
+        await db.execute(sa.delete(model).where(column.in_(people)))
+    await db.execute(sa.delete(User).where(User.id.in_(people)))
+    empty = ~sa.exists().where(Listing.batch_id == Batch.id)
+    await run("batches", sa.delete(Batch).where(Batch.id.in_(batches), empty))  # the demo's, now empty
+    for listing_id, provider_id in touched:  # real providers reviewed by demo members
+        await recompute_ratings(db, listing_id, provider_id)
+    for market_id in markets:
+        cache.menu_changed(db, market_id)
+    return counts

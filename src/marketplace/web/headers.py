@@ -1,0 +1,63 @@
+"""Security headers on every answer (pages, API, static files, errors), added as each response starts.
+
+The Content-Security-Policy allows scripts, styles, images and form targets from this origin only and
+no inline script or style attribute (pages use static/js and static/css), and no framing. Answers to a
+logged-in caller (a session cookie or a bearer token) are never stored by a browser or proxy.
+"""
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from ..auth import SESSION_COOKIE
+from ..settings import Settings
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+_ALWAYS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _logged_in(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value):
+            return True
+    return False
+
+
+def security_headers(settings: Settings):
+    """A before-send hook for the app: it sees every response, including the router's 404s."""
+    production = settings.environment == "production"
+    # The opt-in API viewer (SCHEMA_VIEWER) runs a CDN script and inline code: it alone goes without the CSP.
+    viewer = "/schema" if settings.schema_viewer else None
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in _ALWAYS.items():
+            if name != "content-security-policy" or scope.get("path") != viewer:
+                headers.setdefault(name, value)
+        if production:
+            headers.setdefault("strict-transport-security", HSTS)
+        if _logged_in(scope) and not scope.get("path", "").startswith("/static/"):
+            headers["cache-control"] = "no-store"
+
+    return add_headers

@@ -1,0 +1,135 @@
+"""The account pages: logout that ends the session, my sessions, password change, CSRF rotation, deactivation."""
+
+from marketplace import auth
+from marketplace.domain.roles import Role
+
+from ...factories import PASSWORD
+from .conftest import CSRF_COOKIE
+
+
+async def test_page_logout_ends_the_session_on_the_server(pages, factory, client):
+    member = await factory.user()
+    assert (await pages.post("/login", {"phone": member.phone, "password": PASSWORD})).status_code == 303
+    token = pages.client.cookies[auth.SESSION_COOKIE]
+    assert (await pages.post("/logout")).status_code == 303
+    # the copied cookie no longer works: not as a cookie, not as a bearer token
+    pages.client.cookies.set(auth.SESSION_COOKIE, token)
+    assert (await pages.get("/me")).status_code == 303
+    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+
+
+async def test_the_csrf_cookie_is_new_after_login_and_after_logout(pages, factory):
+    member = await factory.user()
+    before = await pages.token()
+    logged_in = await pages.post("/login", {"phone": member.phone, "password": PASSWORD})
+    assert f"{CSRF_COOKIE}=" in logged_in.headers["set-cookie"]
+    assert CSRF_COOKIE not in pages.client.cookies  # dropped: the next page gets a new one
+    after = await pages.token()
+    assert after != before
+    # a form carrying the token from before the login is refused
+    stale = await pages.client.post("/me", data={"name": "x", "_csrf_token": before}, follow_redirects=False)
+    assert stale.status_code == 403
+    await pages.post("/logout")
+    assert CSRF_COOKIE not in pages.client.cookies
+    assert await pages.token() not in (before, after)
+
+
+async def test_me_lists_sessions_ends_one_and_logs_out_everywhere(pages, factory, client):
+    member = await factory.user()
+    other_device = await factory.log_in(member)
+    await pages.post("/login", {"phone": member.phone, "password": PASSWORD})
+    me = await pages.get("/me")
+    assert me.status_code == 200
+    assert "本设备" in me.text and me.text.count("退出该设备") == 2  # the factory's login and the other device
+
+    listed = await client.get("/api/v1/me/sessions", headers={"Authorization": f"Bearer {other_device}"})
+    mine = next(i["id"] for i in listed.json()["items"] if i["current"])
+    ended = await pages.post(f"/me/sessions/{mine}/end")
+    assert ended.status_code == 303 and ended.headers["location"] == "/me?ok=session_ended"
+    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {other_device}"})).status_code == 401
+
+    everywhere = await pages.post("/me/sessions/end-all")
+    assert everywhere.status_code == 303 and everywhere.headers["location"].startswith("/login")
+    assert (await client.get("/api/v1/me", headers=factory.headers(member))).status_code == 401
+    assert (await pages.get("/me")).status_code == 303
+
+
+async def test_password_form_shows_refusals_beside_their_fields(pages, factory, client):
+    member = await factory.user()
+    pages.login(member)
+    other_device = await factory.log_in(member)
+    wrong = await pages.post("/me/password", {"old_password": "nope", "new_password": "calligraphy-wed"})
+    assert wrong.status_code == 400 and 'id="e-old_password"' in wrong.text and "当前密码不对" in wrong.text
+    weak = await pages.post("/me/password", {"old_password": PASSWORD, "new_password": "woaini1314"})
+    assert weak.status_code == 400 and 'id="e-new_password"' in weak.text and "常见" in weak.text
+    done = await pages.post("/me/password", {"old_password": PASSWORD, "new_password": "calligraphy-wed"})
+    assert done.status_code == 303 and done.headers["location"] == "/me?ok=password"
+    assert (await pages.get("/me")).status_code == 200  # this browser stays logged in
+    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {other_device}"})).status_code == 401
+
+
+async def test_desk_deactivates_and_reactivates_an_account(pages, factory, client):
+    operator = await factory.user(Role.operator)
+    member = await factory.user(name="刘师傅")
+    pages.login(operator)
+    desk = await pages.get("/desk/accounts")
+    assert desk.status_code == 200 and "刘师傅" in desk.text
+    assert "保存角色" not in desk.text  # roles are the curators' to change
+    off = await pages.post(f"/desk/accounts/{member.id}/deactivate", {"q": ""})
+    assert off.status_code == 303 and off.headers["location"].endswith("ok=deactivated")
+    assert (await client.get("/api/v1/me", headers=factory.headers(member))).status_code == 401
+    assert "已停用" in (await pages.get("/desk/accounts")).text
+    on = await pages.post(f"/desk/accounts/{member.id}/activate", {"q": ""})
+    assert on.status_code == 303
+    refused = await pages.post(f"/desk/accounts/{operator.id}/deactivate", {"q": ""})
+    assert refused.status_code == 400 and "不能停用自己的账号" in refused.text
+
+
+async def test_the_login_page_says_when_to_come_back(pages, factory):
+    member = await factory.user()
+    for _ in range(5):
+        assert (await pages.post("/login", {"phone": member.phone, "password": "wrong-password"})).status_code == 401
+    locked = await pages.post("/login", {"phone": member.phone, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert int(locked.headers["retry-after"]) > 0
+    assert "登录尝试次数过多" in locked.text
+
+
+async def test_odd_input_to_the_account_endpoints_is_refused_not_a_500(pages, factory, client):
+    curator = await factory.user(Role.curator)
+    h = factory.headers(curator)
+    api = [
+        (
+            "post",
+            "/api/v1/me/password",
+            {"content": b"{not json", "headers": {**h, "content-type": "application/json"}},
+        ),
+        ("post", "/api/v1/me/password", {"json": {"old_password": "", "new_password": "x" * 500}, "headers": h}),
+        ("post", "/api/v1/me/password", {"json": [1, 2], "headers": h}),
+        ("delete", "/api/v1/me/sessions/99999999999", {"headers": h}),
+        ("delete", "/api/v1/me/sessions/abc", {"headers": h}),
+        ("get", "/api/v1/me/sessions?offset=-1", {"headers": h}),
+        ("post", "/api/v1/admin/users/0/deactivate", {"headers": h}),
+        ("post", "/api/v1/admin/users/99999/activate", {"headers": h}),
+        ("post", "/api/v1/auth/logout", {"headers": {"Authorization": "Bearer " + "x" * 5000}}),
+        (
+            "post",
+            "/api/v1/auth/login",
+            {"json": {"phone": "1" * 500, "password": "x"}, "headers": {"User-Agent": "u" * 9000}},
+        ),
+    ]
+    for method, path, kwargs in api:
+        answer = await getattr(client, method)(path, **kwargs)
+        assert 400 <= answer.status_code < 500, (method, path, answer.status_code, answer.text)
+        assert answer.json()["detail"], path
+    pages.login(curator)
+    for path, form in [
+        ("/me/password", {}),
+        ("/me/password", {"old_password": "x" * 1000, "new_password": "y" * 1000}),
+        ("/me/sessions/99999999999/end", {}),
+        ("/me/sessions/424242/end", {}),
+        ("/desk/accounts/424242/deactivate", {}),
+        ("/desk/accounts/1/explode", {}),
+    ]:
+        answer = await pages.post(path, form)
+        assert 400 <= answer.status_code < 500, (path, answer.status_code)

@@ -1,0 +1,51 @@
+"""`marketplace demo remove`: the demo people and all they touched go; real people and the category tree stay."""
+
+import sqlalchemy as sa
+
+from marketplace.domain.roles import Role
+from marketplace.standalone import remove_demo
+from seeds.loader import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
+
+
+async def _count(engine, sql: str) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(sa.text(sql))).scalar_one()
+
+
+async def test_demo_remove_keeps_real_people_and_the_category_tree(client, factory, settings, engine):
+    await load_demo_data(settings)
+    demo_curator, demo_password = DEMO_LOGINS["curator"]
+    login = await client.post("/api/v1/auth/login", json={"phone": demo_curator, "password": demo_password})
+    assert login.status_code == 200
+    categories = await _count(engine, "SELECT count(*) FROM categories")
+    # a real member orders a demo listing; a real provider lists a service of their own
+    real_member, curator = await factory.user(name="真会员"), await factory.user(Role.curator)
+    demo_listing = await _count(
+        engine,
+        "SELECT min(l.id) FROM listings l JOIN listing_sessions s ON s.listing_id = l.id "
+        "WHERE l.state = 'published' AND l.target_groups = '{}' AND s.starts_at > now() + interval '1 day' "
+        "AND s.seats_taken < s.capacity",
+    )
+    ordered = await client.post(
+        "/api/v1/orders", json={"listing_id": demo_listing}, headers=factory.headers(real_member)
+    )
+    assert ordered.status_code == 201
+    category = await factory.category()
+    real_provider = await factory.provider([category])
+    real_listing = await factory.listing(real_provider, category, title="真服务")
+
+    removed = await remove_demo(settings, demo_curator, DEMO_PASSWORD)
+    assert removed["people"] > 600 and removed["orders"] > 1000
+
+    assert await _count(engine, "SELECT count(*) FROM users") == 3  # the real member, curator and provider
+    assert await _count(engine, "SELECT count(*) FROM categories") == categories + 1
+    assert await _count(engine, f"SELECT count(*) FROM listings WHERE id = {real_listing.id}") == 1
+    assert await _count(engine, "SELECT count(*) FROM listings") == 1
+    assert await _count(engine, "SELECT count(*) FROM orders") == 0  # the order of a demo listing went with it
+    assert await _count(engine, "SELECT count(*) FROM reviews") == 0
+    gone = await client.post("/api/v1/auth/login", json={"phone": demo_curator, "password": demo_password})
+    assert gone.status_code == 401
+    demo_token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert (await client.get("/api/v1/me", headers=demo_token)).status_code == 401
+    assert (await client.get("/api/v1/me", headers=factory.headers(curator))).status_code == 200
+    assert (await remove_demo(settings, demo_curator, DEMO_PASSWORD)) == {"people": 0}  # nothing left to do
