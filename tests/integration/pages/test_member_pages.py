@@ -416,3 +416,21 @@ async def test_my_orders_in_tabs_with_counts_for_members_and_providers(pages, fa
     assert f'href="/orders/{upcoming["id"]}"' in history.text and '已完成 <span class="count">1</span>' in history.text
     as_member = await pages.get("/orders", params={"as": "member"})
     assert "这里还没有订单" in as_member.text
+
+
+async def test_each_role_lands_where_its_day_starts(pages, factory):
+    """Issue #13 item 7: staff land on the desk, providers on the console, members on the home page;
+    a page asked for (next) still wins."""
+    curator, provider, member = (
+        await factory.user(Role.curator),
+        await factory.user(Role.provider),
+        await factory.user(),
+    )
+    for who, landing in ((curator, "/desk"), (provider, "/provider"), (member, "/")):
+        pages.logout()
+        done = await pages.post("/login", {"phone": who.phone, "password": "correct-horse-1"})
+        assert done.status_code == 303 and done.headers["location"] == f"{landing}?ok=hello", who.roles
+        assert (await pages.get(landing)).status_code == 200
+    pages.logout()
+    asked = await pages.post("/login", {"phone": provider.phone, "password": "correct-horse-1", "next": "/orders"})
+    assert asked.headers["location"] == "/orders?ok=hello"

@@ -6,9 +6,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from ...auth import login_session_of
-from ...domain.roles import MemberGroup
+from ...auth import has_role, login_session_of, read_token
+from ...domain.roles import MemberGroup, Role
 from ...errors import retry_after
+from ...models import User
 from ...schemas.accounts import LoginIn, MeUpdateIn, RegisterIn
 from ...schemas.sessions import PasswordChangeIn
 from ...services import accounts, login_sessions
@@ -31,6 +32,14 @@ from .common import (
 from .i18n import LANG_COOKIE, LANGUAGES
 from .labels import GROUPS
 
+
+def landing(user: User) -> str:
+    """Where someone starts after logging in: union staff at the desk, a provider at the console."""
+    if has_role(user, Role.curator, Role.operator):
+        return "/desk"
+    if has_role(user, Role.provider):
+        return "/provider"
+    return "/"
 
 class AccountPages(Controller):
     dependencies = PAGE_DEPENDENCIES
@@ -83,6 +92,9 @@ class AccountPages(Controller):
             )
             if exc is None:
                 target = safe_next(values.get("next"))
+                if target == "/":  # no page asked for: each role lands where its day starts
+                    user = await db.get(User, read_token(settings, token)[0])
+                    target = landing(user)
                 return _logged_in(request, target + ("&" if "?" in target else "?") + "ok=hello", token)
             status, errors = refusal(request, exc, "password")
         values.pop("password", None)
