@@ -2,6 +2,7 @@
 
 import functools
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
@@ -173,7 +174,19 @@ def for_roles(*roles: Role) -> dict:
 
 
 async def provide_optional_page_user(request: Request, db: NamedDependency[AsyncSession]) -> User | None:
-    return await _user_for(request, request.cookies.get(SESSION_COOKIE), db)
+    user = await _user_for(request, request.cookies.get(SESSION_COOKIE), db)
+    if user is not None:  # an error page shows the same header (a copy: a failed request's rows expire)
+        request.scope.setdefault("state", {})["page_user"] = Visitor(user.id, user.name, tuple(user.roles))
+    return user
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who a page's header shows as logged in."""
+
+    id: int
+    name: str
+    roles: tuple[str, ...]
 
 
 def has_role(user: User, *roles: Role) -> bool:

@@ -434,3 +434,12 @@ async def test_each_role_lands_where_its_day_starts(pages, factory):
     pages.logout()
     asked = await pages.post("/login", {"phone": provider.phone, "password": "correct-horse-1", "next": "/orders"})
     assert asked.headers["location"] == "/orders?ok=hello"
+
+
+async def test_error_pages_keep_the_visitors_header_and_name_an_expired_form(pages, factory):
+    member = await factory.user(name="钱师傅")
+    pages.login(member)
+    missing = await pages.get("/orders/999999")
+    assert missing.status_code == 404 and 'action="/logout"' in missing.text  # still logged in, as they are
+    expired = await pages.post("/notices/read", csrf=False)
+    assert expired.status_code == 403 and "<h1>表单已过期</h1>" in expired.text and "无权访问" not in expired.text

@@ -41,6 +41,7 @@ def landing(user: User) -> str:
         return "/provider"
     return "/"
 
+
 class AccountPages(Controller):
     dependencies = PAGE_DEPENDENCIES
     include_in_schema = False

@@ -21,6 +21,7 @@ _TITLES = {
     500: N_("Something went wrong on our side"),
 }
 _CSRF = N_("The form had expired. Please go back, reload the page and try again.")
+_CSRF_TITLE = N_("The form had expired")
 _NOT_FOUND = N_("This page does not exist, or it is not yours.")
 _FORBIDDEN = N_("This page is not for your role.")
 _BROKEN = N_("Please try again in a moment.")
@@ -32,7 +33,7 @@ def is_page(request: Request) -> bool:
 
 def _message(request: Request, exc: Exception, status: int) -> str:
     lang = lang_of(request)
-    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+    if _expired_form(exc):
         return tr(lang, _CSRF)
     if status == 404 or isinstance(exc, NotFoundException):
         return tr(lang, _NOT_FOUND)
@@ -44,14 +45,17 @@ def _message(request: Request, exc: Exception, status: int) -> str:
     return tr(lang, detail)  # the msgid itself when the catalogue does not know it
 
 
+def _expired_form(exc: Exception) -> bool:
+    return isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail)
+
+
 def error_page(request: Request, exc: Exception, status: int) -> Response:
     lang = lang_of(request)
-    title = tr(lang, _TITLES.get(status, _TITLES[400]))
-    return Template(
-        template_name="error.html",
-        context={"title": title, "message": _message(request, exc, status), "status": status, "lang": lang},
-        status_code=status,
-    )
+    title = tr(lang, _CSRF_TITLE if _expired_form(exc) else _TITLES.get(status, _TITLES[400]))
+    context = {"title": title, "message": _message(request, exc, status), "status": status, "lang": lang}
+    # The header as the visitor knows it: logged in, when the page's user was resolved before the error.
+    context["user"] = request.scope.get("state", {}).get("page_user")
+    return Template(template_name="error.html", context=context, status_code=status)
 
 
 def with_pages(api_handlers: dict) -> dict:
