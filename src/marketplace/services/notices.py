@@ -139,6 +139,14 @@ def _out(n: Notification) -> NotificationOut:
     )
 
 
+async def unread_count(db: AsyncSession, user_id: int) -> int:
+    return (
+        await db.execute(
+            sa.select(sa.func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+    ).scalar_one()
+
+
 async def mark_read(db: AsyncSession, user: User, notification_id: int) -> NotificationOut:
     notification = await db.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:

@@ -376,10 +376,12 @@ async def test_opening_a_notice_reads_it_and_leads_to_its_order(pages, factory, 
     pages.login(member)
     inbox = await pages.get("/notices")
     assert "新" in inbox.text and f'href="/notices/{notice["id"]}"' in inbox.text
+    assert 'aria-label="1 条未读">1</span>' in inbox.text  # the header counts unread notices
     opened = await pages.get(f"/notices/{notice['id']}")
     assert opened.status_code == 303 and opened.headers["location"] == f"/orders/{order['id']}"
     again = (await client.get("/api/v1/notifications", headers=factory.headers(member))).json()["items"][0]
     assert again["read"] is True
+    assert "条未读" not in (await pages.get("/orders")).text
     pages.login(provider)
     assert (await pages.get(f"/notices/{notice['id']}")).status_code == 404  # not theirs
 

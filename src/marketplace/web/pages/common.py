@@ -17,12 +17,23 @@ from ...domain.orders import ActorNotAllowed, IllegalTransition
 from ...domain.roles import Role
 from ...errors import Forbidden, MarketError
 from ...models import User
+from ...services import notices
 from .i18n import N_, is_translated, lang_of, tr
 
 T = TypeVar("T")
 CSRF_COOKIE = "mkt_csrf"
 PageUser = NamedDependency[User | None]
-PAGE_DEPENDENCIES = {"page_user": Provide(provide_optional_page_user)}
+
+
+async def provide_page_user(request: Request, db: NamedDependency[AsyncSession]) -> User | None:
+    """The logged-in visitor of a page, and how many of their notices are unread (the header shows it)."""
+    user = await provide_optional_page_user(request, db)
+    if user is not None:
+        request.scope.setdefault("state", {})["unread"] = await notices.unread_count(db, user.id)
+    return user
+
+
+PAGE_DEPENDENCIES = {"page_user": Provide(provide_page_user)}
 REFUSALS = (MarketError, IllegalTransition, ActorNotAllowed, IntegrityError)
 
 
@@ -55,7 +66,8 @@ def need(user: User | None, *roles: Role) -> User:
 def page_context(request: Request, user: User | None, **context: Any) -> dict[str, Any]:
     """What every page template is given: the visitor, the language, the flash of a form just done."""
     context.setdefault("errors", {})
-    return {"user": user, "lang": lang_of(request), "done": request.query_params.get("ok"), **context}
+    unread = request.scope.get("state", {}).get("unread", 0)
+    return {"user": user, "lang": lang_of(request), "done": request.query_params.get("ok"), "unread": unread, **context}
 
 
 def page(

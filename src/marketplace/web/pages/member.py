@@ -210,8 +210,7 @@ class MemberPages(Controller):
     async def home(self, request: Request, page_user: PageUser, db: Db, market_id: MarketId) -> Template:
         tree = await public.category_tree(request.app.state, db, market_id)
         new = await public.menu_page(request.app.state, db, market_id, sort="new", limit=6)
-        unread = (await notices.list_for(db, page_user, True, 1, 0)).total if page_user else 0
-        return page(request, "member/home.html", page_user, domains=tree.items, new=new.items, unread=unread)
+        return page(request, "member/home.html", page_user, domains=tree.items, new=new.items)
 
     @get("/menu")
     async def browse(
