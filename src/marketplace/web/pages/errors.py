@@ -19,11 +19,13 @@ _TITLES = {
     405: N_("This does not work that way"),
     409: N_("Not possible right now"),
     500: N_("Something went wrong on our side"),
+    503: N_("Briefly unavailable"),
 }
 _CSRF = N_("The form had expired. Please go back, reload the page and try again.")
 _NOT_FOUND = N_("This page does not exist, or it is not yours.")
 _FORBIDDEN = N_("This page is not for your role.")
 _BROKEN = N_("Please try again in a moment.")
+_UNAVAILABLE = N_("The service cannot reach its database or queue for a moment. Please try again shortly.")
 
 
 def is_page(request: Request) -> bool:
@@ -38,19 +40,22 @@ def _message(request: Request, exc: Exception, status: int) -> str:
         return tr(lang, _NOT_FOUND)
     if status == 403:
         return tr(lang, _FORBIDDEN)
+    if status == 503:
+        return tr(lang, _UNAVAILABLE)
     if status >= 500:
         return tr(lang, _BROKEN)
     detail = exc.detail if isinstance(exc, MarketError | HTTPException) else str(exc)
     return tr(lang, detail)  # the msgid itself when the catalogue does not know it
 
 
-def error_page(request: Request, exc: Exception, status: int) -> Response:
+def error_page(request: Request, exc: Exception, status: int, headers: dict[str, str] | None = None) -> Response:
     lang = lang_of(request)
     title = tr(lang, _TITLES.get(status, _TITLES[400]))
     return Template(
         template_name="error.html",
         context={"title": title, "message": _message(request, exc, status), "status": status, "lang": lang},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -60,7 +65,10 @@ def with_pages(api_handlers: dict) -> dict:
     def html_aware(handler: Callable) -> Callable:
         def handle(request: Request, exc: Exception) -> Response:
             answer = handler(request, exc)  # the API's status (and its log line for a 500)
-            return error_page(request, exc, answer.status_code) if is_page(request) else answer
+            if not is_page(request):
+                return answer
+            retry_after = answer.headers.get("Retry-After")  # a 503 says when to try again, on pages too
+            return error_page(request, exc, answer.status_code, {"Retry-After": retry_after} if retry_after else None)
 
         return handle
 
