@@ -143,3 +143,14 @@ def worker_process(env: dict, log: Path | None = None) -> subprocess.Popen:
         stderr=out,
         start_new_session=True,
     )
+
+
+async def poll_until(check, seconds: float, what: str):
+    """What `check()` returns once it is truthy; fails after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = await check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        await asyncio.sleep(0.01)

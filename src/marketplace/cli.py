@@ -5,7 +5,6 @@ import contextlib
 import getpass
 import os
 import signal
-import subprocess
 import sys
 import time
 import urllib.request
@@ -15,6 +14,7 @@ import typer
 
 from . import embedded
 from .settings import Settings, get_settings
+from .supervise import Supervisor
 
 app = typer.Typer(help="Cloud Market (云集市) service commands.", no_args_is_help=True, add_completion=False)
 
@@ -107,11 +107,10 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the background worker (needs DATABASE_URL and REDIS_URL)."""
-    from arq.worker import run_worker
-
     from .worker import worker_settings
+    from .worker_loop import ResilientWorker
 
-    run_worker(worker_settings())
+    ResilientWorker(**worker_settings()).run()
 
 
 @app.command()
@@ -126,10 +125,10 @@ def check() -> None:
     raise typer.Exit(0 if ok else 1)
 
 
-def _wait_healthy(url: str, children: list[subprocess.Popen], timeout: float = 60) -> bool:
+def _wait_healthy(url: str, supervisor: Supervisor, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children):
+        if not supervisor.check():
             return False
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(url, timeout=1) as response:
@@ -155,10 +154,8 @@ def up(no_seed: bool = typer.Option(False, "--no-seed", help="skip the demo data
     with _servers(get_settings()) as settings:
         upgrade_if_behind(settings.database_url)
         command = [sys.executable, "-m", "marketplace"]
-        children = [
-            subprocess.Popen([*command, "serve"], start_new_session=True),
-            subprocess.Popen([*command, "worker"], start_new_session=True),
-        ]
+        supervisor = Supervisor({"web process": [*command, "serve"], "worker": [*command, "worker"]})
+        supervisor.start()
         base = f"http://{settings.host}:{settings.port}"
         try:
             # The demo data loads while web and worker start (their imports take seconds); on a warm
@@ -167,7 +164,7 @@ def up(no_seed: bool = typer.Option(False, "--no-seed", help="skip the demo data
                 from seeds.loader import DEMO_LOGINS
 
                 _seed(settings)
-            if _wait_healthy(f"{base}/healthz", children):
+            if _wait_healthy(f"{base}/healthz", supervisor):
                 typer.echo(f"\nCloud Market is running: open {base}/  (API docs: {base}/schema)")
                 if not no_seed:
                     for role, (phone, password) in DEMO_LOGINS.items():
@@ -176,17 +173,11 @@ def up(no_seed: bool = typer.Option(False, "--no-seed", help="skip the demo data
             else:
                 typer.echo("the web process did not become healthy; stopping", err=True)
                 stop_requested = True
-            while not stop_requested and all(child.poll() is None for child in children):
+            # A child that dies is started again; one that keeps dying stops everything (supervise.py).
+            while not stop_requested and supervisor.check():
                 time.sleep(0.2)
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(20)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            supervisor.stop()
     typer.echo("stopped")
 
 

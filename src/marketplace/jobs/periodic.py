@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 
-from .. import queue
+from .. import lost_queue, queue
 from ..db import transaction
 from ..services import deadlines, digest, matching, star_levels
 
@@ -17,9 +17,10 @@ def _unit(ctx: dict):
 
 
 async def relay_outbox(ctx: dict) -> int:
-    """Send what is due and was not sent after its commit; re-send what was sent but never ran."""
+    """Send what is due and was not sent after its commit; re-send what was sent but never ran (at once
+    when Redis came back empty)."""
     stuck = timedelta(seconds=ctx["settings"].outbox_stuck_seconds)
-    sent = await queue.relay(ctx["sessionmaker"], ctx["redis"], ctx["queue_name"], stuck_after=stuck)
+    sent = await lost_queue.relay(ctx["sessionmaker"], ctx["redis"], ctx["queue_name"], stuck_after=stuck)
     if sent:
         log.info("relay sent %d outbox jobs", sent)
     return sent

@@ -23,6 +23,8 @@ from marketplace.services import deadlines
 from marketplace.settings import Settings
 from marketplace.worker import worker_settings
 
+from ...outages import OwnRedis, free_port
+
 
 async def forget_queued(redis: ArqRedis, queue_name: str) -> None:
     """Drop arq's keys for this queue (jobs left by earlier tests point at rows since truncated)."""
@@ -129,3 +131,12 @@ async def jobs(settings, engine, client):
     found = await make_jobs(settings, engine)
     yield found
     await found.redis.aclose()
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of the test's own, to stop and start (never the shared one)."""
+    server = OwnRedis(free_port())
+    server.start()
+    yield server
+    server.stop()

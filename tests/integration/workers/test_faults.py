@@ -2,15 +2,12 @@
 with SIGKILL in the middle of a batch (of matching, of reminders) is restarted and finishes every
 job, with no duplicate notice."""
 
-import asyncio
 import os
 import secrets
 import signal
-import time
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
@@ -24,16 +21,8 @@ from marketplace.schemas.orders import OrderIn
 from marketplace.services import orders
 from marketplace.services.reminders import REMIND
 
-from ...outages import OwnRedis, free_port, worker_process
+from ...outages import poll_until, worker_process
 from .conftest import forget_queued, make_jobs
-
-
-@pytest.fixture
-def own_redis():
-    server = OwnRedis(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _need(client, headers, category_id, n):
@@ -76,16 +65,6 @@ async def test_needs_placed_while_redis_is_down_are_all_matched_after_it_returns
     assert {r.state for r in await jobs.rows("match_needs")} == {"done"}
 
 
-async def _poll(check, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
-        await asyncio.sleep(0.01)
-
-
 NEEDS = 40
 
 
@@ -123,7 +102,7 @@ async def test_a_worker_killed_mid_batch_finishes_every_job_after_a_restart_with
 
         first = worker_process(env)
         try:
-            at_kill = await _poll(lambda: _at_least(offered, 5), 60, "the first offers")
+            at_kill = await poll_until(lambda: _at_least(offered, 5), 60, "the first offers")
         finally:
             os.killpg(first.pid, signal.SIGKILL)  # no goodbye: transactions cut, arq jobs left in progress
             first.wait(10)
@@ -144,7 +123,7 @@ async def test_a_worker_killed_mid_batch_finishes_every_job_after_a_restart_with
                     ).scalar_one()
                 return open_jobs == 0 and await offered() == NEEDS
 
-            await _poll(finished, 60, "every job to finish")
+            await poll_until(finished, 60, "every job to finish")
             ok, lines = await run_checks(local)  # `marketplace check` sees the live worker
             assert ok and any(line.startswith("worker: ok") for line in lines), lines
         finally:
@@ -213,7 +192,7 @@ async def test_a_worker_killed_mid_reminder_batches_sends_every_reminder_once_af
 
         first = worker_process(env)
         try:
-            await _poll(lambda: _at_least(done, 1), 60, "the first batch")
+            await poll_until(lambda: _at_least(done, 1), 60, "the first batch")
         finally:
             os.killpg(first.pid, signal.SIGKILL)  # batches cut mid-transaction, arq jobs left in progress
             first.wait(10)
@@ -221,7 +200,7 @@ async def test_a_worker_killed_mid_reminder_batches_sends_every_reminder_once_af
 
         second = worker_process({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
         try:
-            await _poll(lambda: _at_least(done, REMINDERS), 90, "every reminder")
+            await poll_until(lambda: _at_least(done, REMINDERS), 90, "every reminder")
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(20)
