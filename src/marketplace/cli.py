@@ -1,4 +1,4 @@
-"""`marketplace …`: up, serve, worker, migrate, seed, create-user, check."""
+"""`marketplace …`: up, serve, worker, migrate, seed, create-user, check, backup, restore."""
 
 import asyncio
 import contextlib
@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import typer
 
@@ -123,6 +124,30 @@ def check() -> None:
     for line in lines:
         typer.echo(line)
     raise typer.Exit(0 if ok else 1)
+
+
+def _with_backup(what: str, file: Path) -> None:
+    from . import backup
+
+    with _servers(get_settings()) as settings:
+        try:
+            getattr(backup, what)(settings.database_url, file, typer.echo)
+        except backup.BackupError as exc:
+            typer.echo(f"{what} failed: {exc}", err=True)
+            raise typer.Exit(1) from exc
+
+
+@app.command("backup")
+def backup_command(file: Path = typer.Argument(..., help="where to write the backup (pg_dump custom format)")) -> None:
+    """Back the database up into FILE (pg_dump), saying each table as it goes."""
+    _with_backup("backup", file)
+
+
+@app.command("restore")
+def restore_command(file: Path = typer.Argument(..., help="a backup made by `marketplace backup`")) -> None:
+    """Replace the database's contents with the backup in FILE (pg_restore, in one transaction).
+    Stop the web and worker processes first."""
+    _with_backup("restore", file)
 
 
 def _wait_healthy(url: str, supervisor: Supervisor, timeout: float = 60) -> bool:
