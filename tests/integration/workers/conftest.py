@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from marketplace import queue
 from marketplace.db import make_sessionmaker, transaction
+from marketplace.lost_queue import marker_key
 from marketplace.models import Notification, Offer, Order, OutboxJob
 from marketplace.models.base import utcnow
 from marketplace.services import deadlines
@@ -27,8 +28,9 @@ from ...outages import OwnRedis, free_port
 
 
 async def forget_queued(redis: ArqRedis, queue_name: str) -> None:
-    """Drop arq's keys for this queue (jobs left by earlier tests point at rows since truncated)."""
-    keys = [queue_name]
+    """Drop arq's keys for this queue (jobs left by earlier tests point at rows since truncated) and the
+    relay's marker."""
+    keys = [queue_name, marker_key(queue_name)]
     for pattern in (f"arq:job:{queue_name}:*", f"arq:in-progress:{queue_name}:*", f"arq:retry:{queue_name}:*"):
         keys += [key async for key in redis.scan_iter(match=pattern)]
     await redis.delete(*keys)
