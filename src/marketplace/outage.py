@@ -25,6 +25,8 @@ _OUTAGE_ERRNOS = {
 
 
 def is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):  # e.g. Litestar's, when a rollback after an error found the server gone
+        return any(is_outage(part) for part in exc.exceptions)
     if isinstance(exc, RedisConnectionError | RedisTimeoutError | PoolTimeout | ConnectionError | TimeoutError):
         return True
     if isinstance(exc, socket.gaierror):  # the server's host name does not resolve (DNS down)

@@ -38,6 +38,11 @@ def test_servers_out_of_reach_are_outages(error):
     assert is_outage(error)
 
 
+def test_a_group_with_an_outage_in_it_is_an_outage():
+    assert is_outage(ExceptionGroup("cleanup", [ConnectionResetError(errno.ECONNRESET, "reset")]))
+    assert not is_outage(ExceptionGroup("cleanup", [ValueError("bad")]))
+
+
 def test_a_socket_error_wrapped_by_the_driver_is_an_outage():
     orig = DriverError()
     orig.__cause__ = ConnectionResetError(errno.ECONNRESET, "reset")
