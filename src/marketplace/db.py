@@ -86,7 +86,7 @@ class transaction:  # noqa: N801 (used as a function: `async with transaction(..
                 await queue.send_after_commit(self.session, self.redis, self.queue_name)
                 await cache.bump_after_commit(self.session, self.redis, self.queue_name)
         finally:
-            await self.session.close()
+            await self.session.__aexit__(exc_type, exc, traceback)  # closes it, shielded from cancellation
 
 
 async def provide_transaction(state: State) -> AsyncGenerator[AsyncSession, None]:
