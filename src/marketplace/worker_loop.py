@@ -60,6 +60,14 @@ class ResilientWorker(Worker):
                 raise
             await self._until_connected(self.pool.ping, exc)
 
+    async def close(self) -> None:
+        try:
+            await super().close()
+        except Exception as exc:  # stopped while Redis is away: nothing left to tidy up there
+            if not is_outage(exc):
+                raise
+            log.warning("the worker stops with Redis unreachable (%s)", type(exc).__name__)
+
     async def _until_connected(self, attempt, first_error: Exception | None = None):
         """Run `attempt` (a connect, a PING) until Redis answers, logging the outage once and its end."""
         started, wait, error = time.monotonic(), FIRST_WAIT, first_error

@@ -130,18 +130,23 @@ async def test_the_worker_outlives_a_redis_outage_under_orders_and_every_reminde
     assert max(late.values()) < PROMPTLY, sorted(late.values())[-3:]
 
 
-async def test_a_worker_started_while_redis_is_away_waits_for_it(settings, engine, client, own_redis, tmp_path):
+async def test_a_worker_started_while_redis_is_away_waits_for_it_and_stops_cleanly_without_it(
+    settings, engine, client, own_redis, tmp_path
+):
     queue_name = f"late-{secrets.token_hex(3)}"
     own_redis.stop()
     log = tmp_path / "worker.log"
     env = {"DATABASE_URL": settings.database_url, "REDIS_URL": own_redis.url, "QUEUE_NAME": queue_name}
     worker = worker_process({**env, "LOG_LEVEL": "WARNING"}, log)
+
+    def said(text: str, times: int = 1):
+        async def check() -> bool:
+            return log.read_text().count(text) >= times
+
+        return check
+
     try:
-
-        async def waiting() -> bool:
-            return "Redis unreachable" in log.read_text()
-
-        await poll_until(waiting, 30, "the worker to find Redis away")
+        await poll_until(said("Redis unreachable"), 30, "the worker to find Redis away")
         await asyncio.sleep(1)  # and to try again, still away
         assert worker.poll() is None, log.read_text()[-2000:]
         own_redis.start()
@@ -149,11 +154,14 @@ async def test_a_worker_started_while_redis_is_away_waits_for_it(settings, engin
         jobs = await make_jobs(local, engine)
         try:
             await poll_until(lambda: jobs.redis.exists(marker_key(queue_name)), 30, "the worker's first relay")
-        finally:
             await forget_queued(jobs.redis, queue_name)
+        finally:
             await jobs.redis.aclose()
+        assert "Redis is back" in log.read_text()
+        own_redis.stop()  # away again, and the worker is told to stop meanwhile
+        await poll_until(said("Redis unreachable", 2), 30, "the worker to find Redis away again")
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(20)
-    said = log.read_text()
-    assert "Redis is back" in said, said[-2000:]
+    assert worker.returncode == 0, log.read_text()[-2000:]
+    assert "the worker stops with Redis unreachable" in log.read_text()
