@@ -3,8 +3,10 @@ of the request or the code? Such errors answer 503 with Retry-After (errors.py) 
 and reconnect (worker_loop.py) instead of crashing."""
 
 import errno
+import logging
 import socket
 
+from arq import Retry
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
@@ -13,6 +15,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 # SQLSTATE class 08 (connection exception); shut down by an administrator, crashed, "starting up",
 # too many connections. Not 57014 (a statement cancelled): that is not the server being away.
 _OUTAGE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+log = logging.getLogger(__name__)
+RETRY_LONGEST = 30.0
 _OUTAGE_ERRNOS = {
     errno.ECONNREFUSED,
     errno.ECONNRESET,
@@ -43,3 +47,12 @@ def is_outage(exc: BaseException) -> bool:
         cause = orig.__cause__ if orig is not None else None  # the driver's socket error, wrapped
         return cause is not None and is_outage(cause)
     return False
+
+
+def retry_later(ctx: dict, exc: Exception) -> Retry:
+    """For a worker job that met an outage: arq runs this same job (same arguments, same outbox send count)
+    again 1, 2, 4 … at most 30 s later, so it is done soon after the server is back. One that outlasts
+    arq's tries is left to the relay (OUTBOX_STUCK_SECONDS)."""
+    delay = min(2.0 ** (ctx.get("job_try", 1) - 1), RETRY_LONGEST)
+    log.warning("job waits %.0f s for the servers to be back (%s: %s)", delay, type(exc).__name__, exc)
+    return Retry(defer=delay)

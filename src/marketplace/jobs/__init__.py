@@ -16,12 +16,11 @@ from collections import Counter
 from datetime import timedelta
 
 import sqlalchemy as sa
-from arq import Retry
 
 from ..db import transaction
 from ..models import OutboxJob
 from ..models.base import utcnow
-from ..outage import is_outage
+from ..outage import is_outage, retry_later
 from . import deadlines, matching, notices, periodic, reminders  # noqa: F401  (registers the handlers)
 from .registry import BATCH_HANDLERS, HANDLERS, batch_job, job
 
@@ -34,18 +33,6 @@ MAX_RETRY_DELAY = 3600.0
 def retry_delay(base_seconds: float, attempts: int) -> float:
     """Seconds to wait before run number attempts + 1: base, 2×base, 4×base … at most an hour."""
     return min(base_seconds * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
-
-
-OUTAGE_RETRY_LONGEST = 30.0
-
-
-def _after_the_outage(ctx: dict, exc: Exception) -> Retry:
-    """PostgreSQL is away: the outbox row can be neither run nor marked, so arq runs this same job (same
-    send count) again, 1, 2, 4 … at most 30 s later, and the job is done soon after the database is back.
-    A job that outlasts arq's tries stays sent, for the relay to re-send after OUTBOX_STUCK_SECONDS."""
-    delay = min(2.0 ** (ctx.get("job_try", 1) - 1), OUTAGE_RETRY_LONGEST)
-    log.warning("job waits %.0f s for the database (%s: %s)", delay, type(exc).__name__, exc)
-    return Retry(defer=delay)
 
 
 async def _locked_row(db, outbox_id: int) -> OutboxJob | None:
@@ -74,8 +61,8 @@ async def run_outbox_job(ctx: dict, outbox_id: int, sends: int | None = None) ->
             result = await handler(db, row.args)
             row.state, row.finished_at, row.attempts = "done", utcnow(), row.attempts + 1
     except Exception as exc:
-        if is_outage(exc):
-            raise _after_the_outage(ctx, exc) from exc
+        if is_outage(exc):  # PostgreSQL away: the row can be neither run nor marked; arq runs it again
+            raise retry_later(ctx, exc) from exc
         return await _record_failure(ctx, outbox_id, name, exc)
     log.info("job %s #%s done: %s", name, outbox_id, result)
     return f"{name}: {result}"
@@ -144,7 +131,7 @@ async def run_outbox_batch(ctx: dict, items: list[tuple[int, int]]) -> str:
                 )
     except Exception as exc:
         if is_outage(exc):
-            raise _after_the_outage(ctx, exc) from exc
+            raise retry_later(ctx, exc) from exc
         log.warning("a batch of %d jobs failed (%s: %s); running them one by one", len(wanted), type(exc).__name__, exc)
         alone = Counter([await run_outbox_job(ctx, outbox_id, sends) for outbox_id, sends in wanted.items()])
         return f"one by one: {dict(alone)}"

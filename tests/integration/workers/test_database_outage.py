@@ -12,11 +12,14 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from arq import Retry, create_pool
 from litestar.testing import AsyncTestClient
 
-from marketplace import auth
+from marketplace import auth, queue
 from marketplace.app import create_app
+from marketplace.db import make_engine, make_sessionmaker
 from marketplace.domain.roles import Role
+from marketplace.jobs import periodic
 from marketplace.lost_queue import marker_key
 from marketplace.models import ListingSession, Notification, Order, OrderEvent, OutboxJob
 from marketplace.models.base import utcnow
@@ -63,7 +66,6 @@ async def test_an_unreachable_database_answers_503_and_everything_recovers_by_it
     worker = worker_process({**env, "OUTBOX_STUCK_SECONDS": "600", "LOG_LEVEL": "WARNING"}, log)
     try:
         await poll_until(lambda: jobs.redis.exists(marker_key(local.queue_name)), 60, "the worker's first relay")
-        await factory.move_session(session_id, timedelta(hours=1, seconds=CUT_AFTER + CUT_FOR / 2))
         async with AsyncTestClient(app=create_app(local)) as app:
 
             async def order(n: int):
@@ -81,6 +83,8 @@ async def test_an_unreachable_database_answers_503_and_everything_recovers_by_it
                     others.append(await app.get("/orders", headers=_cookie(factory, crowd[n])))
                     await asyncio.sleep(0.05)  # a person's pace, not a tight loop of refusals
 
+            # the session starts in an hour and a bit: its "in one hour" reminders fall due mid-outage
+            await factory.move_session(session_id, timedelta(hours=1, seconds=CUT_AFTER + CUT_FOR / 2))
             stop_at = time.monotonic() + CUT_AFTER + CUT_FOR + 2
             load = asyncio.gather(*(member(n) for n in range(MEMBERS)))
             await asyncio.sleep(CUT_AFTER)
@@ -152,3 +156,24 @@ async def test_an_unreachable_database_answers_503_and_everything_recovers_by_it
     assert [key for key, due, _ in rows if due < back_at], "no reminder fell due while the database was away"
     late = sorted(notices[key] - max(due, back_at) for key, due, _ in rows)
     assert late[-1] < PROMPTLY, late[-3:]
+
+
+async def test_periodic_jobs_ride_out_an_unreachable_database(settings, proxy, client):
+    proxy.cut()
+    engine = make_engine(proxy.database_url, settings)
+    redis = await create_pool(queue.redis_settings(settings.redis_url))
+    ctx = {"settings": settings, "sessionmaker": make_sessionmaker(engine, settings), "redis": redis, "job_try": 3}
+    ctx["queue_name"] = f"pg-{secrets.token_hex(3)}"
+    try:
+        # the frequent ones skip a run with a line in the log: the next comes in seconds
+        for job in (periodic.relay_outbox, periodic.scan_deadlines, periodic.match_open_needs):
+            assert await job(ctx) is None
+        # the daily ones are run again by arq once the database is back: 1, 2, 4 … s later
+        for job in (periodic.nightly, periodic.daily_digest):
+            with pytest.raises(Retry) as retry:
+                await job(ctx)
+            assert retry.value.defer_score == 4000
+    finally:
+        await redis.delete(marker_key(ctx["queue_name"]))
+        await redis.aclose()
+        await engine.dispose()

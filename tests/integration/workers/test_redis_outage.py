@@ -52,10 +52,6 @@ async def test_the_worker_outlives_a_redis_outage_under_orders_and_every_reminde
     try:
         # the worker is up once its relay has run (it leaves the marker)
         await poll_until(lambda: jobs.redis.exists(marker_key(queue_name)), 60, "the worker's first relay")
-        # "in one hour" reminders: the first session's fall due during the outage (handed to Redis before it
-        # and lost with it), the second's after Redis is back
-        await factory.move_session(first.id, timedelta(hours=1, seconds=15))
-        await factory.move_session(second.id, timedelta(hours=1, seconds=OUTAGE_SECONDS + 15))
         placed: list = []
         per_session: Counter[int] = Counter()
 
@@ -72,6 +68,10 @@ async def test_the_worker_outlives_a_redis_outage_under_orders_and_every_reminde
                     per_session[session.id] += 1
                     await asyncio.sleep(1 / per_second)
 
+            # "in one hour" reminders: the first session's fall due during the outage (handed to Redis before
+            # it and lost with it), the second's after Redis is back
+            await factory.move_session(first.id, timedelta(hours=1, seconds=15))
+            await factory.move_session(second.id, timedelta(hours=1, seconds=OUTAGE_SECONDS + 15))
             await order_for(5, 4)
             own_redis.stop()
             await order_for(OUTAGE_SECONDS, 2)
