@@ -26,6 +26,10 @@ def next_wait(wait: float) -> float:
     return min(max(wait, FIRST_WAIT / 2) * 2, LONGEST_WAIT)
 
 
+def _say_away(exc: Exception) -> None:
+    log.warning("Redis unreachable (%s: %s); the worker waits and reconnects", type(exc).__name__, exc)
+
+
 class ResilientWorker(Worker):
     async def main(self) -> None:
         if self._pool is None:
@@ -72,7 +76,7 @@ class ResilientWorker(Worker):
         """Run `attempt` (a connect, a PING) until Redis answers, logging the outage once and its end."""
         started, wait, error = time.monotonic(), FIRST_WAIT, first_error
         if error is not None:
-            log.warning("Redis unreachable (%s: %s); the worker waits and reconnects", type(error).__name__, error)
+            _say_away(error)
         while True:
             try:
                 found = await attempt()
@@ -80,7 +84,7 @@ class ResilientWorker(Worker):
                 if not is_outage(exc):
                     raise
                 if error is None:
-                    log.warning("Redis unreachable (%s: %s); the worker waits and reconnects", type(exc).__name__, exc)
+                    _say_away(exc)
                 error = exc
                 await asyncio.sleep(wait)
                 wait = next_wait(wait)
