@@ -1,20 +1,21 @@
-"""`marketplace …`: up, serve, worker, migrate, seed, create-user, check."""
+"""`marketplace …`: up, serve, worker, migrate, seed, create-user, check, backup, restore."""
 
 import asyncio
 import contextlib
 import getpass
 import os
 import signal
-import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import typer
 
 from . import embedded
 from .settings import Settings, get_settings
+from .supervise import Supervisor
 
 app = typer.Typer(help="Cloud Market (云集市) service commands.", no_args_is_help=True, add_completion=False)
 
@@ -125,11 +126,10 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the background worker (needs DATABASE_URL and REDIS_URL)."""
-    from arq.worker import run_worker
-
     from .worker import worker_settings
+    from .worker_loop import ResilientWorker
 
-    run_worker(worker_settings())
+    ResilientWorker(**worker_settings()).run()
 
 
 @app.command()
@@ -144,10 +144,34 @@ def check() -> None:
     raise typer.Exit(0 if ok else 1)
 
 
-def _wait_healthy(url: str, children: list[subprocess.Popen], timeout: float = 60) -> bool:
+def _with_backup(what: str, file: Path) -> None:
+    from . import backup
+
+    with _servers(get_settings()) as settings:
+        try:
+            getattr(backup, what)(settings.database_url, file, typer.echo)
+        except backup.BackupError as exc:
+            typer.echo(f"{what} failed: {exc}", err=True)
+            raise typer.Exit(1) from exc
+
+
+@app.command("backup")
+def backup_command(file: Path = typer.Argument(..., help="where to write the backup (pg_dump custom format)")) -> None:
+    """Back the database up into FILE (pg_dump), saying each table as it goes."""
+    _with_backup("backup", file)
+
+
+@app.command("restore")
+def restore_command(file: Path = typer.Argument(..., help="a backup made by `marketplace backup`")) -> None:
+    """Replace the database's contents with the backup in FILE (pg_restore, in one transaction).
+    Stop the web and worker processes first."""
+    _with_backup("restore", file)
+
+
+def _wait_healthy(url: str, supervisor: Supervisor, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children):
+        if not supervisor.check():
             return False
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(url, timeout=1) as response:
@@ -173,10 +197,8 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
     with _servers(get_settings()) as settings:
         upgrade_if_behind(settings.database_url)
         command = [sys.executable, "-m", "marketplace"]
-        children = [
-            subprocess.Popen([*command, "serve"], start_new_session=True),
-            subprocess.Popen([*command, "worker"], start_new_session=True),
-        ]
+        supervisor = Supervisor({"web process": [*command, "serve"], "worker": [*command, "worker"]})
+        supervisor.start()
         base = f"http://{settings.host}:{settings.port}"
         try:
             # The demo data loads while web and worker start (their imports take seconds); on a warm
@@ -185,7 +207,7 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
                 from seeds.loader import DEMO_LOGINS
 
                 _seed(settings)
-            if _wait_healthy(f"{base}/healthz", children):
+            if _wait_healthy(f"{base}/healthz", supervisor):
                 typer.echo(f"\nCloud Market is running: open {base}/  (API docs: {base}/schema)")
                 if not no_seed:
                     for role, (phone, password) in DEMO_LOGINS.items():
@@ -194,17 +216,11 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
             else:
                 typer.echo("the web process did not become healthy; stopping", err=True)
                 stop_requested = True
-            while not stop_requested and all(child.poll() is None for child in children):
+            # A child that dies is started again; one that keeps dying stops everything (supervise.py).
+            while not stop_requested and supervisor.check():
                 time.sleep(0.2)
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(20)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            supervisor.stop()
     typer.echo("stopped")
 
 

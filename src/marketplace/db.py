@@ -63,16 +63,30 @@ async def db_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         await engine.dispose()
 
 
-@asynccontextmanager
-async def transaction(
-    sessionmaker: async_sessionmaker[AsyncSession], redis=None, queue_name: str | None = None
-) -> AsyncGenerator[AsyncSession, None]:
-    """One unit of work: commit on success, roll back on error, then send the queued jobs."""
-    async with sessionmaker() as session:
-        async with session.begin():
-            yield session
-        await queue.send_after_commit(session, redis, queue_name)
-        await cache.bump_after_commit(session, redis, queue_name)
+class transaction:  # noqa: N801 (used as a function: `async with transaction(...) as db`)
+    """One unit of work: commit on success, roll back on error, then send the queued jobs.
+
+    A class rather than an @asynccontextmanager generator: when a request's dependency fails after this
+    one was opened (the user's lookup while the database is away), Litestar leaves `provide_transaction`
+    to the garbage collector, and two nested generators closed there at once fail ("aclose(): asynchronous
+    generator is already running") instead of rolling back."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], redis=None, queue_name: str | None = None):
+        self.session, self.redis, self.queue_name = sessionmaker(), redis, queue_name
+
+    async def __aenter__(self) -> AsyncSession:
+        self._begun = self.session.begin()
+        await self._begun.__aenter__()
+        return self.session
+
+    async def __aexit__(self, exc_type, exc, traceback) -> None:
+        try:
+            await self._begun.__aexit__(exc_type, exc, traceback)  # commit, or roll back on an error
+            if exc_type is None:
+                await queue.send_after_commit(self.session, self.redis, self.queue_name)
+                await cache.bump_after_commit(self.session, self.redis, self.queue_name)
+        finally:
+            await self.session.__aexit__(exc_type, exc, traceback)  # closes it, shielded from cancellation
 
 
 async def provide_transaction(state: State) -> AsyncGenerator[AsyncSession, None]:

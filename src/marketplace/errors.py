@@ -9,10 +9,14 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .domain.orders import ActorNotAllowed, IllegalTransition
+from .outage import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,24 @@ def retry_after(exc: Exception) -> dict[str, str] | None:
     return {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
 
 
+# What a client is told while PostgreSQL or Redis cannot be reached: nothing it sent was wrong, and
+# the same request will work once they are back (the app reconnects by itself).
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = "The service cannot reach its database or queue for a moment. Please try again shortly."
+
+
+def unavailable(request: Request, exc: Exception) -> Response:
+    log.warning(
+        "%s %s: 503, a server is unreachable (%s: %s)", request.method, request.url.path, type(exc).__name__, exc
+    )
+    return _json(
+        HTTP_503_SERVICE_UNAVAILABLE,
+        UNAVAILABLE,
+        {"retry_after": RETRY_AFTER_SECONDS},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def market_error_handler(request: Request, exc: MarketError) -> Response:
     return _json(exc.status_code, exc.detail, exc.extra, retry_after(exc))
 
@@ -86,6 +108,8 @@ def actor_not_allowed_handler(request: Request, exc: ActorNotAllowed) -> Respons
 
 
 def database_error_handler(request: Request, exc: DBAPIError) -> Response:
+    if is_outage(exc):
+        return unavailable(request, exc)
     # A unique or check constraint that a rule did not catch first still means "conflict", not a crash.
     if isinstance(exc, IntegrityError):
         return _json(409, "This conflicts with existing data.")
@@ -100,6 +124,8 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
 
 
 def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    if is_outage(exc):  # a socket error from a driver (a refused or reset connection, a timeout)
+        return unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _json(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error.")
 
@@ -111,4 +137,7 @@ EXCEPTION_HANDLERS = {
     IllegalTransition: illegal_transition_handler,
     ActorNotAllowed: actor_not_allowed_handler,
     DBAPIError: database_error_handler,
+    PoolTimeout: unavailable,  # no pooled connection freed in time: the database is stuck or gone
+    RedisConnectionError: unavailable,
+    RedisTimeoutError: unavailable,
 }

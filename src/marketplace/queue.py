@@ -160,10 +160,12 @@ async def send_jobs(
     *,
     now: datetime | None = None,
     resend_before: datetime | None = None,
+    resend_deferred: bool = False,
     horizon: timedelta = SEND_HORIZON,
 ) -> int:
     """Hand rows to Redis: pending rows due within the horizon (only these ids, when given), and
-    rows sent before `resend_before` that never ran (Redis lost them, or the worker running them died).
+    rows sent before `resend_before` that never ran (Redis lost them, or the worker running them died):
+    those due by then, or with `resend_deferred` also those still waiting in Redis for their time.
 
     Rows are marked sent (one UPDATE) before the enqueue and the lock is held until commit, so a worker
     that picks a job up at once waits for this transaction and then finds the row as it should be; an
@@ -175,7 +177,9 @@ async def send_jobs(
     clock = now or real_now
     wanted = sa.and_(OutboxJob.state == "pending", OutboxJob.due_at <= clock + horizon)
     if resend_before is not None and ids is None:
-        stuck = sa.and_(OutboxJob.state == "sent", OutboxJob.sent_at < resend_before, OutboxJob.due_at < resend_before)
+        stuck = sa.and_(OutboxJob.state == "sent", OutboxJob.sent_at < resend_before)
+        if not resend_deferred:
+            stuck = sa.and_(stuck, OutboxJob.due_at < resend_before)
         wanted = sa.or_(wanted, stuck)
     picked = sa.select(OutboxJob.id).where(wanted)
     if ids is not None:
@@ -233,15 +237,24 @@ async def relay(
     now: datetime | None = None,
     stuck_after: timedelta | None = None,
     horizon: timedelta = SEND_HORIZON,
+    lost: bool = False,
 ) -> int:
     """Send everything due that was not sent after its commit (Redis was down, a crash), in batches;
-    with `stuck_after`, also re-send jobs sent that long ago that never ran."""
-    resend_before = utcnow() - stuck_after if stuck_after is not None else None
+    with `stuck_after`, also re-send jobs sent that long ago that never ran; when Redis `lost` its
+    queue (lost_queue.py), every job sent before now, at once (deferred ones deferred again)."""
+    resend_before = utcnow() if lost else utcnow() - stuck_after if stuck_after is not None else None
     total = 0
     while True:
         async with sessionmaker() as session, session.begin():
             sent = await send_jobs(
-                session, redis, queue_name, None, now=now, resend_before=resend_before, horizon=horizon
+                session,
+                redis,
+                queue_name,
+                None,
+                now=now,
+                resend_before=resend_before,
+                resend_deferred=lost,
+                horizon=horizon,
             )
         total += sent
         if sent < SEND_BATCH:

@@ -60,8 +60,9 @@ def worker_settings(settings: Settings | None = None, *, standalone: bool = True
         "redis_settings": queue.redis_settings(settings.redis_url),
         "queue_name": settings.queue_name,
         "timezone": ZoneInfo(settings.time_zone),
-        # Retries with back-off are the outbox's (jobs/__init__.py); arq retries only a run cut short.
-        "max_tries": 5,
+        # Retries with back-off are the outbox's (jobs/__init__.py); arq retries only a run cut short, or
+        # one that found PostgreSQL away (at most 30 s apart: 20 tries wait out about seven minutes).
+        "max_tries": 20,
         "keep_result": 0,  # nobody reads arq's results; the outbox row holds the outcome
         "health_check_interval": 30,
         "health_check_key": f"{settings.queue_name}:health-check",

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from ..db import transaction
 from ..models import OutboxJob
 from ..models.base import utcnow
+from ..outage import is_outage, retry_later
 from . import deadlines, matching, notices, periodic, reminders  # noqa: F401  (registers the handlers)
 from .registry import BATCH_HANDLERS, HANDLERS, batch_job, job
 
@@ -60,6 +61,8 @@ async def run_outbox_job(ctx: dict, outbox_id: int, sends: int | None = None) ->
             result = await handler(db, row.args)
             row.state, row.finished_at, row.attempts = "done", utcnow(), row.attempts + 1
     except Exception as exc:
+        if is_outage(exc):  # PostgreSQL away: the row can be neither run nor marked; arq runs it again
+            raise retry_later(ctx, exc) from exc
         return await _record_failure(ctx, outbox_id, name, exc)
     log.info("job %s #%s done: %s", name, outbox_id, result)
     return f"{name}: {result}"
@@ -127,6 +130,8 @@ async def run_outbox_batch(ctx: dict, items: list[tuple[int, int]]) -> str:
                     .values(state="done", finished_at=utcnow(), attempts=table.c.attempts + 1)
                 )
     except Exception as exc:
+        if is_outage(exc):
+            raise retry_later(ctx, exc) from exc
         log.warning("a batch of %d jobs failed (%s: %s); running them one by one", len(wanted), type(exc).__name__, exc)
         alone = Counter([await run_outbox_job(ctx, outbox_id, sends) for outbox_id, sends in wanted.items()])
         return f"one by one: {dict(alone)}"

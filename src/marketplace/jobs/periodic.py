@@ -1,10 +1,12 @@
 """Periodic work (arq cron, worker.py): each run is one transaction and logs what it did."""
 
+import functools
 import logging
 from datetime import timedelta
 
-from .. import queue
+from .. import lost_queue, queue
 from ..db import transaction
+from ..outage import is_outage, retry_later
 from ..services import deadlines, digest, login_sessions, matching, star_levels
 
 log = logging.getLogger(__name__)
@@ -14,19 +16,44 @@ KEEP_FINISHED_JOBS = timedelta(days=30)
 KEEP_ENDED_SESSIONS = timedelta(days=30)
 
 
+def _through_outages(*, frequent: bool):
+    """While PostgreSQL or Redis is away, a job that runs every few seconds or minutes is skipped with one
+    line (its next run comes soon); a daily one is run again by arq once the servers are back."""
+
+    def wrap(job):
+        @functools.wraps(job)
+        async def run(ctx: dict):
+            try:
+                return await job(ctx)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                if not frequent:
+                    raise retry_later(ctx, exc) from exc
+                log.warning("%s skipped, a server is unreachable (%s: %s)", job.__name__, type(exc).__name__, exc)
+                return None
+
+        return run
+
+    return wrap
+
+
 def _unit(ctx: dict):
     return transaction(ctx["sessionmaker"], ctx["redis"], ctx["queue_name"])
 
 
+@_through_outages(frequent=True)
 async def relay_outbox(ctx: dict) -> int:
-    """Send what is due and was not sent after its commit; re-send what was sent but never ran."""
+    """Send what is due and was not sent after its commit; re-send what was sent but never ran (at once
+    when Redis came back empty)."""
     stuck = timedelta(seconds=ctx["settings"].outbox_stuck_seconds)
-    sent = await queue.relay(ctx["sessionmaker"], ctx["redis"], ctx["queue_name"], stuck_after=stuck)
+    sent = await lost_queue.relay(ctx["sessionmaker"], ctx["redis"], ctx["queue_name"], stuck_after=stuck)
     if sent:
         log.info("relay sent %d outbox jobs", sent)
     return sent
 
 
+@_through_outages(frequent=True)
 async def scan_deadlines(ctx: dict) -> dict:
     async with _unit(ctx) as db:
         found = await deadlines.scan(db)
@@ -35,6 +62,7 @@ async def scan_deadlines(ctx: dict) -> dict:
     return found
 
 
+@_through_outages(frequent=True)
 async def match_open_needs(ctx: dict) -> dict:
     """A safety net: needs left placed (nobody had a free place then) are tried again."""
     async with _unit(ctx) as db:
@@ -50,6 +78,7 @@ async def match_open_needs(ctx: dict) -> dict:
     return total
 
 
+@_through_outages(frequent=False)
 async def nightly(ctx: dict) -> dict:
     async with _unit(ctx) as db:
         stars = await star_levels.recompute(db)
@@ -59,6 +88,7 @@ async def nightly(ctx: dict) -> dict:
     return {**stars, "purged": purged, "sessions_purged": sessions}
 
 
+@_through_outages(frequent=False)
 async def daily_digest(ctx: dict) -> dict:
     async with _unit(ctx) as db:
         sent = await digest.send_digest(db)

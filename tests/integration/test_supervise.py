@@ -1,0 +1,38 @@
+"""`marketplace up`'s supervisor with real child processes: one killed is started again and the other runs
+on; one that keeps dying stops everything, saying so."""
+
+import os
+import signal
+import sys
+
+from marketplace.supervise import Supervisor
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+
+
+def test_a_child_that_dies_is_restarted_and_the_others_carry_on():
+    said: list[str] = []
+    supervisor = Supervisor({"web process": SLEEPER, "worker": SLEEPER}, limit=2, window=600, say=said.append)
+    supervisor.start()
+    try:
+        web, worker = (child.process for child in supervisor.children)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+        assert supervisor.check(now=100.0)
+        assert "the worker ended (killed by SIGKILL); starting it again in 1 s (restart 1 of 2" in said[-1]
+        assert supervisor.check(now=100.5) and supervisor.children[1].process is worker  # still pausing
+        assert supervisor.check(now=101.0)
+        restarted = supervisor.children[1].process
+        assert restarted is not worker and restarted.poll() is None
+        assert supervisor.children[0].process is web and web.poll() is None  # never touched
+
+        for now in (200.0, 300.0):  # the second restart is allowed, the third is one too many
+            os.kill(supervisor.children[1].process.pid, signal.SIGKILL)
+            supervisor.children[1].process.wait(10)
+            if now == 200.0:
+                assert supervisor.check(now=now) and supervisor.check(now=now + 2)
+        assert not supervisor.check(now=300.0)
+        assert "after 2 restarts within 600 s; stopping everything" in said[-1]
+    finally:
+        supervisor.stop(timeout=10)
+    assert all(child.process.poll() is not None for child in supervisor.children)
