@@ -48,6 +48,10 @@ class Conflict(MarketError):
     status_code = 409
 
 
+class TooLarge(MarketError):
+    status_code = 413
+
+
 class RateLimited(MarketError):
     status_code = 429
 
@@ -59,9 +63,9 @@ def error_body(status_code: int, detail: str, extra: Any = None) -> dict[str, An
     return body
 
 
-def _json(status_code: int, detail: str, extra: Any = None) -> Response:
+def _json(status_code: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None) -> Response:
     body = error_body(status_code, detail, extra)
-    return Response(body, status_code=status_code, media_type=MediaType.JSON)
+    return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
 
 
 def market_error_handler(request: Request, exc: MarketError) -> Response:
@@ -87,7 +91,8 @@ def database_error_handler(request: Request, exc: DBAPIError) -> Response:
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
-    return _json(exc.status_code, exc.detail, exc.extra if exc.extra else None)
+    # The exception's headers go along: a 405 says which methods are allowed (`Allow`).
+    return _json(exc.status_code, exc.detail, exc.extra if exc.extra else None, exc.headers)
 
 
 def unexpected_error_handler(request: Request, exc: Exception) -> Response:

@@ -2,16 +2,20 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from ..domain.phones import normalize_phone
+from ..domain.phones import PHONE_MAX_LENGTH, PHONE_PATTERN, normalize_phone
 from ..domain.roles import MemberGroup, Role
-from .common import DbId, Out, ShortText, Tag
+from .common import DbId, Out, ShortText, Tag, Text
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Name = Text(60, min_length=1)
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 
 
 class _PhoneIn(BaseModel):
-    phone: str
+    phone: str = Field(
+        max_length=PHONE_MAX_LENGTH,
+        json_schema_extra={"pattern": PHONE_PATTERN},
+        description="a mainland China mobile number, e.g. 13812345678",
+    )
 
     @field_validator("phone")
     @classmethod
@@ -71,11 +75,11 @@ class AvailabilityWindow(BaseModel):
 
 
 class ProviderProfileIn(BaseModel):
-    bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    bio: Text(2000, multiline=True) = ""
     honours: list[ShortText] = Field(default_factory=list, max_length=20)
     skills: list[Tag] = Field(default_factory=list, max_length=30)
     category_ids: list[DbId] = Field(default_factory=list, max_length=20)
-    area: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
+    area: Text(60) = ""
     online: bool = False
     capacity: int = Field(default=5, ge=1, le=100)
     availability: list[AvailabilityWindow] = Field(default_factory=list, max_length=50)

@@ -2,9 +2,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from .common import DbId, Out
+from .common import DbId, Out, Text
 
-CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+CategoryName = Text(60, min_length=1)
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")]
 
 

@@ -22,6 +22,7 @@ from ..schemas.accounts import (
 from ..schemas.common import Page
 from ..services import accounts
 from ..settings import Settings
+from .common import ONE_LINE
 
 Db = NamedDependency[AsyncSession]
 CurrentUser = NamedDependency[User]
@@ -70,7 +71,7 @@ class UserAdminController(Controller):
         self,
         user: CurrentUser,
         db: Db,
-        q: str | None = Parameter(default=None, max_length=60),
+        q: str | None = Parameter(default=None, max_length=60, pattern=ONE_LINE),
         role: FromQuery[Role | None] = None,
         limit: int = Parameter(default=50, ge=1, le=200),
         offset: int = Parameter(default=0, ge=0),

@@ -6,6 +6,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.bounds import text_pattern
 from ..models import User
 
 Db = NamedDependency[AsyncSession]
@@ -15,3 +16,6 @@ MarketId = NamedDependency[int]
 IdParam = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Limit = Annotated[int, Parameter(ge=1, le=100)]
 Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
+# A search query is one line of text without control characters (domain/bounds.py).
+ONE_LINE = text_pattern(multiline=False, required=False)
+SearchText = Annotated[str | None, Parameter(max_length=100, pattern=ONE_LINE)]

@@ -15,7 +15,7 @@ from ...models.base import utcnow
 from ...schemas.orders import OrderIn
 from ...services import accounts, categories, listings, menu, notices, order_views, orders, reviews
 from .. import public
-from ..common import Db, IdParam, MarketId
+from ..common import Db, IdParam, MarketId, SearchText
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
@@ -178,7 +178,7 @@ class MemberPages(Controller):
         request: Request,
         market_id: MarketId,
         category: FromQuery[OptionalId] = None,
-        q: FromQuery[Annotated[str | None, Parameter(max_length=100)]] = None,
+        q: FromQuery[SearchText] = None,
         mode: FromQuery[ServiceMode | None] = None,
         group: FromQuery[MemberGroup | None] = None,
         available: FromQuery[bool | None] = None,

@@ -1,0 +1,57 @@
+"""Request bodies within bounds before a handler reads one: size, UTF-8 and JSON depth.
+
+msgspec decodes JSON recursively and Python decodes text strictly, so a body nested 10,000
+deep or one of invalid UTF-8 would fail inside the framework as a crash; here it is refused
+with a sentence instead. The body read here is kept by Litestar for the handler.
+"""
+
+import re
+
+from litestar import Request
+from litestar.exceptions import ClientException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from ..errors import InvalidInput, TooLarge
+
+MAX_BODY_BYTES = 1_000_000  # the largest form or JSON body: a listing with 200 sessions is ~30 kB
+MAX_JSON_DEPTH = 32  # our deepest body is 3 levels (a listing, its sessions, a session)
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def json_depth(body: bytes) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.finditer(_STRING.sub(b'""', body)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+class BodyBounds(ASGIMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            await check_body(Request(scope, receive))
+        await next_app(scope, receive, send)
+
+
+async def check_body(request: Request) -> None:
+    try:
+        body = await request.body()
+    except ClientException as exc:
+        if exc.status_code == 413:
+            raise TooLarge(f"The request body is too large: at most {MAX_BODY_BYTES:,} bytes.", field="body") from None
+        raise
+    if not body:
+        return
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("The request body is not valid UTF-8 text.", field="body") from None
+    if request.content_type[0] not in _FORMS and json_depth(body) > MAX_JSON_DEPTH:
+        raise InvalidInput(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.", field="body")
