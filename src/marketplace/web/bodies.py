@@ -1,4 +1,4 @@
-"""Request bodies within bounds before a handler reads one: size, UTF-8 and JSON depth.
+"""Request bodies within bounds before a handler reads one: size, UTF-8, JSON depth and syntax.
 
 msgspec decodes JSON recursively and Python decodes text strictly, so a body nested 10,000
 deep or one of invalid UTF-8 would fail inside the framework as a crash; here it is refused
@@ -7,6 +7,7 @@ with a sentence instead. The body read here is kept by Litestar for the handler.
 
 import re
 
+import msgspec
 from litestar import Request
 from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
@@ -53,5 +54,11 @@ async def check_body(request: Request) -> None:
         body.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("The request body is not valid UTF-8 text.", field="body") from None
-    if request.content_type[0] not in _FORMS and json_depth(body) > MAX_JSON_DEPTH:
+    if request.content_type[0] in _FORMS:
+        return
+    if json_depth(body) > MAX_JSON_DEPTH:
         raise InvalidInput(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.", field="body")
+    try:  # the framework's own message ("Input data was truncated") names no field and reads as no sentence
+        msgspec.json.decode(body)
+    except msgspec.DecodeError as error:
+        raise InvalidInput(f"The body is not valid JSON ({error}).", field="body") from None
