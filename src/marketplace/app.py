@@ -21,7 +21,7 @@ from .web.deps import DEPENDENCIES
 from .web.health import healthz
 from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
-from .web.openapi import COMPONENTS, document_refusals
+from .web.openapi import COMPONENTS, document
 from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[BodyBounds()],
         request_max_body_size=MAX_BODY_BYTES,
     )
-    document_refusals(app)
+    document(app)
     app.state.settings = settings
     app.state.database_url = settings.database_url
     app.state.redis_url = settings.redis_url

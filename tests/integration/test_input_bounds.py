@@ -181,6 +181,12 @@ async def test_the_openapi_document_lists_refusals_rules_and_login(client):
     register = schemas["RegisterIn"]["properties"]
     assert register["phone"]["pattern"] and register["name"]["minLength"] == 1 and register["name"]["maxLength"] == 60
     assert schemas["SessionIn"]["properties"]["capacity"]["maximum"] == 10_000
+    assert "two years" in schemas["SessionIn"]["properties"]["starts_at"]["description"]
+    optional = schemas["CategoryPatch"]["properties"]["name_en"]["anyOf"][0]  # rules of optional fields too
+    assert optional["minLength"] == 1 and optional["pattern"]
+    assert schemas["ProviderProfileIn"]["properties"]["category_ids"]["items"]["minimum"] == 1
+    cancel = document["paths"]["/api/v1/orders/{order_id}/cancel"]["post"]["requestBody"]
+    assert cancel["required"] is False  # the reason may be left out
     assert "description" not in schemas["SessionOut"]["properties"]["starts_at"]
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

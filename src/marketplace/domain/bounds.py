@@ -63,11 +63,13 @@ def preferred_time(value: datetime, now: datetime) -> datetime:
 
 # Text ----------------------------------------------------------------------------------------
 
-# Never accepted: C0 controls (NUL among them), DEL, C1 controls and lone UTF-16 surrogates
-# (PostgreSQL's text cannot hold NUL or a surrogate). A multi-line field keeps tab, newline, CR.
-# (Written as regex escapes, so the pattern itself is plain ASCII wherever it is published.)
-_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
-_FORBIDDEN_ONE_LINE = r"\x00-\x1f\x7f-\x9f\ud800-\udfff"
+# Never accepted: C0 controls (NUL among them), DEL and C1 controls (PostgreSQL's text cannot hold
+# NUL). A multi-line field keeps tab, newline and CR. Written as regex escapes, so the pattern is
+# plain ASCII wherever it is published; lone surrogates, which no UTF-8 request can carry and
+# JSON Schema engines cannot name, are refused apart (_SURROGATE).
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_FORBIDDEN_ONE_LINE = r"\x00-\x1f\x7f-\x9f"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Shown as nothing: spaces, zero-width and direction marks, word joiners, BOM, Hangul and braille blanks.
 _INVISIBLE = (
     r"\s\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u2000-\u200f\u2028-\u202f"
@@ -94,7 +96,7 @@ _EDGES = re.compile(f"^[{_INVISIBLE}]+|[{_INVISIBLE}]+$")
 def clean_text(value: str, *, multiline: bool = False, required: bool = False, min_length: int = 0) -> str:
     """The text as stored: control characters refused, invisible characters at either end removed,
     and (when required) something visible left, at least `min_length` characters of it."""
-    if not (_MULTI_LINE if multiline else _ONE_LINE).match(value):
+    if not (_MULTI_LINE if multiline else _ONE_LINE).match(value) or _SURROGATE.search(value):
         if multiline or "\n" not in value:
             raise OutOfBounds("text_control", "Please remove the control characters (such as NUL) from this text.")
         raise OutOfBounds("text_one_line", "Please write this on one line.")

@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from ..domain.phones import PHONE_MAX_LENGTH, PHONE_PATTERN, normalize_phone
 from ..domain.roles import MemberGroup, Role
-from .common import DbId, Out, ShortText, Tag, Text
+from .common import DbId, Flag, Out, ShortText, Tag, Text, Whole
 
 Name = Text(60, min_length=1)
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
@@ -69,7 +69,7 @@ class UserAdminOut(Out):
 
 
 class AvailabilityWindow(BaseModel):
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    weekday: Whole = Field(ge=0, le=6, description="0 = Monday")
     start: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
     end: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")]
 
@@ -80,8 +80,8 @@ class ProviderProfileIn(BaseModel):
     skills: list[Tag] = Field(default_factory=list, max_length=30)
     category_ids: list[DbId] = Field(default_factory=list, max_length=20)
     area: Text(60) = ""
-    online: bool = False
-    capacity: int = Field(default=5, ge=1, le=100)
+    online: Flag = False
+    capacity: Whole = Field(default=5, ge=1, le=100)
     availability: list[AvailabilityWindow] = Field(default_factory=list, max_length=50)
 
 

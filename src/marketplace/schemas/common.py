@@ -2,7 +2,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from ..domain import bounds
@@ -34,10 +43,10 @@ def Text(max_length: int, *, min_length: int = 0, multiline: bool = False) -> An
     return Annotated[str, Field(max_length=max_length, json_schema_extra=schema), AfterValidator(clean)]
 
 
-def Moment(check: Callable[[datetime, datetime], datetime]) -> Any:  # noqa: N802  (a type)
+def Moment(check: Callable[[datetime, datetime], datetime], description: str) -> Any:  # noqa: N802  (a type)
     """A time with its offset, within the range `check` (domain/bounds.py) allows from now.
-    (The range is told in the model's description: Litestar shares one schema object among all
-    date-time fields, so a description given here would show on every one of them.)"""
+    The range is told in pydantic's JSON Schema only (web/openapi.py publishes that for request
+    bodies): Litestar shares one schema object among all date-time fields and would show it on all."""
 
     def within(value: datetime) -> datetime:
         try:
@@ -45,18 +54,36 @@ def Moment(check: Callable[[datetime, datetime], datetime]) -> Any:  # noqa: N80
         except bounds.OutOfBounds as error:
             raise _refusal(error) from None
 
-    return Annotated[AwareDatetime, AfterValidator(within)]
+    schema = {"type": "string", "format": "date-time", "description": description}
+    return Annotated[AwareDatetime, AfterValidator(within), WithJsonSchema(schema)]
 
 
+def _number_as_sent(value: Any, info: ValidationInfo) -> Any:
+    """A JSON body sends a number as a number (not true, not "3"); a page form sends text, which
+    web/pages/common.validate marks with the context {"form": True}."""
+    if isinstance(value, bool) or (isinstance(value, str) and not (info.context or {}).get("form")):
+        raise PydanticCustomError("int_type", "Input should be a whole number.")
+    return value
+
+
+def _true_or_false(value: Any) -> Any:
+    # Not 0, "yes" or "on": pages pass a bool they worked out from the form themselves.
+    if not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "Input should be true or false.")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_number_as_sent)]
+Flag = Annotated[bool, BeforeValidator(_true_or_false)]
 ShortText = Text(200)
 Reason = Text(1000, min_length=1, multiline=True)
 OptionalReason = Text(1000, multiline=True)
 Note = Text(1000, multiline=True)
 Tag = Text(30, min_length=1)
-DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
-SessionTime = Moment(bounds.session_time)
-AgreedTime = Moment(bounds.agreed_time)
-PreferredMoment = Moment(bounds.preferred_time)
+DbId = Annotated[Whole, Field(ge=1, le=2**31 - 1)]
+SessionTime = Moment(bounds.session_time, "with its offset; in the future, at most two years ahead")
+AgreedTime = Moment(bounds.agreed_time, "with its offset; from a day ago to two years ahead")
+PreferredMoment = Moment(bounds.preferred_time, "with its offset; within the need's life: a day ago to 8 days ahead")
 
 
 class Out(BaseModel):

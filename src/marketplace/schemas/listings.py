@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ..domain.listings import ListingShape, ServiceMode
 from ..domain.roles import MemberGroup
-from .common import DbId, Out, SessionTime, Text
+from .common import DbId, Flag, Out, SessionTime, Text, Whole
 
 Title = Text(120, min_length=2)
 Summary = Text(300)
@@ -17,7 +17,7 @@ class SessionIn(BaseModel):
 
     starts_at: SessionTime
     ends_at: SessionTime
-    capacity: int = Field(default=1, ge=1, le=10_000)
+    capacity: Whole = Field(default=1, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "SessionIn":
@@ -39,7 +39,7 @@ class ListingIn(BaseModel):
     mode: ServiceMode
     location: Location = ""
     target_groups: list[MemberGroup] = Field(default_factory=list, max_length=6)
-    auto_accept: bool = False
+    auto_accept: Flag = False
     sessions: list[SessionIn] = Field(default_factory=list, max_length=200)
 
 
@@ -51,7 +51,7 @@ class ListingPatch(BaseModel):
     mode: ServiceMode | None = None
     location: Location | None = None
     target_groups: list[MemberGroup] | None = Field(default=None, max_length=6)
-    auto_accept: bool | None = None
+    auto_accept: Flag | None = None
 
 
 class ApproveIn(BaseModel):

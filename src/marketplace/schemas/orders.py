@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from ..domain.listings import ServiceMode
-from .common import AgreedTime, DbId, Note, OptionalReason, PreferredMoment, Reason, Tag, Text
+from .common import AgreedTime, DbId, Flag, Note, OptionalReason, PreferredMoment, Reason, Tag, Text, Whole
 
 
 class PreferredTime(BaseModel):
@@ -69,7 +69,7 @@ class ArrangeIn(BaseModel):
 
 class DeliverIn(BaseModel):
     note: Note = ""
-    attended: bool = True
+    attended: Flag = True
 
 
 class AttendanceIn(BaseModel):
@@ -97,7 +97,7 @@ class OfferToIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    stars: int = Field(ge=1, le=5)
+    stars: Whole = Field(ge=1, le=5)
     tags: list[Tag] = Field(default_factory=list, max_length=10)
     text: Text(2000, multiline=True) = ""
 

@@ -100,7 +100,7 @@ async def set_roles(db: AsyncSession, curator: User, user_id: int, roles: list[R
         raise NotFound("No such user.")
     new_roles = sorted({Role.member.value, *(r.value for r in roles)})
     if user.id == curator.id and Role.curator not in new_roles:
-        raise InvalidInput("You cannot remove your own curator role.", field="roles")
+        raise Conflict("You cannot remove your own curator role.", field="roles")  # who asks, not what
     await audit.record(db, curator, "set_roles", "user", user.id, before=user.roles, after=new_roles)
     user.roles = new_roles
     user.updated_at = utcnow()

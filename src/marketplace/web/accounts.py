@@ -2,6 +2,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +41,7 @@ class AccountController(Controller):
         user = await accounts.register(db, settings, market_id, data)
         return accounts.me_out(user)
 
-    @post("/auth/login", status_code=200)
+    @post("/auth/login", status_code=200, raises=[NotAuthorizedException])  # a wrong phone or password
     async def login(self, data: JSONBody[LoginIn], db: Db, settings: NamedDependency[Settings]) -> TokenOut:
         return TokenOut(access_token=await accounts.login(db, settings, data.phone, data.password))
 

@@ -169,7 +169,7 @@ def input_errors(request: Request, exc: ValidationError) -> dict[str, str]:
 
 def validate(request: Request, model: type[BaseModel], values: dict[str, Any]) -> tuple[Any, dict[str, str]]:
     try:
-        return model.model_validate(values), {}
+        return model.model_validate(values, context={"form": True}), {}  # a form sends numbers as text
     except ValidationError as exc:
         return None, input_errors(request, exc)
 
