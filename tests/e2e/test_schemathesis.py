@@ -45,7 +45,8 @@ def _run(live_server: str, headers: dict[str, str], report: Path) -> subprocess.
         "--report", "junit",
         "--report-dir", str(report),
     ]  # fmt: skip
-    return subprocess.run(command, capture_output=True, text=True, timeout=150)
+    # run in the report's folder: schemathesis keeps a cache (.schemathesis/) where it runs
+    return subprocess.run(command, capture_output=True, text=True, timeout=150, cwd=report.parent)
 
 
 async def test_schemathesis_finds_nothing(live_server, factory, tmp_path):
