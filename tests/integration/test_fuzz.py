@@ -88,7 +88,9 @@ def _plausible(document: dict, schema: dict, depth: int = 0):
 
 
 def _hostile_for(schema: dict) -> list:
-    if schema.get("format") == "date-time" or schema.get("type") == "string":
+    if schema.get("format") == "date-time":
+        return [*TIMES, *HOSTILE_TEXT[:3], *WRONG_TYPES[:6]]
+    if schema.get("type") == "string":
         return [*HOSTILE_TEXT, *TIMES[:3], *WRONG_TYPES[:6]]
     return WRONG_TYPES
 
