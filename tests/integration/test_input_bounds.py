@@ -3,6 +3,8 @@ the field and a sentence; and the OpenAPI document says what the API answers."""
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from marketplace.domain.roles import Role
 
 FAR = "9999-12-31T17:00:00+00:00"
@@ -191,3 +193,22 @@ async def test_the_openapi_document_lists_refusals_rules_and_login(client):
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             assert {"429", "503"} <= set(operation["responses"]), (method, path)
+
+
+async def test_a_listing_with_a_year_9999_session_from_before_the_bounds_is_not_published(client, factory):
+    provider = await factory.user(Role.provider)
+    curator = await factory.user(Role.curator)
+    listing = await factory.listing(provider, await factory.category(), state="submitted")
+    async with factory.sessionmaker() as db, db.begin():
+        await db.execute(
+            sa.text("UPDATE listing_sessions SET starts_at = '9999-12-31 17:00+00', ends_at = '9999-12-31 18:00+00'")
+        )
+    h = factory.headers(curator)
+    batch = (await client.post("/api/v1/admin/batches", json={"name": "第一批"}, headers=h)).json()
+    approved = await client.post(
+        f"/api/v1/admin/listings/{listing.id}/approve", json={"batch_id": batch["id"]}, headers=h
+    )
+    assert approved.status_code == 409 and approved.json()["extra"]["field"] == "sessions"
+    assert "two years ahead" in approved.json()["detail"]
+    shown = await client.get(f"/api/v1/listings/{listing.id}", headers=factory.headers(provider))
+    assert shown.json()["state"] == "submitted"

@@ -38,4 +38,5 @@ SERVICE_MESSAGES = [
     N_("Agree the arrangements (time, place or link) before marking it delivered."),
     N_("send at least one of starts_at, place or link"),
     N_("ends_at must be after starts_at"),
+    N_("A session of this listing starts more than two years ahead, so it cannot be published."),
 ]
