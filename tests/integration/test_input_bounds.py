@@ -166,6 +166,9 @@ async def test_a_wrong_method_is_a_405_with_allow(client):
     assert answer.status_code == 405
     assert set(answer.headers["allow"].replace(" ", "").split(",")) >= {"GET", "PUT"}
     assert answer.json()["detail"]
+    # OPTIONS names every method of the path, not only the first handler's
+    options = await client.options("/api/v1/admin/categories")
+    assert set(options.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST", "OPTIONS"}
 
 
 async def test_the_openapi_document_lists_refusals_rules_and_login(client):

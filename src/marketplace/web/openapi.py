@@ -88,7 +88,7 @@ def document(app: Litestar) -> None:
 
 
 def _document_refusals(app: Litestar) -> None:
-    """Add each API operation's refusals and its login to the document (built on first request)."""
+    """Add each API operation's refusals and its login (read when the document is built, just after)."""
     for route in _http_routes(app):
         for handler in route.route_handlers:
             if not handler.include_in_schema:
@@ -155,7 +155,7 @@ def _request_schemas(app: Litestar) -> None:
         for handler in route.route_handlers:
             data = handler.parsed_fn_signature.parameters.get("data")
             model = _body_model(data.annotation) if data is not None else None
-            if model is None:
+            if model is None or not handler.include_in_schema or route.path_format not in openapi.paths:
                 continue
             for method in handler.http_methods:
                 operation = getattr(openapi.paths[route.path_format], method.lower())
@@ -174,9 +174,7 @@ _BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "ex
 
 def _json_schema_words(schema):
     if isinstance(schema, dict):
-        return {
-            _BOUNDS.get(key, key) if key in _BOUNDS else key: _json_schema_words(value) for key, value in schema.items()
-        }
+        return {_BOUNDS.get(key, key): _json_schema_words(value) for key, value in schema.items()}
     if isinstance(schema, list):
         return [_json_schema_words(value) for value in schema]
     return schema
