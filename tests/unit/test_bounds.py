@@ -98,6 +98,8 @@ def test_json_depth_counts_brackets_outside_strings():
     assert json_depth(b'"\\"[["') == 0
     assert json_depth(b"[" * 10_000 + b"]" * 10_000) == 10_000
     assert json_depth(b"") == 0
+    assert json_depth(b"[" * 10_000, enough=33) == 33  # stops counting once it is too deep
+    assert json_depth(b"[1, [2]]", enough=33) == 0  # too few brackets: not even scanned
 
 
 def test_a_far_off_preferred_time_is_left_out_not_raised():
@@ -116,3 +118,11 @@ def test_reminders_of_a_session_beyond_the_horizon_are_not_planned():
     assert reminders.is_tomorrow(FAR, NOW, SHANGHAI) is False
     assert reminders.local_text(FAR, SHANGHAI) == "9999-12-31 17:00 UTC"
     assert reminders.local_text(NOW, SHANGHAI) == "11月29日 20:00"
+
+
+def test_json_depth_reads_crafted_strings_to_their_end():
+    # An unterminated string of escaped quotes, with and without a last lone backslash: an earlier
+    # scanner went back over it from every quote (quadratic: minutes for this body, a DoS).
+    crafted = b'"' + b'\\"' * 400_000
+    assert json_depth(crafted) == 0 and json_depth(crafted + b"\\") == 0
+    assert json_depth(crafted + b'"[[') == 2  # closed by the last quote: these count

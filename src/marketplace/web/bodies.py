@@ -17,19 +17,27 @@ from ..errors import InvalidInput, TooLarge
 
 MAX_BODY_BYTES = 1_000_000  # the largest form or JSON body: a listing with 200 sessions is ~30 kB
 MAX_JSON_DEPTH = 32  # our deepest body is 3 levels (a listing, its sessions, a session)
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(rb"[\[\]{}]")
+# One token at a time: a string (to its closing quote, or to the end when it has none; possessive,
+# so a crafted body never makes the scan go back over itself) or a bracket. Linear in the body.
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.|\\\Z)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_OPEN = frozenset(b"[{")
 
 
-def json_depth(body: bytes) -> int:
-    """How deep arrays and objects nest in a JSON text (brackets inside strings do not count)."""
+def json_depth(body: bytes, enough: int | None = None) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets inside strings do not count);
+    the count stops once it reaches `enough`."""
+    if enough is not None and body.count(b"[") + body.count(b"{") < enough:
+        return 0  # too few brackets to nest that deep (most bodies): no scan at all
     depth = deepest = 0
-    for bracket in _BRACKET.finditer(_STRING.sub(b'""', body)):
-        if bracket.group() in (b"[", b"{"):
+    for token in _TOKEN.finditer(body):
+        first = token.group()[0]
+        if first in _OPEN:
             depth += 1
             deepest = max(deepest, depth)
-        else:
+            if enough is not None and deepest >= enough:
+                break
+        elif first != ord('"'):
             depth -= 1
     return deepest
 
@@ -56,7 +64,7 @@ async def check_body(request: Request) -> None:
         raise InvalidInput("The request body is not valid UTF-8 text.", field="body") from None
     if request.content_type[0] in _FORMS:
         return
-    if json_depth(body) > MAX_JSON_DEPTH:
+    if json_depth(body, enough=MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH:
         raise InvalidInput(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.", field="body")
     try:  # the framework's own message ("Input data was truncated") names no field and reads as no sentence
         msgspec.json.decode(body)
