@@ -126,3 +126,9 @@ def test_json_depth_reads_crafted_strings_to_their_end():
     crafted = b'"' + b'\\"' * 400_000
     assert json_depth(crafted) == 0 and json_depth(crafted + b"\\") == 0
     assert json_depth(crafted + b'"[[') == 2  # closed by the last quote: these count
+
+
+def test_trimming_keeps_what_lies_between_visible_characters():
+    # inside spaces stay; a regex trimming the end once retried from each of them (quadratic, a DoS)
+    assert bounds.clean_text("a" + " " * 200_000 + "b", multiline=True) == "a" + " " * 200_000 + "b"
+    assert bounds.clean_text("\u3000\u200b书\u200b法\u2060 ") == "书\u200b法"
