@@ -16,12 +16,14 @@ from .ratelimits import limits_lifespan
 from .services.markets import ensure_market
 from .settings import Settings, get_settings
 from .web.accounts import AccountController, UserAdminController
+from .web.bodies import MAX_BODY_BYTES, BodyBounds
 from .web.categories import CategoryAdminController, CategoryController
 from .web.deps import DEPENDENCIES
 from .web.headers import security_headers
 from .web.health import healthz
 from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
+from .web.openapi import COMPONENTS, document
 from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
@@ -74,10 +76,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[db_lifespan, redis_lifespan, limits_lifespan, market_lifespan],
         before_send=[security_headers(settings)],
         openapi_config=OpenAPIConfig(
-            title="Cloud Market API", version=__version__, path="/schema", render_plugins=_schema_renderers(settings)
+            title="Cloud Market API",
+            version=__version__,
+            path="/schema",
+            render_plugins=_schema_renderers(settings),
+            components=COMPONENTS,
         ),
         debug=False,
+        middleware=[BodyBounds()],
+        request_max_body_size=MAX_BODY_BYTES,
     )
+    document(app)
     app.state.settings = settings
     app.state.database_url = settings.database_url
     app.state.redis_url = settings.redis_url

@@ -52,6 +52,10 @@ class Conflict(MarketError):
     status_code = 409
 
 
+class TooLarge(MarketError):
+    status_code = 413
+
+
 class RateLimited(MarketError):
     status_code = 429
 
@@ -120,7 +124,8 @@ def database_error_handler(request: Request, exc: DBAPIError) -> Response:
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
-    return _json(exc.status_code, exc.detail, exc.extra if exc.extra else None)
+    # The exception's headers go along: a 405 says which methods are allowed (`Allow`).
+    return _json(exc.status_code, exc.detail, exc.extra if exc.extra else None, exc.headers)
 
 
 def unexpected_error_handler(request: Request, exc: Exception) -> Response:

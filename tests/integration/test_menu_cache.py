@@ -41,7 +41,7 @@ async def test_cached_menu_follows_pause_resume_and_new_sessions(cached_client, 
         f"/api/v1/listings/{listing.id}/sessions",
         json={
             "sessions": [
-                {"starts_at": "2031-01-01T10:00:00+08:00", "ends_at": "2031-01-01T12:00:00+08:00", "capacity": 7}
+                {"starts_at": "2027-06-01T10:00:00+08:00", "ends_at": "2027-06-01T12:00:00+08:00", "capacity": 7}
             ]
         },
         headers=h,

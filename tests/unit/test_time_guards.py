@@ -147,3 +147,9 @@ def test_buttons_follow_the_clock():
     assert actions_for(OrderState.accepted, OrderKind.listing, member, now=during, when=SESSION) == []
     staff = {Actor.operator}
     assert "cancel" in actions_for(OrderState.accepted, OrderKind.listing, staff, now=during, when=SESSION)
+
+
+def test_an_unreadable_agreed_time_counts_as_none():
+    assert service_time(START, END, {"starts_at": "not a time"}, True) == ServiceTime(START, END, True)
+    assert service_time(START, END, {"starts_at": "2026-12-10T11:00:00"}, True) == ServiceTime(START, END, True)
+    assert service_time(None, None, {"starts_at": 7}, True) == ServiceTime(arranged=True)

@@ -98,11 +98,16 @@ class NeedFacts:
 
     @cached_property
     def local_times(self) -> tuple[tuple[datetime, datetime], ...]:
+        """The preferred times in the market's wall-clock time; a window that cannot be shown there
+        (a far-off year that overflows when moved to the zone) is left out: no provider meets it."""
         zone = ZoneInfo(self.time_zone)
-        return tuple(
-            (start.astimezone(zone).replace(tzinfo=None), end.astimezone(zone).replace(tzinfo=None))
-            for start, end in self.preferred_times
-        )
+        found = []
+        for start, end in self.preferred_times:
+            try:
+                found.append((start.astimezone(zone).replace(tzinfo=None), end.astimezone(zone).replace(tzinfo=None)))
+            except (OverflowError, ValueError):
+                continue
+        return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .bounds import HORIZON
+
 # The "session tomorrow" reminder goes out at this local time on the day before.
 DAY_BEFORE_AT = time(10, 0)
 HOUR_BEFORE = timedelta(hours=1)
@@ -23,7 +25,7 @@ def session_reminders(starts_at: datetime, now: datetime, zone: ZoneInfo) -> dic
     A reminder whose moment has passed is sent at once while it is still true ("tomorrow" only
     while the session is on the next local day); one that no longer makes sense is left out.
     """
-    if starts_at <= now:
+    if starts_at <= now or starts_at > now + HORIZON:  # past, or beyond what a session may be (an old row)
         return {}
     planned: dict[str, datetime] = {}
     local_start = starts_at.astimezone(zone)
@@ -44,10 +46,15 @@ def offer_reminder(opened_at: datetime, deadline_at: datetime | None) -> datetim
 
 
 def is_tomorrow(starts_at: datetime, now: datetime, zone: ZoneInfo) -> bool:
+    if starts_at > now + HORIZON:  # so far off it cannot even be moved to the zone (an old row)
+        return False
     return starts_at.astimezone(zone).date() == now.astimezone(zone).date() + timedelta(days=1)
 
 
 def local_text(moment: datetime, zone: ZoneInfo) -> str:
-    """How a moment is shown in notices: 11月23日 19:30 (market time)."""
-    local = moment.astimezone(zone)
+    """How a moment is shown in notices: 11月23日 19:30 (market time); in UTC when the zone cannot hold it."""
+    try:
+        local = moment.astimezone(zone)
+    except OverflowError:
+        return f"{moment:%Y-%m-%d %H:%M} UTC"
     return f"{local.month}月{local.day}日 {local:%H:%M}"

@@ -41,14 +41,25 @@ def service_time(
     arranged: bool,
 ) -> ServiceTime:
     """The service time of an order from its session (if any) and its arrangement (an agreed time wins)."""
-    agreed = arrangement.get("starts_at") if arrangement else None
-    if agreed:
-        starts_at = datetime.fromisoformat(agreed) if isinstance(agreed, str) else agreed
+    agreed = _moment(arrangement.get("starts_at")) if arrangement else None
+    if agreed is not None:
+        starts_at = agreed
         length = DEFAULT_LENGTH
         if session_starts_at is not None and session_ends_at is not None and session_ends_at > session_starts_at:
             length = session_ends_at - session_starts_at
         return ServiceTime(starts_at, starts_at + length, True)
     return ServiceTime(session_starts_at, session_ends_at, arranged)
+
+
+def _moment(value) -> datetime | None:
+    """An agreed time as stored (ISO text); an unreadable or naive one counts as not agreed."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    try:
+        found = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return found if found is not None and found.tzinfo else None
 
 
 def window_refusal(window: Window, now: datetime, when: ServiceTime) -> str | None:

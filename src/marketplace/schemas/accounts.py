@@ -2,16 +2,20 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from ..domain.phones import normalize_phone
+from ..domain.phones import PHONE_MAX_LENGTH, PHONE_PATTERN, normalize_phone
 from ..domain.roles import MemberGroup, Role
-from .common import DbId, Out, ShortText, Tag
+from .common import DbId, Flag, Out, ShortText, Tag, Text, Whole
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Name = Text(60, min_length=1)
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 
 
 class _PhoneIn(BaseModel):
-    phone: str
+    phone: str = Field(
+        max_length=PHONE_MAX_LENGTH,
+        json_schema_extra={"pattern": PHONE_PATTERN},
+        description="a mainland China mobile number, e.g. 13812345678",
+    )
 
     @field_validator("phone")
     @classmethod
@@ -67,7 +71,7 @@ class UserAdminOut(Out):
 class AvailabilityWindow(BaseModel):
     """A weekly window in the market's time; an end of "00:00" or "24:00" is midnight."""
 
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    weekday: Whole = Field(ge=0, le=6, description="0 = Monday")
     start: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
     end: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 
@@ -82,13 +86,13 @@ class ProviderProfileIn(BaseModel):
     """PUT and PATCH /api/v1/provider/profile: only the fields sent are changed (none has a default
     that would overwrite what is stored); `null` is refused like any wrong type."""
 
-    bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(default=None)
+    bio: Text(2000, multiline=True) = Field(default=None)
     honours: list[ShortText] = Field(default=None, max_length=20)
     skills: list[Tag] = Field(default=None, max_length=30)
     category_ids: list[DbId] = Field(default=None, max_length=20)
-    area: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = Field(default=None)
-    online: bool = Field(default=None)
-    capacity: int = Field(default=None, ge=1, le=100, description="open orders carried at once")
+    area: Text(60) = Field(default=None)
+    online: Flag = Field(default=None)
+    capacity: Whole = Field(default=None, ge=1, le=100, description="open orders carried at once")
     availability: list[AvailabilityWindow] = Field(default=None, max_length=50)
 
 

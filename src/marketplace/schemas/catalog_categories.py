@@ -2,9 +2,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from .common import DbId, Out
+from .common import DbId, Flag, Out, Text, Whole
 
-CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+CategoryName = Text(60, min_length=1)
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")]
 
 
@@ -13,8 +13,8 @@ class CategoryIn(BaseModel):
     name_zh: CategoryName
     name_en: CategoryName
     parent_id: DbId | None = None
-    position: int = Field(default=0, ge=0, le=10_000)
-    offer_deadline_hours: int | None = Field(default=None, ge=1, le=24 * 14)
+    position: Whole = Field(default=0, ge=0, le=10_000)
+    offer_deadline_hours: Whole | None = Field(default=None, ge=1, le=24 * 14)
 
 
 class CategoryPatch(BaseModel):
@@ -23,9 +23,9 @@ class CategoryPatch(BaseModel):
     name_zh: CategoryName | None = None
     name_en: CategoryName | None = None
     parent_id: DbId | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
-    offer_deadline_hours: int | None = Field(default=None, ge=1, le=24 * 14)
-    archived: bool | None = None
+    position: Whole | None = Field(default=None, ge=0, le=10_000)
+    offer_deadline_hours: Whole | None = Field(default=None, ge=1, le=24 * 14)
+    archived: Flag | None = None
 
 
 class CategoryOut(Out):

@@ -1,22 +1,23 @@
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from ..domain.listings import ListingShape, ServiceMode
 from ..domain.roles import MemberGroup
-from .common import DbId, Out
+from .common import DbId, Flag, Out, SessionTime, Text, Whole
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
-Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Title = Text(120, min_length=2)
+Summary = Text(300)
+Description = Text(10_000, multiline=True)
+Location = Text(200)
 
 
 class SessionIn(BaseModel):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    capacity: int = Field(default=1, ge=1, le=10_000)
+    """A session: it starts in the future, at most two years ahead, and ends after it starts."""
+
+    starts_at: SessionTime
+    ends_at: SessionTime
+    capacity: Whole = Field(default=1, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "SessionIn":
@@ -38,7 +39,7 @@ class ListingIn(BaseModel):
     mode: ServiceMode
     location: Location = ""
     target_groups: list[MemberGroup] = Field(default_factory=list, max_length=6)
-    auto_accept: bool = False
+    auto_accept: Flag = False
     sessions: list[SessionIn] = Field(default_factory=list, max_length=200)
 
 
@@ -50,7 +51,7 @@ class ListingPatch(BaseModel):
     mode: ServiceMode | None = None
     location: Location | None = None
     target_groups: list[MemberGroup] | None = Field(default=None, max_length=6)
-    auto_accept: bool | None = None
+    auto_accept: Flag | None = None
 
 
 class ApproveIn(BaseModel):
@@ -58,7 +59,7 @@ class ApproveIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Text(100, min_length=1)
 
 
 class BatchOut(Out):

@@ -1,18 +1,17 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from ..domain.listings import ServiceMode
-from .common import DbId, Tag
-
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
-OptionalReason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+from .common import AgreedTime, DbId, Flag, Note, OptionalReason, PreferredMoment, Reason, Tag, Text, Whole
 
 
 class PreferredTime(BaseModel):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    """A time that suits the member, within the need's life: from a day ago to eight days ahead."""
+
+    starts_at: PreferredMoment
+    ends_at: PreferredMoment
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "PreferredTime":
@@ -28,8 +27,8 @@ class OrderIn(BaseModel):
     session_id: DbId | None = None
     note: Note = ""
     category_id: DbId | None = None
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+    title: Text(120) = ""
+    description: Text(4000, multiline=True) = ""
     preferred_times: list[PreferredTime] = Field(default_factory=list, max_length=10)
     mode: ServiceMode | None = None
 
@@ -49,12 +48,14 @@ class ReasonIn(BaseModel):
 
 
 class RequiredReasonIn(BaseModel):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    reason: Reason
 
 
 class ArrangeIn(BaseModel):
-    starts_at: AwareDatetime | None = None
-    place: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    """The agreed arrangements; `starts_at` lies from a day ago to two years ahead."""
+
+    starts_at: AgreedTime | None = None
+    place: Text(200) | None = None
     link: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://\S+$")] | None = (
         None
     )
@@ -68,7 +69,7 @@ class ArrangeIn(BaseModel):
 
 class DeliverIn(BaseModel):
     note: Note = ""
-    attended: bool = True
+    attended: Flag = True
 
 
 class AttendanceIn(BaseModel):
@@ -87,7 +88,7 @@ class AttendanceIn(BaseModel):
 
 class ResolveIn(BaseModel):
     outcome: Literal["received", "cancelled"]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    reason: Reason
 
 
 class OfferToIn(BaseModel):
@@ -96,9 +97,9 @@ class OfferToIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    stars: int = Field(ge=1, le=5)
+    stars: Whole = Field(ge=1, le=5)
     tags: list[Tag] = Field(default_factory=list, max_length=10)
-    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    text: Text(2000, multiline=True) = ""
 
 
 class PartyOut(BaseModel):

@@ -1,13 +1,12 @@
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel
 
-from .common import Out
+from .common import Out, Text
 
 
 class ReplyIn(BaseModel):
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    text: Text(2000, min_length=1, multiline=True)
 
 
 class ReviewOut(Out):

@@ -25,7 +25,7 @@ from ..schemas.accounts import (
     UserAdminOut,
 )
 from ..schemas.common import Page
-from ..schemas.sessions import PasswordChangeIn
+from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
 from . import audit, login_sessions, notices
 
@@ -166,7 +166,7 @@ async def set_roles(
         raise NotFound("No such user.")
     new_roles = sorted({Role.member.value, *(r.value for r in roles)})
     if user.id == curator.id and Role.curator not in new_roles:
-        raise InvalidInput("You cannot remove your own curator role.", field="roles")
+        raise Conflict("You cannot remove your own curator role.", field="roles")  # who asks, not what
     await audit.record(db, curator, "set_roles", "user", user.id, before=user.roles, after=new_roles)
     if sorted(user.roles) != new_roles:
         # What a token may do changed: its holder logs in again (a curator keeps the session in use).

@@ -103,7 +103,8 @@ async def update(db: AsyncSession, curator: User, category_id: int, data: Catego
         if parent_id is not None:
             await get_live(db, curator.market_id, parent_id, field="parent_id")
             if parent_id in await subtree_ids(db, category.id):
-                raise InvalidInput("A category cannot move below itself.", field="parent_id")
+                # well-formed input that the tree as it stands refuses: a conflict, not bad input
+                raise Conflict("A category cannot move below itself.", field="parent_id")
         category.parent_id = parent_id
     for field in ("name_zh", "name_en", "position", "offer_deadline_hours"):
         if field in changes and (changes[field] is not None or field == "offer_deadline_hours"):
@@ -119,7 +120,10 @@ async def update(db: AsyncSession, curator: User, category_id: int, data: Catego
 
 
 async def follow(db: AsyncSession, user: User, category_id: int) -> None:
-    await get_live(db, user.market_id, category_id, field="id")
+    try:
+        await get_live(db, user.market_id, category_id)
+    except InvalidInput:  # the category is the address here, not a field sent: not found
+        raise NotFound(f"Unknown category: {category_id}.") from None
     exists = await db.get(CategoryFollow, (user.id, category_id))
     if exists is None:
         db.add(CategoryFollow(user_id=user.id, category_id=category_id))

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import cache
 from ..auth import has_role
+from ..domain.bounds import HORIZON
 from ..domain.listings import ListingShape, ListingState, ServiceMode, next_listing_state
 from ..domain.orders import Actor, OrderState
 from ..domain.roles import Role
@@ -162,6 +163,15 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
     batch = await db.get(Batch, batch_id)
     if batch is None or batch.market_id != curator.market_id:
         raise InvalidInput(f"Unknown batch: {batch_id}.", field="batch_id")
+    too_far = sa.select(ListingSession.id).where(
+        ListingSession.listing_id == listing.id,
+        ListingSession.cancelled_at.is_(None),
+        ListingSession.starts_at > utcnow() + HORIZON,
+    )
+    if (await db.execute(too_far.limit(1))).first() is not None:  # written before the input bounds
+        raise Conflict(
+            "A session of this listing starts more than two years ahead, so it cannot be published.", field="sessions"
+        )
     _move(listing, "approve")
     listing.batch_id = batch.id
     listing.published_at = utcnow()

@@ -12,7 +12,7 @@ from ..errors import NotFound
 from ..models import LoginSession
 from ..models.base import utcnow
 from ..schemas.common import Page
-from ..schemas.sessions import SessionOut
+from ..schemas.login_sessions import LoginSessionOut
 from ..settings import Settings
 
 USER_AGENT_LENGTH = 200
@@ -40,7 +40,7 @@ def _live(user_id: int):
 
 async def active(
     db: AsyncSession, user_id: int, current: int | None, limit: int = 50, offset: int = 0
-) -> Page[SessionOut]:
+) -> Page[LoginSessionOut]:
     """The user's live sessions, the most recently seen first."""
     total = (await db.execute(sa.select(sa.func.count()).where(_live(user_id)))).scalar_one()
     rows = await db.execute(
@@ -51,7 +51,7 @@ async def active(
         .offset(offset)
     )
     items = [
-        SessionOut(
+        LoginSessionOut(
             id=s.id,
             user_agent=s.user_agent,
             created_at=s.created_at,
@@ -60,7 +60,7 @@ async def active(
         )
         for s in rows.scalars()
     ]
-    return Page[SessionOut](items=items, total=total)
+    return Page[LoginSessionOut](items=items, total=total)
 
 
 async def revoke(db: AsyncSession, user_id: int, session_id: int) -> None:

@@ -5,6 +5,7 @@ One batch runs per market at a time (a PostgreSQL advisory lock), so two workers
 the same provider's last free place to two needs.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from ..models import Category, Listing, Offer, Order, ProviderCategory, Provider
 from ..models.base import utcnow
 from .order_flow import move, offer_deadline_hours, open_offer
 
+log = logging.getLogger(__name__)
 MATCH_NEEDS = "match_needs"
 _LOCK_CLASS = 4_0001  # pg_advisory_xact_lock(class, market id): one batch per market at a time
 
@@ -30,9 +32,15 @@ class MatchReport:
     needs: int = 0  # open needs looked at
     offered: int = 0
     unmatched: int = 0  # no provider with a free place fits them now
+    unreadable: int = 0  # needs whose row could not be read: handed to the operators instead
 
     def as_dict(self) -> dict:
-        return {"needs": self.needs, "offered": self.offered, "unmatched": self.unmatched}
+        return {
+            "needs": self.needs,
+            "offered": self.offered,
+            "unmatched": self.unmatched,
+            "unreadable": self.unreadable,
+        }
 
 
 async def queue_match(db: AsyncSession, order: Order) -> None:
@@ -78,7 +86,11 @@ async def match_market(db: AsyncSession, market_id: int, now: datetime | None = 
     )
     if not needs:
         return MatchReport()
-    need_facts = await _need_facts(db, market_id, needs, settings.time_zone)
+    need_facts, unreadable = await _need_facts(db, market_id, needs, settings.time_zone)
+    for order, error in unreadable:
+        await _set_aside(db, order, now, error)
+    if not need_facts:
+        return MatchReport(len(needs), 0, 0, len(unreadable))
     categories = {c for facts in need_facts for c in (*facts.category_path, *facts.category_below)}
     providers = await _provider_facts(db, market_id, categories, now)
     by_id = {order.id: order for order in needs}
@@ -102,10 +114,23 @@ async def match_market(db: AsyncSession, market_id: int, now: datetime | None = 
                 db, order, assignment.provider_id, assignment.score.total, parts, hours=hours[order.category_id]
             )
     await db.flush()
-    return MatchReport(len(needs), len(assignments), len(needs) - len(assignments))
+    return MatchReport(len(needs), len(assignments), len(need_facts) - len(assignments), len(unreadable))
 
 
-async def _need_facts(db: AsyncSession, market_id: int, needs: list[Order], time_zone: str) -> list[matching.NeedFacts]:
+async def _set_aside(db: AsyncSession, order: Order, now: datetime, error: Exception) -> None:
+    """One need the matcher cannot read (a row from before the input bounds, say) must not hold up
+    the others: it goes to the operators' queue with the reason, and the log says why."""
+    from .deadlines import escalate  # deadlines imports this module
+
+    reason = f"the matcher could not read this need ({type(error).__name__}: {error})"[:500]
+    log.error("need #%s set aside for the operators: %s", order.id, reason, exc_info=error)
+    await escalate(db, order, now, reason)
+
+
+async def _need_facts(
+    db: AsyncSession, market_id: int, needs: list[Order], time_zone: str
+) -> tuple[list[matching.NeedFacts], list[tuple[Order, Exception]]]:
+    """The facts of each need, and the needs whose facts could not be made (with why)."""
     parents = dict(
         (await db.execute(sa.select(Category.id, Category.parent_id).where(Category.market_id == market_id))).all()
     )
@@ -119,22 +144,29 @@ async def _need_facts(db: AsyncSession, market_id: int, needs: list[Order], time
     for order_id, provider_id in offered_before:
         excluded.setdefault(order_id, set()).add(provider_id)
     reaches: dict[int, Reach] = {c: reach(c, parents) for c in {n.category_id for n in needs}}
-    return [
-        matching.NeedFacts(
-            id=need.id,
-            member_id=need.member_id,
-            category_path=reaches[need.category_id].path,
-            category_below=reaches[need.category_id].below,
-            text=" ".join(p for p in (need.title, need.description, need.note) if p),
-            mode=need.mode,
-            groups=frozenset(groups.get(need.member_id) or ()),
-            preferred_times=tuple(_times(need.preferred_times)),
-            # Never offered again to a provider who had it (declined, let it time out, or had it taken away).
-            excluded=frozenset(excluded.get(need.id, ())),
-            time_zone=time_zone,
-        )
-        for need in needs
-    ]
+    facts: list[matching.NeedFacts] = []
+    unreadable: list[tuple[Order, Exception]] = []
+    for need in needs:
+        try:
+            one = matching.NeedFacts(
+                id=need.id,
+                member_id=need.member_id,
+                category_path=reaches[need.category_id].path,
+                category_below=reaches[need.category_id].below,
+                text=" ".join(p for p in (need.title, need.description, need.note) if p),
+                mode=need.mode,
+                groups=frozenset(groups.get(need.member_id) or ()),
+                preferred_times=tuple(_times(need.preferred_times)),
+                # Never offered again to a provider who had it (declined, let it time out, or had it taken away).
+                excluded=frozenset(excluded.get(need.id, ())),
+                time_zone=time_zone,
+            )
+            one.grams, one.local_times  # noqa: B018  (computed here, so a bad row fails here, alone)
+        except Exception as error:  # any odd row: set aside, never the whole batch
+            unreadable.append((need, error))
+            continue
+        facts.append(one)
+    return facts, unreadable
 
 
 def _times(raw: list[dict]):

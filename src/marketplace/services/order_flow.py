@@ -95,14 +95,12 @@ async def service_time_of(db: AsyncSession, order: Order) -> ServiceTime:
 
 
 # The same rule in SQL, for scans (with ListingSession outer-joined on the order's session): the agreed
-# time plus the session's length (else an hour), else the session's end.
-SERVICE_END = sa.case(
-    (
-        Order.arrangement.has_key("starts_at"),
-        sa.cast(Order.arrangement["starts_at"].astext, sa.DateTime(timezone=True))
-        + sa.func.coalesce(ListingSession.ends_at - ListingSession.starts_at, DEFAULT_LENGTH),
-    ),
-    else_=ListingSession.ends_at,
+# time plus the session's length (else an hour), else the session's end. An unreadable agreed time reads
+# as none (try_timestamptz, migration 0006), as in domain/service_time.py: one odd row never fails a scan.
+SERVICE_END = sa.func.coalesce(
+    sa.func.try_timestamptz(Order.arrangement["starts_at"].astext, type_=sa.DateTime(timezone=True))
+    + sa.func.coalesce(ListingSession.ends_at - ListingSession.starts_at, DEFAULT_LENGTH),
+    ListingSession.ends_at,
 )
 
 

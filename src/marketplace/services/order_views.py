@@ -178,7 +178,10 @@ def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderO
         description=order.description,
         note=order.note,
         mode=order.mode,
-        preferred_times=order.preferred_times,
+        # Only well-formed windows: a row from before the input bounds must not break the list it is in.
+        preferred_times=[w for w in order.preferred_times if isinstance(w, dict)]
+        if isinstance(order.preferred_times, list)
+        else [],
         # Privacy: the provider and staff see the member's name and masked phone; no one sees more.
         member=PartyOut(
             id=member.id,
@@ -188,7 +191,7 @@ def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderO
         provider=PartyOut(id=provider.id, name=provider.name, phone=mask_phone(provider.phone) if staff else None)
         if provider
         else None,
-        arrangement=order.arrangement,
+        arrangement=order.arrangement if isinstance(order.arrangement, dict) else {},
         attended=order.attended,
         delivery_note=order.delivery_note,
         waitlist_position=facts.positions.get(order.id),

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from litestar import Controller, HttpMethod, Request, delete, get, post, put, route
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,10 +21,10 @@ from ..schemas.accounts import (
     UserAdminOut,
 )
 from ..schemas.common import Page
-from ..schemas.sessions import PasswordChangeIn, SessionOut
+from ..schemas.login_sessions import LoginSessionOut, PasswordChangeIn
 from ..services import accounts, login_sessions
 from ..settings import Settings
-from .common import LimitsDep, client_ip, user_agent
+from .common import ONE_LINE, LimitsDep, client_ip, user_agent
 
 Db = NamedDependency[AsyncSession]
 CurrentUser = NamedDependency[User]
@@ -48,7 +49,7 @@ class AccountController(Controller):
         user = await accounts.register(db, settings, market_id, data, limits, client_ip(request))
         return accounts.me_out(user)
 
-    @post("/auth/login", status_code=200)
+    @post("/auth/login", status_code=200, raises=[NotAuthorizedException])  # a wrong phone or password
     async def login(
         self, request: Request, data: JSONBody[LoginIn], db: Db, settings: NamedDependency[Settings], limits: LimitsDep
     ) -> TokenOut:
@@ -70,7 +71,7 @@ class AccountController(Controller):
         db: Db,
         limit: int = Parameter(default=50, ge=1, le=100),
         offset: int = Parameter(default=0, ge=0, le=1_000_000),
-    ) -> Page[SessionOut]:
+    ) -> Page[LoginSessionOut]:
         """Where this account is logged in, the most recently seen first; `current` marks this token's."""
         return await login_sessions.active(db, user.id, login_session_of(request), limit, offset)
 
@@ -123,7 +124,7 @@ class UserAdminController(Controller):
         self,
         user: CurrentUser,
         db: Db,
-        q: str | None = Parameter(default=None, max_length=60),
+        q: str | None = Parameter(default=None, max_length=60, pattern=ONE_LINE),
         role: FromQuery[Role | None] = None,
         limit: int = Parameter(default=50, ge=1, le=200),
         offset: int = Parameter(default=0, ge=0),

@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.bounds import text_pattern
 from ..models import User
 from ..ratelimits import Limits
 
@@ -27,3 +28,8 @@ def client_ip(request: Request) -> str:
 
 def user_agent(request: Request) -> str:
     return request.headers.get("user-agent", "")
+
+
+# A search query is one line of text without control characters (domain/bounds.py).
+ONE_LINE = text_pattern(multiline=False, required=False)
+SearchText = Annotated[str | None, Parameter(max_length=100, pattern=ONE_LINE)]

@@ -22,9 +22,7 @@ from ..schemas.orders import RequiredReasonIn
 from ..schemas.reviews import ReviewOut
 from ..services import listings, menu, reviews
 from . import public
-from .common import CurrentUser, Db, IdParam, Limit, MarketId, MaybeUser, Offset
-
-SearchText = Annotated[str | None, Parameter(max_length=100)]
+from .common import CurrentUser, Db, IdParam, Limit, MarketId, MaybeUser, Offset, SearchText
 
 
 class ListingController(Controller):

@@ -25,7 +25,11 @@ from ..schemas.orders import (
 from ..services import idempotency, order_views, orders, reviews
 from .common import CurrentUser, Db, IdParam, Limit, LimitsDep, Offset
 
-IdempotencyHeader = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)]
+# Printable ASCII without spaces at either end, 1–200 characters (services/idempotency.check_key).
+IdempotencyHeader = Annotated[
+    str | None,
+    HeaderParameter(name="Idempotency-Key", required=False, pattern=r"^[!-~](?:[ -~]{0,198}[!-~])?$"),
+]
 
 
 async def _answer(db, user: User, order: Order) -> OrderOut:

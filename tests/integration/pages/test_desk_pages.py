@@ -158,4 +158,4 @@ async def test_accounts_and_roles(pages, factory):
     async with factory.sessionmaker() as db:
         assert "provider" in (await db.get(User, someone.id)).roles
     own = await pages.post(f"/desk/accounts/{curator.id}/roles", {"roles": ["member"]})
-    assert own.status_code == 400 and _field_error(own.text, f"{curator.id}.roles")
+    assert own.status_code == 409 and _field_error(own.text, f"{curator.id}.roles")

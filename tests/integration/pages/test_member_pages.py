@@ -231,26 +231,24 @@ async def test_a_need_says_when_it_suits_the_member(pages, client, factory):
     member = await factory.user()
     pages.login(member)
     base = {"category_id": str(category.id), "title": "想聊聊工作压力", "mode": "online"}
-    backwards = await pages.post(
-        "/need", {**base, "preferred_from": "2031-03-01T19:00", "preferred_to": "2031-03-01T18:00"}
-    )
+    # Within the need's life (a week): the day after tomorrow, in the market's zone (Shanghai, UTC+8)
+    from datetime import UTC, datetime
+
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    backwards = await pages.post("/need", {**base, "preferred_from": f"{day}T19:00", "preferred_to": f"{day}T18:00"})
     assert backwards.status_code == 400 and 'id="e-preferred_to"' in backwards.text
     assert 'value="想聊聊工作压力"' in backwards.text
-    half = await pages.post("/need", {**base, "preferred_from": "2031-03-01T19:00"})
+    half = await pages.post("/need", {**base, "preferred_from": f"{day}T19:00"})
     assert half.status_code == 400 and 'id="e-preferred_to"' in half.text
-    posted = await pages.post(
-        "/need", {**base, "preferred_from": "2031-03-01T19:00", "preferred_to": "2031-03-01T21:00"}
-    )
+    posted = await pages.post("/need", {**base, "preferred_from": f"{day}T19:00", "preferred_to": f"{day}T21:00"})
     assert posted.status_code in (302, 303)
     order = (await client.get("/api/v1/orders", headers=factory.headers(member))).json()["items"][0]
     assert order["kind"] == "need"
     # 19:00 in the market's zone (Shanghai) is 11:00 UTC
-    from datetime import UTC, datetime
-
     window = {k: datetime.fromisoformat(v).astimezone(UTC) for k, v in order["preferred_times"][0].items()}
     assert window == {
-        "starts_at": datetime(2031, 3, 1, 11, tzinfo=UTC),
-        "ends_at": datetime(2031, 3, 1, 13, tzinfo=UTC),
+        "starts_at": datetime(day.year, day.month, day.day, 11, tzinfo=UTC),
+        "ends_at": datetime(day.year, day.month, day.day, 13, tzinfo=UTC),
     }
 
 

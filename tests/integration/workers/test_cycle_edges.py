@@ -275,3 +275,25 @@ async def test_no_reorder_from_a_provider_who_just_declined(client, factory):
     assert declined.json()["state"] == "declined" and declined.json()["actions"] == []
     shown = (await client.get(f"/api/v1/orders/{order['id']}", headers=factory.headers(member))).json()
     assert "reorder" not in shown["actions"]
+
+
+async def test_an_unreadable_agreed_time_holds_up_no_other_order(client, factory, jobs):
+    """One odd row (an agreed time nobody can read, written before any rule) must not fail the overdue
+    scan, the stuck list or the order's own page for everyone else."""
+    provider = await factory.user(Role.provider)
+    operator = await factory.user(Role.operator)
+    listing = await factory.listing(provider, await factory.category(), sessions=[(2, 5)], auto_accept=True)
+    odd_member, member = await factory.members(2)
+    odd = (await _order(client, factory, odd_member, listing)).json()
+    overdue = (await _order(client, factory, member, listing)).json()
+    await factory.move_session(overdue["session"]["id"], timedelta(hours=-5))
+    async with factory.sessionmaker() as db, db.begin():
+        await db.execute(
+            sa.text("UPDATE orders SET arrangement = '{\"starts_at\": \"not a time\"}' WHERE id = :id"),
+            {"id": odd["id"]},
+        )
+    assert (await jobs.scan(utcnow()))["attendance_overdue"] == 2  # the odd one falls back to its session
+    shown = await client.get(f"/api/v1/orders/{odd['id']}", headers=factory.headers(provider))
+    assert shown.status_code == 200 and "deliver" in shown.json()["actions"]
+    stuck = await client.get("/api/v1/orders", params={"as": "staff"}, headers=factory.headers(operator))
+    assert stuck.status_code == 200

@@ -118,7 +118,10 @@ async def test_an_unreachable_database_answers_503_and_everything_recovers_by_it
         await jobs.redis.aclose()
 
     assert set(retried) == {201} and page_after.status_code == 200
-    assert "job waits" in log.read_text()  # the worker met the outage and waited it out
+    # the worker met the outage and lived through it: a job waited for the database, or (when no job was
+    # running during the cut, as on a busy machine) its periodic relay skipped a run
+    met = log.read_text()
+    assert "job waits" in met or "skipped, a server is unreachable" in met, met[-2000:]
 
     for response in (api, page_zh, page_en):
         _assert_unavailable(response)

@@ -11,7 +11,7 @@ from ...domain.roles import MemberGroup, Role
 from ...errors import retry_after
 from ...models import User
 from ...schemas.accounts import LoginIn, MeUpdateIn, RegisterIn
-from ...schemas.sessions import PasswordChangeIn
+from ...schemas.login_sessions import PasswordChangeIn
 from ...services import accounts, login_sessions
 from ..common import Db, IdParam, MarketId, client_ip, user_agent
 from .common import (

@@ -105,7 +105,10 @@ def safe_next(target: str | None) -> str:
         return "/"
     if "://" in target:  # a full referer URL: keep its path
         target = "/" + target.split("://", 1)[1].partition("/")[2]
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    if not target.startswith("/") or target.startswith("//"):
+        return "/"
+    # A header holds ASCII only: anything else (Chinese, a NUL, a line break) is percent-encoded.
+    return quote(target, safe="/?&=%#:+,;@~!$'()*")
 
 
 def session_cookie(request: Request, token: str | None) -> Cookie:
@@ -138,6 +141,12 @@ async def form_of(request: Request) -> dict[str, Any]:
     return values
 
 
+def form_id(text: str) -> int | None:
+    """A whole number a form sent (an id, minutes): ASCII digits of a database integer's size, else None
+    (str.isdigit also says yes to '²' and to 5,000 digits, which int() then refuses)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def as_list(value: Any) -> list[str]:
     if value is None or value == "":
         return []
@@ -159,6 +168,13 @@ _INPUT_ERRORS = {
     "string_pattern_mismatch": N_("This is not in the expected form."),
     "datetime_parsing": N_("Please enter a date and time."),
     "datetime_from_date_parsing": N_("Please enter a date and time."),
+    # The input bounds (domain/bounds.py), the same sentences as the API's
+    "time_out_of_range": N_("Please choose a time between %(low)s and %(high)s."),
+    "time_too_late": N_("Please choose a time before %(high)s."),
+    "time_naive": N_("Please enter a date and time."),
+    "text_control": N_("Please remove the control characters (such as NUL) from this text."),
+    "text_one_line": N_("Please write this on one line."),
+    "text_invisible": N_("Please write something visible here."),
 }
 _PHONE = N_("Enter an 11-digit mainland China mobile number, e.g. 13812345678.")
 _INVALID = N_("Please check this value.")
@@ -184,7 +200,7 @@ def input_errors(request: Request, exc: ValidationError) -> dict[str, str]:
 
 def validate(request: Request, model: type[BaseModel], values: dict[str, Any]) -> tuple[Any, dict[str, str]]:
     try:
-        return model.model_validate(values), {}
+        return model.model_validate(values, context={"form": True}), {}  # a form sends numbers as text
     except ValidationError as exc:
         return None, input_errors(request, exc)
 

@@ -8,12 +8,13 @@ from litestar.response import Template
 
 from ...errors import MarketError
 from .common import LoginRequired, login_redirect
-from .i18n import N_, lang_of, tr
+from .i18n import N_, is_translated, lang_of, tr
 
 _NOT_PAGES = ("/api/", "/schema", "/healthz", "/static/")
 
 _TITLES = {
     400: N_("Something in the request is not right"),
+    413: N_("Something in the request is not right"),
     403: N_("Not for you"),
     404: N_("Page not found"),
     405: N_("This does not work that way"),
@@ -27,6 +28,7 @@ _NOT_FOUND = N_("This page does not exist, or it is not yours.")
 _FORBIDDEN = N_("This page is not for your role.")
 _BROKEN = N_("Please try again in a moment.")
 _UNAVAILABLE = N_("The service cannot reach its database or queue for a moment. Please try again shortly.")
+_CHECK = N_("This could not be done: please check what you entered.")
 
 
 def is_page(request: Request) -> bool:
@@ -46,7 +48,9 @@ def _message(request: Request, exc: Exception, status: int) -> str:
     if status >= 500:
         return tr(lang, _BROKEN)
     detail = exc.detail if isinstance(exc, MarketError | HTTPException) else str(exc)
-    return tr(lang, detail)  # the msgid itself when the catalogue does not know it
+    # A sentence the catalogue does not know (the framework's, naming the request) is not shown in
+    # English on a Chinese page: the page says, in its language, to check what was entered.
+    return tr(lang, detail) if is_translated(lang, detail) else tr(lang, _CHECK)
 
 
 def _expired_form(exc: Exception) -> bool:
@@ -59,6 +63,8 @@ def error_page(request: Request, exc: Exception, status: int, headers: dict[str,
     context = {"title": title, "message": _message(request, exc, status), "status": status, "lang": lang}
     # The header as the visitor knows it: logged in, when the page's user was resolved before the error.
     context["user"] = request.scope.get("state", {}).get("page_user")
+    if headers is None and isinstance(exc, HTTPException):
+        headers = exc.headers  # a 405's `Allow`
     return Template(template_name="error.html", context=context, status_code=status, headers=headers)
 
 

@@ -76,15 +76,22 @@ def when(request: Request, value: datetime | str | None, skeleton: str = "MMMEd 
     the skeleton is one or more of the locale's skeletons (MMMEd, Hm, yMMMd …) separated by spaces."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    locale, zone = LOCALES[lang_of(request)], _zone(request)
-    return " ".join(format_skeleton(part, value, tzinfo=zone, locale=locale) for part in skeleton.split())
+    try:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        locale, zone = LOCALES[lang_of(request)], _zone(request)
+        return " ".join(format_skeleton(part, value, tzinfo=zone, locale=locale) for part in skeleton.split())
+    except (OverflowError, ValueError):
+        # A row from before the input bounds (year 9999 overflows in the zone): shown as stored, not a 500.
+        return value.strftime("%Y-%m-%d %H:%M UTC") if isinstance(value, datetime) else str(value)
 
 
 def local_input(request: Request, value: datetime | None) -> str:
     """A time as a `datetime-local` field shows it, in the market's zone."""
-    return value.astimezone(_zone(request)).strftime("%Y-%m-%dT%H:%M") if value else ""
+    try:
+        return value.astimezone(_zone(request)).strftime("%Y-%m-%dT%H:%M") if value else ""
+    except OverflowError:  # see `when`
+        return value.strftime("%Y-%m-%dT%H:%M")
 
 
 def parse_local(request: Request, text: str) -> datetime | None:

@@ -1,9 +1,10 @@
 """The member's pages (phone-first): home, the menu, a listing, ordering, a need, notices, follows."""
 
+import re
 from typing import Annotated
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.params import FromQuery, Parameter, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
@@ -17,7 +18,7 @@ from ...models.base import utcnow
 from ...schemas.orders import OrderIn
 from ...services import accounts, categories, listings, menu, notices, order_views, orders, reviews
 from .. import public
-from ..common import Db, IdParam, MarketId
+from ..common import Db, IdParam, MarketId, SearchText
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
@@ -58,7 +59,9 @@ def menu_filters(query) -> dict[str, str]:
     """The menu's filters as its form sends them: every field, an empty one meaning "any". A value the
     form cannot send is refused with the field (a 400 page in the reader's language)."""
     found = {name: (query.get(name) or "").strip() for name in ("category", "mode", "group", "available", "sort")}
-    if found["category"] and not (found["category"].isdigit() and 0 < int(found["category"]) < 2**31):
+    if found["category"] and not (
+        re.fullmatch(r"[0-9]{1,10}", found["category"]) and 0 < int(found["category"]) < 2**31
+    ):
         raise InvalidInput("Choose a category from the list.", field="category")
     if found["mode"] and found["mode"] not in set(ServiceMode):
         raise InvalidInput("Choose online or offline.", field="mode")
@@ -217,7 +220,7 @@ class MemberPages(Controller):
         self,
         request: Request,
         market_id: MarketId,
-        q: FromQuery[Annotated[str | None, Parameter(max_length=100)]] = None,
+        q: FromQuery[SearchText] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
     ) -> Template | Response:
         # No database session per request: what is public comes from the cache (cache.py), and only a

@@ -54,4 +54,5 @@ SERVICE_MESSAGES = [
     N_("send at least one of starts_at, place or link"),
     N_("ends_at must be after starts_at"),
     N_("the end must be later than the start"),
+    N_("A session of this listing starts more than two years ahead, so it cannot be published."),
 ]

@@ -23,6 +23,7 @@ from .common import (
     as_list,
     attempt,
     flat_categories,
+    form_id,
     form_of,
     need,
     page,
@@ -44,11 +45,15 @@ def _sessions(request: Request, values: dict) -> list[dict]:
         if not text.strip():
             continue
         start = parse_local(request, text)
-        length = int(minutes[index]) if index < len(minutes) and minutes[index].isdigit() else 60
+        length = (form_id(minutes[index]) if index < len(minutes) else None) or 60
+        try:
+            end = start + timedelta(minutes=length) if start else None
+        except OverflowError:  # past year 9999: the time is refused as out of range below
+            end = None
         rows.append(
             {
                 "starts_at": start or text,
-                "ends_at": (start + timedelta(minutes=length)) if start else text,
+                "ends_at": end or text,
                 "capacity": seats[index] if index < len(seats) and seats[index] else 1,
             }
         )
@@ -293,8 +298,8 @@ class ProviderPages(Controller):
     ) -> Template | Redirect:
         user = need(page_user, Role.provider)
         values = await form_of(request)
-        everyone = {int(v) for v in as_list(values.get("orders")) if v.isdigit()}
-        present = {int(v) for v in as_list(values.get("present")) if v.isdigit()} & everyone
+        everyone = {n for n in map(form_id, as_list(values.get("orders"))) if n is not None}
+        present = {n for n in map(form_id, as_list(values.get("present"))) if n is not None} & everyone
         fields = {"present": sorted(present), "absent": sorted(everyone - present), "note": values.get("note", "")}
         data, errors = validate(request, AttendanceIn, fields)
         status = 400

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from .common import Out
 
 
-class SessionOut(Out):
+class LoginSessionOut(Out):
     id: int
     user_agent: str  # the browser or app that logged in
     created_at: datetime
