@@ -20,6 +20,7 @@ from .web.deps import DEPENDENCIES
 from .web.health import healthz
 from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
+from .web.needs import NeedAdminController
 from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
@@ -38,6 +39,7 @@ ROUTES = [
     ReviewController,
     NotificationController,
     InsightsController,
+    NeedAdminController,
 ]
 
 

@@ -3,6 +3,7 @@
 from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
 from .markets import Market
+from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
 from .orders import IdempotencyKey, Offer, Order, OrderEvent
 from .reviews import Review
@@ -12,10 +13,13 @@ __all__ = [
     "Batch",
     "Category",
     "CategoryFollow",
+    "ClassifierVersion",
     "IdempotencyKey",
     "Listing",
     "ListingSession",
     "Market",
+    "NeedClassification",
+    "NeedLabel",
     "Notification",
     "Offer",
     "Order",

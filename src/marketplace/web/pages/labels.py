@@ -202,6 +202,7 @@ DONE = {
     "attendance": N_("Attendance saved; the session is delivered."),
     "read": N_("All notices are marked read."),
     "roles": N_("Roles saved."),
+    "filed": N_("Filed. The classifier learns from it."),
 }
 
 FUNNEL = {

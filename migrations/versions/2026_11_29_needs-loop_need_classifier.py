@@ -1,0 +1,74 @@
+"""needs: the classifier's suggestion per need, texts filed by curators, the classifier's version
+
+Revision ID: 2026_11_29_needs_loop (alembic allows no "-" in an id)
+Revises: 2026_11_29_0004
+Create Date: 2026-11-29 15:10:00.000000+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.AutoString)
+from alembic import op
+
+revision: str = "2026_11_29_needs_loop"
+down_revision: str | None = "2026_11_29_0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "need_classifications",
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("market_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("confidence", sa.Float(), nullable=False),
+        sa.Column("runner_up_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("filed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("filed_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_need_classifications_order_id_orders")),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], name=op.f("fk_need_classifications_market_id_markets")),
+        sa.ForeignKeyConstraint(["category_id"], ["categories.id"], name=op.f("fk_need_classifications_category_id_categories")),
+        sa.ForeignKeyConstraint(["runner_up_id"], ["categories.id"], name=op.f("fk_need_classifications_runner_up_id_categories")),
+        sa.ForeignKeyConstraint(["filed_by"], ["users.id"], name=op.f("fk_need_classifications_filed_by_users")),
+        sa.PrimaryKeyConstraint("order_id", name=op.f("pk_need_classifications")),
+    )
+    op.create_index(op.f("ix_need_classifications_market_id"), "need_classifications", ["market_id"])
+    op.create_index("ix_need_classifications_queue", "need_classifications", ["market_id", "filed_at", "confidence"])
+    op.create_table(
+        "need_labels",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("market_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("filed_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], name=op.f("fk_need_labels_market_id_markets")),
+        sa.ForeignKeyConstraint(["category_id"], ["categories.id"], name=op.f("fk_need_labels_category_id_categories")),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_need_labels_order_id_orders")),
+        sa.ForeignKeyConstraint(["filed_by"], ["users.id"], name=op.f("fk_need_labels_filed_by_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_need_labels")),
+        sa.UniqueConstraint("order_id", name=op.f("uq_need_labels_order_id")),
+    )
+    op.create_index(op.f("ix_need_labels_market_id"), "need_labels", ["market_id"])
+    op.create_index(op.f("ix_need_labels_category_id"), "need_labels", ["category_id"])
+    op.create_table(
+        "classifier_versions",
+        sa.Column("market_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], name=op.f("fk_classifier_versions_market_id_markets")),
+        sa.PrimaryKeyConstraint("market_id", name=op.f("pk_classifier_versions")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("classifier_versions")
+    op.drop_index(op.f("ix_need_labels_category_id"), table_name="need_labels")
+    op.drop_index(op.f("ix_need_labels_market_id"), table_name="need_labels")
+    op.drop_table("need_labels")
+    op.drop_index("ix_need_classifications_queue", table_name="need_classifications")
+    op.drop_index(op.f("ix_need_classifications_market_id"), table_name="need_classifications")
+    op.drop_table("need_classifications")
