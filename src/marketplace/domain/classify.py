@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .categories import domain_of
+
 
 class Source(StrEnum):
     """Where a piece of evidence comes from; names say most per word, a listing's prose least."""
@@ -63,15 +65,6 @@ def _softmax(scores: dict[int, float], temperature: float) -> dict[int, float]:
     exp = {k: math.exp((v - top) / temperature) for k, v in scores.items()}
     total = sum(exp.values())
     return {k: v / total for k, v in exp.items()}
-
-
-def domain_of(category_id: int, parents: dict[int, int | None]) -> int:
-    """The root above a category (itself for a root); a cycle or a missing parent stops the climb."""
-    seen = {category_id}
-    while (parent := parents.get(category_id)) is not None and parent not in seen:
-        seen.add(parent)
-        category_id = parent
-    return category_id
 
 
 class Classifier:

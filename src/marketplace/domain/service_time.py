@@ -40,12 +40,15 @@ def service_time(
     arrangement: dict,
     arranged: bool,
 ) -> ServiceTime:
-    """The service time of an order from its session (if any) and its arrangement (an agreed time wins)."""
+    """The service time of an order from its session (if any) and its arrangement (an agreed time wins, and
+    lasts the agreed minutes, else as long as the session, else an hour)."""
     agreed = arrangement.get("starts_at") if arrangement else None
     if agreed:
         starts_at = datetime.fromisoformat(agreed) if isinstance(agreed, str) else agreed
         length = DEFAULT_LENGTH
-        if session_starts_at is not None and session_ends_at is not None and session_ends_at > session_starts_at:
+        if arrangement.get("minutes"):
+            length = timedelta(minutes=arrangement["minutes"])
+        elif session_starts_at is not None and session_ends_at is not None and session_ends_at > session_starts_at:
             length = session_ends_at - session_starts_at
         return ServiceTime(starts_at, starts_at + length, True)
     return ServiceTime(session_starts_at, session_ends_at, arranged)

@@ -95,12 +95,16 @@ async def service_time_of(db: AsyncSession, order: Order) -> ServiceTime:
 
 
 # The same rule in SQL, for scans (with ListingSession outer-joined on the order's session): the agreed
-# time plus the session's length (else an hour), else the session's end.
+# time plus the agreed minutes (else the session's length, else an hour), else the session's end.
 SERVICE_END = sa.case(
     (
         Order.arrangement.has_key("starts_at"),
         sa.cast(Order.arrangement["starts_at"].astext, sa.DateTime(timezone=True))
-        + sa.func.coalesce(ListingSession.ends_at - ListingSession.starts_at, DEFAULT_LENGTH),
+        + sa.func.coalesce(
+            sa.func.make_interval(0, 0, 0, 0, 0, sa.cast(Order.arrangement["minutes"].astext, sa.Integer)),
+            ListingSession.ends_at - ListingSession.starts_at,
+            DEFAULT_LENGTH,
+        ),
     ),
     else_=ListingSession.ends_at,
 )

@@ -6,13 +6,14 @@ from ...settings import Settings
 from .account import AccountPages
 from .desk import DeskPages
 from .errors import with_pages
+from .hours import HoursPages
 from .member import MemberPages
 from .needs import NeedPages
 from .orders import OrderPages
 from .provider import ProviderPages
 from .templating import static_files, template_config
 
-PAGE_ROUTES = [AccountPages, MemberPages, NeedPages, OrderPages, ProviderPages, DeskPages]
+PAGE_ROUTES = [AccountPages, MemberPages, NeedPages, OrderPages, ProviderPages, DeskPages, HoursPages]
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:
