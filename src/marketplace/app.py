@@ -24,6 +24,7 @@ from .web.needs import NeedAdminController
 from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
+from .web.satisfaction import CaseController, SurveyController
 
 ROUTES = [
     healthz,
@@ -40,6 +41,8 @@ ROUTES = [
     NotificationController,
     InsightsController,
     NeedAdminController,
+    SurveyController,
+    CaseController,
 ]
 
 

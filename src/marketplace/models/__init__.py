@@ -7,12 +7,14 @@ from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
 from .orders import IdempotencyKey, Offer, Order, OrderEvent
 from .reviews import Review
+from .satisfaction import FollowUpCase, SatisfactionSurvey
 
 __all__ = [
     "AuditEvent",
     "Batch",
     "Category",
     "CategoryFollow",
+    "FollowUpCase",
     "ClassifierVersion",
     "IdempotencyKey",
     "Listing",
@@ -28,5 +30,6 @@ __all__ = [
     "ProviderCategory",
     "ProviderProfile",
     "Review",
+    "SatisfactionSurvey",
     "User",
 ]

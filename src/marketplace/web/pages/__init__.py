@@ -11,9 +11,19 @@ from .member import MemberPages
 from .needs import NeedPages
 from .orders import OrderPages
 from .provider import ProviderPages
+from .satisfaction import SatisfactionPages
 from .templating import static_files, template_config
 
-PAGE_ROUTES = [AccountPages, MemberPages, NeedPages, OrderPages, ProviderPages, DeskPages, HoursPages]
+PAGE_ROUTES = [
+    AccountPages,
+    MemberPages,
+    NeedPages,
+    OrderPages,
+    ProviderPages,
+    DeskPages,
+    HoursPages,
+    SatisfactionPages,
+]
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:

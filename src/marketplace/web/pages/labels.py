@@ -203,6 +203,15 @@ DONE = {
     "read": N_("All notices are marked read."),
     "roles": N_("Roles saved."),
     "filed": N_("Filed. The classifier learns from it."),
+    "surveyed": N_("Thank you: your answers help the union improve its services."),
+    "contacted": N_("Recorded: the member was contacted."),
+    "resolved": N_("The case is resolved."),
+}
+
+CASE_STATES = {
+    "open": N_("Open"),
+    "contacted": N_("Contacted"),
+    "resolved": N_("Resolved"),
 }
 
 FUNNEL = {
