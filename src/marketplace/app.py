@@ -25,6 +25,7 @@ from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
 from .web.satisfaction import CaseController, SurveyController
+from .web.service_hours import ServiceHoursController
 
 ROUTES = [
     healthz,
@@ -43,6 +44,7 @@ ROUTES = [
     NeedAdminController,
     SurveyController,
     CaseController,
+    ServiceHoursController,
 ]
 
 

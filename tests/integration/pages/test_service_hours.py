@@ -127,6 +127,22 @@ async def test_hours_count_sessions_once_agreed_lengths_and_never_no_shows_or_ca
     assert (await pages.get("/desk/hours")).status_code == 403
     assert (await pages.get("/provider/hours")).status_code == 403
 
+    # the same figures over the API
+    mine = (await client.get("/api/v1/provider/hours", headers=p)).json()
+    assert mine["years"] == [{"year": year, "hours": expected, "services": 4, "orders": 5}]
+    assert sorted(e["hours"] for e in mine["items"]) == [0.5, 1.0, 1.5, 2.0]
+    assert [e["orders"] for e in mine["items"] if e["title"] == "劳动合同讲座"] == [2]
+    union = (await client.get(f"/api/v1/admin/hours?year={year}", headers=factory.headers(curator))).json()
+    assert union["total"] == {"hours": expected, "services": 4, "orders": 5} and union["years"] == [year]
+    assert union["providers"] == [
+        {"provider_id": provider.id, "name": "张律师", "hours": expected, "services": 4, "orders": 5}
+    ]
+    assert union["domains"] == [{"domain_id": domain.id, "hours": expected, "services": 4, "orders": 5}]
+    member_headers = factory.headers(members[5])
+    assert (await client.get("/api/v1/admin/hours", headers=member_headers)).status_code == 403
+    assert (await client.get("/api/v1/provider/hours", headers=member_headers)).status_code == 403
+    assert (await client.get("/api/v1/admin/hours?year=1999", headers=factory.headers(curator))).status_code == 400
+
 
 async def _member_of(factory, order_id: int) -> int:
     async with factory.sessionmaker() as db:
