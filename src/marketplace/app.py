@@ -23,10 +23,13 @@ from .web.headers import security_headers
 from .web.health import healthz
 from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
+from .web.needs import NeedAdminController
 from .web.openapi import COMPONENTS, document
 from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
+from .web.satisfaction import CaseController, SurveyController
+from .web.service_hours import ServiceHoursController
 
 ROUTES = [
     healthz,
@@ -42,6 +45,10 @@ ROUTES = [
     ReviewController,
     NotificationController,
     InsightsController,
+    NeedAdminController,
+    SurveyController,
+    CaseController,
+    ServiceHoursController,
 ]
 
 

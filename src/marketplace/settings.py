@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # Background work (the worker): matching, deadlines, reminders, outbound notices.
     match_batch_size: int = Field(default=500, ge=1)  # needs matched in one transaction
     max_offer_attempts: int = Field(default=3, ge=1)  # offers of one need (declined or unanswered) before operators
+    # A need the classifier files with less confidence than this goes to the curators' review queue.
+    classify_review_below: float = Field(default=0.5, ge=0, le=1)
     # An accepted order whose service ended unrecorded: its provider is asked to record attendance after
     # this long, the operators take it on after that long.
     attendance_remind_hours: float = Field(default=2, ge=0)

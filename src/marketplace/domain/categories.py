@@ -37,3 +37,8 @@ def reach(category_id: int, parents: Mapping[int, int | None]) -> Reach:
             below.add(child)
             todo.extend(children.get(child, ()))
     return Reach(tuple(path), frozenset(below))
+
+
+def domain_of(category_id: int, parents: Mapping[int, int | None]) -> int:
+    """The domain (root) above a category, itself for a domain; a cycle or a missing parent stops the climb."""
+    return reach(category_id, parents).path[-1]

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-# An agreed time has no end of its own: it lasts as long as its session did, else this long.
+# An agreed time lasts its agreed minutes (at most a day), else as long as its session did, else this long.
 DEFAULT_LENGTH = timedelta(hours=1)
+MAX_MINUTES = 24 * 60
 
 
 class Window(StrEnum):
@@ -40,12 +41,16 @@ def service_time(
     arrangement: dict,
     arranged: bool,
 ) -> ServiceTime:
-    """The service time of an order from its session (if any) and its arrangement (an agreed time wins)."""
+    """The service time of an order from its session (if any) and its arrangement (an agreed time wins, and
+    lasts the agreed minutes, else as long as the session, else an hour)."""
     agreed = _moment(arrangement.get("starts_at")) if arrangement else None
     if agreed is not None:
         starts_at = agreed
         length = DEFAULT_LENGTH
-        if session_starts_at is not None and session_ends_at is not None and session_ends_at > session_starts_at:
+        minutes = arrangement.get("minutes")
+        if isinstance(minutes, int) and not isinstance(minutes, bool) and 0 < minutes <= MAX_MINUTES:
+            length = timedelta(minutes=minutes)
+        elif session_starts_at is not None and session_ends_at is not None and session_ends_at > session_starts_at:
             length = session_ends_at - session_starts_at
         return ServiceTime(starts_at, starts_at + length, True)
     return ServiceTime(session_starts_at, session_ends_at, arranged)

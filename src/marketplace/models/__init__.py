@@ -3,9 +3,11 @@
 from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
 from .markets import Market
+from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
 from .orders import IdempotencyKey, Offer, Order, OrderEvent
 from .reviews import Review
+from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
 
 __all__ = [
@@ -13,11 +15,15 @@ __all__ = [
     "Batch",
     "Category",
     "CategoryFollow",
+    "FollowUpCase",
+    "ClassifierVersion",
     "IdempotencyKey",
     "Listing",
     "ListingSession",
     "LoginSession",
     "Market",
+    "NeedClassification",
+    "NeedLabel",
     "Notification",
     "Offer",
     "Order",
@@ -26,5 +32,6 @@ __all__ = [
     "ProviderCategory",
     "ProviderProfile",
     "Review",
+    "SatisfactionSurvey",
     "User",
 ]

@@ -59,6 +59,8 @@ class ArrangeIn(BaseModel):
     link: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://\S+$")] | None = (
         None
     )
+    # How long the agreed service lasts (its service hours); without it, the session's length, else an hour.
+    minutes: int | None = Field(default=None, ge=15, le=720)
 
     @model_validator(mode="after")
     def _something(self) -> "ArrangeIn":

@@ -12,7 +12,7 @@ from ..db import settings_of
 from ..domain.orders import Actor, OrderState, Transition, acting_role, check_time, transition
 from ..domain.reminders import local_text
 from ..domain.roles import Role
-from ..domain.service_time import DEFAULT_LENGTH, ServiceTime, offer_deadline, service_time
+from ..domain.service_time import DEFAULT_LENGTH, MAX_MINUTES, ServiceTime, offer_deadline, service_time
 from ..errors import NotFound
 from ..models import Category, Listing, ListingSession, Offer, Order, OrderEvent, User
 from ..models.base import utcnow
@@ -95,11 +95,32 @@ async def service_time_of(db: AsyncSession, order: Order) -> ServiceTime:
 
 
 # The same rule in SQL, for scans (with ListingSession outer-joined on the order's session): the agreed
-# time plus the session's length (else an hour), else the session's end. An unreadable agreed time reads
-# as none (try_timestamptz, migration 0006), as in domain/service_time.py: one odd row never fails a scan.
+# time plus the agreed minutes (else the session's length, else an hour), else the session's end. An
+# unreadable agreed time reads as none (try_timestamptz, migration 0006), odd minutes as not agreed, as in
+# domain/service_time.py: one odd row never fails a scan.
+_AGREED_MINUTES = Order.arrangement["minutes"]
 SERVICE_END = sa.func.coalesce(
     sa.func.try_timestamptz(Order.arrangement["starts_at"].astext, type_=sa.DateTime(timezone=True))
-    + sa.func.coalesce(ListingSession.ends_at - ListingSession.starts_at, DEFAULT_LENGTH),
+    + sa.func.coalesce(
+        sa.case(  # nested: PostgreSQL evaluates a CASE's branches in order, an AND's operands in any order
+            (
+                sa.func.jsonb_typeof(_AGREED_MINUTES) == "number",
+                sa.case(
+                    (
+                        _AGREED_MINUTES.astext.regexp_match("^[0-9]{1,4}$"),
+                        sa.case(
+                            (
+                                sa.cast(_AGREED_MINUTES.astext, sa.Integer).between(1, MAX_MINUTES),
+                                sa.func.make_interval(0, 0, 0, 0, 0, sa.cast(_AGREED_MINUTES.astext, sa.Integer)),
+                            )
+                        ),
+                    )
+                ),
+            )
+        ),
+        ListingSession.ends_at - ListingSession.starts_at,
+        DEFAULT_LENGTH,
+    ),
     ListingSession.ends_at,
 )
 

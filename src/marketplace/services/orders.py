@@ -1,5 +1,6 @@
 """Order use cases (下单 → 配货 → 发货 → 签收 → 复购). Each runs in the caller's one transaction."""
 
+import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import utcnow
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ResolveIn
-from . import categories, deadlines, notices, reminders
+from . import categories, classify, deadlines, notices, reminders
 from . import order_placement as placement
 from .matching import queue_match
 from .order_flow import (
@@ -29,6 +30,7 @@ from .order_flow import (
 )
 
 NEED_WINDOW = timedelta(days=7)
+log = logging.getLogger(__name__)
 
 
 # 下单 order ------------------------------------------------------------------------------------
@@ -106,7 +108,18 @@ async def place_need(db: AsyncSession, member: User, data: OrderIn) -> Order:
     await db.flush()
     record(db, order, "place", member, Actor.member, None)
     await queue_match(db, order)
+    await suggest_category(db, order)
     return order
+
+
+async def suggest_category(db: AsyncSession, order: Order) -> None:
+    """The classifier's suggestion for a new need (the curators' review queue when unsure); a failure of
+    the classifier never stops a member posting a need."""
+    try:
+        async with db.begin_nested():
+            await classify.classify_need(db, order)
+    except Exception:
+        log.exception("need %s posted without a suggested category", order.id)
 
 
 async def reorder(db: AsyncSession, member: User, order_id: int) -> Order:

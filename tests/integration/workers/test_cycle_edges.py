@@ -289,7 +289,7 @@ async def test_an_unreadable_agreed_time_holds_up_no_other_order(client, factory
     await factory.move_session(overdue["session"]["id"], timedelta(hours=-5))
     async with factory.sessionmaker() as db, db.begin():
         await db.execute(
-            sa.text("UPDATE orders SET arrangement = '{\"starts_at\": \"not a time\"}' WHERE id = :id"),
+            sa.text('UPDATE orders SET arrangement = \'{"starts_at": "not a time"}\' WHERE id = :id'),
             {"id": odd["id"]},
         )
     assert (await jobs.scan(utcnow()))["attendance_overdue"] == 2  # the odd one falls back to its session

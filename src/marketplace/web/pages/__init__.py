@@ -7,12 +7,24 @@ from .account import AccountPages
 from .common import CSRF_COOKIE
 from .desk import DeskPages
 from .errors import with_pages
+from .hours import HoursPages
 from .member import MemberPages
+from .needs import NeedPages
 from .orders import OrderPages
 from .provider import ProviderPages
+from .satisfaction import SatisfactionPages
 from .templating import static_files, template_config
 
-PAGE_ROUTES = [AccountPages, MemberPages, OrderPages, ProviderPages, DeskPages]
+PAGE_ROUTES = [
+    AccountPages,
+    MemberPages,
+    NeedPages,
+    OrderPages,
+    ProviderPages,
+    DeskPages,
+    HoursPages,
+    SatisfactionPages,
+]
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:

@@ -218,6 +218,16 @@ DONE = {
     "everywhere": N_("You are logged out on every device."),
     "deactivated": N_("The account is deactivated; it is logged out everywhere."),
     "activated": N_("The account is active again."),
+    "filed": N_("Filed. The classifier learns from it."),
+    "surveyed": N_("Thank you: your answers help the union improve its services."),
+    "contacted": N_("Recorded: the member was contacted."),
+    "resolved": N_("The case is resolved."),
+}
+
+CASE_STATES = {
+    "open": N_("Open"),
+    "contacted": N_("Contacted"),
+    "resolved": N_("Resolved"),
 }
 
 FUNNEL = {

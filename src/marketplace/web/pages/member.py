@@ -37,6 +37,7 @@ from .common import (
     validate,
 )
 from .i18n import N_, lang_of, parse_local, tr
+from .needs import suggestion_for
 from .once import once
 
 PAGE_SIZE = 12
@@ -294,6 +295,12 @@ class MemberPages(Controller):
             if exc is None:
                 return Redirect(location, status_code=303)
             status, errors = refusal(request, exc, "category_id")
+        suggested = None
+        if not values.get("category_id"):  # still required, but the suggestion is chosen for the member
+            suggested = await suggestion_for(
+                db, market_id, f"{values.get('title', '')}\n{values.get('description', '')}"
+            )
+            values = {**values, "category_id": suggested or ""}
         tree = await categories.tree(db, market_id)
         return page(
             request,
@@ -303,6 +310,7 @@ class MemberPages(Controller):
             values=values,
             errors=errors,
             categories=flat_categories(tree.items),
+            suggested=suggested,
         )
 
     @get("/notices")

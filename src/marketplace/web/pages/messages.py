@@ -55,4 +55,9 @@ SERVICE_MESSAGES = [
     N_("ends_at must be after starts_at"),
     N_("the end must be later than the start"),
     N_("A session of this listing starts more than two years ahead, so it cannot be published."),
+    N_("No such need."),
+    N_("No such case."),
+    N_("No service hours in that year."),
+    N_("The survey opens once you have signed the service off."),
+    N_("You have already answered the survey for this order."),
 ]

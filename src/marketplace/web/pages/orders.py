@@ -51,7 +51,7 @@ PRIMARY = [
 
 
 def _arrange_values(request: Request, values: dict) -> dict:
-    found = {k: values[k] for k in ("place", "link") if values.get(k)}
+    found = {k: values[k] for k in ("place", "link", "minutes") if values.get(k)}
     if values.get("starts_at"):
         found["starts_at"] = parse_local(request, values["starts_at"]) or values["starts_at"]
     return found

@@ -1,0 +1,92 @@
+"""The satisfaction survey after sign-off (the member's page) and the follow-up cases (the desk's)."""
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from ...domain.roles import Role
+from ...domain.satisfaction import SURVEYED_STATES, CaseState
+from ...errors import NotFound
+from ...schemas.satisfaction import CaseNoteIn, SurveyIn
+from ...services import satisfaction
+from ..common import Db, IdParam
+from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_of, need, page, redirect, refusal, validate
+
+CASE_ACTIONS = {"contact": "contacted", "resolve": "resolved"}
+
+
+def _answers(values: dict) -> dict:
+    """The form's radio buttons as the survey's fields (missing ones stay missing, to be asked again)."""
+    found = {k: values[k] for k in ("overall", "comment") if values.get(k)}
+    for k in ("as_arranged", "again"):
+        if values.get(k) in ("1", "0"):
+            found[k] = values[k] == "1"
+    return found
+
+
+class SatisfactionPages(Controller):
+    dependencies = PAGE_DEPENDENCIES
+    include_in_schema = False
+
+    @get("/orders/{order_id:int}/survey")
+    async def survey(self, request: Request, order_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.member)
+        order, answered = await satisfaction.survey_of(db, user, order_id)
+        return page(request, "member/survey.html", user, order=order, answered=answered, values={}, open=_open(order))
+
+    @post("/orders/{order_id:int}/survey")
+    async def answer(self, request: Request, order_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
+        user = need(page_user, Role.member)
+        values = await form_of(request)
+        data, errors = validate(request, SurveyIn, _answers(values))
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: satisfaction.answer(db, user, order_id, data))
+            if exc is None:
+                return redirect(f"/orders/{order_id}", "surveyed")
+            status, errors = refusal(request, exc, "overall")
+            if "order_id" in errors:  # about the order, not a field: said at the top of the page
+                errors["form"] = errors.pop("order_id")
+        order, answered = await satisfaction.survey_of(db, user, order_id)
+        context = {"order": order, "answered": answered, "values": values, "open": _open(order)}
+        return page(request, "member/survey.html", user, status, errors=errors, **context)
+
+    @get("/desk/cases")
+    async def cases(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        case_state: Annotated[CaseState | None, QueryParameter(name="state")] = None,
+    ) -> Template:
+        user = need(page_user, Role.operator, Role.curator)
+        return await _cases_page(request, db, user, case_state)
+
+    @post("/desk/cases/{case_id:int}/{action:str}")
+    async def move(
+        self, request: Request, case_id: IdParam, action: FromPath[str], page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.operator, Role.curator)
+        if action not in CASE_ACTIONS:
+            raise NotFound("No such action.")
+        values = await form_of(request)
+        data, errors = validate(request, CaseNoteIn, {"note": values.get("note", "")})
+        status = 400
+        if data is not None:
+            _, exc = await attempt(db, lambda: satisfaction.move_case(db, user, case_id, action, data.note))
+            if exc is None:
+                return redirect("/desk/cases", CASE_ACTIONS[action])
+            status, errors = refusal(request, exc, "note")
+        errors = {f"{case_id}.{k}": v for k, v in errors.items()}
+        return await _cases_page(request, db, user, None, status, errors=errors)
+
+
+def _open(order) -> bool:
+    return order.state in SURVEYED_STATES
+
+
+async def _cases_page(request: Request, db, user, state: CaseState | None, status: int = 200, **context) -> Template:
+    found = await satisfaction.cases(db, user.market_id, state, 100, 0)
+    return page(request, "desk/cases.html", user, status, found=found, state=state, **context)

@@ -1,0 +1,54 @@
+"""The satisfaction survey on the member's pages and the follow-up cases on the desk, in Chinese."""
+
+from marketplace.domain.roles import Role
+
+from ..test_satisfaction import _signed_off
+
+
+async def test_a_member_answers_the_survey_from_the_order_page_and_a_poor_answer_reaches_the_desk(pages, factory):
+    (member,), (order,) = await _signed_off(factory)
+    pages.login(member)
+    shown = await pages.get(f"/orders/{order.id}")
+    assert f'href="/orders/{order.id}/survey"' in shown.text and "满意度测评：三个小问题" in shown.text
+    form = await pages.get(f"/orders/{order.id}/survey")
+    assert form.status_code == 200 and "您对本次服务的总体满意度？" in form.text and "非常不满意" in form.text
+
+    missing = await pages.post(f"/orders/{order.id}/survey", {"overall": "2", "again": "0"})
+    assert missing.status_code == 400 and 'id="e-as_arranged"' in missing.text
+    assert 'value="2" checked' in missing.text  # what was chosen is kept
+    sent = await pages.post(
+        f"/orders/{order.id}/survey", {"overall": "2", "as_arranged": "0", "again": "0", "comment": "没按时开始"}
+    )
+    assert sent.status_code == 303 and "ok=surveyed" in sent.headers["location"]
+    again = await pages.get(f"/orders/{order.id}/survey")
+    assert "完成测评，谢谢" in again.text and "<form" not in again.text.split("<main")[1]
+    twice = await pages.post(f"/orders/{order.id}/survey", {"overall": "5", "as_arranged": "1", "again": "1"})
+    assert twice.status_code == 409 and "您已完成本订单的满意度测评" in twice.text
+
+    operator = await factory.user(Role.operator)
+    pages.login(member)
+    assert (await pages.get("/desk/cases")).status_code == 403
+    pages.login(operator)
+    desk = await pages.get("/desk/cases")
+    assert desk.status_code == 200 and "回访工单 (1)" in desk.text and "没按时开始" in desk.text
+    assert "待回访" in desk.text and "已联系职工" in desk.text
+    case_id = desk.text.split('action="/desk/cases/')[1].split("/")[0]
+    refused = await pages.post(f"/desk/cases/{case_id}/contact", {"note": ""})
+    assert refused.status_code == 400 and f'id="e-{case_id}.note"' in refused.text
+    contacted = await pages.post(f"/desk/cases/{case_id}/contact", {"note": "已电话联系"})
+    assert contacted.status_code == 303 and "ok=contacted" in contacted.headers["location"]
+    resolved = await pages.post(f"/desk/cases/{case_id}/resolve", {"note": "下期优先安排"})
+    assert resolved.status_code == 303
+    done = await pages.get("/desk/cases?state=resolved")
+    assert "已办结" in done.text and "下期优先安排" in done.text and "已电话联系" in done.text
+    assert (await pages.get("/desk/cases?state=open")).text.count("<article") == 0
+
+
+async def test_the_survey_waits_for_sign_off(pages, factory):
+    (member,), (order,) = await _signed_off(factory, state="delivered")
+    pages.login(member)
+    assert "/survey" not in (await pages.get(f"/orders/{order.id}")).text
+    waiting = await pages.get(f"/orders/{order.id}/survey")
+    assert "签收服务后即可参加满意度测评" in waiting.text and '<form method="post" action="/orders' not in waiting.text
+    refused = await pages.post(f"/orders/{order.id}/survey", {"overall": "5", "as_arranged": "1", "again": "1"})
+    assert refused.status_code == 409
