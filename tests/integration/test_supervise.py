@@ -3,6 +3,7 @@ on; one that keeps dying stops everything, saying so."""
 
 import os
 import signal
+import subprocess
 import sys
 
 from marketplace.supervise import Supervisor
@@ -36,3 +37,35 @@ def test_a_child_that_dies_is_restarted_and_the_others_carry_on():
     finally:
         supervisor.stop(timeout=10)
     assert all(child.process.poll() is not None for child in supervisor.children)
+
+
+def test_a_server_it_adopted_is_restarted_with_its_command_and_stopped_last():
+    """The embedded Redis is started before `up`'s children (embedded.py); `up` adopts it, starts it again
+    (same command: same port, same data) when it dies, and stops it after the web process and worker."""
+    said: list[str] = []
+    supervisor = Supervisor({"worker": SLEEPER}, limit=2, window=600, say=said.append)
+    redis = subprocess.Popen(SLEEPER, start_new_session=True)
+    supervisor.adopt("embedded Redis", SLEEPER, redis)
+    supervisor.start()
+    try:
+        assert supervisor.children[1].process is redis  # adopted, not started twice
+        os.kill(redis.pid, signal.SIGKILL)
+        redis.wait(10)
+        assert supervisor.check(now=10.0) and "the embedded Redis ended (killed by SIGKILL)" in said[-1]
+        assert supervisor.check(now=11.0) and "the embedded Redis started again" in said[-1]
+        again = supervisor.children[1].process
+        assert again is not redis and again.poll() is None and again.args == SLEEPER
+    finally:
+        order: list[str] = []
+        worker, server = supervisor.children[0].process, supervisor.children[1].process
+        for child in supervisor.children:
+            original = child.process.send_signal
+
+            def noted(sig, name=child.name, send=original):
+                order.append(name)
+                send(sig)
+
+            child.process.send_signal = noted
+        supervisor.stop(timeout=10)
+    assert order == ["worker", "embedded Redis"]
+    assert worker.poll() is not None and server.poll() is not None
