@@ -5,6 +5,7 @@ from litestar.datastructures import State
 from .. import __version__
 from ..auth import bearer_token, has_role, user_for_token
 from ..domain.roles import Role
+from ..errors import RETRY_AFTER_SECONDS
 
 
 @get("/healthz", tags=["service"])
@@ -28,7 +29,9 @@ async def healthz(request: Request, state: State) -> Response[dict]:
     body: dict = {"status": "ok" if ok else "unavailable"}
     if checks["database"]["ok"] and await _staff(request, state):
         body |= {"version": __version__, **checks}
-    return Response(body, status_code=200 if ok else 503)
+    # A load balancer or a client retries an unavailable service after the same pause as the 503s say.
+    headers = None if ok else {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return Response(body, status_code=200 if ok else 503, headers=headers)
 
 
 async def _staff(request: Request, state: State) -> bool:

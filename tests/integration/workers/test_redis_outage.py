@@ -165,3 +165,15 @@ async def test_a_worker_started_while_redis_is_away_waits_for_it_and_stops_clean
         worker.wait(20)
     assert worker.returncode == 0, log.read_text()[-2000:]
     assert "the worker stops with Redis unreachable" in log.read_text()
+
+
+async def test_healthz_says_unavailable_with_retry_after_while_redis_is_away_then_ok(settings, own_redis):
+    local = settings.model_copy(update={"redis_url": own_redis.url, "queue_name": f"mkt-health-{own_redis.port}"})
+    async with AsyncTestClient(app=create_app(local)) as app:
+        assert (await app.get("/healthz")).status_code == 200
+        own_redis.stop()
+        away = await app.get("/healthz")
+        assert away.status_code == 503 and away.headers["retry-after"] == "5"
+        assert away.json() == {"status": "unavailable"}
+        own_redis.start()
+        assert (await app.get("/healthz")).status_code == 200  # no restart needed
