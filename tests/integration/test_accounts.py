@@ -1,4 +1,7 @@
+import sqlalchemy as sa
+
 from marketplace.domain.roles import Role
+from marketplace.models import User
 
 
 async def test_register_login_me(client):
@@ -192,3 +195,35 @@ async def test_a_profile_update_changes_only_the_fields_sent(client, factory):
         assert refused.status_code == 400, body
         assert refused.json()["extra"], body
     assert (await client.get(f"/api/v1/providers/{provider.id}")).json()["availability"] == windows
+
+
+async def test_staff_find_a_phone_by_the_whole_number_only(client, factory):
+    """Issue #12 item 5: a part of a number (say the four digits a mask hides) finds nobody; the whole
+    number, however written, finds its owner; names are still found by any part."""
+    curator = await factory.user(Role.curator)
+    someone = await factory.user(name="孙师傅")
+    h = factory.headers(curator)
+
+    async def found(q: str) -> list[int]:
+        answer = await client.get("/api/v1/admin/users", params={"q": q}, headers=h)
+        assert answer.status_code == 200, answer.text
+        return [u["id"] for u in answer.json()["items"]]
+
+    hidden = someone.phone[3:7]
+    assert await found(hidden) == [] and await found(someone.phone[:7]) == []
+    assert await found(someone.phone) == [someone.id]
+    spaced = f"+86 {someone.phone[:3]} {someone.phone[3:7]} {someone.phone[7:]}"
+    assert await found(spaced) == [someone.id]
+    assert await found("孙") == [someone.id]
+
+
+async def test_full_width_digits_make_no_look_alike_account(client, factory):
+    member = await factory.user()
+    look_alike = member.phone[:2] + "".join(chr(ord(c) + 0xFEE0) for c in member.phone[2:])  # １２３…
+    answer = await client.post(
+        "/api/v1/auth/register", json={"phone": look_alike, "name": "冒名", "password": "Nanshan-2026-ok"}
+    )
+    assert answer.status_code == 400 and [e["key"] for e in answer.json()["extra"]] == ["phone"], answer.text
+    async with factory.sessionmaker() as db:
+        names = (await db.execute(sa.select(User.name).where(User.name == "冒名"))).scalars().all()
+    assert names == []

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import auth
 from ..domain.passwords import password_problem
-from ..domain.phones import mask_phone
+from ..domain.phones import mask_phone, normalize_phone
 from ..domain.roles import Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..models import Category, ProviderCategory, ProviderProfile, User
@@ -202,7 +202,10 @@ async def set_active(db: AsyncSession, staff: User, user_id: int, active: bool) 
 async def list_users(db: AsyncSession, market_id: int, q: str | None, role: Role | None, limit: int, offset: int):
     query = sa.select(User).where(User.market_id == market_id)
     if q:
-        query = query.where(sa.or_(User.name.contains(q), User.phone.contains(q)))
+        # Privacy: a phone is found by the whole number only — a part of one would let anyone who sees
+        # the masked form (138****5678) recover the hidden digits by trying them.
+        phone = normalize_phone(q)
+        query = query.where(User.phone == phone if phone else User.name.contains(q))
     if role:
         query = query.where(sa.literal(role.value) == sa.any_(User.roles))
     total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
