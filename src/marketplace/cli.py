@@ -202,9 +202,11 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
         upgrade_if_behind(settings.database_url)
         command = [sys.executable, "-m", "marketplace"]
         supervisor = Supervisor({"web process": [*command, "serve"], "worker": [*command, "worker"]})
-        for servers in embedded_servers:  # the embedded Redis, when this `up` started it, is restarted too
+        for servers in embedded_servers:  # the embedded servers this `up` started are restarted too
             if servers.redis_process is not None:
                 supervisor.adopt("embedded Redis", servers.redis_command, servers.redis_process)
+            if servers.watches_postgres:
+                supervisor.watch("embedded PostgreSQL", servers.postgres_alive, servers.restart_postgres)
         supervisor.start()
         base = f"http://{settings.host}:{settings.port}"
         try:

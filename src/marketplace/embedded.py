@@ -36,6 +36,22 @@ class EmbeddedServers:
     redis_command: list[str] | None = None  # what starts the embedded Redis again, on the same port
 
     @property
+    def watches_postgres(self) -> bool:
+        """Whether this process started the embedded PostgreSQL (and so looks after it)."""
+        return self._pg is not None and self._owns_pg
+
+    def postgres_alive(self) -> bool:
+        pid_file = self.data_dir / "pg" / "postmaster.pid"
+        try:
+            return _pid_alive(int(pid_file.read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            return False
+
+    def restart_postgres(self) -> None:
+        """Start the embedded PostgreSQL again on the same data and socket (pg_ctl, as its OS user)."""
+        self._pg.ensure_postgres_running()
+
+    @property
     def redis_process(self) -> subprocess.Popen | None:
         """The embedded Redis when this process started it (None when another `up` runs it)."""
         return self._redis

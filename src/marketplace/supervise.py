@@ -1,4 +1,4 @@
-"""`marketplace up` keeps its children (the web process, the worker, the embedded Redis) running.
+"""`marketplace up` keeps its children (the web process, the worker, the embedded Redis and PostgreSQL) running.
 
 A child that dies is started again after a short, growing pause, and the others carry on. A child that
 keeps dying (RESTART_LIMIT restarts within RESTART_WINDOW seconds) is a fault that restarting does not
@@ -68,6 +68,18 @@ class Child:
         self.restart_at = None
 
 
+@dataclass
+class WatchedServer:
+    """A server `up` did not start as its own child process (the embedded PostgreSQL runs as another OS
+    user, through pg_ctl): watched by asking whether it is alive, and started again by a call."""
+
+    name: str
+    alive: Callable[[], bool]
+    restart: Callable[[], None]
+    budget: RestartBudget
+    restart_at: float | None = None
+
+
 class Supervisor:
     def __init__(
         self,
@@ -78,12 +90,17 @@ class Supervisor:
         say: Callable[[str], None] = _say,
     ) -> None:
         self.children = [Child(name, command, RestartBudget(limit, window)) for name, command in commands.items()]
+        self.watched: list[WatchedServer] = []
+        self.limit, self.window = limit, window
         self.say = say
 
     def adopt(self, name: str, command: list[str], process: subprocess.Popen) -> None:
         """Watch a server already started (by embedded.py) with the command that starts it again."""
-        budget = RestartBudget(self.children[0].budget.limit, self.children[0].budget.window)
-        self.children.append(Child(name, command, budget, process, server=True))
+        self.children.append(Child(name, command, RestartBudget(self.limit, self.window), process, server=True))
+
+    def watch(self, name: str, alive: Callable[[], bool], restart: Callable[[], None]) -> None:
+        """Watch a server that is not a child process of ours (see WatchedServer)."""
+        self.watched.append(WatchedServer(name, alive, restart, RestartBudget(self.limit, self.window)))
 
     def start(self) -> None:
         for child in self.children:
@@ -93,6 +110,28 @@ class Supervisor:
     def check(self, now: float | None = None) -> bool:
         """Restart what died (when its pause is over); False once a child has used up its restarts."""
         now = time.monotonic() if now is None else now
+        for server in self.watched:
+            if server.restart_at is not None:
+                if now >= server.restart_at:
+                    server.restart_at = None
+                    try:
+                        server.restart()
+                        self.say(f"the {server.name} started again")
+                    except Exception as exc:  # it stays down: the next check counts it again
+                        self.say(f"the {server.name} did not start again ({type(exc).__name__}: {exc})")
+                continue
+            if server.alive():
+                continue
+            number = server.budget.take(now)
+            if number is None:
+                self.say(f"the {server.name} ended after {server.budget.limit} restarts; stopping everything")
+                return False
+            pause = pause_before(number)
+            server.restart_at = now + pause
+            self.say(
+                f"the {server.name} ended; starting it again in {pause:.0f} s "
+                f"(restart {number} of {server.budget.limit} within {server.budget.window:.0f} s)"
+            )
         for child in self.children:
             if child.restart_at is not None:
                 if now >= child.restart_at:

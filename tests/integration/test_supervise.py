@@ -69,3 +69,31 @@ def test_a_server_it_adopted_is_restarted_with_its_command_and_stopped_last():
         supervisor.stop(timeout=10)
     assert order == ["worker", "embedded Redis"]
     assert worker.poll() is not None and server.poll() is not None
+
+
+def test_a_watched_server_is_started_again_when_it_is_found_dead_within_its_budget():
+    """The embedded PostgreSQL is not our child process (pg_ctl runs it as its own OS user): `up` asks
+    whether it is alive and, when not, starts it again after the same growing pause, within the budget."""
+    said: list[str] = []
+    state = {"alive": True, "restarts": 0}
+
+    def restart() -> None:
+        state["restarts"] += 1
+        if state["restarts"] == 1:
+            raise RuntimeError("shared memory still in use")  # the first try fails: the next check tries again
+        state["alive"] = True
+
+    supervisor = Supervisor({}, limit=3, window=600, say=said.append)
+    supervisor.watch("embedded PostgreSQL", lambda: state["alive"], restart)
+    assert supervisor.check(now=0.0) and said == []
+    state["alive"] = False
+    assert supervisor.check(now=10.0) and "the embedded PostgreSQL ended; starting it again in 1 s" in said[-1]
+    assert supervisor.check(now=10.5) and state["restarts"] == 0  # still pausing
+    assert supervisor.check(now=11.0) and "did not start again (RuntimeError" in said[-1]
+    assert supervisor.check(now=11.1) and "starting it again in 2 s (restart 2 of 3" in said[-1]
+    assert supervisor.check(now=13.1) and said[-1] == "the embedded PostgreSQL started again" and state["alive"]
+    state["alive"] = False
+    assert supervisor.check(now=20.0)  # restart 3 of 3
+    assert supervisor.check(now=24.0) and state["alive"]
+    state["alive"] = False
+    assert not supervisor.check(now=30.0) and "after 3 restarts; stopping everything" in said[-1]
