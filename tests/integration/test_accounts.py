@@ -1,7 +1,9 @@
 import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
-from marketplace.models import User
+from marketplace.models import Market, User
+
+from ..factories import Factory
 
 
 async def test_register_login_me(client):
@@ -154,7 +156,7 @@ async def test_member_declares_groups(client, factory):
     member = await factory.user()
     updated = await client.put("/api/v1/me", json={"groups": ["new_employment"]}, headers=factory.headers(member))
     assert updated.status_code == 200
-    assert updated.json()["groups"] == ["new_employment"]
+    assert updated.json()["claimed_groups"] == ["new_employment"]  # a claim, for a curator to confirm
     bad = await client.put("/api/v1/me", json={"groups": ["aliens"]}, headers=factory.headers(member))
     assert bad.status_code == 400
 
@@ -227,3 +229,46 @@ async def test_full_width_digits_make_no_look_alike_account(client, factory):
     async with factory.sessionmaker() as db:
         names = (await db.execute(sa.select(User.name).where(User.name == "冒名"))).scalars().all()
     assert names == []
+
+
+async def test_a_claimed_group_unlocks_nothing_until_a_curator_confirms_it(client, factory):
+    """Issue #12 item 8: saying "I am a delivery rider" does not open the riders' services by itself."""
+    provider, curator = await factory.user(Role.provider), await factory.user(Role.curator)
+    riders_only = await factory.listing(
+        provider, await factory.category(), target_groups=["new_employment"], auto_accept=True
+    )
+    member = await factory.user()
+    m = factory.headers(member)
+    said = await client.put("/api/v1/me", json={"groups": ["new_employment"]}, headers=m)
+    assert said.status_code == 200, said.text
+    assert said.json()["groups"] == [] and said.json()["claimed_groups"] == ["new_employment"]
+    refused = await client.post("/api/v1/orders", json={"listing_id": riders_only.id}, headers=m)
+    assert refused.status_code == 403
+
+    listed = await client.get("/api/v1/admin/users", params={"q": member.phone}, headers=factory.headers(curator))
+    assert listed.json()["items"][0]["claimed_groups"] == ["new_employment"]
+    assert (
+        await client.put(f"/api/v1/admin/users/{member.id}/groups", json={"groups": ["x"]}, headers=m)
+    ).status_code == 403  # members do not confirm themselves
+    confirmed = await client.put(
+        f"/api/v1/admin/users/{member.id}/groups", json={"groups": ["new_employment"]}, headers=factory.headers(curator)
+    )
+    assert confirmed.status_code == 200 and confirmed.json()["groups"] == ["new_employment"]
+    assert confirmed.json()["claimed_groups"] == []
+    ordered = await client.post("/api/v1/orders", json={"listing_id": riders_only.id}, headers=m)
+    assert ordered.status_code == 201, ordered.text
+    left = await client.put("/api/v1/me", json={"groups": []}, headers=m)
+    assert left.json()["groups"] == [] and left.json()["claimed_groups"] == []  # leaving needs nobody
+
+
+async def test_members_order_in_their_own_market_only(client, factory):
+    async with factory.sessionmaker() as db, db.begin():
+        other = Market(slug="futian", name_zh="福田区总工会", name_en="Futian")
+        db.add(other)
+    elsewhere = Factory(factory.sessionmaker, factory.settings, other.id)
+    listing = await elsewhere.listing(await elsewhere.user(Role.provider), await elsewhere.category(), auto_accept=True)
+    member = await factory.user()
+    seen = await client.get(f"/api/v1/listings/{listing.id}")
+    assert seen.status_code in (200, 404)  # browsing other menus is the menu's business; ordering is not
+    refused = await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=factory.headers(member))
+    assert refused.status_code == 403 and "another union" in refused.json()["detail"]

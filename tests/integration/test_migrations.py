@@ -1,4 +1,5 @@
 import asyncio
+from types import SimpleNamespace
 
 import asyncpg
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from marketplace import migrate
 from marketplace.db import make_engine
-from marketplace.models import Market, Offer, Order, OrderEvent, OutboxJob, User
+from marketplace.models import Market, Offer, Order, OrderEvent, OutboxJob
 from marketplace.models.base import utcnow
 
 from ..factories import Factory
@@ -66,10 +67,15 @@ async def test_0004_withdraws_live_duplicates_of_an_on_request_listing_and_keeps
             market = Market(slug="dup", name_zh="测试", name_en="Test")
             db.add(market)
         factory = Factory(sessionmaker, settings, market.id)
-        async with sessionmaker() as db, db.begin():  # people as rows (no login sessions table at 0003)
-            provider = User(market_id=market.id, phone="13500009001", name="甲", password_hash="x", roles=["provider"])
-            member = User(market_id=market.id, phone="13500009002", name="乙", password_hash="x", roles=["member"])
-            db.add_all([provider, member])
+        async with sessionmaker() as db, db.begin():  # people as plain rows: the users table as it was at 0003
+            ids = []
+            for phone, role in (("13500009001", "provider"), ("13500009002", "member")):
+                insert = sa.text(
+                    "INSERT INTO users (market_id, phone, name, password_hash, roles, is_active) "
+                    "VALUES (:market, :phone, '某', 'x', ARRAY[:role], true) RETURNING id"
+                )
+                ids.append((await db.execute(insert, {"market": market.id, "phone": phone, "role": role})).scalar_one())
+        provider, member = (SimpleNamespace(id=i) for i in ids)
         listing = await factory.listing(provider, await factory.category(), shape="on_request")
         other = await factory.listing(provider, await factory.category(), shape="on_request")
         first = await factory.order_in_state(member, listing, "accepted")

@@ -17,8 +17,11 @@ class User(SQLModel, table=True):
     name: str = Field(sa_type=sa.String(60), nullable=False)
     password_hash: str = Field(sa_type=sa.String(200), nullable=False)
     roles: list[str] = text_list_field()
-    # Target groups the member belongs to (domain/roles.py MemberGroup).
+    # Target groups the member belongs to (domain/roles.py MemberGroup), as a curator confirmed them: only
+    # these unlock a group's listings.
     groups: list[str] = text_list_field()
+    # Groups the member says they belong to, waiting for a curator to confirm (a claim unlocks nothing).
+    claimed_groups: list[str] = text_list_field()
     language: str | None = Field(default=None, sa_type=sa.String(10))
     is_active: bool = Field(default=True, nullable=False)
     created_at: datetime = created_at_field()

@@ -45,7 +45,8 @@ class MeOut(Out):
     name: str
     phone: str  # masked
     roles: list[str]
-    groups: list[str]
+    groups: list[str]  # confirmed by a curator
+    claimed_groups: list[str]  # said by the member, waiting to be confirmed
     market_id: int
     language: str | None
 
@@ -65,7 +66,15 @@ class UserAdminOut(Out):
     name: str
     phone: str  # masked
     roles: list[str]
+    groups: list[str]
+    claimed_groups: list[str]
     is_active: bool
+
+
+class GroupsIn(BaseModel):
+    """The groups a curator confirms a member belongs to (the whole list: one left out is taken away)."""
+
+    groups: list[MemberGroup] = Field(max_length=10)
 
 
 class AvailabilityWindow(BaseModel):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import auth
 from ..domain.passwords import password_problem
 from ..domain.phones import mask_phone, normalize_phone
-from ..domain.roles import Role
+from ..domain.roles import MemberGroup, Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..models import Category, ProviderCategory, ProviderProfile, User
 from ..models.base import utcnow
@@ -141,6 +141,7 @@ def me_out(user: User) -> MeOut:
         phone=mask_phone(user.phone),
         roles=user.roles,
         groups=user.groups,
+        claimed_groups=user.claimed_groups,
         market_id=user.market_id,
         language=user.language,
     )
@@ -150,7 +151,11 @@ async def update_me(db: AsyncSession, user: User, data: MeUpdateIn) -> User:
     if data.name is not None:
         user.name = data.name
     if data.groups is not None:
-        user.groups = sorted({g.value for g in data.groups})
+        # A member may leave a group at once, but joining one is a claim a curator confirms: a group
+        # unlocks services meant for it (and the union's scarce places) only when the union agrees.
+        said = {g.value for g in data.groups}
+        user.groups = sorted(set(user.groups) & said)
+        user.claimed_groups = sorted(said - set(user.groups))
     if data.language is not None:
         user.language = data.language
     user.updated_at = utcnow()
@@ -175,6 +180,20 @@ async def set_roles(
     user.updated_at = utcnow()
     db.add(user)
     await ensure_provider_profile(db, user)
+    return user
+
+
+async def confirm_groups(db: AsyncSession, curator: User, user_id: int, groups: list[MemberGroup]) -> User:
+    """A curator sets the groups a member of their market belongs to; claims they decided on are settled."""
+    user = await db.get(User, user_id)
+    if user is None or user.market_id != curator.market_id:
+        raise NotFound("No such user.")
+    confirmed = sorted({g.value for g in groups})
+    await audit.record(db, curator, "confirm_groups", "user", user.id, before=user.groups, after=confirmed)
+    user.groups = confirmed
+    user.claimed_groups = []  # each claim was granted (now in groups) or turned down (left out)
+    user.updated_at = utcnow()
+    db.add(user)
     return user
 
 
@@ -215,7 +234,13 @@ async def list_users(db: AsyncSession, market_id: int, q: str | None, role: Role
 
 def admin_out(user: User) -> UserAdminOut:
     return UserAdminOut(
-        id=user.id, name=user.name, phone=mask_phone(user.phone), roles=user.roles, is_active=user.is_active
+        id=user.id,
+        name=user.name,
+        phone=mask_phone(user.phone),
+        roles=user.roles,
+        groups=user.groups,
+        claimed_groups=user.claimed_groups,
+        is_active=user.is_active,
     )
 
 

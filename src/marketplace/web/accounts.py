@@ -10,6 +10,7 @@ from ..auth import for_roles, login_session_of
 from ..domain.roles import Role
 from ..models import User
 from ..schemas.accounts import (
+    GroupsIn,
     LoginIn,
     MeOut,
     MeUpdateIn,
@@ -136,6 +137,13 @@ class UserAdminController(Controller):
         self, request: Request, user_id: IdParam, data: JSONBody[RolesIn], user: CurrentUser, db: Db
     ) -> MeOut:
         return accounts.me_out(await accounts.set_roles(db, user, user_id, data.roles, login_session_of(request)))
+
+    @put("/{user_id:int}/groups", opt=for_roles(Role.curator))
+    async def confirm_groups(
+        self, user_id: IdParam, data: JSONBody[GroupsIn], user: CurrentUser, db: Db
+    ) -> UserAdminOut:
+        """The groups a member belongs to, as the union confirms them (their claims are settled)."""
+        return accounts.admin_out(await accounts.confirm_groups(db, user, user_id, data.groups))
 
     @post("/{user_id:int}/deactivate", status_code=200, opt=for_roles(*STAFF))
     async def deactivate(self, user_id: IdParam, user: CurrentUser, db: Db) -> UserAdminOut:

@@ -159,3 +159,17 @@ async def test_accounts_and_roles(pages, factory):
         assert "provider" in (await db.get(User, someone.id)).roles
     own = await pages.post(f"/desk/accounts/{curator.id}/roles", {"roles": ["member"]})
     assert own.status_code == 409 and _field_error(own.text, f"{curator.id}.roles")
+
+
+async def test_a_curator_confirms_a_members_claimed_group_on_the_accounts_page(pages, factory, client):
+    curator = await factory.user(Role.curator)
+    member = await factory.user(name="骑手小周")
+    await client.put("/api/v1/me", json={"groups": ["new_employment"]}, headers=factory.headers(member))
+    pages.login(curator)
+    listed = await pages.get("/desk/accounts", params={"q": member.phone})
+    assert "申报" in listed.text and f'action="/desk/accounts/{member.id}/groups"' in listed.text
+    done = await pages.post(f"/desk/accounts/{member.id}/groups", {"groups": ["new_employment"], "q": member.phone})
+    assert done.status_code == 303 and "ok=groups" in done.headers["location"]
+    async with factory.sessionmaker() as db:
+        stored = await db.get(User, member.id)
+    assert (stored.groups, stored.claimed_groups) == (["new_employment"], [])

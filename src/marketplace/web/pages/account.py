@@ -125,7 +125,8 @@ class AccountPages(Controller):
     @get("/me")
     async def me(self, request: Request, page_user: PageUser, db: Db) -> Template:
         user = need(page_user)
-        return await _me_page(request, db, user, values={"name": user.name, "groups": user.groups})
+        said = sorted({*user.groups, *user.claimed_groups})
+        return await _me_page(request, db, user, values={"name": user.name, "groups": said})
 
     @post("/me")
     async def update_me(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
@@ -151,7 +152,8 @@ class AccountPages(Controller):
             if exc is None:
                 return redirect("/me", "password")
             status, errors = refusal(request, exc, "old_password")
-        values = {"name": user.name, "groups": user.groups}  # passwords are typed again, never sent back
+        # passwords are typed again, never sent back
+        values = {"name": user.name, "groups": sorted({*user.groups, *user.claimed_groups})}
         return await _me_page(request, db, user, status, values=values, errors=errors, headers=_retry(exc))
 
     @post("/me/sessions/{session_id:int}/end")

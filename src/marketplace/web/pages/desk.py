@@ -14,7 +14,7 @@ from ...auth import login_session_of
 from ...domain.roles import Role
 from ...errors import NotFound
 from ...models.base import utcnow
-from ...schemas.accounts import RolesIn
+from ...schemas.accounts import GroupsIn, RolesIn
 from ...schemas.catalog_categories import CategoryIn, CategoryPatch
 from ...schemas.listings import ApproveIn, BatchIn
 from ...schemas.orders import RequiredReasonIn
@@ -242,6 +242,23 @@ class DeskPages(Controller):
             return redirect(f"/desk/accounts?q={quote(values.get('q', ''))}", f"{action}d")
         status, errors = refusal(request, exc, "roles")
         return await _accounts_refused(request, db, user, user_id, status, errors)
+
+    @post("/accounts/{user_id:int}/groups")
+    async def confirm_groups(
+        self, request: Request, user_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        """The groups ticked are confirmed; a claim left unticked is turned down."""
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        data, errors = validate(request, GroupsIn, {"groups": [g for g in as_list(values.get("groups")) if g]})
+        if data is not None:
+            _, exc = await attempt(db, lambda: accounts.confirm_groups(db, user, user_id, data.groups))
+            if exc is None:
+                return redirect(f"/desk/accounts?q={quote(values.get('q', ''))}", "groups")
+            _, errors = refusal(request, exc, "groups")
+        found = await accounts.list_users(db, user.market_id, None, None, 50, 0)
+        errors = {f"{user_id}.{k}": v for k, v in errors.items()}
+        return page(request, "desk/accounts.html", user, 400, found=found, values={"q": "", "role": ""}, errors=errors)
 
     # Exports -----------------------------------------------------------------------------------
 

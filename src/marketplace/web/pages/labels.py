@@ -213,6 +213,7 @@ DONE = {
     "attendance": N_("Attendance saved; the session is delivered."),
     "read": N_("All notices are marked read."),
     "roles": N_("Roles saved."),
+    "groups": N_("Groups confirmed."),
     "password": N_("Your password is changed; your other devices are logged out."),
     "session_ended": N_("That device is logged out."),
     "everywhere": N_("You are logged out on every device."),
