@@ -443,3 +443,18 @@ async def test_error_pages_keep_the_visitors_header_and_name_an_expired_form(pag
     assert missing.status_code == 404 and 'action="/logout"' in missing.text  # still logged in, as they are
     expired = await pages.post("/notices/read", csrf=False)
     assert expired.status_code == 403 and "<h1>表单已过期</h1>" in expired.text and "无权访问" not in expired.text
+
+
+async def test_pages_have_an_icon_a_manifest_compressed_html_and_year_long_versioned_static_files(pages):
+    """Issue #13 (web basics): no favicon 404, add to home screen, fewer bytes, no refetching assets."""
+    home = await pages.client.get("/", headers={"accept-encoding": "gzip"})
+    assert home.status_code == 200 and home.headers["content-encoding"] == "gzip"
+    links = dict(re.findall(r'<link rel="(icon|manifest|stylesheet)" href="([^"]+)"', home.text))
+    assert set(links) == {"icon", "manifest", "stylesheet"}
+    for href in links.values():
+        assert re.fullmatch(r"/static/[\w/.-]+\?v=[0-9a-f]{12}", href), href
+        asset = await pages.client.get(href)
+        assert asset.status_code == 200, href
+        assert "max-age=31536000" in asset.headers["cache-control"] and "immutable" in asset.headers["cache-control"]
+    manifest = (await pages.client.get(links["manifest"])).json()
+    assert manifest["name"] == "劳模工匠云集市" and manifest["start_url"] == "/" and manifest["icons"]

@@ -1,9 +1,12 @@
 """Jinja2 for the pages: gettext from the catalogues in the visitor's language, and display filters."""
 
+import functools
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
 from jinja2 import pass_context
+from litestar.datastructures import CacheControlHeader
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -82,6 +85,14 @@ def _stars(value: float | int | None) -> str:
     return "★" * full + "☆" * (5 - full)
 
 
+@functools.cache
+def static_url(path: str) -> str:
+    """A static file's address with its content's digest: cached by browsers for a year (the files are
+    immutable under that address), fetched anew as soon as a release changes them."""
+    digest = hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:12]
+    return f"/static/{path}?v={digest}"
+
+
 def configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.add_extension("jinja2.ext.i18n")
@@ -98,6 +109,7 @@ def configure(engine: JinjaTemplateEngine) -> None:
         stars=_stars,
     )
     env.globals["colon"] = _colon
+    env.globals["static_url"] = static_url
     env.globals["form_key"] = once.new_key
     env.trim_blocks = True
     env.lstrip_blocks = True
@@ -107,6 +119,12 @@ def template_config() -> TemplateConfig:
     return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure)
 
 
+# Pages link static files by their digest (static_url), so a year's caching never serves a stale file.
+STATIC_CACHING = CacheControlHeader(public=True, max_age=365 * 24 * 3600, immutable=True)
+
+
 def static_files():
     # Every asset is served by the app itself: no CDN, no external font (intranet-friendly).
-    return create_static_files_router(path="/static", directories=[STATIC], name="static", include_in_schema=False)
+    return create_static_files_router(
+        path="/static", directories=[STATIC], name="static", include_in_schema=False, cache_control=STATIC_CACHING
+    )
