@@ -458,3 +458,29 @@ async def test_pages_have_an_icon_a_manifest_compressed_html_and_year_long_versi
         assert "max-age=31536000" in asset.headers["cache-control"] and "immutable" in asset.headers["cache-control"]
     manifest = (await pages.client.get(links["manifest"])).json()
     assert manifest["name"] == "劳模工匠云集市" and manifest["start_url"] == "/" and manifest["icons"]
+
+
+async def test_a_booked_session_goes_into_the_members_calendar(pages, factory, client):
+    """Issue #13: after booking, the order page has the time, place, the cancellation rule and an .ics."""
+    provider, _, listing = await _published(factory, sessions=((3, 5),), auto_accept=True)
+    [session] = await factory.sessions_of(listing)
+    member, stranger = await factory.members(2)
+    pages.login(member)
+    booked = await pages.post(f"/listings/{listing.id}/order", {"session_id": session.id})
+    order_path = booked.headers["location"].split("?")[0]
+    page = await pages.get(order_path)
+    assert f'href="{order_path}/calendar.ics"' in page.text and "服务开始前可在此取消" in page.text
+    ics = await pages.get(f"{order_path}/calendar.ics")
+    assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+    text = ics.text.replace("\r\n ", "")  # unfold long lines (RFC 5545)
+    assert "BEGIN:VEVENT" in text and f"SUMMARY:{listing.title}" in text
+    assert f"DTSTART:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in text
+    assert "LOCATION:南山区工人文化宫" in text and "TRIGGER:-PT1H" in text
+    pages.login(stranger)
+    assert (await pages.get(f"{order_path}/calendar.ics")).status_code == 404  # not theirs
+
+    on_request = await factory.listing(provider, await factory.category(), shape="on_request", auto_accept=True)
+    pages.login(member)
+    asked = await pages.post(f"/listings/{on_request.id}/order", {})
+    unagreed = await pages.get(asked.headers["location"].split("?")[0] + "/calendar.ics")
+    assert unagreed.status_code == 409 and "还没有约定时间" in unagreed.text

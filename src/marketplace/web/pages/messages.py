@@ -29,6 +29,7 @@ SERVICE_MESSAGES = [
     N_("This review already has your reply."),
     N_("You already hold a live order for this session."),
     N_("You already hold a live order for this service."),
+    N_("No time is agreed for this order yet."),
     N_("This service is in another union's market; members order in their own union's market."),
     N_("Choose a category from the list."),
     N_("Choose online or offline."),

@@ -3,17 +3,19 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
 from ...auth import has_role
 from ...domain.roles import Role
-from ...errors import Forbidden, NotFound
+from ...domain.service_time import service_time
+from ...errors import Conflict, Forbidden, NotFound
 from ...models import Category, User
+from ...models.base import utcnow
 from ...schemas.orders import ArrangeIn, DeliverIn, OfferToIn, ReasonIn, RequiredReasonIn, ResolveIn, ReviewIn
-from ...services import order_views, orders, reviews, staffing
+from ...services import calendar, order_views, orders, reviews, staffing
 from ..common import Db, IdParam
 from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, refusal, validate
 from .i18n import lang_of, parse_local
@@ -180,6 +182,25 @@ class OrderPages(Controller):
     @get("/orders/{order_id:int}")
     async def show(self, request: Request, order_id: IdParam, page_user: PageUser, db: Db) -> Template:
         return await order_page(request, db, need(page_user), order_id)
+
+    @get("/orders/{order_id:int}/calendar.ics")
+    async def calendar_file(self, request: Request, order_id: IdParam, page_user: PageUser, db: Db) -> Response:
+        """The order's session or agreed time as a calendar event, for the parties to the order."""
+        order = await order_views.one(db, need(page_user), order_id)
+        when = service_time(
+            order.session.starts_at if order.session else None,
+            order.session.ends_at if order.session else None,
+            order.arrangement,
+            bool(order.arrangement),
+        )
+        if not when.known:
+            raise Conflict("No time is agreed for this order yet.")
+        body = calendar.order_event(order, when, request.url.hostname or "cloud-market", utcnow())
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="order-{order.id}.ics"'},
+        )
 
     @post("/orders/{order_id:int}/{action:str}")
     async def act(
