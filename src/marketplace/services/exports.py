@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from ..domain.phones import mask_phone
 from ..models import Category, Listing, ListingSession, Order, Review, User
+from . import audit_trail
 
 ORDER_COLUMNS = [
     "id",
@@ -167,3 +168,13 @@ async def reviews_csv(db: AsyncSession, market_id: int) -> str:
             for r, title, provider_name in rows
         ),
     )
+
+
+AUDIT_COLUMNS = ["at", "actor", "action", "target_type", "target_id", "why"]
+
+
+async def audit_csv(db: AsyncSession, market_id: int) -> str:
+    """The whole audit trail (services/audit_trail.py), newest first."""
+    found = await audit_trail.trail(db, market_id, limit=1_000_000)
+    rows = [(_iso(e.at), e.actor_name or "", e.action, e.target_type, e.target_id or "", e.why) for e in found.items]
+    return _csv(AUDIT_COLUMNS, rows)

@@ -173,3 +173,33 @@ async def test_a_curator_confirms_a_members_claimed_group_on_the_accounts_page(p
     async with factory.sessionmaker() as db:
         stored = await db.get(User, member.id)
     assert (stored.groups, stored.claimed_groups) == (["new_employment"], [])
+
+
+async def test_the_audit_trail_shows_who_did_what_when_and_why_and_exports_it(pages, factory, client):
+    """Issue #12: role changes, reassignments, dispute resolutions, deactivations — who, when, why."""
+    curator = await factory.user(Role.curator, name="周主任")
+    operator = await factory.user(Role.operator, name="吴志愿者")
+    member = await factory.user(name="郑师傅")
+    c = factory.headers(curator)
+    await client.put(f"/api/v1/admin/users/{member.id}/roles", json={"roles": ["member", "provider"]}, headers=c)
+    await client.post(f"/api/v1/admin/users/{member.id}/deactivate", headers=factory.headers(operator))
+    health = await factory.category("医疗健康")
+    provider = await factory.provider([health])
+    need = await client.post(
+        "/api/v1/orders",
+        json={"category_id": health.id, "title": "想做体检"},
+        headers=factory.headers(await factory.user()),
+    )
+    await client.post(
+        f"/api/v1/orders/{need.json()['id']}/reassign", json={"provider_id": provider.id, "reason": "离得近"}, headers=c
+    )
+    pages.login(curator)
+    trail = await pages.get("/desk/audit")
+    assert trail.status_code == 200
+    rows = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", trail.text)
+    assert rows[:3] == [("周主任", "已派给服务者"), ("吴志愿者", "停用账号"), ("周主任", "修改角色")]  # newest first
+    assert "离得近" in trail.text and f'href="/orders/{need.json()["id"]}"' in trail.text
+    exported = await pages.get("/desk/export/audit.csv")
+    assert exported.status_code == 200 and "离得近" in exported.text and "deactivate" in exported.text
+    pages.login(operator)
+    assert (await pages.get("/desk/audit")).status_code == 403  # the curators' to read

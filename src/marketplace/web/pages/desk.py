@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...auth import login_session_of
@@ -18,7 +18,7 @@ from ...schemas.accounts import GroupsIn, RolesIn
 from ...schemas.catalog_categories import CategoryIn, CategoryPatch
 from ...schemas.listings import ApproveIn, BatchIn
 from ...schemas.orders import RequiredReasonIn
-from ...services import accounts, categories, digest, exports, insights, listings, menu, reviews
+from ...services import accounts, audit_trail, categories, digest, exports, insights, listings, menu, reviews
 from ..common import Db, IdParam
 from .common import (
     PAGE_DEPENDENCIES,
@@ -37,6 +37,7 @@ from .i18n import lang_of
 from .labels import ROLES
 
 STAFF = (Role.curator, Role.operator)
+AUDIT_PAGE = 50
 
 
 def bars(items: list[tuple[str, int | float]]) -> list[dict]:
@@ -271,6 +272,26 @@ class DeskPages(Controller):
     async def export_reviews(self, page_user: PageUser, db: Db) -> Response:
         user = need(page_user, Role.curator)
         return _csv_response(await exports.reviews_csv(db, user.market_id), "reviews.csv")
+
+    @get("/export/audit.csv")
+    async def export_audit(self, page_user: PageUser, db: Db) -> Response:
+        user = need(page_user, Role.curator)
+        return _csv_response(await exports.audit_csv(db, user.market_id), "audit.csv")
+
+    # The audit trail ---------------------------------------------------------------------------
+
+    @get("/audit")
+    async def audit(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
+        """Who did what to accounts, the catalogue, reviews and orders, when and why (newest first)."""
+        user = need(page_user, Role.curator)
+        found = await audit_trail.trail(db, user.market_id, AUDIT_PAGE, (page_number - 1) * AUDIT_PAGE)
+        return page(request, "desk/audit.html", user, found=found, page_number=page_number, size=AUDIT_PAGE)
 
 
 async def _accounts_refused(request: Request, db, user, user_id: int, status: int, errors: dict) -> Template:

@@ -160,6 +160,43 @@ NOTICE_KINDS = {
     "reminder_review": N_("Please review"),
 }
 
+# The audit trail's actions (services/audit.record calls, and the staff's order moves).
+AUDIT_ACTIONS = {
+    "set_roles": N_("roles changed"),
+    "confirm_groups": N_("groups confirmed"),
+    "activate": N_("account reactivated"),
+    "deactivate": N_("account deactivated"),
+    "approve_listing": N_("listing approved"),
+    "reject_listing": N_("listing sent back"),
+    "pause_listing": N_("listing paused"),
+    "resume_listing": N_("listing published again"),
+    "close_listing": N_("listing closed"),
+    "archive_listing": N_("listing archived"),
+    "create_batch": N_("batch created"),
+    "create_category": N_("category created"),
+    "update_category": N_("category changed"),
+    "hide_review": N_("review hidden"),
+    "show_review": N_("review shown again"),
+    "file_need": N_("need filed in a category"),
+    "contact_case": N_("member contacted"),
+    "resolve_case": N_("follow-up case resolved"),
+    "offer": N_("offered to a provider"),
+    "reassign": N_("reassigned"),
+    "resolve_received": N_("dispute resolved: received"),
+    "resolve_cancelled": N_("dispute resolved: cancelled"),
+    "cancel": N_("cancelled"),
+    "no_show": N_("marked absent"),
+}
+AUDIT_TARGETS = {
+    "user": N_("account"),
+    "listing": N_("listing"),
+    "batch": N_("batch"),
+    "category": N_("category"),
+    "review": N_("review"),
+    "order": N_("order"),
+    "follow_up_case": N_("follow-up case"),
+}
+
 # 我的订单's tabs (web/pages/orders.py MEMBER_TABS, PROVIDER_TABS).
 ORDER_TABS = {
     "waiting": N_("To be accepted"),
