@@ -126,3 +126,15 @@ class ProviderOut(Out):
     rating_count: int
     rating_score: float | None
     star_level: int
+
+
+class RevealIn(BaseModel):
+    reason: Text(500, min_length=1) = Field(description="why the number is needed; kept in the audit trail")
+
+
+class PhoneOut(Out):
+    phone: str
+
+
+class DeleteAccountIn(BaseModel):
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]

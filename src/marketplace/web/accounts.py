@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from litestar import Controller, HttpMethod, Request, delete, get, post, put, route
+from litestar import Controller, HttpMethod, Request, Response, delete, get, post, put, route
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromQuery, JSONBody, Parameter
@@ -10,20 +10,23 @@ from ..auth import for_roles, login_session_of
 from ..domain.roles import Role
 from ..models import User
 from ..schemas.accounts import (
+    DeleteAccountIn,
     GroupsIn,
     LoginIn,
     MeOut,
     MeUpdateIn,
+    PhoneOut,
     ProviderOut,
     ProviderProfileIn,
     RegisterIn,
+    RevealIn,
     RolesIn,
     TokenOut,
     UserAdminOut,
 )
 from ..schemas.common import Page
 from ..schemas.login_sessions import LoginSessionOut, PasswordChangeIn
-from ..services import accounts, login_sessions
+from ..services import accounts, login_sessions, personal_data
 from ..settings import Settings
 from .common import ONE_LINE, LimitsDep, client_ip, user_agent
 
@@ -106,6 +109,21 @@ class AccountController(Controller):
     async def update_me(self, data: JSONBody[MeUpdateIn], user: CurrentUser, db: Db) -> MeOut:
         return accounts.me_out(await accounts.update_me(db, user, data))
 
+    @get("/me/data")
+    async def my_data(self, user: CurrentUser, db: Db) -> Response[dict]:
+        """Everything the market holds about me (PIPL), as a JSON file."""
+        return Response(
+            await personal_data.export(db, user),
+            headers={"Content-Disposition": 'attachment; filename="my-data.json"'},
+        )
+
+    @post("/me/delete", status_code=204)
+    async def delete_me(
+        self, data: JSONBody[DeleteAccountIn], user: CurrentUser, db: Db, settings: NamedDependency[Settings]
+    ) -> None:
+        """Delete my account: my name and phone are gone; my orders stay, anonymised, in the union's figures."""
+        await personal_data.delete_account(db, settings, user, data.password)
+
     # PUT (the v1 contract) and PATCH mean the same: only the fields sent are changed.
     @route("/provider/profile", http_method=[HttpMethod.PUT, HttpMethod.PATCH], opt=for_roles(Role.provider))
     async def update_profile(self, data: JSONBody[ProviderProfileIn], user: CurrentUser, db: Db) -> ProviderOut:
@@ -144,6 +162,11 @@ class UserAdminController(Controller):
     ) -> UserAdminOut:
         """The groups a member belongs to, as the union confirms them (their claims are settled)."""
         return accounts.admin_out(await accounts.confirm_groups(db, user, user_id, data.groups))
+
+    @post("/{user_id:int}/phone", status_code=200, opt=for_roles(*STAFF))
+    async def reveal_phone(self, user_id: IdParam, data: JSONBody[RevealIn], user: CurrentUser, db: Db) -> PhoneOut:
+        """The whole number (masked everywhere else), with a reason kept in the audit trail."""
+        return PhoneOut(phone=await personal_data.reveal_phone(db, user, user_id, data.reason))
 
     @post("/{user_id:int}/deactivate", status_code=200, opt=for_roles(*STAFF))
     async def deactivate(self, user_id: IdParam, user: CurrentUser, db: Db) -> UserAdminOut:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -10,9 +10,9 @@ from ...auth import has_role, login_session_of, read_token
 from ...domain.roles import MemberGroup, Role
 from ...errors import retry_after
 from ...models import User
-from ...schemas.accounts import LoginIn, MeUpdateIn, RegisterIn
+from ...schemas.accounts import DeleteAccountIn, LoginIn, MeUpdateIn, RegisterIn
 from ...schemas.login_sessions import PasswordChangeIn
-from ...services import accounts, login_sessions
+from ...services import accounts, login_sessions, personal_data
 from ..common import Db, IdParam, MarketId, client_ip, user_agent
 from .common import (
     PAGE_DEPENDENCIES,
@@ -108,6 +108,29 @@ class AccountPages(Controller):
         if page_user is not None and session_id is not None:
             await login_sessions.revoke(db, page_user.id, session_id)
         return _logged_in(request, "/?ok=bye", None)
+
+    @get("/me/data.json")
+    async def my_data(self, page_user: PageUser, db: Db) -> Response:
+        """下载我的数据: everything the market holds about me, as a file."""
+        found = await personal_data.export(db, need(page_user))
+        return Response(found, headers={"Content-Disposition": 'attachment; filename="my-data.json"'})
+
+    @post("/me/delete")
+    async def delete_me(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
+        """注销账号: anonymised at once and logged out; the orders stay in the union's figures."""
+        user = need(page_user)
+        values = await form_of(request)
+        data, errors = validate(request, DeleteAccountIn, {"password": values.get("delete_password", "")})
+        errors = {("delete_password" if k == "password" else k): v for k, v in errors.items()}
+        if data is not None:
+            settings = request.app.state.settings
+            _, exc = await attempt(db, lambda: personal_data.delete_account(db, settings, user, data.password))
+            if exc is None:
+                return _logged_in(request, "/?ok=deleted", None)
+            _, errors = refusal(request, exc, "delete_password")
+            errors = {("delete_password" if k == "password" else k): v for k, v in errors.items()}
+        values = {"name": user.name, "groups": sorted({*user.groups, *user.claimed_groups})}
+        return await _me_page(request, db, user, 400, values=values, errors=errors)
 
     @get("/lang/{code:str}")
     async def switch_language(

@@ -163,6 +163,7 @@ NOTICE_KINDS = {
 # The audit trail's actions (services/audit.record calls, and the staff's order moves).
 AUDIT_ACTIONS = {
     "set_roles": N_("roles changed"),
+    "reveal_phone": N_("phone number shown"),
     "confirm_groups": N_("groups confirmed"),
     "activate": N_("account reactivated"),
     "deactivate": N_("account deactivated"),
@@ -251,6 +252,7 @@ DONE = {
     "read": N_("All notices are marked read."),
     "roles": N_("Roles saved."),
     "groups": N_("Groups confirmed."),
+    "deleted": N_("Your account is deleted. Thank you for taking part."),
     "password": N_("Your password is changed; your other devices are logged out."),
     "session_ended": N_("That device is logged out."),
     "everywhere": N_("You are logged out on every device."),
