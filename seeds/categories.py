@@ -1,5 +1,8 @@
 """The seven domains (domain.md) and the categories below them, with the skills providers bring."""
 
+# Counselling and legal help are confidential: their reviews show the public the stars only (PIPL).
+CONFIDENTIAL = {"counselling", "legal"}
+
 # (slug, 中文, English, [(child slug, 中文, English, [skills…])])
 DOMAINS: list[tuple[str, str, str, list[tuple[str, str, str, list[str]]]]] = [
     (

@@ -14,7 +14,7 @@ from marketplace.services.markets import ensure_market
 from marketplace.settings import Settings
 from marketplace.standalone import unit_of_work
 
-from .categories import DOMAINS
+from .categories import CONFIDENTIAL, DOMAINS
 from .history import load_history
 
 DEMO_PASSWORD = "demo1234"
@@ -57,7 +57,15 @@ async def _seed_categories(db: AsyncSession, market_id: int) -> dict[str, tuple[
 async def _upsert_category(db, market_id, slug, zh, en, parent_id, position) -> int:
     await db.execute(
         insert(Category)
-        .values(market_id=market_id, slug=slug, name_zh=zh, name_en=en, parent_id=parent_id, position=position)
+        .values(
+            market_id=market_id,
+            slug=slug,
+            name_zh=zh,
+            name_en=en,
+            parent_id=parent_id,
+            position=position,
+            confidential=slug in CONFIDENTIAL,
+        )
         .on_conflict_do_nothing(index_elements=["market_id", "slug"])
     )
     return (

@@ -74,3 +74,36 @@ async def test_a_deleted_account_is_anonymised_its_orders_stay_and_nobody_logs_i
         "/api/v1/me/delete", json={"password": PASSWORD}, headers=factory.headers(await factory.user(Role.curator))
     )
     assert staff.status_code == 403
+
+
+async def test_reviews_of_a_confidential_category_show_the_public_only_the_stars(client, factory):
+    """Counselling and legal help (PIPL): a review shows the public neither who wrote it nor its words;
+    the author, the provider and the union's staff still read it. Marking a domain covers its children."""
+    curator = await factory.user(Role.curator)
+    legal = await factory.category("法律咨询")
+    labour = await factory.category("劳动争议", parent=legal)
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, labour, auto_accept=True)
+    member = await factory.user(name="钱师傅")
+    order = await factory.order_in_state(member, listing, "received")
+    written = await client.post(
+        f"/api/v1/orders/{order.id}/review",
+        json={"stars": 4, "tags": ["欠薪"], "text": "公司拖欠三个月工资"},
+        headers=factory.headers(member),
+    )
+    assert written.status_code == 200, written.text
+
+    async def seen(headers=None) -> dict:
+        answer = await client.get(f"/api/v1/listings/{listing.id}/reviews", headers=headers or {})
+        return answer.json()["items"][0]
+
+    before = await seen()
+    assert before["text"] == "公司拖欠三个月工资" and before["member_name"] == "钱**"  # not yet confidential
+    marked = await client.patch(
+        f"/api/v1/admin/categories/{legal.id}", json={"confidential": True}, headers=factory.headers(curator)
+    )
+    assert marked.status_code == 200 and marked.json()["confidential"] is True
+    public = await seen()
+    assert (public["member_name"], public["text"], public["tags"], public["stars"]) == ("匿名职工", "", [], 4)
+    for insider in (member, provider, curator):
+        assert (await seen(factory.headers(insider)))["text"] == "公司拖欠三个月工资"

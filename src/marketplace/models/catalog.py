@@ -22,6 +22,9 @@ class Category(SQLModel, table=True):
     position: int = Field(default=0, nullable=False)
     # How long a provider has to answer an offer in this category (None: the market default).
     offer_deadline_hours: int | None = Field(default=None)
+    # Confidential (counselling, legal help): its reviews show the public neither the member nor the words;
+    # the categories below it are confidential too.
+    confidential: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
     archived_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
 

@@ -15,6 +15,7 @@ class CategoryIn(BaseModel):
     parent_id: DbId | None = None
     position: Whole = Field(default=0, ge=0, le=10_000)
     offer_deadline_hours: Whole | None = Field(default=None, ge=1, le=24 * 14)
+    confidential: Flag = False
 
 
 class CategoryPatch(BaseModel):
@@ -26,6 +27,7 @@ class CategoryPatch(BaseModel):
     position: Whole | None = Field(default=None, ge=0, le=10_000)
     offer_deadline_hours: Whole | None = Field(default=None, ge=1, le=24 * 14)
     archived: Flag | None = None
+    confidential: Flag | None = None
 
 
 class CategoryOut(Out):
@@ -36,6 +38,7 @@ class CategoryOut(Out):
     name_en: str
     position: int
     offer_deadline_hours: int | None
+    confidential: bool = False
     archived: bool = False
     children: list["CategoryOut"] = Field(default_factory=list)
 

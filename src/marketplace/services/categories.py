@@ -21,6 +21,7 @@ def _out(category: Category) -> CategoryOut:
         name_en=category.name_en,
         position=category.position,
         offer_deadline_hours=category.offer_deadline_hours,
+        confidential=category.confidential,
         archived=category.archived_at is not None,
     )
 
@@ -106,7 +107,7 @@ async def update(db: AsyncSession, curator: User, category_id: int, data: Catego
                 # well-formed input that the tree as it stands refuses: a conflict, not bad input
                 raise Conflict("A category cannot move below itself.", field="parent_id")
         category.parent_id = parent_id
-    for field in ("name_zh", "name_en", "position", "offer_deadline_hours"):
+    for field in ("name_zh", "name_en", "position", "offer_deadline_hours", "confidential"):
         if field in changes and (changes[field] is not None or field == "offer_deadline_hours"):
             setattr(category, field, changes[field])
     if changes.get("archived") is True and category.archived_at is None:
@@ -139,3 +140,24 @@ async def followed_ids(db: AsyncSession, user: User) -> list[int]:
     return list(
         (await db.execute(sa.select(CategoryFollow.category_id).where(CategoryFollow.user_id == user.id))).scalars()
     )
+
+
+async def confidential_ids(db: AsyncSession, market_id: int) -> set[int]:
+    """The market's confidential categories and every category below one (a market has a few dozen)."""
+    rows = (
+        await db.execute(
+            sa.select(Category.id, Category.parent_id, Category.confidential).where(Category.market_id == market_id)
+        )
+    ).all()
+    parents = {row.id: row.parent_id for row in rows}
+    marked = {row.id for row in rows if row.confidential}
+    found = set()
+    for category_id in parents:
+        current, seen = category_id, set()
+        while current is not None and current not in seen:
+            if current in marked:
+                found.add(category_id)
+                break
+            seen.add(current)
+            current = parents.get(current)
+    return found

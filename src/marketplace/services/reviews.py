@@ -12,7 +12,7 @@ from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.orders import ReviewIn
 from ..schemas.reviews import ReviewOut
-from . import audit, notices
+from . import audit, categories, notices
 from .order_flow import for_action, move
 
 
@@ -20,18 +20,24 @@ def _public_name(name: str) -> str:
     return name[:1] + "**" if name else "**"
 
 
-def out(review: Review, member: User, viewer: User | None) -> ReviewOut:
+ANONYMOUS = "匿名职工"
+
+
+def out(review: Review, member: User, viewer: User | None, confidential: bool = False) -> ReviewOut:
+    """A review as this viewer may see it. Of a confidential category (counselling, legal help), the public
+    sees only the stars: not who wrote it, nor their words, tags or the reply (PIPL)."""
     privileged = viewer is not None and (viewer.id == review.member_id or has_role(viewer, Role.curator, Role.operator))
+    veiled = confidential and not privileged and not (viewer is not None and viewer.id == review.provider_id)
     return ReviewOut(
         id=review.id,
         order_id=review.order_id,
         listing_id=review.listing_id,
         provider_id=review.provider_id,
-        member_name=member.name if privileged else _public_name(member.name),
+        member_name=member.name if privileged else ANONYMOUS if veiled else _public_name(member.name),
         stars=review.stars,
-        tags=review.tags,
-        text=review.text,
-        reply=review.reply,
+        tags=[] if veiled else review.tags,
+        text="" if veiled else review.text,
+        reply=None if veiled else review.reply,
         replied_at=review.replied_at,
         hidden=review.hidden_at is not None,
         hidden_reason=review.hidden_reason if privileged else None,
@@ -155,11 +161,19 @@ async def for_staff(db: AsyncSession, staff: User, hidden: bool | None, limit: i
 
 
 async def _page(db, viewer, condition, limit, offset, include_hidden: bool) -> Page[ReviewOut]:
-    query = sa.select(Review, User).join(User, User.id == Review.member_id).where(condition)
+    query = (
+        sa.select(Review, User, Order.category_id)
+        .join(User, User.id == Review.member_id)
+        .join(Order, Order.id == Review.order_id)
+        .where(condition)
+    )
     if not include_hidden:
         query = query.where(Review.hidden_at.is_(None))
     total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
     rows = (
         await db.execute(query.order_by(Review.created_at.desc(), Review.id.desc()).limit(limit).offset(offset))
     ).all()
-    return Page[ReviewOut](items=[out(r, m, viewer) for r, m in rows], total=total)
+    veiled: set[int] = set()
+    if rows:
+        veiled = await categories.confidential_ids(db, rows[0][0].market_id)
+    return Page[ReviewOut](items=[out(r, m, viewer, c in veiled) for r, m, c in rows], total=total)

@@ -102,6 +102,7 @@ class DeskPages(Controller):
             "position": values.get("position") or 0,
             "offer_deadline_hours": values.get("offer_deadline_hours") or None,
             "archived": values.get("archived") == "1",
+            "confidential": values.get("confidential") == "1",
         }
         data, errors = validate(request, CategoryPatch, fields)
         status = 400
