@@ -36,9 +36,23 @@ PAST_ENDINGS = [
 FUTURE_ENDINGS = [("accepted", 60), ("offered", 25), ("cancelled", 12), ("declined", 3)]
 
 
+# The demo provider login owns the first listings of the categories they serve, so a visitor who logs in
+# as them finds a console with listings, offers to answer and a history.
+SHOWCASE_LISTINGS = 4
+
+
 class History:
-    def __init__(self, db: AsyncSession, market_id: int, curator: User, operator: User, rng: random.Random):
+    def __init__(
+        self,
+        db: AsyncSession,
+        market_id: int,
+        curator: User,
+        operator: User,
+        rng: random.Random,
+        showcase_provider_id: int | None = None,
+    ):
         self.db, self.market_id, self.curator, self.operator, self.rng = db, market_id, curator, operator, rng
+        self.showcase_provider_id = showcase_provider_id
         self.now = utcnow()
         self.touched: set[tuple[int | None, int]] = set()
         self._order_ids: list[int] = []
@@ -69,9 +83,13 @@ class History:
         await self.db.flush()
         made: list[Listing] = []
         flat = [(slug, item) for slug, items in LISTINGS.items() for item in items]
+        showcased = 0
         for index, (slug, (title, summary, shape, mode)) in enumerate(flat):
             category = categories[slug]
-            provider_id = self.rng.choice(serving.get(category.id) or serving[categories[slug].parent_id])
+            candidates = serving.get(category.id) or serving[categories[slug].parent_id]
+            provider_id = self.rng.choice(candidates)  # drawn always, so the rest of the data stays as it was
+            if self.showcase_provider_id in candidates and showcased < SHOWCASE_LISTINGS:
+                provider_id, showcased = self.showcase_provider_id, showcased + 1
             batch, days_ago = batches[min(index * 3 // len(flat), 2)]
             state = ListingState.published
             if index % 23 == 5:
@@ -379,7 +397,7 @@ class History:
                     "offer",
                     {Actor.operator},
                     self.operator,
-                    "matched by hand",
+                    "按职工所在街道就近派单",
                     at=at + timedelta(hours=2),
                 )
                 await open_offer(self.db, order, provider.id)
@@ -432,7 +450,7 @@ class History:
             await reviews.recompute_ratings(self.db, listing_id, provider_id)
 
 
-async def load_history(db: AsyncSession, market_id: int) -> dict:
+async def load_history(db: AsyncSession, market_id: int, showcase_phone: str | None = None) -> dict:
     if (await db.execute(sa.select(Listing.id).where(Listing.market_id == market_id).limit(1))).first():
         return {"history": "already present"}
     users = {u.id: u for u in (await db.execute(sa.select(User).where(User.market_id == market_id))).scalars()}
@@ -440,7 +458,8 @@ async def load_history(db: AsyncSession, market_id: int) -> dict:
     curator = next(u for u in staff if Role.curator in u.roles)
     operator = next(u for u in staff if Role.operator in u.roles)
     members = sorted((u for u in users.values() if u.roles == [Role.member.value]), key=lambda u: u.id)
-    history = History(db, market_id, curator, operator, random.Random(2026))
+    showcase = next((u.id for u in users.values() if u.phone == showcase_phone), None)
+    history = History(db, market_id, curator, operator, random.Random(2026), showcase)
     listings = await history.listings(members)
     await history.orders(listings, members, users)
     await history.needs(members, users)

@@ -151,10 +151,14 @@ async def load_demo_data(settings: Settings) -> dict:
         )
         already = (await db.execute(sa.select(User.id).where(User.phone == DEMO_LOGINS["curator"][0]))).first()
         if already:
-            return {"loaded": False, "reason": "demo data already present", **await load_history(db, market_id)}
+            return {
+                "loaded": False,
+                "reason": "demo data already present",
+                **await load_history(db, market_id, DEMO_LOGINS["provider"][0]),
+            }
         categories = await _seed_categories(db, market_id)
         people = await _seed_people(db, settings, market_id, categories)
-        history = await load_history(db, market_id)
+        history = await load_history(db, market_id, DEMO_LOGINS["provider"][0])
         return {
             **history,
             "loaded": True,

@@ -7,7 +7,7 @@ from marketplace.domain.roles import Role
 from marketplace.models import User
 from marketplace.standalone import unit_of_work
 from seeds.history import History
-from seeds.loader import load_demo_data
+from seeds.loader import DEMO_LOGINS, load_demo_data
 
 SEVEN = ["教育培训", "高新科技", "医疗健康", "法律咨询", "岗位招聘", "主题宣讲", "参观交流"]
 
@@ -49,6 +49,19 @@ async def test_seeded_market_has_the_seven_domains(client, settings, engine):
         future_events = (await conn.execute(sa.text("SELECT count(*) FROM order_events WHERE at > now()"))).scalar()
     assert states == {s.value for s in OrderState}
     assert oversold == 0 and unevented == 0 and future_events == 0
+    # the demo provider login has a console worth opening: listings and orders of their own
+    async with engine.connect() as conn:
+        listings, orders = (
+            await conn.execute(
+                sa.text(
+                    "SELECT (SELECT count(*) FROM listings l WHERE l.provider_id = u.id),"
+                    " (SELECT count(*) FROM orders o WHERE o.provider_id = u.id)"
+                    " FROM users u WHERE u.phone = :phone"
+                ),
+                {"phone": DEMO_LOGINS["provider"][0]},
+            )
+        ).one()
+    assert listings >= 2 and orders >= 5, (listings, orders)
     await _no_demo_row_in_the_future(settings, engine)
 
 
