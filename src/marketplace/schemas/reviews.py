@@ -13,6 +13,7 @@ class ReviewOut(Out):
     id: int
     order_id: int
     listing_id: int | None
+    title: str = ""  # what was reviewed (the order's title)
     provider_id: int
     member_name: str  # shown as 张** to the public
     stars: int

@@ -23,7 +23,7 @@ def _public_name(name: str) -> str:
 ANONYMOUS = "匿名职工"
 
 
-def out(review: Review, member: User, viewer: User | None, confidential: bool = False) -> ReviewOut:
+def out(review: Review, member: User, viewer: User | None, confidential: bool = False, title: str = "") -> ReviewOut:
     """A review as this viewer may see it. Of a confidential category (counselling, legal help), the public
     sees only the stars: not who wrote it, nor their words, tags or the reply (PIPL)."""
     privileged = viewer is not None and (viewer.id == review.member_id or has_role(viewer, Role.curator, Role.operator))
@@ -32,6 +32,7 @@ def out(review: Review, member: User, viewer: User | None, confidential: bool = 
         id=review.id,
         order_id=review.order_id,
         listing_id=review.listing_id,
+        title=title,
         provider_id=review.provider_id,
         member_name=member.name if privileged else ANONYMOUS if veiled else _public_name(member.name),
         stars=review.stars,
@@ -162,7 +163,7 @@ async def for_staff(db: AsyncSession, staff: User, hidden: bool | None, limit: i
 
 async def _page(db, viewer, condition, limit, offset, include_hidden: bool) -> Page[ReviewOut]:
     query = (
-        sa.select(Review, User, Order.category_id)
+        sa.select(Review, User, Order.category_id, Order.title)
         .join(User, User.id == Review.member_id)
         .join(Order, Order.id == Review.order_id)
         .where(condition)
@@ -176,4 +177,4 @@ async def _page(db, viewer, condition, limit, offset, include_hidden: bool) -> P
     veiled: set[int] = set()
     if rows:
         veiled = await categories.confidential_ids(db, rows[0][0].market_id)
-    return Page[ReviewOut](items=[out(r, m, viewer, c in veiled) for r, m, c in rows], total=total)
+    return Page[ReviewOut](items=[out(r, m, viewer, c in veiled, t) for r, m, c, t in rows], total=total)

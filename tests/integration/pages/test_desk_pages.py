@@ -203,3 +203,23 @@ async def test_the_audit_trail_shows_who_did_what_when_and_why_and_exports_it(pa
     assert exported.status_code == 200 and "离得近" in exported.text and "deactivate" in exported.text
     pages.login(operator)
     assert (await pages.get("/desk/audit")).status_code == 403  # the curators' to read
+
+
+async def test_desk_lists_have_pages_and_reviews_are_named_by_what_was_reviewed(pages, factory, client):
+    """Issue #13 item 8: the newest 50 of hundreds with no next page; reviews labelled "服务 61"."""
+    curator = await factory.user(Role.curator)
+    for _ in range(51):
+        await factory.user()
+    pages.login(curator)
+    first = await pages.get("/desk/accounts")
+    assert first.text.count('action="/desk/accounts/') >= 50 and "page=2" in first.text and "第 1 / 2 页" in first.text
+    second = await pages.get("/desk/accounts", params={"page": 2})
+    assert second.status_code == 200 and "第 2 / 2 页" in second.text and "page=1" in second.text
+
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(), title="急救知识科普", auto_accept=True)
+    member = await factory.user()
+    order = await factory.order_in_state(member, listing, "received")
+    await client.post(f"/api/v1/orders/{order.id}/review", json={"stars": 5}, headers=factory.headers(member))
+    moderation = await pages.get("/desk/reviews")
+    assert f'<a href="/listings/{listing.id}">急救知识科普</a>' in moderation.text

@@ -37,7 +37,7 @@ from .i18n import lang_of
 from .labels import ROLES
 
 STAFF = (Role.curator, Role.operator)
-AUDIT_PAGE = 50
+AUDIT_PAGE = DESK_PAGE = 50  # rows a desk list shows at once, with pages for the rest
 
 
 def bars(items: list[tuple[str, int | float]]) -> list[dict]:
@@ -165,11 +165,17 @@ class DeskPages(Controller):
 
     @get("/reviews")
     async def moderation(
-        self, request: Request, page_user: PageUser, db: Db, hidden: FromQuery[bool | None] = None
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        hidden: FromQuery[bool | None] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
         user = need(page_user, Role.curator)
-        found = await reviews.for_staff(db, user, hidden, 50, 0)
-        return page(request, "desk/reviews.html", user, found=found, hidden=hidden)
+        found = await reviews.for_staff(db, user, hidden, DESK_PAGE, (page_number - 1) * DESK_PAGE)
+        context = {"found": found, "hidden": hidden, "page_number": page_number, "size": DESK_PAGE}
+        return page(request, "desk/reviews.html", user, **context)
 
     @post("/reviews/{review_id:int}/{action:str}")
     async def moderate(
@@ -209,10 +215,14 @@ class DeskPages(Controller):
         db: Db,
         q: FromQuery[Annotated[str | None, Parameter(max_length=60)]] = None,
         role: FromQuery[Role | None] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
         user = need(page_user, *STAFF)
-        found = await accounts.list_users(db, user.market_id, q, role, 50, 0)
-        return page(request, "desk/accounts.html", user, found=found, values={"q": q or "", "role": role or ""})
+        found = await accounts.list_users(db, user.market_id, q, role, DESK_PAGE, (page_number - 1) * DESK_PAGE)
+        values = {"q": q or "", "role": role or ""}
+        return page(
+            request, "desk/accounts.html", user, found=found, values=values, page_number=page_number, size=DESK_PAGE
+        )
 
     @post("/accounts/{user_id:int}/roles")
     async def set_roles(self, request: Request, user_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
