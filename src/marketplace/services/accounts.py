@@ -134,17 +134,20 @@ async def change_password(
     return await login_sessions.revoke_all(db, user.id, keep=current)
 
 
+def _person(user: User) -> dict:
+    """What the account's owner and the staff alike see of a person (the phone masked)."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "phone": mask_phone(user.phone),
+        "roles": user.roles,
+        "groups": user.groups,
+        "claimed_groups": user.claimed_groups,
+    }
+
+
 def me_out(user: User) -> MeOut:
-    return MeOut(
-        id=user.id,
-        name=user.name,
-        phone=mask_phone(user.phone),
-        roles=user.roles,
-        groups=user.groups,
-        claimed_groups=user.claimed_groups,
-        market_id=user.market_id,
-        language=user.language,
-    )
+    return MeOut(**_person(user), market_id=user.market_id, language=user.language)
 
 
 async def update_me(db: AsyncSession, user: User, data: MeUpdateIn) -> User:
@@ -233,15 +236,7 @@ async def list_users(db: AsyncSession, market_id: int, q: str | None, role: Role
 
 
 def admin_out(user: User) -> UserAdminOut:
-    return UserAdminOut(
-        id=user.id,
-        name=user.name,
-        phone=mask_phone(user.phone),
-        roles=user.roles,
-        groups=user.groups,
-        claimed_groups=user.claimed_groups,
-        is_active=user.is_active,
-    )
+    return UserAdminOut(**_person(user), is_active=user.is_active)
 
 
 async def update_provider_profile(db: AsyncSession, user: User, data: ProviderProfileIn) -> ProviderOut:
