@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from marketplace.domain.classify import Classifier, Evidence, Source
+from marketplace.domain.classify import Classifier, Evidence, Source, vocabulary_evidence
 from marketplace.domain.segment import features
 from seeds.catalogue import LISTINGS
 from seeds.categories import DOMAINS
@@ -44,22 +44,25 @@ def seed_market() -> tuple[dict[str, int], dict[int, int | None], dict[int, str]
     parents: dict[int, int | None] = {}
     domain_slug: dict[int, str] = {}
     evidence: list[Evidence] = []
+    names: dict[int, list[str]] = {}
     for slug, zh, en, children in DOMAINS:
         ids[slug] = root = len(ids) + 1
         parents[root] = None
         domain_slug[root] = slug
         evidence += [Evidence(root, zh, Source.name), Evidence(root, en, Source.name)]
+        names[root] = [zh, en]
         for child_slug, child_zh, child_en, skills in children:
             ids[child_slug] = child = len(ids) + 1
             parents[child] = root
             domain_slug[child] = slug
             evidence += [Evidence(child, child_zh, Source.name), Evidence(child, child_en, Source.name)]
+            names[child] = [child_zh, child_en]
             evidence += [Evidence(child, skill, Source.skill) for skill in skills]
             for title, summary, _, _ in LISTINGS.get(child_slug, []):
                 # as seeds/history.py writes a listing's description
                 description = f"{summary}。{SEED_DESCRIPTION}"
                 evidence.append(Evidence(child, f"{title}\n{summary}\n{description}", Source.listing))
-    return ids, parents, domain_slug, evidence
+    return ids, parents, domain_slug, evidence + vocabulary_evidence(names)
 
 
 def evaluate(rows: list[tuple[str, str]], taught: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .categories import domain_of
+from .category_vocabulary import words_for
 
 
 class Source(StrEnum):
@@ -25,9 +26,10 @@ class Source(StrEnum):
     skill = "skill"
     listing = "listing"
     need = "need"  # a need a curator filed or corrected there
+    vocabulary = "vocabulary"  # the everyday words of its kind of category (domain/category_vocabulary.py)
 
 
-WEIGHTS = {Source.name: 2.0, Source.skill: 1.5, Source.listing: 1.0, Source.need: 1.0}
+WEIGHTS = {Source.name: 2.0, Source.skill: 1.5, Source.listing: 1.0, Source.need: 1.0, Source.vocabulary: 1.0}
 # Softmax temperatures over cosine similarities (tuned on tests/data/needs_dev.tsv only).
 DOMAIN_TEMPERATURE = 0.05
 CATEGORY_TEMPERATURE = 0.05
@@ -49,6 +51,15 @@ class Suggestion:
     domain_id: int
     confidence: float  # 0–1: the probability that the category is right
     runner_up_id: int | None
+
+
+def vocabulary_evidence(names: dict[int, list[str]]) -> list[Evidence]:
+    """The colloquial words of the concepts each category's names (Chinese, English) call up."""
+    return [
+        Evidence(category_id, words, Source.vocabulary)
+        for category_id, own in names.items()
+        for words in words_for(own)
+    ]
 
 
 def _normalised(vector: Vector) -> Vector:
