@@ -29,10 +29,14 @@ class Source(StrEnum):
     vocabulary = "vocabulary"  # the everyday words of its kind of category (domain/category_vocabulary.py)
 
 
-WEIGHTS = {Source.name: 2.0, Source.skill: 1.5, Source.listing: 1.0, Source.need: 1.0, Source.vocabulary: 1.0}
-# Softmax temperatures over cosine similarities (tuned on tests/data/needs_dev.tsv only).
+WEIGHTS = {Source.name: 2.0, Source.skill: 1.5, Source.listing: 0.5, Source.need: 1.0, Source.vocabulary: 2.0}
+# Tuned on tests/data/needs_dev.tsv only: softmax temperatures over the scores (shares of a text's weight),
+# the evidence at which a feature is half-known, the weight of an unknown feature, the IDF floor.
 DOMAIN_TEMPERATURE = 0.05
 CATEGORY_TEMPERATURE = 0.05
+SATURATION = 2.0
+UNKNOWN_SHARE = 0.0
+IDF_FLOOR = 0.1
 
 Vector = dict[str, float]
 
@@ -62,15 +66,6 @@ def vocabulary_evidence(names: dict[int, list[str]]) -> list[Evidence]:
     ]
 
 
-def _normalised(vector: Vector) -> Vector:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
-    return {k: v / norm for k, v in vector.items()} if norm else {}
-
-
-def _cosine(query: Vector, vector: Vector) -> float:
-    return sum(weight * vector.get(feature, 0.0) for feature, weight in query.items())
-
-
 def _softmax(scores: dict[int, float], temperature: float) -> dict[int, float]:
     top = max(scores.values())
     exp = {k: math.exp((v - top) / temperature) for k, v in scores.items()}
@@ -86,50 +81,66 @@ class Classifier:
     ):
         self.parents = dict(parents)
         self.features = features
-        texts: dict[int, list[tuple[Counter, float]]] = defaultdict(list)
+        # How much evidence a category has for each feature: the weights of the texts that contain it.
+        mass: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for item in evidence:
             if item.category_id in self.parents:
-                texts[item.category_id].append((features(item.text), WEIGHTS[item.source] * item.weight))
-        # IDF over the categories' evidence: a feature every category has says nothing.
-        document_frequency: Counter = Counter()
-        for items in texts.values():
-            document_frequency.update({f for counts, _ in items for f in counts})
-        n = max(len(texts), 1)
-        self.idf = {f: math.log((1 + n) / (1 + df)) + 0.1 for f, df in document_frequency.items()}
-        own: dict[int, Vector] = {}
-        for category_id, items in texts.items():
-            total: Vector = defaultdict(float)
-            for counts, weight in items:
-                for feature, value in self._weighted(counts).items():
-                    total[feature] += weight * value
-            own[category_id] = total
+                weight = WEIGHTS[item.source] * item.weight
+                for feature in features(item.text):
+                    mass[item.category_id][feature] += weight
         self.domains = sorted({domain_of(c, self.parents) for c in self.parents})
         members: dict[int, list[int]] = defaultdict(list)
         for category_id in self.parents:
             members[domain_of(category_id, self.parents)].append(category_id)
         self.members = {d: sorted(ids) for d, ids in members.items()}
-        self.own = {c: _normalised(v) for c, v in own.items()}
-        self.whole: dict[int, Vector] = {}
+        domain_mass: dict[int, dict[str, float]] = {}
         for domain_id, ids in self.members.items():
-            total = defaultdict(float)
+            total: dict[str, float] = defaultdict(float)
             for category_id in ids:
-                for feature, value in own.get(category_id, {}).items():
+                for feature, value in mass.get(category_id, {}).items():
                     total[feature] += value
-            self.whole[domain_id] = _normalised(total)
+            domain_mass[domain_id] = total
+        # IDF over the categories: a feature every category has says nothing; one no category has, the most.
+        document_frequency: Counter = Counter(f for counts in mass.values() for f in counts)
+        n = max(len(mass), 1)
+        self.idf = {f: math.log((1 + n) / (1 + df)) + IDF_FLOOR for f, df in document_frequency.items()}
+        self.unknown_idf = math.log(1 + n) + IDF_FLOOR
+        # A category's strength for a feature saturates: the tenth text saying "工资" adds little.
+        self.own = {c: {f: m / (m + SATURATION) for f, m in v.items()} for c, v in mass.items()}
+        self.whole = {d: {f: m / (m + SATURATION) for f, m in v.items()} for d, v in domain_mass.items()}
 
-    def _weighted(self, counts: Counter) -> Vector:
-        # sublinear in how often a feature occurs: a word said twice is not twice the evidence
-        return _normalised({f: math.log1p(c) * self.idf[f] for f, c in counts.items() if f in self.idf})
+    def _query(self, text: str) -> tuple[Vector, float]:
+        """The text's features weighted by how telling they are, and the whole weight (unknown ones too)."""
+        query: Vector = {}
+        whole = 0.0
+        for feature, value in self.features(text).items():
+            weight = math.log1p(value)  # sublinear: a word said twice is not twice the evidence
+            idf = self.idf.get(feature)
+            if idf is None:
+                whole += weight * self.unknown_idf * UNKNOWN_SHARE
+            else:
+                query[feature] = weight * idf
+                whole += weight * idf
+        return query, whole
+
+    @staticmethod
+    def _score(query: Vector, whole: float, strengths: dict[str, float]) -> float:
+        """The share of the text's weight that the evidence accounts for (0–1)."""
+        if not whole:
+            return 0.0
+        return sum(weight * strengths.get(feature, 0.0) for feature, weight in query.items()) / whole
 
     def ranking(self, text: str) -> list[tuple[int, float]]:
         """Every category with the probability that the text belongs there, best first."""
         if not self.domains:
             return []
-        query = self._weighted(self.features(text))
-        domains = _softmax({d: _cosine(query, self.whole[d]) for d in self.domains}, DOMAIN_TEMPERATURE)
+        query, whole = self._query(text)
+        domains = _softmax(
+            {d: self._score(query, whole, self.whole[d]) for d in self.domains}, DOMAIN_TEMPERATURE
+        )
         ranked = []
         for domain_id, p_domain in domains.items():
-            within = {c: _cosine(query, self.own[c]) for c in self.members[domain_id] if c in self.own}
+            within = {c: self._score(query, whole, self.own[c]) for c in self.members[domain_id] if c in self.own}
             if not within:  # a domain with no evidence of its own or below: the domain itself
                 ranked.append((domain_id, p_domain))
                 continue

@@ -21,7 +21,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN = re.compile(r"[a-z][a-z0-9+#]+")
 # A character pair weighs this much of a word of median IDF (tuned on tests/data/needs_dev.tsv only); pairs
 # live in their own namespace ("~" + pair) so a two-character word is not counted twice.
-PAIR_WEIGHT = 0.3
+PAIR_WEIGHT = 0.15
 PAIR = "~"
 
 
