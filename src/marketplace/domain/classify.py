@@ -73,6 +73,14 @@ def _softmax(scores: dict[int, float], temperature: float) -> dict[int, float]:
     return {k: v / total for k, v in exp.items()}
 
 
+def _postings(mass: dict[int, dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for key, features in mass.items():
+        for feature, value in features.items():
+            postings[feature].append((key, value / (value + SATURATION)))
+    return dict(postings)
+
+
 class Classifier:
     """Built once per market and version of its evidence; classifying needs no I/O."""
 
@@ -105,9 +113,11 @@ class Classifier:
         n = max(len(mass), 1)
         self.idf = {f: math.log((1 + n) / (1 + df)) + IDF_FLOOR for f, df in document_frequency.items()}
         self.unknown_idf = math.log(1 + n) + IDF_FLOOR
-        # A category's strength for a feature saturates: the tenth text saying "工资" adds little.
-        self.own = {c: {f: m / (m + SATURATION) for f, m in v.items()} for c, v in mass.items()}
-        self.whole = {d: {f: m / (m + SATURATION) for f, m in v.items()} for d, v in domain_mass.items()}
+        # A category's strength for a feature saturates: the tenth text saying "工资" adds little. Kept by
+        # feature (feature -> [(category, strength)]) so that a text costs its own features, not the tree's.
+        self.own = _postings(mass)
+        self.described = sorted(mass)  # the categories with evidence of their own
+        self.whole = _postings(domain_mass)
 
     def _query(self, text: str) -> tuple[Vector, float]:
         """The text's features weighted by how telling they are, and the whole weight (unknown ones too)."""
@@ -124,23 +134,26 @@ class Classifier:
         return query, whole
 
     @staticmethod
-    def _score(query: Vector, whole: float, strengths: dict[str, float]) -> float:
-        """The share of the text's weight that the evidence accounts for (0–1)."""
+    def _scores(query: Vector, whole: float, postings: dict, keys: Iterable[int]) -> dict[int, float]:
+        """For each key, the share of the text's weight that its evidence accounts for (0–1)."""
+        scores = dict.fromkeys(keys, 0.0)
         if not whole:
-            return 0.0
-        return sum(weight * strengths.get(feature, 0.0) for feature, weight in query.items()) / whole
+            return scores
+        for feature, weight in query.items():
+            for key, strength in postings.get(feature, ()):
+                scores[key] += weight * strength
+        return {key: score / whole for key, score in scores.items()}
 
     def ranking(self, text: str) -> list[tuple[int, float]]:
         """Every category with the probability that the text belongs there, best first."""
         if not self.domains:
             return []
         query, whole = self._query(text)
-        domains = _softmax(
-            {d: self._score(query, whole, self.whole[d]) for d in self.domains}, DOMAIN_TEMPERATURE
-        )
+        domains = _softmax(self._scores(query, whole, self.whole, self.domains), DOMAIN_TEMPERATURE)
+        scores = self._scores(query, whole, self.own, self.described)
         ranked = []
         for domain_id, p_domain in domains.items():
-            within = {c: self._score(query, whole, self.own[c]) for c in self.members[domain_id] if c in self.own}
+            within = {c: scores[c] for c in self.members[domain_id] if c in scores}
             if not within:  # a domain with no evidence of its own or below: the domain itself
                 ranked.append((domain_id, p_domain))
                 continue
