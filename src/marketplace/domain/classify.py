@@ -32,10 +32,10 @@ class Source(StrEnum):
 WEIGHTS = {Source.name: 2.0, Source.skill: 1.5, Source.listing: 0.5, Source.need: 1.0, Source.vocabulary: 2.0}
 # Tuned on tests/data/needs_dev.tsv only: softmax temperatures over the scores (shares of a text's weight),
 # the evidence at which a feature is half-known, the weight of an unknown feature, the IDF floor.
-DOMAIN_TEMPERATURE = 0.05
+DOMAIN_TEMPERATURE = 0.03
 CATEGORY_TEMPERATURE = 0.05
 SATURATION = 2.0
-UNKNOWN_SHARE = 0.0
+UNKNOWN_SHARE = 0.5
 IDF_FLOOR = 0.1
 
 Vector = dict[str, float]
