@@ -67,9 +67,7 @@ def seed_market() -> tuple[dict[str, int], dict[int, int | None], dict[int, str]
     return ids, parents, domain_slug, evidence + vocabulary_evidence(names)
 
 
-def evaluate(
-    rows: list[tuple[str, str]], taught: bool
-) -> tuple[list[tuple[str, str]], list[tuple[str, str, float]]]:
+def evaluate(rows: list[tuple[str, str]], taught: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str, float]]]:
     """(true domain, predicted domain) and (true slug, predicted slug, confidence) per row."""
     ids, parents, domain_slug, base = seed_market()
     slug_of = {v: k for k, v in ids.items()}
@@ -113,7 +111,8 @@ def calibration(leaves: list[tuple[str, str, float]]) -> None:
     """Whether the confidence means what it says: the share of right categories per band of confidence, and
     what the review queue's threshold (CLASSIFY_REVIEW_BELOW) would hold back."""
     mean = sum(c for _, _, c in leaves) / len(leaves)
-    print(f"\nconfidence: mean {mean:.2f} against a category accuracy of {sum(t == p for t, p, _ in leaves) / len(leaves):.2f}")
+    right = sum(t == p for t, p, _ in leaves) / len(leaves)
+    print(f"\nconfidence: mean {mean:.2f} against a category accuracy of {right:.2f}")
     print("  band        needs  category right")
     for low, high in ((0.0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)):
         band = [t == p for t, p, c in leaves if low <= c < high]
@@ -140,7 +139,8 @@ def speed(rows: list[tuple[str, str]]) -> None:
     start = time.perf_counter()
     for text in texts:
         classifier.classify(text)
-    print(f"\nin process: classifier built in {built:.3f} s, 500 texts classified in {time.perf_counter() - start:.3f} s")
+    took = time.perf_counter() - start
+    print(f"\nin process: classifier built in {built:.3f} s, 500 texts classified in {took:.3f} s")
 
 
 def main() -> None:

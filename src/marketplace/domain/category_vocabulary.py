@@ -197,7 +197,9 @@ CONCEPTS: tuple[Concept, ...] = (
 @cache
 def _anchor(anchor: str) -> re.Pattern:
     # a Latin anchor is a word ("ai" is not in "first aid"), a Chinese one any part of the name
-    return re.compile(rf"\b{re.escape(anchor)}" + (r"\b" if len(anchor) < 4 else "") if anchor.isascii() else re.escape(anchor))
+    if not anchor.isascii():
+        return re.compile(re.escape(anchor))
+    return re.compile(rf"\b{re.escape(anchor)}" + (r"\b" if len(anchor) < 4 else ""))  # "psycholog…" a prefix
 
 
 def matches(concept: Concept, names: list[str]) -> bool:
