@@ -64,7 +64,7 @@ def seed_market() -> tuple[dict[str, int], dict[int, int | None], dict[int, str]
                 # as seeds/history.py writes a listing's description
                 description = f"{summary}。{SEED_DESCRIPTION}"
                 evidence.append(Evidence(child, f"{title}\n{summary}\n{description}", Source.listing))
-    return ids, parents, domain_slug, evidence + vocabulary_evidence(names)
+    return ids, parents, domain_slug, evidence + vocabulary_evidence(names, parents)
 
 
 def evaluate(rows: list[tuple[str, str]], taught: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str, float]]]:

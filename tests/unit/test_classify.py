@@ -88,14 +88,24 @@ def test_a_concept_finds_its_categories_by_their_names_in_any_market():
     assert words_for(["插花艺术", "Flower arranging"]) == []  # a kind the vocabulary does not know: nothing
 
 
+def test_a_concept_called_up_by_a_category_and_one_below_goes_below_only():
+    names = {1: ["岗位招聘", "Jobs"], 11: ["招聘会", "Job fairs"], 12: ["插花", "Flowers"]}
+    given = vocabulary_evidence(names, {1: None, 11: 1, 12: 1})
+    recruiting = next(c for c in CONCEPTS if "招聘" in c.anchors).words
+    assert [e.category_id for e in given if e.text == recruiting] == [11]
+    # where nothing below calls it up, the category above keeps it
+    alone = vocabulary_evidence({1: ["岗位招聘", "Jobs"], 12: ["插花", "Flowers"]}, {1: None, 12: 1})
+    assert [e.category_id for e in alone if e.text == recruiting] == [1]
+
+
 def test_the_vocabulary_carries_members_words_to_categories_named_in_officialese():
     parents = {1: None, 11: 1, 12: 1, 2: None, 21: 2}
     names = {1: ["法律咨询", "Legal"], 11: ["劳动争议", "Labour"], 12: ["婚姻家事", "Family law"]}
     names |= {2: ["医疗健康", "Health"], 21: ["心理咨询", "Counselling"]}
     evidence = [Evidence(c, name, Source.name) for c, own in names.items() for name in own]
     bare = Classifier(parents, evidence, features)
-    taught = Classifier(parents, evidence + vocabulary_evidence(names), features)
-    assert {e.source for e in vocabulary_evidence(names)} == {Source.vocabulary}
+    taught = Classifier(parents, evidence + vocabulary_evidence(names, parents), features)
+    assert {e.source for e in vocabulary_evidence(names, parents)} == {Source.vocabulary}
     for text, expected in (("老板三个月没发工资了", 11), ("晚上老是失眠，心里烦躁", 21), ("前夫不给孩子抚养费", 12)):
         assert bare.classify(text).confidence < 0.5  # the names alone share nothing with it
         found = taught.classify(text)

@@ -57,12 +57,23 @@ class Suggestion:
     runner_up_id: int | None
 
 
-def vocabulary_evidence(names: dict[int, list[str]]) -> list[Evidence]:
-    """The colloquial words of the concepts each category's names (Chinese, English) call up."""
+def vocabulary_evidence(names: dict[int, list[str]], parents: dict[int, int | None]) -> list[Evidence]:
+    """The colloquial words of the concepts each category's names (Chinese, English) call up. A concept that
+    calls up a category and one below it ("岗位招聘" and "招聘会") goes to the one below only: the words say
+    which category, not merely which branch."""
+    called = {category_id: set(words_for(own)) for category_id, own in names.items()}
+    below: dict[int, set[str]] = defaultdict(set)  # the concepts called up anywhere under a category
+    for category_id, concepts in called.items():
+        seen = {category_id}
+        parent = parents.get(category_id)
+        while parent is not None and parent not in seen:
+            below[parent] |= concepts
+            seen.add(parent)
+            parent = parents.get(parent)
     return [
         Evidence(category_id, words, Source.vocabulary)
-        for category_id, own in names.items()
-        for words in words_for(own)
+        for category_id, concepts in called.items()
+        for words in sorted(concepts - below[category_id])
     ]
 
 

@@ -77,7 +77,7 @@ async def _evidence(db: AsyncSession, market_id: int) -> tuple[dict[int, int | N
     parents = {row.id: row.parent_id for row in tree}
     evidence = [Evidence(row.id, name, Source.name) for row in tree for name in (row.name_zh, row.name_en)]
     # the everyday words of the kinds of category the names call up (domain/category_vocabulary.py)
-    evidence += vocabulary_evidence({row.id: [row.name_zh, row.name_en] for row in tree})
+    evidence += vocabulary_evidence({row.id: [row.name_zh, row.name_en] for row in tree}, parents)
     # A skill counts for a category by the share of its providers who name it: a provider serving two
     # categories brings the other's skills too, and the share keeps those small.
     in_market = (
