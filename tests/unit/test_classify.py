@@ -113,11 +113,11 @@ def test_the_vocabulary_carries_members_words_to_categories_named_in_officialese
 
 
 # Measured on the labelled set (321 needs, never tuned on; python -m bench.classify): cold 66.0 %, taught
-# 74.5 % top-1 domain accuracy before the vocabulary and the share-of-weight score, MEASURED after. The
-# thresholds sit about two standard errors (±3.3 points at 90 % on 321 needs) below, so a change that makes
-# the classifier worse fails here; one that keeps it passes.
-COLD_AT_LEAST = 0.0
-TAUGHT_AT_LEAST = 0.0
+# 74.5 % top-1 domain accuracy before the colloquial vocabulary and the share-of-weight score; cold 90.0 %,
+# taught 91.3 % after. The thresholds sit about two standard errors (±3.3 points at 90 % on 321 needs) below,
+# so a change that makes the classifier worse fails here; one that keeps it passes.
+COLD_AT_LEAST = 0.865
+TAUGHT_AT_LEAST = 0.88
 
 
 def test_domain_accuracy_on_the_labelled_needs_holds():
@@ -136,8 +136,8 @@ def test_the_confidence_makes_the_review_threshold_meaningful():
     passed = [t == p for t, p, c in leaves if c >= REVIEW_BELOW]
     overall = sum(right) / len(right)
     assert held and passed
-    # what the queue holds back is mostly wrong, what it lets pass is righter than the whole
-    assert sum(held) / len(held) < 0.5 < overall < sum(passed) / len(passed)
+    # what the queue holds back is wrong more often than the whole, what it lets pass right more often
+    assert sum(held) / len(held) < overall < sum(passed) / len(passed)
     mean = sum(c for _, _, c in leaves) / len(leaves)
     assert abs(mean - overall) < 0.1  # on average the confidence says how often it is right
 
