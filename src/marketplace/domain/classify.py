@@ -1,12 +1,17 @@
 """Which category of the tree a free-text need belongs to: a pure score, learnt from what a market has.
 
-Every category is described by its evidence — its names, its providers' skills, its listings' texts and
-the needs curators filed there — as TF-IDF vectors of the texts' weighted words (domain/segment.py), each text
-normalised so that a long description weighs no more than a name. A text is scored in two steps: its
-domain (a root) by cosine similarity to everything under each domain, then, within that domain, each
-category by similarity to its own evidence. Softmaxes turn the similarities into probabilities, and a
-category's confidence is P(domain) × P(category | domain). Nothing here knows the seed tree: a market's
-curators may rename, add or move categories, and each filed need counts from the next model on.
+Every category is described by its evidence — its names, its providers' skills, its listings' texts, the
+needs curators filed there, and the colloquial words its names call up (domain/category_vocabulary.py) —
+as, for each feature of those texts (domain/segment.py), the weight of the evidence that has it, saturating
+(m / (m + SATURATION): the tenth filed need saying "工资" adds little). A text's features are weighted by
+jieba's corpus IDF and by an IDF over the categories; a category scores the share of that weight its
+evidence accounts for (0–1), with no division by the evidence's length, so a category described at length
+is not penalised as it is under cosine similarity. Words no category knows count in the text's weight
+(UNKNOWN_SHARE), so a text the market knows little of scores low everywhere. A text is scored in two
+steps: its domain (a root) by the same score over everything under each domain, then each category within
+it. Softmaxes turn the scores into probabilities, and a category's confidence is P(domain) ×
+P(category | domain). Nothing here knows the seed tree: a market's curators may rename, add or move
+categories, and each filed need counts from the next model on.
 """
 
 import math
@@ -30,8 +35,9 @@ class Source(StrEnum):
 
 
 WEIGHTS = {Source.name: 2.0, Source.skill: 1.5, Source.listing: 0.5, Source.need: 1.0, Source.vocabulary: 2.0}
-# Tuned on tests/data/needs_dev.tsv only: softmax temperatures over the scores (shares of a text's weight),
-# the evidence at which a feature is half-known, the weight of an unknown feature, the IDF floor.
+# Tuned on tests/data/needs_dev.tsv only: the sources' weights; softmax temperatures over the scores (shares
+# of a text's weight), chosen for the lowest log loss; the evidence at which a feature is half-known; the
+# share of its weight an unknown feature keeps; the IDF floor.
 DOMAIN_TEMPERATURE = 0.03
 CATEGORY_TEMPERATURE = 0.05
 SATURATION = 2.0
