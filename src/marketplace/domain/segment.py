@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 
 _lock = threading.Lock()
-_loaded: tuple | None = None  # (jieba, corpus IDF by word, median IDF)
+_loaded: tuple | None = None  # (jieba, corpus IDF by word, median IDF, the single characters kept)
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 # Latin words that name things (Python, Scratch, AED, SQL); single letters say nothing.
 _LATIN = re.compile(r"[a-z][a-z0-9+#]+")

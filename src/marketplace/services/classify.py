@@ -2,11 +2,10 @@
 
 The classifier (domain/classify.py) is built from what PostgreSQL holds for the market: the live tree's
 names (and the colloquial vocabulary they call up), its providers' skills, its listings' texts and the needs
-curators filed. Each process keeps one per
-market, keyed by a version read in one query: the classifier version (bumped in the transaction that files
-a need) with the tree's size and newest category and listing, so a filing, a new category or a newly
-published listing shows in every process at the next request. What the version cannot see (a renamed
-category, a provider's new skills) shows within MAX_AGE_SECONDS.
+curators filed. Each process keeps one per market, keyed by a version read in one query: the classifier
+version (bumped in the transaction that files a need) with the tree's size and newest category and listing,
+so a filing, a new category or a newly published listing shows in every process at the next request. What
+the version cannot see (a renamed category, a provider's new skills) shows within MAX_AGE_SECONDS.
 """
 
 import asyncio
