@@ -166,3 +166,23 @@ async def test_the_worker_scores_the_review_queue_again_after_a_filing(client, f
     async with engine.connect() as conn:
         second = (await conn.execute(sa.select(NeedClassification).where(NeedClassification.order_id == ids[1]))).one()
     assert second.category_id == legal["family"].id  # what the first filing taught
+
+
+async def test_a_market_whose_categories_have_only_names_understands_members_words(client, factory):
+    """The vocabulary reaches a market's own tree through its names: no listing, skill or filed need yet, and
+    one category named otherwise than the seed's (劳动纠纷, not 劳动争议)."""
+    legal = await factory.category("法律服务", name_en="Legal services")
+    disputes = await factory.category("劳动纠纷", parent=legal, name_en="Work disputes")
+    family = await factory.category("婚姻家事", parent=legal, name_en="Family matters")
+    health = await factory.category("医疗健康", name_en="Health")
+    counselling = await factory.category("心理咨询", parent=health, name_en="Counselling")
+    curator = await factory.user(Role.curator)
+    texts = ["老板跑路了，三个月工资没发", "晚上老是睡不着，心里烦躁想找人聊聊", "前夫一直不给孩子抚养费"]
+    response = await client.post(
+        "/api/v1/admin/needs/classify", json={"texts": texts}, headers=factory.headers(curator)
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [i["category_id"] for i in items] == [disputes.id, counselling.id, family.id]
+    assert [i["domain_id"] for i in items] == [legal.id, health.id, legal.id]
+    assert all(i["confidence"] >= 0.5 for i in items), items  # sure enough to pass the review queue

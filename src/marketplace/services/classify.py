@@ -1,11 +1,11 @@
 """Classifying free-text needs into the market's category tree, and curators filing them (each filing teaches).
 
 The classifier (domain/classify.py) is built from what PostgreSQL holds for the market: the live tree's
-names, its providers' skills, its listings' texts and the needs curators filed. Each process keeps one per
-market, keyed by a version read in one query: the classifier version (bumped in the transaction that files
-a need) with the tree's size and newest category and listing, so a filing, a new category or a newly
-published listing shows in every process at the next request. What the version cannot see (a renamed
-category, a provider's new skills) shows within MAX_AGE_SECONDS.
+names (and the colloquial vocabulary they call up), its providers' skills, its listings' texts and the needs
+curators filed. Each process keeps one per market, keyed by a version read in one query: the classifier
+version (bumped in the transaction that files a need) with the tree's size and newest category and listing,
+so a filing, a new category or a newly published listing shows in every process at the next request. What
+the version cannot see (a renamed category, a provider's new skills) shows within MAX_AGE_SECONDS.
 """
 
 import asyncio
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import queue
 from ..db import settings_of
-from ..domain.classify import Classifier, Evidence, Source, Suggestion
+from ..domain.classify import Classifier, Evidence, Source, Suggestion, vocabulary_evidence
 from ..domain.listings import ListingState
 from ..domain.orders import OrderKind, OrderState
 from ..domain.segment import features
@@ -75,6 +75,8 @@ async def _evidence(db: AsyncSession, market_id: int) -> tuple[dict[int, int | N
     ).all()
     parents = {row.id: row.parent_id for row in tree}
     evidence = [Evidence(row.id, name, Source.name) for row in tree for name in (row.name_zh, row.name_en)]
+    # the everyday words of the kinds of category the names call up (domain/category_vocabulary.py)
+    evidence += vocabulary_evidence({row.id: [row.name_zh, row.name_en] for row in tree}, parents)
     # A skill counts for a category by the share of its providers who name it: a provider serving two
     # categories brings the other's skills too, and the share keeps those small.
     in_market = (
