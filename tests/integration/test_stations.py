@@ -63,7 +63,7 @@ async def test_a_curator_records_stations_and_bad_ones_are_refused_with_the_fiel
     assert (await client.get(f"/api/v1/stations/{station_id}")).status_code == 404
     async with factory.sessionmaker() as db:
         actions = (await db.execute(sa.select(AuditEvent.action).order_by(AuditEvent.id))).scalars().all()
-    assert actions == ["station_created", "station_created", "station_saved", "station_archived"]
+    assert actions == ["create_station", "create_station", "update_station", "archive_station"]
 
 
 async def _random_stations(factory, n: int, seed: int) -> None:

@@ -266,7 +266,7 @@ async def save(db: AsyncSession, actor: User, data: StationInput, station_id: in
             for o in data.openings
         )
     await audit.record(
-        db, actor, "station_saved" if station_id else "station_created", "station", station.id, name=station.name
+        db, actor, "update_station" if station_id else "create_station", "station", station.id, name=station.name
     )
     await db.flush()
     return station
@@ -275,13 +275,13 @@ async def save(db: AsyncSession, actor: User, data: StationInput, station_id: in
 async def archive(db: AsyncSession, actor: User, station_id: int, reason: str) -> None:
     station = await station_of(db, actor.market_id, station_id)
     station.archived_at = utcnow()
-    await audit.record(db, actor, "station_archived", "station", station.id, reason=reason)
+    await audit.record(db, actor, "archive_station", "station", station.id, reason=reason)
 
 
 async def inspect(db: AsyncSession, actor: User, station_id: int, inspection: int, note: str = "") -> StationInspection:
     """A star review by the published rubric: facilities, hours, members' ratings and this inspection."""
     if not 0 <= inspection <= rules.RUBRIC["inspection"]:
-        raise InvalidInput(f"The inspection score is 0 to {rules.RUBRIC['inspection']}.", field="inspection")
+        raise InvalidInput("The inspection score is 0 to 20.", field="inspection")
     station = await station_of(db, actor.market_id, station_id)
     hours = await _openings(db, station_id)
     points = rules.rubric_points(
@@ -296,7 +296,7 @@ async def inspect(db: AsyncSession, actor: User, station_id: int, inspection: in
     )
     db.add(review)
     station.star_level = review.star_level
-    await audit.record(db, actor, "station_inspected", "station", station.id, star_level=review.star_level)
+    await audit.record(db, actor, "inspect_station", "station", station.id, star_level=review.star_level)
     await db.flush()
     return review
 
@@ -440,4 +440,17 @@ async def listed(db: AsyncSession, market_id: int) -> list[Station]:
                 .order_by(Station.name, Station.id)
             )
         ).scalars()
+    )
+
+
+async def recount_ratings(db: AsyncSession, market_ids) -> None:
+    """Each station's average and count again from its reviews (after reviews were removed in bulk)."""
+    mine = StationReview.station_id == Station.id
+    await db.execute(
+        sa.update(Station)
+        .where(Station.market_id.in_(list(market_ids)))
+        .values(
+            rating_avg=sa.select(sa.func.avg(StationReview.stars)).where(mine).scalar_subquery(),
+            rating_count=sa.select(sa.func.count(StationReview.id)).where(mine).scalar_subquery(),
+        )
     )
