@@ -1,13 +1,14 @@
 """Union stations (工会驿站): the nearest open ones, what is on there, visits, ratings, star reviews
 and the 15-minute coverage of the district."""
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import settings_of
@@ -44,16 +45,16 @@ class Nearby:
     openings: list[rules.Opening]
 
 
-def _distance(lat: float, lon: float) -> sa.ColumnElement[float]:
+def _distance(lat, lon) -> sa.ColumnElement[float]:
     """The haversine distance in metres from (lat, lon) to each station: domain/stations.distance_m in SQL."""
     f = sa.func
-    half_dlat = f.sin(f.radians(Station.lat - lat) / 2)
-    half_dlon = f.sin(f.radians(Station.lon - lon) / 2)
-    a = f.power(half_dlat, 2) + f.cos(f.radians(lat)) * f.cos(f.radians(Station.lat)) * f.power(half_dlon, 2)
+    half_dlat = f.sin(f.radians(Station.lat - lat) / 2.0)
+    half_dlon = f.sin(f.radians(Station.lon - lon) / 2.0)
+    a = half_dlat * half_dlat + f.cos(f.radians(lat)) * f.cos(f.radians(Station.lat)) * half_dlon * half_dlon
     return 2 * rules.EARTH_RADIUS_M * f.asin(f.least(1.0, f.sqrt(a)))
 
 
-def _open_at(weekday: int, minute: int) -> sa.ColumnElement[bool]:
+def _open_at(weekday, minute) -> sa.ColumnElement[bool]:
     return sa.or_(
         Station.open_all_day,
         sa.exists().where(
@@ -98,27 +99,9 @@ async def nearest(
     """The stations within `radius_m` of (lat, lon), nearest first: one query, the latitude/longitude
     box served by ix_stations_market_lat_lon, the exact distance computed only inside it."""
     local = local_now(db, now)
-    box = rules.box_around(lat, lon, radius_m)
-    distance = _distance(lat, lon).label("metres")
-    open_now = _open_at(local.weekday(), rules.minute_of_day(local)).label("open_now")
-    query = (
-        sa.select(Station, distance, open_now, _OPENINGS.label("openings"))
-        .where(
-            Station.market_id == market_id,
-            Station.archived_at.is_(None),
-            Station.lat.between(box.south, box.north),
-            Station.lon.between(box.west, box.east),
-            _distance(lat, lon) <= radius_m,
-        )
-        .order_by(distance, Station.id)
-        .limit(limit)
-    )
-    if facilities:
-        query = query.where(Station.facilities.contains(sorted(set(facilities))))
-    if open_only:
-        query = query.where(_open_at(local.weekday(), rules.minute_of_day(local)))
+    statement, values = nearest_query(market_id, lat, lon, local, facilities, open_only, radius_m, limit)
     found = []
-    for station, metres, is_open, openings in (await db.execute(query)).all():
+    for station, metres, is_open, openings in (await db.execute(statement, values)).all():
         hours = [rules.Opening(*o) for o in openings]
         found.append(
             Nearby(
@@ -131,6 +114,63 @@ async def nearest(
             )
         )
     return found
+
+
+@functools.cache
+def _nearest_statement(with_facilities: bool, open_only: bool) -> sa.Select:
+    """The search as a statement with named parameters, built once per shape (building the expression
+    costs more than the database takes to answer it)."""
+    lat, lon = sa.bindparam("lat", type_=sa.Float), sa.bindparam("lon", type_=sa.Float)
+    distance = _distance(lat, lon)
+    open_now = _open_at(sa.bindparam("weekday", type_=sa.Integer), sa.bindparam("minute", type_=sa.Integer))
+    query = (
+        sa.select(Station, distance.label("metres"), open_now.label("open_now"), _OPENINGS.label("openings"))
+        .where(
+            Station.market_id == sa.bindparam("market_id", type_=sa.Integer),
+            Station.archived_at.is_(None),
+            Station.lat.between(sa.bindparam("south", type_=sa.Float), sa.bindparam("north", type_=sa.Float)),
+            Station.lon.between(sa.bindparam("west", type_=sa.Float), sa.bindparam("east", type_=sa.Float)),
+            distance <= sa.bindparam("radius", type_=sa.Float),
+        )
+        .order_by(sa.literal_column("metres"), Station.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+    if with_facilities:
+        query = query.where(Station.facilities.contains(sa.bindparam("facilities", type_=ARRAY(sa.String))))
+    if open_only:
+        query = query.where(open_now)
+    return query
+
+
+def nearest_query(
+    market_id: int,
+    lat: float,
+    lon: float,
+    local: datetime,
+    facilities: list[str] = (),
+    open_only: bool = False,
+    radius_m: float = DEFAULT_RADIUS_M,
+    limit: int = 10,
+) -> tuple[sa.Select, dict]:
+    """The statement `nearest` runs and its values (bench/stations.py explains it): the box first, exact
+    distance after."""
+    box = rules.box_around(lat, lon, radius_m)
+    values = {
+        "market_id": market_id,
+        "lat": lat,
+        "lon": lon,
+        "south": box.south,
+        "north": box.north,
+        "west": box.west,
+        "east": box.east,
+        "radius": float(radius_m),
+        "limit": limit,
+        "weekday": local.weekday(),
+        "minute": rules.minute_of_day(local),
+    }
+    if facilities:
+        values["facilities"] = sorted(set(facilities))
+    return _nearest_statement(bool(facilities), open_only), values
 
 
 @dataclass
