@@ -16,6 +16,7 @@ from marketplace.standalone import unit_of_work
 
 from .categories import CONFIDENTIAL, DOMAINS
 from .history import load_history
+from .stations import load_stations
 
 DEMO_PASSWORD = "demo1234"
 DEMO_LOGINS = {
@@ -155,12 +156,14 @@ async def load_demo_data(settings: Settings) -> dict:
                 "loaded": False,
                 "reason": "demo data already present",
                 **await load_history(db, market_id, DEMO_LOGINS["provider"][0]),
+                **await load_stations(db, market_id),
             }
         categories = await _seed_categories(db, market_id)
         people = await _seed_people(db, settings, market_id, categories)
         history = await load_history(db, market_id, DEMO_LOGINS["provider"][0])
         return {
             **history,
+            **await load_stations(db, market_id),
             "loaded": True,
             "categories": len(categories),
             "providers": people["providers"],

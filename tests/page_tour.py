@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from marketplace.domain.roles import Role
-from marketplace.models import User
+from marketplace.models import Landmark, User
 
 from .factories import Factory
 
@@ -25,9 +25,22 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     await client.post(f"/api/v1/orders/{order['id']}/review", json={"stars": 5, "text": "好"}, headers=m)
     await client.post("/api/v1/orders", json={"category_id": category.id, "title": "想学毛笔字"}, headers=m)
     curator, operator = await factory.user(Role.curator), await factory.user(Role.operator)
+    station = await _station(factory, client, curator)
     return [
-        (None, ["/", "/menu", "/menu?q=书法&available=1&sort=soon", f"/listings/{listing.id}", "/login", "/register"]),
-        (member, ["/", "/orders", f"/orders/{order['id']}", "/notices", "/need", "/me", f"/listings/{listing.id}"]),
+        (
+            None,
+            [
+                *["/", "/menu", "/menu?q=书法&available=1&sort=soon", f"/listings/{listing.id}", "/login", "/register"],
+                *["/stations", "/stations?place=1&facility=hot_water&open_now=1", f"/stations/{station}"],
+            ],
+        ),
+        (
+            member,
+            [
+                *["/", "/orders", f"/orders/{order['id']}", "/notices", "/need", "/me", f"/listings/{listing.id}"],
+                *[f"/stations/{station}", f"/stations/{station}/visit?code=x", "/stations?lat=22.53&lon=113.93"],
+            ],
+        ),
         (
             provider,
             [
@@ -59,7 +72,32 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/export/orders.csv",
                 "/desk/export/reviews.csv",
                 "/desk/export/audit.csv",
+                "/desk/stations",
+                "/desk/stations?day=6&hour=23",
+                "/desk/stations/new",
+                f"/desk/stations/{station}",
             ],
         ),
-        (operator, ["/desk", "/desk/orders", "/desk/batches", "/desk/accounts", f"/orders/{order['id']}"]),
+        (
+            operator,
+            ["/desk", "/desk/orders", "/desk/batches", "/desk/accounts", f"/orders/{order['id']}", "/desk/stations"],
+        ),
     ]
+
+
+async def _station(factory: Factory, client, curator: User) -> int:
+    """A station with its hours and a star review, and a place to search from (landmark 1)."""
+    async with factory.sessionmaker() as db, db.begin():
+        db.add(Landmark(market_id=factory.market_id, name="粤海街道", lat=22.533, lon=113.945))
+    station = {
+        "name": "科技园工会驿站",
+        "address": "科苑路15号",
+        "lat": 22.5405,
+        "lon": 113.953,
+        "openings": [{"weekday": d, "opens": 420, "closes": 1320} for d in range(7)],
+        "facilities": ["hot_water", "charging", "toilet"],
+    }
+    headers = factory.headers(curator)
+    made = (await client.post("/api/v1/admin/stations", json=station, headers=headers)).json()
+    await client.post(f"/api/v1/admin/stations/{made['id']}/inspections", json={"inspection": 16}, headers=headers)
+    return made["id"]

@@ -5,6 +5,7 @@ human sentence; `extra` names the failing field when there is one.
 """
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -123,9 +124,16 @@ def database_error_handler(request: Request, exc: DBAPIError) -> Response:
     return _json(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error.")
 
 
+_MISSING = re.compile(r"^Missing required (query|header|cookie|path) parameter '([^']+)'")
+
+
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     # The exception's headers go along: a 405 says which methods are allowed (`Allow`).
-    return _json(exc.status_code, exc.detail, exc.extra if exc.extra else None, exc.headers)
+    extra = exc.extra if exc.extra else None
+    missing = _MISSING.match(exc.detail or "") if extra is None else None
+    if missing is not None:  # name the parameter as a validation error does
+        extra = [{"message": "This parameter is required.", "key": missing[2], "source": missing[1]}]
+    return _json(exc.status_code, exc.detail, extra, exc.headers)
 
 
 def unexpected_error_handler(request: Request, exc: Exception) -> Response:

@@ -9,8 +9,15 @@ from .orders import IdempotencyKey, Offer, Order, OrderEvent
 from .reviews import Review
 from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
+from .stations import Landmark, Station, StationInspection, StationOpening, StationReview, StationVisit
 
 __all__ = [
+    "Landmark",
+    "Station",
+    "StationInspection",
+    "StationOpening",
+    "StationReview",
+    "StationVisit",
     "AuditEvent",
     "Batch",
     "Category",

@@ -68,6 +68,8 @@ class Listing(SQLModel, table=True):
     shape: str = Field(sa_type=sa.String(20), nullable=False)
     mode: str = Field(sa_type=sa.String(20), nullable=False)
     location: str = Field(default="", sa_type=sa.String(200), nullable=False)
+    # Held at a union station (the venue): the station's page lists what is on there.
+    station_id: int | None = Field(default=None, foreign_key="stations.id", index=True)
     target_groups: list[str] = text_list_field()
     auto_accept: bool = Field(default=False, nullable=False)
     state: str = state_field(ListingState.draft)

@@ -30,9 +30,13 @@ from ..models import (
     ProviderCategory,
     ProviderProfile,
     Review,
+    StationInspection,
+    StationReview,
+    StationVisit,
     User,
 )
 from ..settings import Settings
+from . import stations
 from .reviews import recompute_ratings
 
 
@@ -107,9 +111,15 @@ async def remove(db: AsyncSession, settings: Settings, phone: str, password: str
         (ProviderCategory, ProviderCategory.provider_id),
         (ProviderProfile, ProviderProfile.user_id),
         (AuditEvent, AuditEvent.actor_id),
+        (StationVisit, StationVisit.user_id),
+        (StationReview, StationReview.user_id),
     ]:
         await db.execute(sa.delete(model).where(column.in_(people)))
+    await db.execute(
+        sa.update(StationInspection).where(StationInspection.inspector_id.in_(people)).values(inspector_id=None)
+    )
     await db.execute(sa.delete(User).where(User.id.in_(people)))
+    await stations.recount_ratings(db, markets)  # demo members' ratings of real stations are gone
     empty = ~sa.exists().where(Listing.batch_id == Batch.id)
     await run("batches", sa.delete(Batch).where(Batch.id.in_(batches), empty))  # the demo's, now empty
     for listing_id, provider_id in touched:  # real providers reviewed by demo members

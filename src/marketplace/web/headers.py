@@ -30,7 +30,8 @@ _ALWAYS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    # The stations page asks for the member's location (on their tap); nothing else may, and no frame.
+    "permissions-policy": "camera=(), microphone=(), geolocation=(self), payment=()",
 }
 HSTS = "max-age=31536000; includeSubDomains"
 

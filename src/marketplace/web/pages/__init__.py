@@ -13,6 +13,7 @@ from .needs import NeedPages
 from .orders import OrderPages
 from .provider import ProviderPages
 from .satisfaction import SatisfactionPages
+from .stations import StationPages
 from .templating import static_files, template_config
 
 PAGE_ROUTES = [
@@ -24,6 +25,7 @@ PAGE_ROUTES = [
     DeskPages,
     HoursPages,
     SatisfactionPages,
+    StationPages,
 ]
 
 

@@ -187,6 +187,10 @@ AUDIT_ACTIONS = {
     "resolve_cancelled": N_("dispute resolved: cancelled"),
     "cancel": N_("cancelled"),
     "no_show": N_("marked absent"),
+    "create_station": N_("station recorded"),
+    "update_station": N_("station changed"),
+    "archive_station": N_("station closed"),
+    "inspect_station": N_("station inspected"),
 }
 AUDIT_TARGETS = {
     "user": N_("account"),
@@ -196,6 +200,7 @@ AUDIT_TARGETS = {
     "review": N_("review"),
     "order": N_("order"),
     "follow_up_case": N_("follow-up case"),
+    "station": N_("station"),
 }
 
 # 我的订单's tabs (web/pages/orders.py MEMBER_TABS, PROVIDER_TABS).
@@ -213,6 +218,10 @@ DONE = {
     "welcome": N_("Welcome! Your account is ready."),
     "hello": N_("You are logged in."),
     "bye": N_("You are logged out."),
+    "visited": N_("Checked in. Have a good rest!"),
+    "station_rated": N_("Thank you for rating the station."),
+    "station_saved": N_("The station is saved."),
+    "station_inspected": N_("The star review is recorded."),
     "ordered": N_("Ordered. We will tell you when the provider accepts."),
     "booked": N_("Booked: your seat is yours. We will remind you the day before and an hour before."),
     "waitlisted": N_("The session is full: you are on its waiting list. We will tell you if a seat comes free."),
@@ -276,4 +285,23 @@ FUNNEL = {
     "delivered": N_("Delivered"),
     "received": N_("Signed off"),
     "reviewed": N_("Reviewed"),
+}
+
+# Union stations (工会驿站): facilities and the parts of the published star rubric.
+FACILITIES = {
+    "hot_water": N_("Hot water"),
+    "microwave": N_("Microwave"),
+    "charging": N_("Phone charging"),
+    "first_aid": N_("First-aid kit"),
+    "toilet": N_("Toilet"),
+    "books": N_("Book corner"),
+    "air_conditioning": N_("Air conditioning"),
+    "seats": N_("Seats to rest"),
+    "wifi": N_("Wi-Fi"),
+}
+RUBRIC_PARTS = {
+    "facilities": N_("Facilities"),
+    "hours": N_("Opening hours"),
+    "ratings": N_("Members' ratings"),
+    "inspection": N_("Union inspection"),
 }

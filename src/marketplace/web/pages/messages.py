@@ -65,4 +65,13 @@ SERVICE_MESSAGES = [
     N_("No service hours in that year."),
     N_("The survey opens once you have signed the service off."),
     N_("You have already answered the survey for this order."),
+    # Union stations (services/stations.py)
+    N_("No such station."),
+    N_("A station needs a name."),
+    N_("A station needs an address."),
+    N_("Give the opening hours, or mark the station open 24 hours."),
+    N_("Unknown facility."),
+    N_("The inspection score is 0 to 20."),
+    N_("This check-in code is not this station's. Scan the code posted at the station."),
+    N_("Give one to five stars."),
 ]
