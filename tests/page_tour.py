@@ -26,6 +26,11 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     await client.post("/api/v1/orders", json={"category_id": category.id, "title": "想学毛笔字"}, headers=m)
     curator, operator = await factory.user(Role.curator), await factory.user(Role.operator)
     station = await _station(factory, client, curator)
+    call = await client.post(
+        "/api/v1/admin/hotline/calls",
+        json={"phone": member.phone, "reason": "会员来电"},
+        headers=factory.headers(operator),
+    )
     return [
         (
             None,
@@ -80,7 +85,17 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
         ),
         (
             operator,
-            ["/desk", "/desk/orders", "/desk/batches", "/desk/accounts", f"/orders/{order['id']}", "/desk/stations"],
+            [
+                *[
+                    "/desk",
+                    "/desk/orders",
+                    "/desk/batches",
+                    "/desk/accounts",
+                    f"/orders/{order['id']}",
+                    "/desk/stations",
+                ],
+                *["/desk/hotline", f"/desk/hotline/{call.json()['id']}", f"/desk/hotline/{call.json()['id']}?q=书法"],
+            ],
         ),
     ]
 

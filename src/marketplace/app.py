@@ -22,6 +22,7 @@ from .web.categories import CategoryAdminController, CategoryController
 from .web.deps import DEPENDENCIES
 from .web.headers import security_headers
 from .web.health import healthz
+from .web.hotline import HotlineController
 from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
 from .web.needs import NeedAdminController
@@ -53,6 +54,7 @@ ROUTES = [
     ServiceHoursController,
     StationController,
     StationAdminController,
+    HotlineController,
 ]
 
 

@@ -2,6 +2,7 @@
 
 from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
+from .hotline import HotlineCall
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
@@ -12,6 +13,7 @@ from .sessions import LoginSession
 from .stations import Landmark, Station, StationInspection, StationOpening, StationReview, StationVisit
 
 __all__ = [
+    "HotlineCall",
     "Landmark",
     "Station",
     "StationInspection",

@@ -23,6 +23,8 @@ class User(SQLModel, table=True):
     # Groups the member says they belong to, waiting for a curator to confirm (a claim unlocks nothing).
     claimed_groups: list[str] = text_list_field()
     language: str | None = Field(default=None, sa_type=sa.String(10))
+    # The union card number (工会会员卡号) from the real-name roster: the hotline finds a member by it.
+    union_card: str | None = Field(default=None, sa_type=sa.String(30), unique=True)
     is_active: bool = Field(default=True, nullable=False)
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()

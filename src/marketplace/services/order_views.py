@@ -81,6 +81,11 @@ class Known:
         sa.inspect(order).info["known"] = self
 
     @staticmethod
+    def forget(order: Order) -> None:
+        """The order changed after the placement answered (services/hotline.py marks its events): read it again."""
+        sa.inspect(order).info.pop("known", None)
+
+    @staticmethod
     def of(order: Order) -> "Known | None":
         return sa.inspect(order).info.get("known")
 
@@ -146,6 +151,8 @@ async def _read_facts(db: AsyncSession, orders: list[Order], with_events: bool) 
                     "from": e.from_state,
                     "to": e.to_state,
                     "reason": e.reason,
+                    # done by a hotline operator for the member (services/hotline.py)
+                    **({"by_operator": e.data["operator_name"]} if "operator_name" in (e.data or {}) else {}),
                 }
             )
     facts.positions = await _waitlist_positions(db, [o for o in orders if o.state == OrderState.waitlisted])

@@ -7,6 +7,7 @@ from .account import AccountPages
 from .common import CSRF_COOKIE
 from .desk import DeskPages
 from .errors import with_pages
+from .hotline import HotlinePages
 from .hours import HoursPages
 from .member import MemberPages
 from .needs import NeedPages
@@ -26,6 +27,7 @@ PAGE_ROUTES = [
     HoursPages,
     SatisfactionPages,
     StationPages,
+    HotlinePages,
 ]
 
 

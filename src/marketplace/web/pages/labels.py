@@ -131,6 +131,9 @@ ROLES = {
 
 NOTICE_KINDS = {
     "offer": N_("New request"),
+    "hotline_order": N_("Ordered by the hotline"),
+    "hotline_cancel": N_("Cancelled by the hotline"),
+    "hotline_need": N_("Need posted by the hotline"),
     "login_failures": N_("Login attempts"),
     "order_accepted": N_("Accepted"),
     "order_declined": N_("Declined"),
@@ -191,6 +194,10 @@ AUDIT_ACTIONS = {
     "update_station": N_("station changed"),
     "archive_station": N_("station closed"),
     "inspect_station": N_("station inspected"),
+    "hotline_lookup": N_("record opened for a hotline call"),
+    "hotline_order": N_("ordered for a member by the hotline"),
+    "hotline_cancel": N_("cancelled for a member by the hotline"),
+    "hotline_need": N_("need posted for a member by the hotline"),
 }
 AUDIT_TARGETS = {
     "user": N_("account"),
@@ -222,6 +229,11 @@ DONE = {
     "station_rated": N_("Thank you for rating the station."),
     "station_saved": N_("The station is saved."),
     "station_inspected": N_("The star review is recorded."),
+    "call_logged": N_("The call is logged."),
+    "call_ended": N_("The call is ended and logged."),
+    "ordered_for_member": N_("Ordered for the member; they are told by a notice."),
+    "cancelled_for_member": N_("Cancelled for the member; they are told by a notice."),
+    "need_for_member": N_("The need is posted for the member; they are told by a notice."),
     "ordered": N_("Ordered. We will tell you when the provider accepts."),
     "booked": N_("Booked: your seat is yours. We will remind you the day before and an hour before."),
     "waitlisted": N_("The session is full: you are on its waiting list. We will tell you if a seat comes free."),
@@ -304,4 +316,20 @@ RUBRIC_PARTS = {
     "hours": N_("Opening hours"),
     "ratings": N_("Members' ratings"),
     "inspection": N_("Union inspection"),
+}
+
+# The hotline (12351): what a call was about and how it ended.
+CALL_TOPICS = {
+    "order": N_("Ordering a service"),
+    "cancel": N_("Cancelling"),
+    "need": N_("A need not on the menu"),
+    "question": N_("A question"),
+    "complaint": N_("A complaint"),
+    "other": N_("Something else"),
+}
+CALL_OUTCOMES = {
+    "open": N_("In progress"),
+    "resolved": N_("Resolved"),
+    "referred": N_("Referred elsewhere"),
+    "follow_up": N_("Call back"),
 }

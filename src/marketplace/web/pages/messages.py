@@ -74,4 +74,18 @@ SERVICE_MESSAGES = [
     N_("The inspection score is 0 to 20."),
     N_("This check-in code is not this station's. Scan the code posted at the station."),
     N_("Give one to five stars."),
+    # The hotline (services/hotline.py, web/pages/hotline.py)
+    N_("Give either the caller's full phone number or their union card number."),
+    N_("Enter the caller's full 11-digit mobile number."),
+    N_("No member of this union has that number."),
+    N_("No such call."),
+    N_("This call has ended: open the member's record again for a new call."),
+    N_("This call has no member's record open."),
+    N_("Choose what the call was about."),
+    N_("Choose how the call ended."),
+    N_("Give the day to call the member back."),
+    N_("Say why you open this member's record."),
+    N_("Choose a service."),
+    N_("Say why the member cancels."),
+    N_("Give the day as YYYY-MM-DD."),
 ]
