@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.AutoString)
 from alembic import op
 
-
 revision: str = "2026_11_29_hotline_1"
 down_revision: str | None = "2026_11_29_stations_1"
 branch_labels: str | Sequence[str] | None = None
