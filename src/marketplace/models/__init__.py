@@ -5,7 +5,7 @@ from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
-from .orders import IdempotencyKey, Offer, Order, OrderEvent
+from .orders import IdempotencyKey, Offer, Order, OrderEvent, OrderMessage
 from .reviews import Review
 from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
@@ -28,6 +28,7 @@ __all__ = [
     "Offer",
     "Order",
     "OrderEvent",
+    "OrderMessage",
     "OutboxJob",
     "ProviderCategory",
     "ProviderProfile",
