@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, model_validator
 
 from ..domain.listings import ServiceMode
-from ..domain.review_tags import ReviewTag
+from ..domain.review_tags import FROM_TEXT, ReviewTag
 from .common import AgreedTime, DbId, Flag, Note, OptionalReason, PreferredMoment, Reason, Text, Whole
 
 
@@ -106,9 +106,17 @@ class OfferToIn(BaseModel):
     reason: OptionalReason = ""
 
 
+def _tag_code(value):
+    # A tag named by its Chinese words (as v1 clients sent free text: "耐心") is taken as its code.
+    return FROM_TEXT.get(value, value) if isinstance(value, str) else value
+
+
+QuickTag = Annotated[ReviewTag, BeforeValidator(_tag_code)]
+
+
 class ReviewIn(BaseModel):
     stars: Whole = Field(ge=1, le=5)
-    tags: list[ReviewTag] = Field(default_factory=list, max_length=len(ReviewTag))  # quick tags, by code
+    tags: list[QuickTag] = Field(default_factory=list, max_length=len(ReviewTag))  # quick tags, by code
     text: Text(2000, multiline=True) = ""
 
 
