@@ -236,3 +236,18 @@ async def test_quick_tags_are_stored_with_the_review_and_counted_on_the_provider
         {"tag": "on_time", "count": 1},
         {"tag": "late", "count": 1},
     ]
+
+
+async def test_my_messages_are_in_my_data_and_blanked_when_i_delete_my_account(client, factory):
+    from ..factories import PASSWORD
+
+    provider, member, _, order = await _on_request(factory, state="received")
+    m, p = factory.headers(member), factory.headers(provider)
+    url = f"/api/v1/orders/{order.id}/messages"
+    await client.post(url, json={"body": "谢谢王律师，我的手机是 13912345678"}, headers=m)
+    await client.post(url, json={"body": "不客气"}, headers=p)
+    data = (await client.get("/api/v1/me/data", headers=m)).json()
+    assert [x["body"] for x in data["messages"]] == ["谢谢王律师，我的手机是 13912345678"]
+    assert (await client.post("/api/v1/me/delete", json={"password": PASSWORD}, headers=m)).status_code == 204
+    left = (await client.get(url, headers=p)).json()["items"]
+    assert [(x["author_name"], x["body"]) for x in left] == [("已注销用户", ""), ("王律师", "不客气")]
