@@ -135,7 +135,9 @@ REVIEW_TEXTS = [
     "还可以，希望时间更灵活",
     "场地有点远，但内容不错",
 ]
-REVIEW_TAGS = ["专业", "耐心", "准时", "实用", "热情", "收获大"]
+# Quick tags by code (domain/review_tags.py): what went well, and what did not for the low stars.
+REVIEW_TAGS = ["professional", "patient", "on_time", "clear", "rewarding"]
+REVIEW_TAGS_LOW = ["late", "rushed", "unclear"]
 
 NEEDS = [
     ("learning-help", "想给孩子找个暑期编程老师", "kids-programming"),

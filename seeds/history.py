@@ -20,7 +20,7 @@ from marketplace.services import reviews
 from marketplace.services.listings import refresh_search_text
 from marketplace.services.order_flow import move, open_offer, record
 
-from .catalogue import LISTINGS, NEEDS, REVIEW_TAGS, REVIEW_TEXTS
+from .catalogue import LISTINGS, NEEDS, REVIEW_TAGS, REVIEW_TAGS_LOW, REVIEW_TEXTS
 
 BATCHES = [("第一批（2025年）", 330), ("第二批（2026年春）", 150), ("第三批（2026年秋）", 25)]
 
@@ -331,7 +331,7 @@ class History:
                 provider_id=provider.id,
                 member_id=member.id,
                 stars=stars,
-                tags=self.rng.sample(REVIEW_TAGS, k=self.rng.randint(0, 2)),
+                tags=self.rng.sample(REVIEW_TAGS if stars >= 4 else REVIEW_TAGS_LOW, k=self.rng.randint(0, 2)),
                 text=self.rng.choice(REVIEW_TEXTS[:7] if stars >= 4 else REVIEW_TEXTS[7:]),
                 created_at=when + timedelta(hours=8),
             )

@@ -27,6 +27,7 @@ from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
 from .web.needs import NeedAdminController
 from .web.openapi import COMPONENTS, document
+from .web.order_messages import OrderMessageController
 from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
@@ -45,6 +46,7 @@ ROUTES = [
     ListingAdminController,
     OrderController,
     AttendanceController,
+    OrderMessageController,
     ReviewController,
     NotificationController,
     InsightsController,

@@ -1,7 +1,7 @@
 """Rate limits shared by every web process, counted in Redis (the `limits` library, moving windows).
 
 What is limited: login attempts per phone number and per address, registrations per address, orders
-per member (Settings: LOGIN_LIMIT_PER_PHONE, …). A request over a limit is refused with 429, a
+per member, messages per person (Settings: LOGIN_LIMIT_PER_PHONE, …). A request over a limit is refused with 429, a
 Retry-After header and a sentence. When Redis cannot be reached the request is let through and the
 failure logged: an outage of the counter should not lock every member out of the market.
 """
@@ -23,6 +23,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 TOO_MANY_ORDERS = "Too many orders in a short time: please wait a moment and try again."
+TOO_MANY_MESSAGES = "Too many messages in a short time: please wait a moment and try again."
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Limits:
     login_ip: RateLimitItem
     register_ip: RateLimitItem
     order_member: RateLimitItem
+    message_user: RateLimitItem
 
     async def take(self, item: RateLimitItem, *key: str | int, sentence: str, field: str | None = None) -> None:
         """Count one attempt against `item` for `key`; RateLimited when none was left. One Redis round trip
@@ -49,6 +51,10 @@ class Limits:
     async def count_order(self, member_id: int) -> None:
         """One more order (or reorder, or need) by this member, refused past ORDER_LIMIT_PER_MEMBER."""
         await self.take(self.order_member, member_id, sentence=TOO_MANY_ORDERS)
+
+    async def count_message(self, user_id: int) -> None:
+        """One more message in an order's thread by this person, refused past MESSAGE_LIMIT_PER_USER."""
+        await self.take(self.message_user, user_id, sentence=TOO_MANY_MESSAGES, field="body")
 
     async def window(self, item: RateLimitItem, *key: str | int):
         """The window's stats (reset time, attempts left), or None when Redis cannot say."""
@@ -83,6 +89,7 @@ def make_limits(settings: Settings, redis_url: str) -> Limits:
         login_ip=parse(settings.login_limit_per_ip),
         register_ip=parse(settings.register_limit_per_ip),
         order_member=parse(settings.order_limit_per_member),
+        message_user=parse(settings.message_limit_per_user),
     )
 
 

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     login_limit_per_ip: str = "30 per 15 minutes"  # login attempts from one address
     register_limit_per_ip: str = "10 per hour"
     order_limit_per_member: str = "30 per minute"
+    message_limit_per_user: str = "20 per 10 minutes"  # messages in orders' threads, by one person
     # The browsable API viewer at /schema loads a script from a CDN: off unless asked for.
     schema_viewer: bool = False
     # Password hashing cost (argon2id); the defaults follow argon2-cffi's RFC 9106 "low memory" profile.
@@ -76,7 +77,13 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secret(self) -> "Settings":
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET: receivers check the signature made with it")
-        for name in ("login_limit_per_phone", "login_limit_per_ip", "register_limit_per_ip", "order_limit_per_member"):
+        for name in (
+            "login_limit_per_phone",
+            "login_limit_per_ip",
+            "register_limit_per_ip",
+            "order_limit_per_member",
+            "message_limit_per_user",
+        ):
             try:
                 parse(getattr(self, name))
             except ValueError as exc:

@@ -53,7 +53,8 @@ async def test_member_registers_finds_calligraphy_orders_then_signs_off_and_revi
     await page.get_by_role("button", name="确认签收").click()
     await expect(page.get_by_role("status")).to_contain_text("已签收")
     await page.get_by_label("5 星").check()
-    await page.get_by_label("标签").fill("耐心，实用")
+    await page.get_by_label("耐心").check()  # quick tags, one tap each
+    await page.get_by_label("收获很大").check()
     await page.get_by_label("评价内容").fill("老师很耐心，字进步了")
     await page.get_by_role("button", name="评价").click()
     await expect(page.get_by_role("status")).to_contain_text("感谢您的评价")

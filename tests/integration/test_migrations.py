@@ -87,7 +87,8 @@ async def test_0004_withdraws_live_duplicates_of_an_on_request_listing_and_keeps
         await asyncio.to_thread(migrate.upgrade, url, "2026_11_29_0004")
 
         async with sessionmaker() as db:
-            states = {o.id: o.state for o in (await db.execute(sa.select(Order))).scalars()}
+            # only the columns 0004 knows (the model has later ones)
+            states = dict((await db.execute(sa.select(Order.id, Order.state))).all())
             events = (await db.execute(sa.select(OrderEvent).order_by(OrderEvent.order_id))).scalars().all()
             offer = (await db.execute(sa.select(Offer))).scalar_one()
             job = (await db.execute(sa.select(OutboxJob))).scalar_one()
@@ -97,8 +98,50 @@ async def test_0004_withdraws_live_duplicates_of_an_on_request_listing_and_keeps
             (third.id, "withdraw_duplicate", "placed", "cancelled", "system"),
         ]
         assert (offer.state, job.state) == ("withdrawn", "cancelled")
+        await engine.dispose()
+        await asyncio.to_thread(migrate.upgrade, url)  # today's models write today's columns
         with pytest.raises(IntegrityError):  # from now on PostgreSQL holds the rule
             await factory.order_in_state(member, listing, "placed")
+    finally:
+        await engine.dispose()
+        conn = await asyncpg.connect(servers.admin_dsn)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+async def test_thread_migration_turns_free_text_tags_naming_a_quick_tag_into_its_code(servers, settings):
+    """Reviews written before the fixed list keep their tags: the Chinese words of a quick tag become its
+    code (once, in its first place), other words stay as written."""
+    name = servers.database_name + "_tags"
+    conn = await asyncpg.connect(servers.admin_dsn)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = _with_database(servers.database_url, name)
+    engine = make_engine(url, settings)
+    try:
+        await asyncio.to_thread(migrate.upgrade, url)
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        async with sessionmaker() as db, db.begin():
+            market = Market(slug="tags", name_zh="测试", name_en="Test")
+            db.add(market)
+        factory = Factory(sessionmaker, settings, market.id)
+        provider, member = await factory.user(Role.provider), await factory.user()
+        listing = await factory.listing(provider, await factory.category())
+        order = await factory.order_in_state(member, listing, "reviewed")
+        async with sessionmaker() as db, db.begin():
+            await db.execute(
+                sa.text(
+                    "INSERT INTO reviews (market_id, order_id, provider_id, member_id, stars, tags, text) "
+                    "VALUES (:m, :o, :p, :u, 5, ARRAY['准时', '实用', '收获大', '收获很大'], '')"
+                ),
+                {"m": market.id, "o": order.id, "p": provider.id, "u": member.id},
+            )
+        await engine.dispose()
+        await asyncio.to_thread(migrate.downgrade, url, "2026_11_29_0009")
+        await asyncio.to_thread(migrate.upgrade, url)
+        async with sessionmaker() as db:
+            tags = (await db.execute(sa.text("SELECT tags FROM reviews"))).scalar_one()
+        assert tags == ["on_time", "实用", "rewarding"]
     finally:
         await engine.dispose()
         conn = await asyncpg.connect(servers.admin_dsn)

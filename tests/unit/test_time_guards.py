@@ -47,6 +47,8 @@ EXPECTED = {
     "promote_to_offer": BEFORE,
     "accept": BEFORE,
     "confirm": BEFORE,
+    "agree_time": BEFORE,  # the member answers an arrangement before its time
+    "propose_time": BEFORE,
     "session_cancelled": BEFORE,
     "deliver": FROM_START,
     "no_show": FROM_START,

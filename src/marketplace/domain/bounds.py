@@ -63,6 +63,9 @@ def preferred_time(value: datetime, now: datetime) -> datetime:
 
 # Text ----------------------------------------------------------------------------------------
 
+# A message in an order's thread: a few paragraphs, not a document.
+MESSAGE_LENGTH = 1000
+
 # Never accepted: C0 controls (NUL among them), DEL and C1 controls (PostgreSQL's text cannot hold
 # NUL). A multi-line field keeps tab, newline and CR. Written as regex escapes, so the pattern is
 # plain ASCII wherever it is published; lone surrogates, which no UTF-8 request can carry and

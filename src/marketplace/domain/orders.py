@@ -124,6 +124,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("confirm_timeout", S.accepted, S.cancelled, {A.system}, LISTING),
     # 发货 deliver: once the service has started (on request: once arranged, and from the agreed time)
     _t("arrange", S.accepted, S.accepted, {A.provider}),
+    # 约时间 without a session (on request, a need): the member agrees to the provider's arrangement or
+    # proposes another time (Order.time_proposal), which the provider accepts or answers with a new
+    # arrangement; the member answers before the agreed start, a proposal is a time still to come.
+    _t("agree_time", S.accepted, S.accepted, {A.member}, window=BEFORE),
+    _t("propose_time", S.accepted, S.accepted, {A.member}, window=BEFORE),
+    _t("accept_time", S.accepted, S.accepted, {A.provider}),
     _t("deliver", S.accepted, S.delivered, {A.provider}, window=FROM),
     _t("no_show", S.accepted, S.no_show, {A.provider, A.operator, A.curator}, window=FROM),
     # 签收 sign off, disputes
@@ -207,6 +213,25 @@ def check_time(found: Transition, role: Actor, now: datetime, when: ServiceTime 
         raise OutOfTime(refusal)
 
 
+# Moves that exist only while something on the order awaits them: a promoted seat to confirm
+# (Order.confirm_by), an arrangement to agree to or a proposed time to accept (`arrangement_steps`).
+CONDITIONAL = frozenset({"confirm", "agree_time", "propose_time", "accept_time"})
+
+
+def arrangement_steps(has_session: bool, arranged: bool, agreed: bool, proposal_pending: bool) -> frozenset[str]:
+    """Which answers an arrangement allows now. Only an order without a session has its time agreed (on
+    request, a need); once the provider arranged it, its member may agree (until agreed, and while no
+    proposal of theirs waits) or propose another time; a proposal waiting is the provider's to accept."""
+    if has_session or not arranged:
+        return frozenset()
+    steps = {"propose_time"}
+    if not agreed and not proposal_pending:
+        steps.add("agree_time")
+    if proposal_pending:
+        steps.add("accept_time")
+    return frozenset(steps)
+
+
 def actions_for(
     state: OrderState,
     kind: OrderKind,
@@ -214,10 +239,13 @@ def actions_for(
     awaiting_confirmation: bool = False,
     now: datetime | None = None,
     when: ServiceTime | None = None,
+    steps: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The actions these actors may take now, in table order (the pages show them as buttons).
-    "confirm" is offered only to a promoted member whose seat awaits confirmation; with `now` and the
-    order's service time, moves their time guard forbids for everyone acting here are left out."""
+    "confirm" is offered only to a promoted member whose seat awaits confirmation, the arrangement's
+    answers only when `steps` (arrangement_steps) has them; with `now` and the order's service time,
+    moves their time guard forbids for everyone acting here are left out."""
+    open_steps = steps | ({"confirm"} if awaiting_confirmation else set())
     found = []
     for t in TRANSITIONS:
         if (
@@ -225,7 +253,7 @@ def actions_for(
             or kind not in t.kinds
             or not t.actors & set(actors)
             or t.action in _SYSTEM_ONLY
-            or (t.action == "confirm" and not awaiting_confirmation)
+            or (t.action in CONDITIONAL and t.action not in open_steps)
         ):
             continue
         if now is not None and when is not None:

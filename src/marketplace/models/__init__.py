@@ -6,7 +6,7 @@ from .hotline import HotlineCall
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
-from .orders import IdempotencyKey, Offer, Order, OrderEvent
+from .orders import IdempotencyKey, Offer, Order, OrderEvent, OrderMessage
 from .reviews import Review
 from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
@@ -37,6 +37,7 @@ __all__ = [
     "Offer",
     "Order",
     "OrderEvent",
+    "OrderMessage",
     "OutboxJob",
     "ProviderCategory",
     "ProviderProfile",

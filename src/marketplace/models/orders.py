@@ -58,6 +58,10 @@ class Order(SQLModel, table=True):
     # Agreed arrangements: {"starts_at": iso, "place": str, "link": str}.
     arrangement: dict = json_field()
     arranged_at: datetime | None = timestamp_field()
+    # Without a session: when the member agreed to the arrangement (or the provider took their time), and
+    # the other time the member proposed, waiting for the provider: {"starts_at": iso, "note": str, "at": iso}.
+    time_agreed_at: datetime | None = timestamp_field()
+    time_proposal: dict | None = json_field(default_factory=lambda: None, nullable=True)
     attended: bool | None = Field(default=None)
     delivery_note: str = Field(default="", sa_type=sa.Text, nullable=False)
     offer_attempts: int = Field(default=0, nullable=False)
@@ -88,6 +92,22 @@ class OrderEvent(SQLModel, table=True):
     to_state: str = Field(sa_type=sa.String(20), nullable=False)
     reason: str = Field(default="", sa_type=sa.Text, nullable=False)
     data: dict = json_field()
+
+
+class OrderMessage(SQLModel, table=True):
+    """One message of an order's thread: its member and provider talk (phones stay masked); staff read
+    and write while the order is disputed or escalated."""
+
+    __tablename__ = "order_messages"
+    __table_args__ = (sa.Index("ix_order_messages_order_created", "order_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    order_id: int = Field(foreign_key="orders.id", nullable=False)
+    author_id: int = Field(foreign_key="users.id", nullable=False)
+    author_role: str = Field(sa_type=sa.String(20), nullable=False)  # member, provider, operator, curator
+    body: str = Field(sa_type=sa.Text, nullable=False)
+    created_at: datetime = created_at_field()
 
 
 class Offer(SQLModel, table=True):

@@ -111,6 +111,11 @@ class CategoryRef(Out):
     name_en: str
 
 
+class TagCount(BaseModel):
+    tag: str
+    count: int
+
+
 class ProviderOut(Out):
     id: int
     name: str
@@ -126,6 +131,8 @@ class ProviderOut(Out):
     rating_count: int
     rating_score: float | None
     star_level: int
+    # the quick tags of visible reviews, most often first: [{"tag": "patient", "count": 12}]
+    review_tags: list[TagCount] = []
 
 
 class RevealIn(BaseModel):

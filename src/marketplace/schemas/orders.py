@@ -1,10 +1,11 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, model_validator
 
 from ..domain.listings import ServiceMode
-from .common import AgreedTime, DbId, Flag, Note, OptionalReason, PreferredMoment, Reason, Tag, Text, Whole
+from ..domain.review_tags import FROM_TEXT, ReviewTag
+from .common import AgreedTime, DbId, Flag, Note, OptionalReason, PreferredMoment, Reason, Text, Whole
 
 
 class PreferredTime(BaseModel):
@@ -69,6 +70,13 @@ class ArrangeIn(BaseModel):
         return self
 
 
+class ProposeTimeIn(BaseModel):
+    """Another time the member proposes for an arrangement (in the future, at most two years ahead)."""
+
+    starts_at: AgreedTime
+    note: Note = ""
+
+
 class DeliverIn(BaseModel):
     note: Note = ""
     attended: Flag = True
@@ -98,9 +106,17 @@ class OfferToIn(BaseModel):
     reason: OptionalReason = ""
 
 
+def _tag_code(value):
+    # A tag named by its Chinese words (as v1 clients sent free text: "耐心") is taken as its code.
+    return FROM_TEXT.get(value, value) if isinstance(value, str) else value
+
+
+QuickTag = Annotated[ReviewTag, BeforeValidator(_tag_code)]
+
+
 class ReviewIn(BaseModel):
     stars: Whole = Field(ge=1, le=5)
-    tags: list[Tag] = Field(default_factory=list, max_length=10)
+    tags: list[QuickTag] = Field(default_factory=list, max_length=len(ReviewTag))  # quick tags, by code
     text: Text(2000, multiline=True) = ""
 
 
@@ -147,6 +163,8 @@ class OrderOut(BaseModel):
     member: PartyOut
     provider: PartyOut | None
     arrangement: dict
+    time_agreed_at: datetime | None = None  # the member agreed to the arrangement (without a session)
+    time_proposal: dict | None = None  # another time the member proposed: {starts_at, note, at}
     attended: bool | None
     delivery_note: str
     waitlist_position: int | None = None

@@ -22,12 +22,13 @@ from ..schemas.accounts import (
     ProviderOut,
     ProviderProfileIn,
     RegisterIn,
+    TagCount,
     UserAdminOut,
 )
 from ..schemas.common import Page
 from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
-from . import audit, login_sessions, notices
+from . import audit, login_sessions, notices, reviews
 
 WRONG_LOGIN = "The phone number or password is wrong."
 TOO_MANY_ATTEMPTS = "Too many login attempts: please wait a while and try again."
@@ -313,4 +314,5 @@ async def provider_public(db: AsyncSession, provider_id: int) -> ProviderOut:
         rating_count=profile.rating_count,
         rating_score=profile.rating_score,
         star_level=profile.star_level,
+        review_tags=[TagCount(tag=t, count=n) for t, n in await reviews.tag_counts(db, provider_id)],
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain.orders import Actor, OrderKind, OrderState, actions_for
+from ..domain.orders import Actor, OrderKind, OrderState, actions_for, arrangement_steps
 from ..domain.phones import mask_phone
 from ..domain.roles import Role
 from ..domain.service_time import service_time
@@ -36,8 +36,14 @@ def _actions(order: Order, caps: set[Actor], session: SessionRef | None) -> list
         order.arrangement or {},
         order.arranged_at is not None,
     )
+    steps = arrangement_steps(
+        order.session_id is not None,
+        order.arranged_at is not None,
+        order.time_agreed_at is not None,
+        bool(order.time_proposal),
+    )
     found = actions_for(
-        OrderState(order.state), OrderKind(order.kind), caps, order.confirm_by is not None, utcnow(), when
+        OrderState(order.state), OrderKind(order.kind), caps, order.confirm_by is not None, utcnow(), when, steps
     )
     if Actor.member in caps and order.state in _REORDERABLE:
         found.append("reorder")
@@ -199,6 +205,8 @@ def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderO
         if provider
         else None,
         arrangement=order.arrangement if isinstance(order.arrangement, dict) else {},
+        time_agreed_at=order.time_agreed_at,
+        time_proposal=order.time_proposal if isinstance(order.time_proposal, dict) else None,
         attended=order.attended,
         delivery_note=order.delivery_note,
         waitlist_position=facts.positions.get(order.id),

@@ -7,14 +7,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.listings import ListingShape
-from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState
+from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState, arrangement_steps, transition
 from ..domain.reminders import local_text
 from ..domain.roles import Role
 from ..domain.service_time import arrangement_refusal
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import utcnow
-from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ResolveIn
+from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ProposeTimeIn, ResolveIn
 from . import categories, classify, deadlines, notices, reminders
 from . import order_placement as placement
 from .matching import queue_match
@@ -229,6 +229,9 @@ async def arrange(db: AsyncSession, user: User, order_id: int, data: ArrangeIn) 
     move(db, order, "arrange", caps, user, data=arrangement)
     order.arrangement = arrangement
     order.arranged_at = utcnow()
+    # a new arrangement answers any time the member proposed, and is theirs to agree to again
+    order.time_proposal = None
+    order.time_agreed_at = None
     await reminders.plan_session(db, order)  # a new time moves the reminders with it
     details = arrangement_text(arrangement, reminders.market_zone(db))
     await notices.notify(
@@ -240,6 +243,103 @@ async def arrange(db: AsyncSession, user: User, order_id: int, data: ArrangeIn) 
         details,
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:arranged:{order.arranged_at.isoformat()}",
+    )
+    return order
+
+
+# 约时间: the member answers an arrangement of an order without a session ------------------------
+
+
+def _steps_open(order: Order) -> frozenset[str]:
+    return arrangement_steps(
+        order.session_id is not None,
+        order.arranged_at is not None,
+        order.time_agreed_at is not None,
+        bool(order.time_proposal),
+    )
+
+
+def _check_step(order: Order, action: str, caps: set[Actor]) -> None:
+    """The table first (409 naming the state, 403 for the wrong party), then whether the step is open."""
+    transition(order.state, action, order.kind, caps)
+    if action not in _steps_open(order):
+        raise Conflict(STEP_REFUSALS[action])
+
+
+STEP_REFUSALS = {
+    "agree_time": "There is no arrangement waiting for your answer.",
+    "propose_time": "Another time can be proposed once the provider has arranged the service.",
+    "accept_time": "There is no proposed time waiting for your answer.",
+}
+
+
+async def agree_time(db: AsyncSession, user: User, order_id: int) -> Order:
+    """The member agrees to the provider's arrangement."""
+    order, caps = await for_action(db, user, order_id)
+    _check_step(order, "agree_time", caps)
+    move(db, order, "agree_time", caps, user, when=await service_time_of(db, order))
+    order.time_agreed_at = utcnow()
+    await notices.notify(
+        db,
+        order.provider_id,
+        order.market_id,
+        "time_agreed",
+        f"会员已确认安排：{order.title}",
+        arrangement_text(order.arrangement, reminders.market_zone(db)).replace("服务者已确认安排。", "会员已确认。"),
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:time_agreed:{order.time_agreed_at.isoformat()}",
+    )
+    return order
+
+
+async def propose_time(db: AsyncSession, user: User, order_id: int, data: ProposeTimeIn) -> Order:
+    """The member proposes another time (with a note); the agreed one holds until the provider answers."""
+    order, caps = await for_action(db, user, order_id)
+    _check_step(order, "propose_time", caps)
+    refusal = arrangement_refusal(utcnow(), data.starts_at)
+    if refusal:
+        raise InvalidInput(refusal, field="starts_at")
+    proposal = {"starts_at": data.starts_at.isoformat(), "note": data.note, "at": utcnow().isoformat()}
+    move(db, order, "propose_time", caps, user, data.note, data=proposal, when=await service_time_of(db, order))
+    order.time_proposal = proposal
+    zone = reminders.market_zone(db)
+    body = f"会员希望改到 {local_text(data.starts_at, zone)}。" + (f"留言：{data.note}" if data.note else "")
+    await notices.notify(
+        db,
+        order.provider_id,
+        order.market_id,
+        "time_proposed",
+        f"会员提议另约时间：{order.title}",
+        body,
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:time_proposed:{proposal['at']}",
+    )
+    return order
+
+
+async def accept_time(db: AsyncSession, user: User, order_id: int) -> Order:
+    """The provider takes the member's proposed time: it becomes the agreed time, agreed by both."""
+    order, caps = await for_action(db, user, order_id)
+    _check_step(order, "accept_time", caps)
+    starts_at = datetime.fromisoformat(order.time_proposal["starts_at"])
+    refusal = arrangement_refusal(utcnow(), starts_at)
+    if refusal:  # the proposed time passed unanswered: the provider arranges another
+        raise Conflict("The proposed time has passed; arrange another time with the member.")
+    arrangement = {**order.arrangement, "starts_at": starts_at.isoformat()}
+    move(db, order, "accept_time", caps, user, data=arrangement)
+    order.arrangement = arrangement
+    order.arranged_at = order.time_agreed_at = utcnow()
+    order.time_proposal = None
+    await reminders.plan_session(db, order)  # the reminders move with the time
+    await notices.notify(
+        db,
+        order.member_id,
+        order.market_id,
+        "time_accepted",
+        f"服务者同意了您提议的时间：{order.title}",
+        arrangement_text(arrangement, reminders.market_zone(db)),
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:time_accepted:{order.arranged_at.isoformat()}",
     )
     return order
 

@@ -12,7 +12,7 @@ from ..auth import hash_password, verify_password
 from ..domain.orders import LIVE_STATES
 from ..domain.roles import Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import LoginSession, Notification, Order, OrderEvent, ProviderProfile, Review, User
+from ..models import LoginSession, Notification, Order, OrderEvent, OrderMessage, ProviderProfile, Review, User
 from ..models.base import utcnow
 from ..settings import Settings
 from . import audit, login_sessions
@@ -50,6 +50,11 @@ async def export(db: AsyncSession, user: User) -> dict:
         )
     reviews = (await db.execute(sa.select(Review).where(Review.member_id == user.id))).scalars().all()
     notices = (await db.execute(sa.select(Notification).where(Notification.user_id == user.id))).scalars().all()
+    written = (
+        (await db.execute(sa.select(OrderMessage).where(OrderMessage.author_id == user.id).order_by(OrderMessage.id)))
+        .scalars()
+        .all()
+    )
     sessions = (await db.execute(sa.select(LoginSession).where(LoginSession.user_id == user.id))).scalars().all()
     profile = await db.get(ProviderProfile, user.id)
     return {
@@ -85,6 +90,7 @@ async def export(db: AsyncSession, user: User) -> dict:
             {"order_id": r.order_id, "stars": r.stars, "tags": r.tags, "text": r.text, "at": _iso(r.created_at)}
             for r in reviews
         ],
+        "messages": [{"order_id": m.order_id, "body": m.body, "at": _iso(m.created_at)} for m in written],
         "notices": [{"kind": n.kind, "title": n.title, "body": n.body, "at": _iso(n.created_at)} for n in notices],
         "login_sessions": [
             {"user_agent": s.user_agent, "created_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at)}
@@ -114,4 +120,5 @@ async def delete_account(db: AsyncSession, settings: Settings, user: User, passw
     db.add(user)
     await db.execute(sa.update(Review).where(Review.member_id == user.id).values(text="", tags=[]))
     await db.execute(sa.delete(Notification).where(Notification.user_id == user.id))
+    await db.execute(sa.update(OrderMessage).where(OrderMessage.author_id == user.id).values(body=""))
     await login_sessions.revoke_all(db, user.id)

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..auth import has_role
 from ..domain.ratings import average, bayesian_score
+from ..domain.review_tags import counted, distinct
 from ..domain.roles import Role
 from ..errors import Conflict, NotFound
 from ..models import Listing, Order, ProviderProfile, Review, User
@@ -87,7 +88,7 @@ async def review(db: AsyncSession, member: User, order_id: int, data: ReviewIn) 
             provider_id=order.provider_id,
             member_id=order.member_id,
             stars=data.stars,
-            tags=data.tags,
+            tags=distinct(data.tags),
             text=data.text,
         )
     )
@@ -104,6 +105,14 @@ async def review(db: AsyncSession, member: User, order_id: int, data: ReviewIn) 
         dedupe_key=f"order:{order.id}:reviewed",
     )
     return order
+
+
+async def tag_counts(db: AsyncSession, provider_id: int) -> list[tuple[str, int]]:
+    """How often each quick tag was given to the provider in visible reviews, most often first."""
+    tag = sa.func.unnest(Review.tags).label("tag")
+    inner = sa.select(tag).where(Review.provider_id == provider_id, Review.hidden_at.is_(None)).subquery()
+    rows = await db.execute(sa.select(inner.c.tag, sa.func.count()).group_by(inner.c.tag))
+    return counted([(t, n) for t, n in rows.all()])
 
 
 async def reply(db: AsyncSession, provider: User, review_id: int, text: str) -> ReviewOut:

@@ -17,6 +17,7 @@ from ..schemas.orders import (
     OfferToIn,
     OrderIn,
     OrderOut,
+    ProposeTimeIn,
     ReasonIn,
     RequiredReasonIn,
     ResolveIn,
@@ -114,6 +115,23 @@ class OrderController(Controller):
     @post("/{order_id:int}/arrange", status_code=200)
     async def arrange(self, order_id: IdParam, data: JSONBody[ArrangeIn], user: CurrentUser, db: Db) -> OrderOut:
         return await _answer(db, user, await orders.arrange(db, user, order_id, data))
+
+    @post("/{order_id:int}/agree-time", status_code=200)
+    async def agree_time(self, order_id: IdParam, user: CurrentUser, db: Db) -> OrderOut:
+        """The member agrees to the provider's arrangement (an order without a session)."""
+        return await _answer(db, user, await orders.agree_time(db, user, order_id))
+
+    @post("/{order_id:int}/propose-time", status_code=200)
+    async def propose_time(
+        self, order_id: IdParam, data: JSONBody[ProposeTimeIn], user: CurrentUser, db: Db
+    ) -> OrderOut:
+        """The member proposes another time (in the future), with a note; the provider accepts it or arranges anew."""
+        return await _answer(db, user, await orders.propose_time(db, user, order_id, data))
+
+    @post("/{order_id:int}/accept-time", status_code=200)
+    async def accept_time(self, order_id: IdParam, user: CurrentUser, db: Db) -> OrderOut:
+        """The provider takes the member's proposed time: it becomes the agreed time."""
+        return await _answer(db, user, await orders.accept_time(db, user, order_id))
 
     @post("/{order_id:int}/deliver", status_code=200)
     async def deliver(

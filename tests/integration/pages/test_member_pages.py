@@ -117,7 +117,7 @@ async def test_order_sign_off_review_and_reorder_through_the_pages(pages, factor
     assert no_stars.status_code == 400
     assert _field_error(no_stars.text, "review.stars") and "很好" in no_stars.text
     reviewed = await pages.post(
-        f"/orders/{order_id}/review", {"stars": "5", "text": "老师很耐心", "tags": "耐心，实用"}
+        f"/orders/{order_id}/review", {"stars": "5", "text": "老师很耐心", "tags": ["patient", "clear"]}
     )
     assert reviewed.status_code == 303
     page = await pages.get(f"/orders/{order_id}")

@@ -12,7 +12,7 @@ from ...errors import retry_after
 from ...models import User
 from ...schemas.accounts import DeleteAccountIn, LoginIn, MeUpdateIn, RegisterIn
 from ...schemas.login_sessions import PasswordChangeIn
-from ...services import accounts, login_sessions, personal_data
+from ...services import accounts, login_sessions, my_page, personal_data
 from ..common import Db, IdParam, MarketId, client_ip, user_agent
 from .common import (
     PAGE_DEPENDENCIES,
@@ -196,7 +196,20 @@ class AccountPages(Controller):
 async def _me_page(request: Request, db, user, status: int = 200, **context) -> Template:
     sessions = (await login_sessions.active(db, user.id, login_session_of(request))).items
     options = list(GROUPS.items())
-    return page(request, "account/me.html", user, status, group_options=options, sessions=sessions, **context)
+    needs, needs_total = await my_page.needs(db, user)
+    follows = await my_page.follows(db, user)
+    return page(
+        request,
+        "account/me.html",
+        user,
+        status,
+        group_options=options,
+        sessions=sessions,
+        needs=needs,
+        needs_total=needs_total,
+        follows=follows,
+        **context,
+    )
 
 
 def _logged_in(request: Request, target: str, token: str | None) -> Redirect:

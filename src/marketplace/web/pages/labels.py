@@ -1,5 +1,6 @@
 """What the pages call the domain's states, shapes, groups and roles, marked for the catalogue."""
 
+from ...domain.review_tags import NEGATIVE, POSITIVE
 from .i18n import N_
 
 ORDER_STATES = {
@@ -332,4 +333,53 @@ CALL_OUTCOMES = {
     "resolved": N_("Resolved"),
     "referred": N_("Referred elsewhere"),
     "follow_up": N_("Call back"),
+# The order's thread and the member's answers to an arrangement (added together; kept apart from the
+# tables above so that entries others add to them merge without a conflict).
+ORDER_ACTIONS.update(
+    {
+        "agree_time": N_("Agree to this arrangement"),
+        "propose_time": N_("Propose another time"),
+        "accept_time": N_("Accept the proposed time"),
+    }
+)
+EVENT_ACTIONS.update(
+    {
+        "agree_time": N_("the member agreed to the arrangement"),
+        "propose_time": N_("the member proposed another time"),
+        "accept_time": N_("the proposed time was accepted"),
+    }
+)
+NOTICE_KINDS.update(
+    {
+        "order_message": N_("New message"),
+        "time_agreed": N_("Arrangement agreed"),
+        "time_proposed": N_("Another time proposed"),
+        "time_accepted": N_("Proposed time accepted"),
+    }
+)
+DONE.update(
+    {
+        "message": N_("Message sent; the other side is told."),
+        "agree_time": N_("Agreed. The provider is told."),
+        "propose_time": N_("Your proposal is sent; the provider will answer."),
+        "accept_time": N_("The proposed time is now the agreed time; the member is told."),
+    }
+)
+
+# Quick tags on a review (domain/review_tags.py), and the two groups the review form shows them in.
+REVIEW_TAGS = {
+    "on_time": N_("On time"),
+    "patient": N_("Patient"),
+    "professional": N_("Professional"),
+    "clear": N_("Explains clearly"),
+    "rewarding": N_("Learned a lot"),
+    "late": N_("Late"),
+    "rushed": N_("Rushed"),
+    "unclear": N_("Hard to follow"),
+    "not_as_described": N_("Not as described"),
+    "unfriendly": N_("Unfriendly"),
+}
+REVIEW_TAG_GROUPS = {
+    "positive": [t.value for t in POSITIVE],
+    "negative": [t.value for t in NEGATIVE],
 }

@@ -46,7 +46,8 @@ PAGE_SIZE = 12
 def notice_target(kind: str, data: dict) -> str:
     """The page a notice is about."""
     if data.get("order_id"):
-        return f"/orders/{int(data['order_id'])}"
+        # a message opens the order at its thread
+        return f"/orders/{int(data['order_id'])}" + ("#thread" if kind == "order_message" else "")
     if data.get("listing_id"):
         listing_id = int(data["listing_id"])
         return f"/provider/listings/{listing_id}" if kind == "listing_rejected" else f"/listings/{listing_id}"

@@ -88,4 +88,11 @@ SERVICE_MESSAGES = [
     N_("Choose a service."),
     N_("Say why the member cancels."),
     N_("Give the day as YYYY-MM-DD."),
+    # the order's thread and the member's answers to an arrangement
+    N_("There is no arrangement waiting for your answer."),
+    N_("Another time can be proposed once the provider has arranged the service."),
+    N_("There is no proposed time waiting for your answer."),
+    N_("The proposed time has passed; arrange another time with the member."),
+    N_("There is nobody to write to yet: no provider has taken this order."),
+    N_("Too many messages in a short time: please wait a moment and try again."),
 ]

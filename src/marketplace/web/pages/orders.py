@@ -12,14 +12,35 @@ from ...auth import has_role
 from ...domain.roles import Role
 from ...domain.service_time import service_time
 from ...errors import Conflict, Forbidden, NotFound
-from ...models import Category, User
+from ...models import Category, Order, User
 from ...models.base import utcnow
-from ...schemas.orders import ArrangeIn, DeliverIn, OfferToIn, ReasonIn, RequiredReasonIn, ResolveIn, ReviewIn
-from ...services import calendar, order_views, orders, reviews, staffing
+from ...schemas.messages import MessageIn
+from ...schemas.orders import (
+    ArrangeIn,
+    DeliverIn,
+    OfferToIn,
+    ProposeTimeIn,
+    ReasonIn,
+    RequiredReasonIn,
+    ResolveIn,
+    ReviewIn,
+)
+from ...services import calendar, order_messages, order_views, orders, reviews, staffing
 from ..common import Db, IdParam
-from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, refusal, validate
+from .common import (
+    PAGE_DEPENDENCIES,
+    PageUser,
+    as_list,
+    attempt,
+    done_at,
+    form_of,
+    need,
+    page,
+    refusal,
+    validate,
+)
 from .i18n import lang_of, parse_local
-from .labels import SCORE_PARTS
+from .labels import REVIEW_TAG_GROUPS, SCORE_PARTS
 from .once import once
 
 PAGE_SIZE = 20
@@ -40,9 +61,11 @@ PROVIDER_TABS = {
 # The order of importance: the first action the viewer may take is the one big button.
 PRIMARY = [
     "confirm",
+    "agree_time",
     "receive",
     "review",
     "accept",
+    "accept_time",
     "deliver",
     "reorder",
     "arrange",
@@ -60,8 +83,15 @@ def _arrange_values(request: Request, values: dict) -> dict:
 
 
 def _review_values(request: Request, values: dict) -> dict:
-    tags = [t.strip() for t in (values.get("tags") or "").replace("，", ",").split(",") if t.strip()]
-    return {"stars": values.get("stars") or None, "text": values.get("text", ""), "tags": tags}
+    # the quick tags are checkboxes: none, one or several values
+    return {"stars": values.get("stars") or None, "text": values.get("text", ""), "tags": as_list(values.get("tags"))}
+
+
+def _proposal_values(request: Request, values: dict) -> dict:
+    found = {"note": values.get("note", "")}
+    if values.get("starts_at"):
+        found["starts_at"] = parse_local(request, values["starts_at"]) or values["starts_at"]
+    return found
 
 
 # action -> (form model, how the form becomes the model's input, the use case)
@@ -72,6 +102,13 @@ ACTIONS: dict[str, Action] = {
     "confirm": (None, _plain, lambda db, user, oid, data: orders.confirm(db, user, oid)),
     "decline": (RequiredReasonIn, _plain, lambda db, user, oid, data: orders.decline(db, user, oid, data.reason)),
     "arrange": (ArrangeIn, _arrange_values, lambda db, user, oid, data: orders.arrange(db, user, oid, data)),
+    "agree_time": (None, _plain, lambda db, user, oid, data: orders.agree_time(db, user, oid)),
+    "propose_time": (
+        ProposeTimeIn,
+        _proposal_values,
+        lambda db, user, oid, data: orders.propose_time(db, user, oid, data),
+    ),
+    "accept_time": (None, _plain, lambda db, user, oid, data: orders.accept_time(db, user, oid)),
     "deliver": (
         DeliverIn,
         lambda request, values: {"note": values.get("note", ""), "attended": values.get("attended", "1") == "1"},
@@ -118,6 +155,8 @@ async def order_page(request: Request, db, user: User, order_id: int, status: in
     if {"offer", "reassign"} & set(order.actions):
         candidates = await staffing.candidates(db, user.market_id, order.category_id)
     context.setdefault("values", {})
+    context.setdefault("message_values", {})
+    thread, thread_closed = await _thread(db, user, order_id)
     return page(
         request,
         "orders/order.html",
@@ -129,8 +168,25 @@ async def order_page(request: Request, db, user: User, order_id: int, status: in
         category_name=category_name,
         staff=has_role(user, Role.operator, Role.curator),
         score_parts=list(SCORE_PARTS),
+        thread=thread,
+        thread_closed=thread_closed,
+        tag_groups=REVIEW_TAG_GROUPS,
         **context,
     )
+
+
+THREAD_SHOWN = 50  # the order page shows the last messages; the API pages through all of them
+
+
+async def _thread(db, user: User, order_id: int):
+    """The thread's last messages for the order page, or (None, True) when this viewer may not read it
+    (staff before a dispute or an escalation)."""
+    order = await db.get(Order, order_id)
+    try:
+        order_messages.access(user, order)
+    except Forbidden:
+        return None, True
+    return await order_messages.latest(db, user, order, THREAD_SHOWN), False
 
 
 class OrderPages(Controller):
@@ -201,6 +257,27 @@ class OrderPages(Controller):
             media_type="text/calendar; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="order-{order.id}.ics"'},
         )
+
+    @post("/orders/{order_id:int}/messages")
+    async def write(self, request: Request, order_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
+        """A message in the order's thread: counted per person, sent once per form, back to the thread."""
+        user = need(page_user)
+        values = await form_of(request)
+        data, errors = validate(request, MessageIn, values)
+        status = 400
+        if not errors:
+
+            async def write_once() -> str:
+                await request.app.state.limits.count_message(user.id)
+                await order_messages.post(db, user, order_id, data.body)
+                return done_at(f"/orders/{order_id}", "message") + "#thread"
+
+            location, exc = await attempt(db, lambda: once(request, db, user, write_once))
+            if exc is None:
+                return Redirect(location, status_code=303)
+            status, errors = refusal(request, exc, "body")
+        errors = {f"message.{k}" if k != "form" else k: v for k, v in errors.items()}
+        return await order_page(request, db, user, order_id, status, errors=errors, message_values=values)
 
     @post("/orders/{order_id:int}/{action:str}")
     async def act(

@@ -12,6 +12,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from . import i18n, labels, once, reasons
+from .i18n import N_
 
 PACKAGE = Path(__file__).resolve().parents[2]
 TEMPLATES = PACKAGE / "templates"
@@ -78,6 +79,31 @@ def _colon(context) -> str:
     return "：" if i18n.lang_of(_request(context)) == "zh-CN" else ": "
 
 
+# A way back from the member's pages that have none of their own (the provider's and the desk's pages,
+# an order and a listing carry theirs): the path -> (where, what it is called).
+_BACK = {
+    "/menu": ("/", N_("Home")),
+    "/need": ("/", N_("Home")),
+    "/notices": ("/", N_("Home")),
+    "/orders": ("/", N_("Home")),
+    "/me": ("/", N_("Home")),
+    "/login": ("/", N_("Home")),
+    "/register": ("/", N_("Home")),
+}
+
+
+@pass_context
+def _back_link(context) -> tuple[str, str] | None:
+    """Where the page's "‹ back" link leads and its text in the page's language (None: the page has its own)."""
+    path = _request(context).url.path.rstrip("/") or "/"
+    found = _BACK.get(path)
+    if found is None and path.startswith("/orders/") and path.endswith("/survey"):
+        found = (path.removesuffix("/survey"), N_("Back to the order"))
+    if found is None:
+        return None
+    return found[0], _gettext(context, found[1])
+
+
 def _stars(value: float | int | None) -> str:
     if not value:
         return ""
@@ -109,6 +135,7 @@ def configure(engine: JinjaTemplateEngine) -> None:
         stars=_stars,
     )
     env.globals["colon"] = _colon
+    env.globals["back_link"] = _back_link
     env.globals["static_url"] = static_url
     env.globals["form_key"] = once.new_key
     env.trim_blocks = True
