@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "2026_11_29_thread_messages"
-down_revision: str | None = "2026_11_29_0009"
+down_revision: str | None = "2026_11_29_hotline_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

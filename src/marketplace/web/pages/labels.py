@@ -333,6 +333,8 @@ CALL_OUTCOMES = {
     "resolved": N_("Resolved"),
     "referred": N_("Referred elsewhere"),
     "follow_up": N_("Call back"),
+}
+
 # The order's thread and the member's answers to an arrangement (added together; kept apart from the
 # tables above so that entries others add to them merge without a conflict).
 ORDER_ACTIONS.update(
