@@ -2,6 +2,7 @@
 
 from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
+from .codes import OneTimeCode
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
@@ -26,6 +27,7 @@ __all__ = [
     "NeedLabel",
     "Notification",
     "Offer",
+    "OneTimeCode",
     "Order",
     "OrderEvent",
     "OutboxJob",

@@ -213,6 +213,7 @@ DONE = {
     "welcome": N_("Welcome! Your account is ready."),
     "hello": N_("You are logged in."),
     "bye": N_("You are logged out."),
+    "password_reset": N_("Your new password is set; every other login of the account has ended."),
     "ordered": N_("Ordered. We will tell you when the provider accepts."),
     "booked": N_("Booked: your seat is yours. We will remind you the day before and an hour before."),
     "waitlisted": N_("The session is full: you are on its waiting list. We will tell you if a seat comes free."),
