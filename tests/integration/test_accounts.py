@@ -231,7 +231,8 @@ async def test_full_width_digits_make_no_look_alike_account(client, factory):
     member = await factory.user()
     look_alike = member.phone[:2] + "".join(chr(ord(c) + 0xFEE0) for c in member.phone[2:])  # １２３…
     answer = await client.post(
-        "/api/v1/auth/register", json={"phone": look_alike, "name": "冒名", "password": "Nanshan-2026-ok", "code": "123456"}
+        "/api/v1/auth/register",
+        json={"phone": look_alike, "name": "冒名", "password": "Nanshan-2026-ok", "code": "123456"},
     )
     assert answer.status_code == 400 and [e["key"] for e in answer.json()["extra"]] == ["phone"], answer.text
     async with factory.sessionmaker() as db:

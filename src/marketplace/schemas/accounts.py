@@ -30,11 +30,16 @@ class _PhoneIn(BaseModel):
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
 
 
-class RegisterIn(_PhoneIn):
-    """A new member: the phone proven first by a code asked for with purpose "register"."""
+class AccountIn(_PhoneIn):
+    """An account the operator makes from the command line (no code: they are trusted with the number)."""
 
     name: Name
     password: Password = Field(description="at least 8 characters")
+
+
+class RegisterIn(AccountIn):
+    """A new member: the phone proven first by a code asked for with purpose "register"."""
+
     code: Code = Field(description="the 6-digit code sent to the phone (POST /api/v1/auth/code, purpose register)")
 
 

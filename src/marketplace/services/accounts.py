@@ -16,6 +16,7 @@ from ..models import Category, Market, ProviderCategory, ProviderProfile, User
 from ..models.base import utcnow
 from ..ratelimits import Limits
 from ..schemas.accounts import (
+    AccountIn,
     CategoryRef,
     MeOut,
     MeUpdateIn,
@@ -52,6 +53,14 @@ async def register(
         raise Conflict(ACCOUNT_EXISTS, field="phone")
     user = await create_user(db, settings, market_id, data.phone, data.name, data.password, [Role.member])
     return user
+
+
+async def create_member(db: AsyncSession, settings: Settings, market_id: int, data: AccountIn) -> User:
+    """An account made by the operator (`marketplace create-user`): no code, the number is theirs to say."""
+    check_password(data.password, data.phone)
+    if (await db.execute(sa.select(User.id).where(User.phone == data.phone))).first():
+        raise Conflict("An account with this phone number already exists.", field="phone")
+    return await create_user(db, settings, market_id, data.phone, data.name, data.password, [Role.member])
 
 
 async def login_with_code(

@@ -80,7 +80,9 @@ class AccountPages(Controller):
         values.pop("password", None)  # a refused password is typed again, never sent back
         values.pop("code", None)
         status = 400 if data is None else status
-        return _code_page(request, "account/register.html", None, status, values=values, errors=errors, exc=exc)
+        return _code_page(
+            request, "account/register.html", None, status, values=values, errors=errors, exc=exc, sent=True
+        )
 
     @post("/code/{purpose:str}")
     async def send_code(self, request: Request, purpose: FromPath[str], db: Db) -> Template | Redirect:
@@ -131,7 +133,9 @@ class AccountPages(Controller):
                 return _logged_in(request, landing(user) + "?ok=hello", token, forget_phone=True)
             status, errors = refusal(request, exc, "code")
         values.pop("code", None)
-        return _code_page(request, "account/login_code.html", None, status, values=values, errors=errors, exc=exc)
+        return _code_page(
+            request, "account/login_code.html", None, status, values=values, errors=errors, exc=exc, sent=True
+        )
 
     @get("/reset")
     async def reset_form(self, request: Request, page_user: PageUser) -> Template:
@@ -157,7 +161,7 @@ class AccountPages(Controller):
             status, errors = refusal(request, exc, "code")
         values.pop("code", None)
         values.pop("new_password", None)
-        return _code_page(request, "account/reset.html", None, status, values=values, errors=errors, exc=exc)
+        return _code_page(request, "account/reset.html", None, status, values=values, errors=errors, exc=exc, sent=True)
 
     @post("/login")
     async def login(self, request: Request, db: Db) -> Template | Redirect:
@@ -315,7 +319,7 @@ def _code_page(
         "values": values,
         "errors": errors or {},
         "sent": sent,
-        "masked": mask_phone(phone or ""),
+        "masked": mask_phone(normalize_phone(str(values.get("phone", ""))) or phone or ""),
         "minutes": minutes,
     }
     return page(request, template, user, status, headers=_retry(exc), **context)
