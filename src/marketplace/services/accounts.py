@@ -249,6 +249,11 @@ async def confirm_groups(db: AsyncSession, curator: User, user_id: int, groups: 
     return user
 
 
+async def other_markets(db: AsyncSession, market_id: int) -> list[Market]:
+    """The markets besides this one (a curator may let a member order there too)."""
+    return list((await db.execute(sa.select(Market).where(Market.id != market_id).order_by(Market.id))).scalars())
+
+
 async def set_order_markets(db: AsyncSession, curator: User, user_id: int, market_ids: list[int]) -> User:
     """A curator lets a member of their market order in other markets too (audited)."""
     user = await db.get(User, user_id)
