@@ -26,7 +26,11 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     await client.post("/api/v1/orders", json={"category_id": category.id, "title": "想学毛笔字"}, headers=m)
     curator, operator = await factory.user(Role.curator), await factory.user(Role.operator)
     return [
-        (None, ["/", "/menu", "/menu?q=书法&available=1&sort=soon", f"/listings/{listing.id}", "/login", "/register"]),
+        (
+            None,
+            ["/", "/menu", "/menu?q=书法&available=1&sort=soon", f"/listings/{listing.id}", "/login", "/register"]
+            + ["/login?way=code", "/reset"],
+        ),
         (member, ["/", "/orders", f"/orders/{order['id']}", "/notices", "/need", "/me", f"/listings/{listing.id}"]),
         (
             provider,
