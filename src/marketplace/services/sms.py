@@ -118,20 +118,22 @@ def gateway_for(settings: Settings) -> SmsGateway:
     return DevSms(Path(settings.sms_inbox))
 
 
-def _aead(settings: Settings) -> AESGCM:
-    return AESGCM(hashlib.sha256(settings.key("code-seal").encode()).digest())
+def _aead(settings: Settings, purpose: str) -> AESGCM:
+    return AESGCM(hashlib.sha256(settings.key(purpose).encode()).digest())
 
 
-def seal(settings: Settings, code: str, bound_to: str) -> str:
+def seal(settings: Settings, code: str, bound_to: str, purpose: str = "code-seal") -> str:
+    """`code` encrypted (AES-GCM) under the key derived for `purpose`, bound to `bound_to`."""
     nonce = os.urandom(12)
-    return base64.urlsafe_b64encode(nonce + _aead(settings).encrypt(nonce, code.encode(), bound_to.encode())).decode()
+    sealed = _aead(settings, purpose).encrypt(nonce, code.encode(), bound_to.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def unseal(settings: Settings, sealed: str, bound_to: str) -> str | None:
+def unseal(settings: Settings, sealed: str, bound_to: str, purpose: str = "code-seal") -> str | None:
     raw = base64.urlsafe_b64decode(sealed.encode())
     try:
-        return _aead(settings).decrypt(raw[:12], raw[12:], bound_to.encode()).decode()
-    except InvalidTag:
+        return _aead(settings, purpose).decrypt(raw[:12], raw[12:], bound_to.encode()).decode()
+    except (InvalidTag, ValueError):
         return None
 
 

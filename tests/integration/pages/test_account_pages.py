@@ -188,3 +188,25 @@ async def test_asking_for_a_code_on_the_page_reads_the_same_for_any_phone(pages,
     known = await pages.post("/code/reset", {"phone": member.phone})
     unknown = await pages.post("/code/reset", {"phone": "13912340009"})
     assert (known.status_code, known.headers["location"]) == (unknown.status_code, unknown.headers["location"])
+
+
+async def test_a_double_tap_sends_one_code_and_logs_in_once(pages, factory, settings):
+    import asyncio
+
+    from ...codes import last_code, sent_codes
+
+    member = await factory.user()
+    tap = {"phone": member.phone, "_form_key": "form:double-tap-send-1"}
+    first, second = await asyncio.gather(pages.post("/code/login", tap), pages.post("/code/login", tap))
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert "mkt_code_phone=" + member.phone in second.headers["set-cookie"]
+    assert len(sent_codes(settings, member.phone, "login")) == 1
+    code = last_code(settings, member.phone, "login")
+    tap = {"phone": member.phone, "code": code, "_form_key": "form:double-tap-login-1"}
+    first, second = await asyncio.gather(pages.post("/login/code", tap), pages.post("/login/code", tap))
+    assert (first.status_code, second.status_code) == (303, 303)  # not "the code was spent" for the second
+    assert first.headers["location"] == second.headers["location"] == "/?ok=hello"
+    tokens = {a.headers["set-cookie"].split("mkt_session=")[1].split(";")[0] for a in (first, second)}
+    assert len(tokens) == 1  # the same login, answered twice
+    refused = await pages.post("/login/code", {**tap, "_form_key": "form:another-1"})
+    assert refused.status_code == 400  # a new form with the spent code is refused

@@ -42,6 +42,7 @@ from .common import (
 )
 from .i18n import LANG_COOKIE, LANGUAGES
 from .labels import GROUPS
+from .once import once_anonymous
 
 
 def landing(user: User) -> str:
@@ -70,12 +71,14 @@ class AccountPages(Controller):
         if data is not None:
             settings = request.app.state.settings
             limits = request.app.state.limits
-            user, exc = await attempt(
-                db, lambda: accounts.register(db, settings, market_id, data, limits, client_ip(request))
-            )
+
+            async def work() -> tuple[str, str]:
+                user = await accounts.register(db, settings, market_id, data, limits, client_ip(request))
+                return "/?ok=welcome", await login_sessions.open_session(db, settings, user.id, user_agent(request))
+
+            done, exc = await attempt(db, lambda: once_anonymous(request, work))
             if exc is None:
-                token = await login_sessions.open_session(db, settings, user.id, user_agent(request))
-                return _logged_in(request, "/?ok=welcome", token, forget_phone=True)
+                return _logged_in(request, *done, forget_phone=True)
             status, errors = refusal(request, exc, "code")
         values.pop("password", None)  # a refused password is typed again, never sent back
         values.pop("code", None)
@@ -96,12 +99,16 @@ class AccountPages(Controller):
         exc = None
         if data is not None:
             settings, limits = request.app.state.settings, request.app.state.limits
-            _, exc = await attempt(
-                db, lambda: codes.request_code(db, settings, limits, data.phone, data.purpose, client_ip(request))
-            )
+
+            async def work() -> tuple[str, str]:
+                # A double tap sends one code: the second waits for the first and goes where it went.
+                await codes.request_code(db, settings, limits, data.phone, data.purpose, client_ip(request))
+                return back, data.phone
+
+            done, exc = await attempt(db, lambda: once_anonymous(request, work))
             if exc is None:
-                phone_cookie = _cookie(request, CODE_PHONE_COOKIE, data.phone, settings.code_ttl_seconds)
-                return Redirect(back, status_code=303, cookies=[phone_cookie])
+                phone_cookie = _cookie(request, CODE_PHONE_COOKIE, done[1] or data.phone, settings.code_ttl_seconds)
+                return Redirect(done[0], status_code=303, cookies=[phone_cookie])
             _, errors = refusal(request, exc, "phone")
         status = 400 if data is None else exc.status_code if isinstance(exc, MarketError) else 400
         return _code_page(request, template, None, status, values=values, errors=errors, exc=exc, sent=False)
@@ -124,13 +131,16 @@ class AccountPages(Controller):
         status, exc = 400, None
         if data is not None:
             settings, limits = request.app.state.settings, request.app.state.limits
-            found, exc = await attempt(
-                db,
-                lambda: accounts.login_with_code(db, settings, limits, data.phone, data.code, user_agent(request)),
-            )
+
+            async def work() -> tuple[str, str]:
+                user, token = await accounts.login_with_code(
+                    db, settings, limits, data.phone, data.code, user_agent(request)
+                )
+                return landing(user) + "?ok=hello", token
+
+            done, exc = await attempt(db, lambda: once_anonymous(request, work))
             if exc is None:
-                user, token = found
-                return _logged_in(request, landing(user) + "?ok=hello", token, forget_phone=True)
+                return _logged_in(request, *done, forget_phone=True)
             status, errors = refusal(request, exc, "code")
         values.pop("code", None)
         return _code_page(
@@ -149,15 +159,16 @@ class AccountPages(Controller):
         status, exc = 400, None
         if data is not None:
             settings, limits = request.app.state.settings, request.app.state.limits
-            found, exc = await attempt(
-                db,
-                lambda: accounts.reset_password(
+
+            async def work() -> tuple[str, str]:
+                user, token = await accounts.reset_password(
                     db, settings, limits, data.phone, data.code, data.new_password, user_agent(request)
-                ),
-            )
+                )
+                return landing(user) + "?ok=password_reset", token
+
+            done, exc = await attempt(db, lambda: once_anonymous(request, work))
             if exc is None:
-                user, token = found
-                return _logged_in(request, landing(user) + "?ok=password_reset", token, forget_phone=True)
+                return _logged_in(request, *done, forget_phone=True)
             status, errors = refusal(request, exc, "code")
         values.pop("code", None)
         values.pop("new_password", None)
@@ -285,9 +296,12 @@ async def _me_page(request: Request, db, user, status: int = 200, **context) -> 
 
 
 def _logged_in(request: Request, target: str, token: str | None, forget_phone: bool = False) -> Redirect:
-    """After logging in or out: the session cookie set (or cleared), and a fresh CSRF token to come."""
+    """After logging in or out: the session cookie set (or cleared), and a fresh CSRF token to come. With
+    `forget_phone` (a code login) the code's phone cookie goes, and a missing token (a repeat whose first
+    answer could not be read back) leaves the session cookie as the first answer set it."""
     cookies = [session_cookie(request, token), fresh_csrf_cookie(request)]
     if forget_phone:
+        cookies = cookies if token else [fresh_csrf_cookie(request)]
         cookies.append(_cookie(request, CODE_PHONE_COOKIE, "", 0))
     return Redirect(target, status_code=303, cookies=cookies)
 
