@@ -18,6 +18,7 @@ from litestar.testing import AsyncTestClient
 
 from marketplace.app import create_app
 from marketplace.db import make_sessionmaker
+from marketplace.domain.roles import Role
 from marketplace.jobs import run_outbox_job
 from marketplace.models import Market, OneTimeCode, OutboxJob
 from marketplace.models.base import utcnow
@@ -133,6 +134,16 @@ async def test_reset_sets_a_new_password_and_ends_every_other_session(client, fa
     assert (
         await client.post("/api/v1/auth/login", json={"phone": member.phone, "password": "brush-and-ink-7"})
     ).status_code == 200
+    inbox = await client.get("/api/v1/notifications", headers={"Authorization": f"Bearer {new_token}"})
+    assert [n["kind"] for n in inbox.json()["items"]] == ["password_reset"]  # the owner is told
+
+
+async def test_a_deactivated_account_cannot_log_in_with_a_code(client, factory, settings):
+    member, operator = await factory.user(), await factory.user(Role.operator)
+    await client.post(f"/api/v1/admin/users/{member.id}/deactivate", headers=factory.headers(operator))
+    code = await ask_code(client, settings, member.phone, "login")
+    refused = await client.post("/api/v1/auth/login/code", json={"phone": member.phone, "code": code})
+    assert refused.status_code == 403 and refused.json()["detail"].startswith("This account has been deactivated")
 
 
 async def test_fifty_rapid_code_requests_on_one_phone_are_cut_off(client, factory, settings):
@@ -340,8 +351,6 @@ async def _other_market(factory: Factory) -> Market:
 
 
 async def test_a_curator_lets_a_member_order_in_another_market(client, factory, engine):
-    from marketplace.domain.roles import Role
-
     other = await _other_market(factory)
     elsewhere = Factory(factory.sessionmaker, factory.settings, other.id)
     listing = await elsewhere.listing(await elsewhere.user(Role.provider), await elsewhere.category(), auto_accept=True)

@@ -86,6 +86,15 @@ async def reset_password(
     db.add(user)
     await login_sessions.revoke_all(db, user.id)
     await limits.clear(limits.login_phone, phone)
+    await notices.notify(
+        db,
+        user.id,
+        user.market_id,
+        "password_reset",
+        "您的密码已重设",
+        "刚刚有人用发到您手机的验证码重设了密码，其他设备上的登录都已退出。如果不是您本人操作，"
+        "请立即用“忘记密码”再次重设，并联系工会。",
+    )
     return user, await login_sessions.open_session(db, settings, user.id, user_agent)
 
 

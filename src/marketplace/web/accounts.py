@@ -2,7 +2,7 @@ from typing import Annotated
 
 from litestar import Controller, HttpMethod, Request, Response, delete, get, post, put, route
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,7 +82,7 @@ class AccountController(Controller):
         seconds = await codes.request_code(db, settings, limits, data.phone, data.purpose, client_ip(request))
         return CodeSentOut(expires_in=seconds)
 
-    @post("/auth/login/code", status_code=200)
+    @post("/auth/login/code", status_code=200, raises=[PermissionDeniedException])  # a deactivated account
     async def login_with_code(
         self,
         request: Request,
@@ -95,7 +95,7 @@ class AccountController(Controller):
         _, token = await accounts.login_with_code(db, settings, limits, data.phone, data.code, user_agent(request))
         return TokenOut(access_token=token)
 
-    @post("/auth/password/reset", status_code=200)
+    @post("/auth/password/reset", status_code=200, raises=[PermissionDeniedException])
     async def reset_password(
         self,
         request: Request,

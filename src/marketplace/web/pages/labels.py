@@ -132,6 +132,7 @@ ROLES = {
 NOTICE_KINDS = {
     "offer": N_("New request"),
     "login_failures": N_("Login attempts"),
+    "password_reset": N_("Password reset"),
     "order_accepted": N_("Accepted"),
     "order_declined": N_("Declined"),
     "order_arranged": N_("Arrangements"),
