@@ -1,5 +1,6 @@
 """Register, log in and out, the language switch and the member's own settings."""
 
+import time
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
@@ -102,12 +103,12 @@ class AccountPages(Controller):
 
             async def work() -> tuple[str, str]:
                 # A double tap sends one code: the second waits for the first and goes where it went.
-                await codes.request_code(db, settings, limits, data.phone, data.purpose, client_ip(request))
-                return back, data.phone
+                seconds = await codes.request_code(db, settings, limits, data.phone, data.purpose, client_ip(request))
+                return back, f"{data.phone}.{int(time.time()) + seconds}"  # the phone, and when its code expires
 
             done, exc = await attempt(db, lambda: once_anonymous(request, work))
             if exc is None:
-                phone_cookie = _cookie(request, CODE_PHONE_COOKIE, done[1] or data.phone, settings.code_ttl_seconds)
+                phone_cookie = _cookie(request, CODE_PHONE_COOKIE, done[1] or "", settings.code_ttl_seconds)
                 return Redirect(done[0], status_code=303, cookies=[phone_cookie])
             _, errors = refusal(request, exc, "phone")
         status = 400 if data is None else exc.status_code if isinstance(exc, MarketError) else 400
@@ -322,7 +323,9 @@ def _code_page(
     """A page of the code ways: step 1 asks for the phone; once a code was sent to it (the cookie holds the
     phone) step 2 asks for the code and the rest."""
     settings = request.app.state.settings
-    phone = normalize_phone(request.cookies.get(CODE_PHONE_COOKIE) or "")
+    said, _, expires = (request.cookies.get(CODE_PHONE_COOKIE) or "").partition(".")
+    phone = normalize_phone(said)
+    left = int(expires) - int(time.time()) if expires.isascii() and expires.isdigit() and len(expires) < 12 else 0
     values = dict(values or {})
     if phone and not values.get("phone"):
         values["phone"] = phone
@@ -335,6 +338,7 @@ def _code_page(
         "sent": sent,
         "masked": mask_phone(normalize_phone(str(values.get("phone", ""))) or phone or ""),
         "minutes": minutes,
+        "left": max(0, min(left, settings.code_ttl_seconds)),
     }
     return page(request, template, user, status, headers=_retry(exc), **context)
 
