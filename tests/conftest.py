@@ -20,7 +20,7 @@ async def servers():
 
 
 @pytest.fixture(scope="session")
-def settings(servers) -> Settings:
+def settings(servers, tmp_path_factory) -> Settings:
     return Settings(
         environment="test",
         database_url=servers.database_url,
@@ -33,6 +33,8 @@ def settings(servers) -> Settings:
         db_pool_size=10,
         # Tests write rows behind the services' back (factories); the cache has its own test.
         menu_cache_seconds=0,
+        # The development SMS sender writes codes here; tests read them back (tests/codes.py).
+        dev_sms_inbox=tmp_path_factory.mktemp("sms") / "dev-sms.jsonl",
     )
 
 

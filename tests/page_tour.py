@@ -37,6 +37,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
             [
                 *["/", "/menu", "/menu?q=书法&available=1&sort=soon", f"/listings/{listing.id}", "/login", "/register"],
                 *["/stations", "/stations?place=1&facility=hot_water&open_now=1", f"/stations/{station}"],
+                *["/login?way=code", "/reset"],
             ],
         ),
         (

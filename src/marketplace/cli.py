@@ -158,6 +158,15 @@ def _with_backup(what: str, file: Path) -> None:
             raise typer.Exit(1) from exc
 
 
+@app.command("sms-key")
+def sms_key() -> None:
+    """Print the key the SMS gateway checks one-time-code webhooks with (SMS_WEBHOOK_SECRET, or the key
+    derived from SECRET_KEY for this use alone)."""
+    from .services.sms import webhook_key
+
+    typer.echo(webhook_key(get_settings()))
+
+
 @app.command("backup")
 def backup_command(file: Path = typer.Argument(..., help="where to write the backup (pg_dump custom format)")) -> None:
     """Back the database up into FILE (pg_dump), saying each table as it goes."""

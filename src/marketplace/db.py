@@ -73,6 +73,7 @@ class transaction:  # noqa: N801 (used as a function: `async with transaction(..
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], redis=None, queue_name: str | None = None):
         self.session, self.redis, self.queue_name = sessionmaker(), redis, queue_name
+        self.sessionmaker = sessionmaker
 
     async def __aenter__(self) -> AsyncSession:
         self._begun = self.session.begin()
@@ -83,6 +84,7 @@ class transaction:  # noqa: N801 (used as a function: `async with transaction(..
         try:
             await self._begun.__aexit__(exc_type, exc, traceback)  # commit, or roll back on an error
             if exc_type is None:
+                await queue.run_now_after_commit(self.session, self.sessionmaker, self.redis, self.queue_name)
                 await queue.send_after_commit(self.session, self.redis, self.queue_name)
                 await cache.bump_after_commit(self.session, self.redis, self.queue_name)
         finally:

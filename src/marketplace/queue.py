@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # so a cancelled reminder is simply never sent.
 SEND_HORIZON = timedelta(minutes=2)
 _PENDING_KEY = "marketplace_outbox_ids"
+_RUN_NOW_KEY = "marketplace_outbox_run_now"
 # The one arq function: it runs the outbox row's job by name (jobs/__init__.py).
 RUN_OUTBOX_JOB = "run_outbox_job"
 SEND_BATCH = 1000
@@ -99,21 +100,46 @@ async def enqueue(
     *,
     due_at: datetime | None = None,
     dedupe_key: str | None = None,
-) -> None:
+) -> list[int]:
     """Record a job in the current transaction. A row with the same dedupe_key is kept as it is,
-    unless it was cancelled: then it is scheduled again (a reminder dropped, then planned anew)."""
-    await enqueue_many(session, [(job, args, due_at, dedupe_key)])
+    unless it was cancelled: then it is scheduled again (a reminder dropped, then planned anew).
+    The id of the row written (none when the key was taken)."""
+    return await enqueue_many(session, [(job, args, due_at, dedupe_key)])
 
 
-async def enqueue_many(session: AsyncSession, jobs: list[tuple[str, dict, datetime | None, str | None]]) -> None:
+async def enqueue_many(session: AsyncSession, jobs: list[tuple[str, dict, datetime | None, str | None]]) -> list[int]:
     """Several jobs (job, args, due_at, dedupe_key) in one statement, with enqueue's rules."""
     if not jobs:
-        return
+        return []
     now = utcnow()
     inserted = (await session.execute(_ENQUEUE, {"jobs": job_rows(jobs, now)})).all()
     # Only what is due soon is sent after the commit; later reminders wait in PostgreSQL for the relay,
     # which spares a request a second transaction for jobs it cannot send yet anyway.
     send_after_commit_too(session, [job_id for job_id, due_at in inserted if due_at <= now + SEND_HORIZON])
+    return [job_id for job_id, _ in inserted]
+
+
+def run_after_commit(session: AsyncSession, ids: list[int]) -> None:
+    """Have this process run these jobs itself right after the commit, before the answer goes out (a
+    one-time code the member waits for). A run that fails leaves the row to the relay and the worker."""
+    session.info.setdefault(_RUN_NOW_KEY, []).extend(ids)
+
+
+async def run_now_after_commit(
+    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], redis: ArqRedis | None, queue_name
+) -> None:
+    ids = session.info.pop(_RUN_NOW_KEY, None)
+    if not ids:
+        return
+    from .db import settings_of
+    from .jobs import run_outbox_job
+
+    ctx = {"sessionmaker": sessionmaker, "redis": redis, "queue_name": queue_name, "settings": settings_of(session)}
+    for outbox_id in ids:
+        try:
+            await run_outbox_job(ctx, outbox_id)
+        except Exception as exc:  # a server away: the row is still pending or sent, the relay sends it
+            log.warning("job #%s left to the worker: %s: %s", outbox_id, type(exc).__name__, exc)
 
 
 async def cancel_jobs(session: AsyncSession, dedupe_prefix: str) -> int:

@@ -1,7 +1,8 @@
 """Rate limits shared by every web process, counted in Redis (the `limits` library, moving windows).
 
 What is limited: login attempts per phone number and per address, registrations per address, orders
-per member, messages per person (Settings: LOGIN_LIMIT_PER_PHONE, …). A request over a limit is refused with 429, a
+per member, messages per person, one-time codes sent per phone and per address and tried per phone
+(Settings: LOGIN_LIMIT_PER_PHONE, CODE_LIMIT_PER_PHONE, …). A request over a limit is refused with 429, a
 Retry-After header and a sentence. When Redis cannot be reached the request is let through and the
 failure logged: an outage of the counter should not lock every member out of the market.
 """
@@ -34,6 +35,9 @@ class Limits:
     register_ip: RateLimitItem
     order_member: RateLimitItem
     message_user: RateLimitItem
+    code_phone: RateLimitItem
+    code_ip: RateLimitItem
+    code_verify_phone: RateLimitItem
 
     async def take(self, item: RateLimitItem, *key: str | int, sentence: str, field: str | None = None) -> None:
         """Count one attempt against `item` for `key`; RateLimited when none was left. One Redis round trip
@@ -90,6 +94,9 @@ def make_limits(settings: Settings, redis_url: str) -> Limits:
         register_ip=parse(settings.register_limit_per_ip),
         order_member=parse(settings.order_limit_per_member),
         message_user=parse(settings.message_limit_per_user),
+        code_phone=parse(settings.code_limit_per_phone),
+        code_ip=parse(settings.code_limit_per_ip),
+        code_verify_phone=parse(settings.code_verify_limit_per_phone),
     )
 
 

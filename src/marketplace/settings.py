@@ -11,6 +11,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from . import keys
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
+LIMIT_SETTINGS = (
+    "login_limit_per_phone",
+    "login_limit_per_ip",
+    "register_limit_per_ip",
+    "order_limit_per_member",
+    "code_limit_per_phone",
+    "code_limit_per_ip",
+    "code_verify_limit_per_phone",
+    "message_limit_per_user",
+)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -67,6 +77,23 @@ class Settings(BaseSettings):
     register_limit_per_ip: str = "10 per hour"
     order_limit_per_member: str = "30 per minute"
     message_limit_per_user: str = "20 per 10 minutes"  # messages in orders' threads, by one person
+    # One-time codes (验证码, services/codes.py): how long one holds, wrong tries per code, and how often a
+    # phone (or an address) may ask for one or try one.
+    code_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    code_max_attempts: int = Field(default=5, ge=1, le=20)
+    code_limit_per_phone: str = "5 per 15 minutes"  # codes sent to one phone number
+    code_limit_per_ip: str = "20 per 15 minutes"  # codes asked for from one address
+    code_verify_limit_per_phone: str = "10 per 15 minutes"  # codes tried on one phone number
+    # How codes reach a phone (services/sms.py): "webhook" POSTs them, signed, to the union's SMS gateway;
+    # "dev" writes them to the log and DEV_SMS_INBOX (default outside production; production refuses it
+    # unless ALLOW_DEV_SMS). Unset: "webhook" when SMS_WEBHOOK_URL is set, else "dev".
+    sms_gateway: Literal["dev", "webhook"] | None = None
+    sms_webhook_url: str | None = None
+    # The gateway checks the signature with this; unset, a key derived from SECRET_KEY ("sms-webhook",
+    # printed by `marketplace sms-key`).
+    sms_webhook_secret: str | None = None
+    allow_dev_sms: bool = False
+    dev_sms_inbox: Path | None = None  # the dev sender's file (JSON lines); default DATA_DIR/dev-sms.jsonl
     # The browsable API viewer at /schema loads a script from a CDN: off unless asked for.
     schema_viewer: bool = False
     # Password hashing cost (argon2id); the defaults follow argon2-cffi's RFC 9106 "low memory" profile.
@@ -77,13 +104,7 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secret(self) -> "Settings":
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET: receivers check the signature made with it")
-        for name in (
-            "login_limit_per_phone",
-            "login_limit_per_ip",
-            "register_limit_per_ip",
-            "order_limit_per_member",
-            "message_limit_per_user",
-        ):
+        for name in LIMIT_SETTINGS:
             try:
                 parse(getattr(self, name))
             except ValueError as exc:
@@ -96,7 +117,23 @@ class Settings(BaseSettings):
                 )
             if not self.database_url or not self.redis_url:
                 raise ValueError("DATABASE_URL and REDIS_URL must be set in production")
+            if self.sms == "dev" and not self.allow_dev_sms:
+                raise ValueError(
+                    "Production sends one-time codes through the union's SMS gateway: set SMS_WEBHOOK_URL "
+                    "(or ALLOW_DEV_SMS=true to write codes to the log, for a trial only)"
+                )
+        if self.sms == "webhook" and not self.sms_webhook_url:
+            raise ValueError("SMS_GATEWAY=webhook needs SMS_WEBHOOK_URL")
         return self
+
+    @property
+    def sms(self) -> str:
+        """The SMS gateway in use: "webhook" or "dev"."""
+        return self.sms_gateway or ("webhook" if self.sms_webhook_url else "dev")
+
+    @property
+    def sms_inbox(self) -> Path:
+        return self.dev_sms_inbox or Path(self.data_dir) / "dev-sms.jsonl"
 
     def key(self, purpose: str) -> str:
         """The signing key for one purpose ("tokens", "csrf"), derived from the instance secret."""

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .db import make_engine, make_sessionmaker, transaction
 from .domain.roles import Role
 from .errors import MarketError
-from .schemas.accounts import RegisterIn
+from .schemas.accounts import AccountIn
 from .services import accounts, demo
 from .services.markets import ensure_market
 from .settings import Settings
@@ -29,14 +29,14 @@ async def create_account(settings: Settings, phone: str, name: str, password: st
     from pydantic import ValidationError
 
     try:
-        data = RegisterIn(phone=phone, name=name, password=password)
+        data = AccountIn(phone=phone, name=name, password=password)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ValueError(f"{first['loc'][0]}: {first['msg']}") from exc
     async with unit_of_work(settings) as db:
         market_id = await ensure_market(db, settings.default_market)
         try:
-            user = await accounts.register(db, settings, market_id, data)
+            user = await accounts.create_member(db, settings, market_id, data)
         except MarketError as exc:  # a taken phone, a common password: said, not a traceback
             raise ValueError(f"{exc.extra.get('field', 'input')}: {exc.detail}") from exc
         if set(roles) - {Role.member}:

@@ -79,6 +79,7 @@ def live_server(settings):
         "PASSWORD_MEMORY_KIB": str(settings.password_memory_kib),
         "LOG_LEVEL": "WARNING",
         "LANGUAGE": "zh-CN",
+        "DEV_SMS_INBOX": str(settings.sms_inbox),  # the server's development SMS sender writes codes here
     }
     command = [sys.executable, "-m", "marketplace", "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, env=env, cwd=ROOT)

@@ -6,6 +6,7 @@ from playwright.async_api import expect
 
 from marketplace.domain.roles import Role
 
+from ..codes import last_code
 from .helpers import log_in
 
 
@@ -19,15 +20,17 @@ async def _calligraphy(factory):
     return provider, listing
 
 
-async def test_member_registers_finds_calligraphy_orders_then_signs_off_and_reviews(page, factory, client):
+async def test_member_registers_finds_calligraphy_orders_then_signs_off_and_reviews(page, factory, client, settings):
     provider, listing = await _calligraphy(factory)
 
     await page.goto("/")
     await expect(page.get_by_role("heading", name="七大领域")).to_be_visible()
     await page.get_by_role("navigation", name="主菜单").get_by_role("link", name="注册").click()
-    await page.get_by_label("姓名").fill("刘师傅")
     await page.get_by_label("手机号").fill("13912345678")
-    await page.get_by_label("密码").fill("my-password-1")
+    await page.get_by_role("button", name="获取验证码").click()  # the phone is proven first
+    await page.get_by_label("验证码", exact=True).fill(last_code(settings, "13912345678", "register"))
+    await page.get_by_label("姓名").fill("刘师傅")
+    await page.get_by_label("密码", exact=True).fill("my-password-1")
     await page.get_by_role("button", name="注册").click()
     await expect(page.get_by_role("status")).to_contain_text("欢迎")
 

@@ -3,12 +3,15 @@ import sqlalchemy as sa
 from marketplace.domain.roles import Role
 from marketplace.models import Market, User
 
+from ..codes import ask_code, register
 from ..factories import Factory
 
 
-async def test_register_login_me(client):
+async def test_register_login_me(client, settings):
+    code = await ask_code(client, settings, "13812345678", "register")
     created = await client.post(
-        "/api/v1/auth/register", json={"phone": "+86 138-1234-5678", "name": "小李", "password": "longenough"}
+        "/api/v1/auth/register",
+        json={"phone": "+86 138-1234-5678", "name": "小李", "password": "longenough", "code": code},
     )
     assert created.status_code == 201, created.text
     assert created.json()["roles"] == ["member"]
@@ -27,23 +30,28 @@ async def test_register_login_me(client):
 
 async def test_bad_phone_and_short_password_name_the_field(client):
     bad_phone = await client.post(
-        "/api/v1/auth/register", json={"phone": "12345", "name": "a", "password": "longenough"}
+        "/api/v1/auth/register", json={"phone": "12345", "name": "a", "password": "longenough", "code": "123456"}
     )
     assert bad_phone.status_code == 400
     assert [e["key"] for e in bad_phone.json()["extra"]] == ["phone"]
     assert "mobile number" in bad_phone.json()["extra"][0]["message"]
 
-    short = await client.post("/api/v1/auth/register", json={"phone": "13812345678", "name": "a", "password": "short"})
+    short = await client.post(
+        "/api/v1/auth/register", json={"phone": "13812345678", "name": "a", "password": "short", "code": "123456"}
+    )
     assert short.status_code == 400
     assert [e["key"] for e in short.json()["extra"]] == ["password"]
 
 
-async def test_duplicate_phone_is_a_conflict(client):
+async def test_duplicate_phone_is_told_only_after_the_code_proves_it(client, settings):
+    assert (await register(client, settings, "13812345678", "小李", "longenough")).status_code == 201
     body = {"phone": "13812345678", "name": "小李", "password": "longenough"}
-    assert (await client.post("/api/v1/auth/register", json=body)).status_code == 201
-    again = await client.post("/api/v1/auth/register", json=body)
+    unproven = await client.post("/api/v1/auth/register", json={**body, "code": "000000"})
+    assert unproven.status_code == 400 and unproven.json()["extra"]["field"] == "code"  # nothing said of the account
+    again = await register(client, settings, "13812345678", "小李", "longenough")
     assert again.status_code == 409
     assert again.json()["extra"]["field"] == "phone"
+    assert "already has an account" in again.json()["detail"]
 
 
 async def test_wrong_password_is_401_without_saying_which_part(client, factory):
@@ -223,7 +231,8 @@ async def test_full_width_digits_make_no_look_alike_account(client, factory):
     member = await factory.user()
     look_alike = member.phone[:2] + "".join(chr(ord(c) + 0xFEE0) for c in member.phone[2:])  # １２３…
     answer = await client.post(
-        "/api/v1/auth/register", json={"phone": look_alike, "name": "冒名", "password": "Nanshan-2026-ok"}
+        "/api/v1/auth/register",
+        json={"phone": look_alike, "name": "冒名", "password": "Nanshan-2026-ok", "code": "123456"},
     )
     assert answer.status_code == 400 and [e["key"] for e in answer.json()["extra"]] == ["phone"], answer.text
     async with factory.sessionmaker() as db:

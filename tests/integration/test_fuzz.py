@@ -201,7 +201,7 @@ FORM_FIELDS = [
     "preferred_from", "preferred_to", "reason", "place", "link", "attended", "stars", "tags", "text",
     "provider_id", "orders", "present", "bio", "honours", "skills", "area", "online", "category_ids", "slug",
     "name_zh", "name_en", "parent_id", "position", "offer_deadline_hours", "archived", "batch_id", "roles",
-    "groups", "follow", "language",
+    "groups", "follow", "language", "code", "new_password", "market_ids",
 ]  # fmt: skip
 FORM_VALUES = [
     *HOSTILE_TEXT,
@@ -224,6 +224,9 @@ def _form_paths(ids: dict) -> list[str]:
     return [
         "/register",
         "/login",
+        "/login/code",
+        "/reset",
+        *(f"/code/{purpose}" for purpose in ("login", "register", "reset", "other")),
         "/me",
         "/need",
         f"/listings/{listing}/order",
@@ -245,6 +248,7 @@ def _form_paths(ids: dict) -> list[str]:
         f"/desk/reviews/{review}/hide",
         f"/desk/reviews/{review}/show",
         f"/desk/accounts/{user}/roles",
+        f"/desk/accounts/{user}/markets",
     ]
 
 

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
 
+from ..codes import register
+
 FAR = "9999-12-31T17:00:00+00:00"
 
 
@@ -137,10 +139,11 @@ async def test_a_body_over_the_limit_is_a_413_with_a_sentence(client, factory):
     assert answer.json()["detail"].startswith("The request body is too large")
 
 
-async def test_names_made_only_of_invisible_characters_are_refused(client, factory):
+async def test_names_made_only_of_invisible_characters_are_refused(client, factory, settings):
     for name in ("\u200b", "\u200b\u200c\u200d", " \u3000\ufeff ", "\u3164"):
         answer = await client.post(
-            "/api/v1/auth/register", json={"phone": "13812340000", "name": name, "password": "long-enough-1"}
+            "/api/v1/auth/register",
+            json={"phone": "13812340000", "name": name, "password": "long-enough-1", "code": "123456"},
         )
         assert answer.status_code == 400, name
         assert _fields(answer) == ["name"] and _messages(answer) == ["Please write something visible here."]
@@ -155,9 +158,7 @@ async def test_names_made_only_of_invisible_characters_are_refused(client, facto
     curator = await factory.user(Role.curator)
     batch = await client.post("/api/v1/admin/batches", json={"name": "\u2060"}, headers=factory.headers(curator))
     assert batch.status_code == 400 and _fields(batch) == ["name"]
-    kept = await client.post(
-        "/api/v1/auth/register", json={"phone": "13812340000", "name": "\u200b张三\u200b", "password": "long-enough-1"}
-    )
+    kept = await register(client, settings, "13812340000", "\u200b张三\u200b", "long-enough-1")
     assert kept.status_code == 201 and kept.json()["name"] == "张三"
 
 

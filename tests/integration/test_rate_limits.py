@@ -15,6 +15,7 @@ from marketplace.domain.roles import Role
 from marketplace.models import User
 from marketplace.standalone import create_account
 
+from ..codes import register
 from ..factories import PASSWORD
 
 
@@ -63,15 +64,15 @@ async def test_registrations_are_limited_per_address(client, settings):
     allowed = int(settings.register_limit_per_ip.split()[0])
     codes = []
     for n in range(allowed + 2):
-        body = {"phone": f"1360000{n:04d}", "name": f"新会员{n}", "password": "calligraphy-wed"}
-        codes.append((await client.post("/api/v1/auth/register", json=body)).status_code)
+        codes.append((await register(client, settings, f"1360000{n:04d}", f"新会员{n}", "calligraphy-wed")).status_code)
     assert codes == [201] * allowed + [429, 429]
 
 
 async def test_registration_refuses_common_passwords_and_the_phone_number(client):
     for password in ("12345678", "password1", "13912345678"):
         answer = await client.post(
-            "/api/v1/auth/register", json={"phone": "13912345678", "name": "小王", "password": password}
+            "/api/v1/auth/register",
+            json={"phone": "13912345678", "name": "小王", "password": password, "code": "123456"},
         )
         assert answer.status_code == 400, password
         assert answer.json()["extra"]["field"] == "password"

@@ -35,7 +35,9 @@ def test_production_refuses_placeholder_secret():
         Settings(environment="production", secret_key="changeme", database_url="x", redis_url="y")
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(environment="production", secret_key="short-but-not-placeholder", database_url="x", redis_url="y")
-    ok = Settings(environment="production", secret_key="k" * 40, database_url="x", redis_url="y")
+    ok = Settings(
+        environment="production", secret_key="k" * 40, database_url="x", redis_url="y", sms_webhook_url="http://sms"
+    )
     assert ok.environment == "production"
 
 

@@ -2,6 +2,7 @@
 
 from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
+from .codes import OneTimeCode
 from .hotline import HotlineCall
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
@@ -35,6 +36,7 @@ __all__ = [
     "NeedLabel",
     "Notification",
     "Offer",
+    "OneTimeCode",
     "Order",
     "OrderEvent",
     "OrderMessage",

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 from .base import created_at_field, json_field, market_fk, text_list_field, timestamp_field
@@ -22,6 +23,11 @@ class User(SQLModel, table=True):
     groups: list[str] = text_list_field()
     # Groups the member says they belong to, waiting for a curator to confirm (a claim unlocks nothing).
     claimed_groups: list[str] = text_list_field()
+    # Other markets (ids) a curator of the member's own market allows them to order in; by default a member
+    # orders in their own union's market only (services/order_placement.check_orderable).
+    order_markets: list[int] = Field(
+        default_factory=list, sa_type=ARRAY(sa.Integer), sa_column_kwargs={"server_default": "{}"}
+    )
     language: str | None = Field(default=None, sa_type=sa.String(10))
     # The union card number (工会会员卡号) from the real-name roster: the hotline finds a member by it.
     union_card: str | None = Field(default=None, sa_type=sa.String(30), unique=True)

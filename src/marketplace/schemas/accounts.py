@@ -4,6 +4,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 
 from ..domain.phones import PHONE_MAX_LENGTH, PHONE_PATTERN, normalize_phone
 from ..domain.roles import MemberGroup, Role
+from ..services.codes import CodePurpose
 from .common import DbId, Flag, Out, ShortText, Tag, Text, Whole
 
 Name = Text(60, min_length=1)
@@ -26,9 +27,46 @@ class _PhoneIn(BaseModel):
         return phone
 
 
-class RegisterIn(_PhoneIn):
+Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
+
+
+class AccountIn(_PhoneIn):
+    """An account the operator makes from the command line (no code: they are trusted with the number)."""
+
     name: Name
     password: Password = Field(description="at least 8 characters")
+
+
+class RegisterIn(AccountIn):
+    """A new member: the phone proven first by a code asked for with purpose "register"."""
+
+    code: Code = Field(description="the 6-digit code sent to the phone (POST /api/v1/auth/code, purpose register)")
+
+
+class CodeRequestIn(_PhoneIn):
+    purpose: CodePurpose = Field(description="what the code is for: login, register or reset")
+
+
+class CodeSentOut(BaseModel):
+    """The same answer whether or not the phone has an account."""
+
+    sent: bool = True
+    expires_in: int = Field(description="seconds the code holds")
+
+
+class CodeLoginIn(_PhoneIn):
+    code: Code
+
+
+class PasswordResetIn(_PhoneIn):
+    code: Code = Field(description="the 6-digit code sent to the phone (purpose reset)")
+    new_password: Password
+
+
+class OrderMarketsIn(BaseModel):
+    """Other markets (ids) the member may order in besides their own; the whole list (empty: their own only)."""
+
+    market_ids: list[DbId] = Field(max_length=20)
 
 
 class LoginIn(_PhoneIn):
@@ -69,6 +107,7 @@ class UserAdminOut(Out):
     groups: list[str]
     claimed_groups: list[str]
     is_active: bool
+    order_markets: list[int] = []  # other markets a curator lets the member order in
 
 
 class GroupsIn(BaseModel):

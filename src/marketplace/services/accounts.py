@@ -12,10 +12,11 @@ from ..domain.passwords import password_problem
 from ..domain.phones import mask_phone, normalize_phone
 from ..domain.roles import MemberGroup, Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from ..models import Category, ProviderCategory, ProviderProfile, User
+from ..models import Category, Market, ProviderCategory, ProviderProfile, User
 from ..models.base import utcnow
 from ..ratelimits import Limits
 from ..schemas.accounts import (
+    AccountIn,
     CategoryRef,
     MeOut,
     MeUpdateIn,
@@ -28,25 +29,82 @@ from ..schemas.accounts import (
 from ..schemas.common import Page
 from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
-from . import audit, login_sessions, notices, reviews
+from . import audit, codes, login_sessions, notices, reviews
 
 WRONG_LOGIN = "The phone number or password is wrong."
 TOO_MANY_ATTEMPTS = "Too many login attempts: please wait a while and try again."
 TOO_MANY_REGISTRATIONS = "Too many registrations from here: please wait a while and try again."
 
 
+ACCOUNT_EXISTS = "This phone number already has an account: log in with it, or set a new password."
+NO_ACCOUNT = "No account uses this phone number yet: register with it first."
+DEACTIVATED = "This account has been deactivated: please ask your union."
+
+
 async def register(
-    db: AsyncSession, settings: Settings, market_id: int, data: RegisterIn, limits: Limits | None = None, ip: str = ""
+    db: AsyncSession, settings: Settings, market_id: int, data: RegisterIn, limits: Limits, ip: str = ""
 ) -> User:
-    if limits is not None:
-        await limits.take(limits.register_ip, ip, sentence=TOO_MANY_REGISTRATIONS)
+    """A new member whose phone a code (purpose "register") proved first. Only then is an account already
+    on the number told, plainly: whoever holds the phone owns it."""
+    await limits.take(limits.register_ip, ip, sentence=TOO_MANY_REGISTRATIONS)
     check_password(data.password, data.phone)
+    await codes.check_code(db, settings, limits, data.phone, codes.CodePurpose.register, data.code)
     exists = (await db.execute(sa.select(User.id).where(User.phone == data.phone))).first()
     if exists:
-        # Hashed anyway, so a taken number answers no faster than a new one.
-        await asyncio.to_thread(auth.hash_password, settings, data.password)
-        raise Conflict("An account with this phone number already exists.", field="phone")
+        raise Conflict(ACCOUNT_EXISTS, field="phone")
     user = await create_user(db, settings, market_id, data.phone, data.name, data.password, [Role.member])
+    return user
+
+
+async def create_member(db: AsyncSession, settings: Settings, market_id: int, data: AccountIn) -> User:
+    """An account made by the operator (`marketplace create-user`): no code, the number is theirs to say."""
+    check_password(data.password, data.phone)
+    if (await db.execute(sa.select(User.id).where(User.phone == data.phone))).first():
+        raise Conflict("An account with this phone number already exists.", field="phone")
+    return await create_user(db, settings, market_id, data.phone, data.name, data.password, [Role.member])
+
+
+async def login_with_code(
+    db: AsyncSession, settings: Settings, limits: Limits, phone: str, code: str, user_agent: str = ""
+) -> tuple[User, str]:
+    """A new login session for whoever proves the phone with a code (purpose "login")."""
+    await codes.check_code(db, settings, limits, phone, codes.CodePurpose.login, code)
+    user = await _proven_owner(db, phone)
+    await limits.clear(limits.login_phone, phone)
+    return user, await login_sessions.open_session(db, settings, user.id, user_agent)
+
+
+async def reset_password(
+    db: AsyncSession, settings: Settings, limits: Limits, phone: str, code: str, new_password: str, user_agent: str = ""
+) -> tuple[User, str]:
+    """忘记密码: a new password for whoever proves the phone with a code (purpose "reset"). Every session of
+    the account ends; a new one is opened for the caller."""
+    check_password(new_password, phone, "new_password")
+    await codes.check_code(db, settings, limits, phone, codes.CodePurpose.reset, code)
+    user = await _proven_owner(db, phone)
+    user.password_hash = await asyncio.to_thread(auth.hash_password, settings, new_password)
+    user.updated_at = utcnow()
+    db.add(user)
+    await login_sessions.revoke_all(db, user.id)
+    await limits.clear(limits.login_phone, phone)
+    await notices.notify(
+        db,
+        user.id,
+        user.market_id,
+        "password_reset",
+        "您的密码已重设",
+        "刚刚有人用发到您手机的验证码重设了密码，其他设备上的登录都已退出。如果不是您本人操作，"
+        "请立即用“忘记密码”再次重设，并联系工会。",
+    )
+    return user, await login_sessions.open_session(db, settings, user.id, user_agent)
+
+
+async def _proven_owner(db: AsyncSession, phone: str) -> User:
+    user = (await db.execute(sa.select(User).where(User.phone == phone))).scalar_one_or_none()
+    if user is None:
+        raise InvalidInput(NO_ACCOUNT, field="phone")
+    if not user.is_active:
+        raise Forbidden(DEACTIVATED, field="phone")
     return user
 
 
@@ -201,6 +259,30 @@ async def confirm_groups(db: AsyncSession, curator: User, user_id: int, groups: 
     return user
 
 
+async def other_markets(db: AsyncSession, market_id: int) -> list[Market]:
+    """The markets besides this one (a curator may let a member order there too)."""
+    return list((await db.execute(sa.select(Market).where(Market.id != market_id).order_by(Market.id))).scalars())
+
+
+async def set_order_markets(db: AsyncSession, curator: User, user_id: int, market_ids: list[int]) -> User:
+    """A curator lets a member of their market order in other markets too (audited)."""
+    user = await db.get(User, user_id)
+    if user is None or user.market_id != curator.market_id:
+        raise NotFound("No such user.")
+    wanted = sorted(set(market_ids) - {user.market_id})
+    if wanted:
+        found = set((await db.execute(sa.select(Market.id).where(Market.id.in_(wanted)))).scalars())
+        missing = [m for m in wanted if m not in found]
+        if missing:
+            raise InvalidInput(f"Unknown market: {missing[0]}.", field="market_ids")
+    if sorted(user.order_markets) != wanted:
+        await audit.record(db, curator, "order_markets", "user", user.id, before=user.order_markets, after=wanted)
+        user.order_markets = wanted
+        user.updated_at = utcnow()
+        db.add(user)
+    return user
+
+
 async def set_active(db: AsyncSession, staff: User, user_id: int, active: bool) -> User:
     """Deactivate (every session ends, no login works) or reactivate an account of the staff's market.
     Operators may do it to members and providers; staff accounts are the curators' to change."""
@@ -237,7 +319,7 @@ async def list_users(db: AsyncSession, market_id: int, q: str | None, role: Role
 
 
 def admin_out(user: User) -> UserAdminOut:
-    return UserAdminOut(**_person(user), is_active=user.is_active)
+    return UserAdminOut(**_person(user), is_active=user.is_active, order_markets=user.order_markets)
 
 
 async def update_provider_profile(db: AsyncSession, user: User, data: ProviderProfileIn) -> ProviderOut:

@@ -183,7 +183,8 @@ def check_orderable(member: User, target: sa.Row | None, listing_id: int) -> sa.
         raise Conflict(f"This listing takes no orders (it is {target.state}).", field="listing_id")
     if target.provider_id == member.id:
         raise Conflict("You cannot order your own listing.", field="listing_id")
-    if target.market_id != member.market_id:  # members may browse other unions' menus, and order in their own
+    # Members may browse other unions' menus, and order in their own, or where a curator allowed them.
+    if target.market_id != member.market_id and target.market_id not in (member.order_markets or []):
         raise Forbidden("This service is in another union's market; members order in their own union's market.")
     if target.target_groups and not set(target.target_groups) & set(member.groups):
         groups = "、".join(GROUP_NAMES.get(g, g) for g in target.target_groups)

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from litestar import Controller, HttpMethod, Request, Response, delete, get, post, put, route
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,11 +10,16 @@ from ..auth import for_roles, login_session_of
 from ..domain.roles import Role
 from ..models import User
 from ..schemas.accounts import (
+    CodeLoginIn,
+    CodeRequestIn,
+    CodeSentOut,
     DeleteAccountIn,
     GroupsIn,
     LoginIn,
     MeOut,
     MeUpdateIn,
+    OrderMarketsIn,
+    PasswordResetIn,
     PhoneOut,
     ProviderOut,
     ProviderProfileIn,
@@ -26,7 +31,7 @@ from ..schemas.accounts import (
 )
 from ..schemas.common import Page
 from ..schemas.login_sessions import LoginSessionOut, PasswordChangeIn
-from ..services import accounts, login_sessions, personal_data
+from ..services import accounts, codes, login_sessions, personal_data
 from ..settings import Settings
 from .common import ONE_LINE, LimitsDep, client_ip, user_agent
 
@@ -59,6 +64,50 @@ class AccountController(Controller):
     ) -> TokenOut:
         token = await accounts.login(
             db, settings, limits, data.phone, data.password, client_ip(request), user_agent(request)
+        )
+        return TokenOut(access_token=token)
+
+    @post("/auth/code", status_code=202)
+    async def request_code(
+        self,
+        request: Request,
+        data: JSONBody[CodeRequestIn],
+        db: Db,
+        settings: NamedDependency[Settings],
+        limits: LimitsDep,
+    ) -> CodeSentOut:
+        """Send a 6-digit one-time code (验证码) to the phone for logging in, registering or resetting the
+        password. The answer is the same whether or not the phone has an account; 429 with Retry-After when
+        the phone or this address asked too often."""
+        seconds = await codes.request_code(db, settings, limits, data.phone, data.purpose, client_ip(request))
+        return CodeSentOut(expires_in=seconds)
+
+    @post("/auth/login/code", status_code=200, raises=[PermissionDeniedException])  # a deactivated account
+    async def login_with_code(
+        self,
+        request: Request,
+        data: JSONBody[CodeLoginIn],
+        db: Db,
+        settings: NamedDependency[Settings],
+        limits: LimitsDep,
+    ) -> TokenOut:
+        """Log in with a code sent for purpose "login" (single use, short-lived, a few tries)."""
+        _, token = await accounts.login_with_code(db, settings, limits, data.phone, data.code, user_agent(request))
+        return TokenOut(access_token=token)
+
+    @post("/auth/password/reset", status_code=200, raises=[PermissionDeniedException])
+    async def reset_password(
+        self,
+        request: Request,
+        data: JSONBody[PasswordResetIn],
+        db: Db,
+        settings: NamedDependency[Settings],
+        limits: LimitsDep,
+    ) -> TokenOut:
+        """忘记密码: a new password with a code sent for purpose "reset"; every session of the account ends
+        and the token of a new one is returned."""
+        _, token = await accounts.reset_password(
+            db, settings, limits, data.phone, data.code, data.new_password, user_agent(request)
         )
         return TokenOut(access_token=token)
 
@@ -162,6 +211,13 @@ class UserAdminController(Controller):
     ) -> UserAdminOut:
         """The groups a member belongs to, as the union confirms them (their claims are settled)."""
         return accounts.admin_out(await accounts.confirm_groups(db, user, user_id, data.groups))
+
+    @put("/{user_id:int}/order-markets", opt=for_roles(Role.curator))
+    async def allow_markets(
+        self, user_id: IdParam, data: JSONBody[OrderMarketsIn], user: CurrentUser, db: Db
+    ) -> UserAdminOut:
+        """Let a member of this market also order in other markets (the whole list; empty: their own only)."""
+        return accounts.admin_out(await accounts.set_order_markets(db, user, user_id, data.market_ids))
 
     @post("/{user_id:int}/phone", status_code=200, opt=for_roles(*STAFF))
     async def reveal_phone(self, user_id: IdParam, data: JSONBody[RevealIn], user: CurrentUser, db: Db) -> PhoneOut:

@@ -133,3 +133,80 @@ async def test_odd_input_to_the_account_endpoints_is_refused_not_a_500(pages, fa
     ]:
         answer = await pages.post(path, form)
         assert 400 <= answer.status_code < 500, (path, answer.status_code)
+
+
+async def test_log_in_with_a_code_on_the_page(pages, factory, settings):
+    from ...codes import last_code
+
+    member = await factory.user()
+    way = await pages.get("/login?way=code")
+    assert 'formaction="/code/login"' in way.text and "验证码登录" in way.text
+    sent = await pages.post("/code/login", {"phone": member.phone})
+    assert sent.status_code == 303 and sent.headers["location"] == "/login?way=code"
+    step_two = await pages.get("/login?way=code")
+    assert 'name="code"' in step_two.text and f'value="{member.phone}"' in step_two.text
+    wrong = await pages.post("/login/code", {"phone": member.phone, "code": "000000"})
+    assert wrong.status_code == 400 and "验证码错误或已过期" in wrong.text
+    code = last_code(settings, member.phone, "login")
+    ok = await pages.post("/login/code", {"phone": member.phone, "code": code})
+    assert ok.status_code == 303 and ok.headers["location"] == "/?ok=hello"
+    assert 'mkt_code_phone=""' in ok.headers["set-cookie"] or "mkt_code_phone=;" in ok.headers["set-cookie"]
+    assert (await pages.get("/me")).status_code == 200
+
+
+async def test_reset_the_password_on_the_page_ends_other_sessions(pages, factory, settings, client):
+    from ...codes import last_code
+
+    member = await factory.user()
+    elsewhere = factory.token(member)
+    assert "忘记密码" in (await pages.get("/login")).text
+    assert (await pages.post("/code/reset", {"phone": member.phone})).status_code == 303
+    code = last_code(settings, member.phone, "reset")
+    common = await pages.post("/reset", {"phone": member.phone, "code": code, "new_password": "12345678"})
+    assert common.status_code == 400 and 'id="e-new_password"' in common.text
+    done = await pages.post("/reset", {"phone": member.phone, "code": code, "new_password": "ink-and-paper-9"})
+    assert done.status_code == 303 and done.headers["location"] == "/?ok=password_reset"
+    assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {elsewhere}"})).status_code == 401
+    assert "新密码已设置" in (await pages.get("/?ok=password_reset")).text
+    pages.logout()
+    again = await pages.post("/login", {"phone": member.phone, "password": "ink-and-paper-9"})
+    assert again.status_code == 303
+
+
+async def test_too_many_codes_are_refused_on_the_page_in_chinese_with_retry_after(pages, factory, settings):
+    member = await factory.user()
+    allowed = int(settings.code_limit_per_phone.split()[0])
+    for _ in range(allowed):
+        assert (await pages.post("/code/login", {"phone": member.phone})).status_code == 303
+    refused = await pages.post("/code/login", {"phone": member.phone})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "获取验证码过于频繁" in refused.text
+
+
+async def test_asking_for_a_code_on_the_page_reads_the_same_for_any_phone(pages, factory):
+    member = await factory.user()
+    known = await pages.post("/code/reset", {"phone": member.phone})
+    unknown = await pages.post("/code/reset", {"phone": "13912340009"})
+    assert (known.status_code, known.headers["location"]) == (unknown.status_code, unknown.headers["location"])
+
+
+async def test_a_double_tap_sends_one_code_and_logs_in_once(pages, factory, settings):
+    import asyncio
+
+    from ...codes import last_code, sent_codes
+
+    member = await factory.user()
+    tap = {"phone": member.phone, "_form_key": "form:double-tap-send-1"}
+    first, second = await asyncio.gather(pages.post("/code/login", tap), pages.post("/code/login", tap))
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert "mkt_code_phone=" + member.phone in second.headers["set-cookie"]
+    assert len(sent_codes(settings, member.phone, "login")) == 1
+    code = last_code(settings, member.phone, "login")
+    tap = {"phone": member.phone, "code": code, "_form_key": "form:double-tap-login-1"}
+    first, second = await asyncio.gather(pages.post("/login/code", tap), pages.post("/login/code", tap))
+    assert (first.status_code, second.status_code) == (303, 303)  # not "the code was spent" for the second
+    assert first.headers["location"] == second.headers["location"] == "/?ok=hello"
+    tokens = {a.headers["set-cookie"].split("mkt_session=")[1].split(";")[0] for a in (first, second)}
+    assert len(tokens) == 1  # the same login, answered twice
+    refused = await pages.post("/login/code", {**tap, "_form_key": "form:another-1"})
+    assert refused.status_code == 400  # a new form with the spent code is refused

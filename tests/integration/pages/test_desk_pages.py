@@ -223,3 +223,36 @@ async def test_desk_lists_have_pages_and_reviews_are_named_by_what_was_reviewed(
     await client.post(f"/api/v1/orders/{order.id}/review", json={"stars": 5}, headers=factory.headers(member))
     moderation = await pages.get("/desk/reviews")
     assert f'<a href="/listings/{listing.id}">急救知识科普</a>' in moderation.text
+
+
+async def test_a_curator_lets_a_member_order_in_another_market_on_the_accounts_page(pages, factory):
+    from marketplace.models import AuditEvent, Market
+
+    async with factory.sessionmaker() as db, db.begin():
+        other = (await db.execute(sa.select(Market).where(Market.slug == "luohu"))).scalar_one_or_none()
+        if other is None:
+            other = Market(slug="luohu", name_zh="罗湖区总工会", name_en="Luohu")
+            db.add(other)
+            await db.flush()
+    curator = await factory.user(Role.curator)
+    member = await factory.user(name="跨区的师傅")
+    pages.login(curator)
+    listed = await pages.get("/desk/accounts", params={"q": member.phone})
+    assert "也可在以下市场下单" in listed.text and "罗湖区总工会" in listed.text
+    done = await pages.post(f"/desk/accounts/{member.id}/markets", {"market_ids": [str(other.id)], "q": member.phone})
+    assert done.status_code == 303 and "ok=markets" in done.headers["location"]
+    async with factory.sessionmaker() as db:
+        assert (await db.get(User, member.id)).order_markets == [other.id]
+        actions = (await db.execute(sa.select(AuditEvent.action, AuditEvent.actor_id))).all()
+    assert actions == [("order_markets", curator.id)]
+    shown = await pages.get("/desk/accounts", params={"q": member.phone})
+    assert re.search(rf'name="market_ids" value="{other.id}" checked', shown.text)
+    audit = await pages.get("/desk/audit")
+    assert "可跨市场下单的范围已更改" in audit.text
+    cleared = await pages.post(f"/desk/accounts/{member.id}/markets", {"q": member.phone})
+    assert cleared.status_code == 303
+    async with factory.sessionmaker() as db:
+        assert (await db.get(User, member.id)).order_markets == []
+    operator = await factory.user(Role.operator)
+    pages.login(operator)
+    assert (await pages.post(f"/desk/accounts/{member.id}/markets", {"market_ids": [str(other.id)]})).status_code == 403

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from marketplace.domain.roles import Role
 
+from ...codes import last_code
+
 
 def _field_error(html: str, field: str) -> str:
     found = re.search(rf'<p class="error" id="e-{re.escape(field)}">([^<]*)</p>', html)
@@ -45,19 +47,33 @@ async def test_member_pages_redirect_to_login_when_logged_out(pages):
         assert answer.headers["location"].startswith("/login?next="), path
 
 
-async def test_register_sets_an_httponly_lax_cookie_and_keeps_typed_values(pages, factory):
-    refused = await pages.post("/register", {"name": "刘师傅", "phone": "12345", "password": "short"})
-    assert refused.status_code == 400
-    assert "刘师傅" in refused.text  # kept
-    assert "11 位" in _field_error(refused.text, "phone")
-    assert "至少 8" in _field_error(refused.text, "password")
-    registered = await pages.post("/register", {"name": "刘师傅", "phone": "13912345678", "password": "long-enough-1"})
+async def test_register_proves_the_phone_first_then_sets_an_httponly_lax_cookie(pages, factory, settings):
+    step_one = await pages.get("/register")
+    assert 'formaction="/code/register"' in step_one.text and 'name="code"' not in step_one.text
+    refused = await pages.post("/code/register", {"phone": "12345"})
+    assert refused.status_code == 400 and "11 位" in _field_error(refused.text, "phone")
+    sent = await pages.post("/code/register", {"phone": "13912345678"})
+    assert sent.status_code == 303 and sent.headers["location"] == "/register"  # post/redirect/get
+    step_two = await pages.get("/register")
+    assert 'name="code"' in step_two.text and "139****5678" in step_two.text and "5 分钟" in step_two.text
+    code = last_code(settings, "13912345678", "register")
+    typed = {"name": "刘师傅", "phone": "13912345678", "password": "short", "code": code}
+    short = await pages.post("/register", typed)
+    assert short.status_code == 400 and "刘师傅" in short.text  # kept
+    assert "至少 8" in _field_error(short.text, "password")
+    wrong = await pages.post("/register", {**typed, "password": "long-enough-1", "code": "000000"})
+    assert wrong.status_code == 400 and "验证码" in _field_error(wrong.text, "code")
+    registered = await pages.post("/register", {**typed, "password": "long-enough-1"})
     assert registered.status_code == 303 and registered.headers["location"] == "/?ok=welcome"
     cookie = registered.headers["set-cookie"]
-    assert cookie.startswith("mkt_session=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "mkt_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "刘师傅" in (await pages.get("/me")).text
-    again = await pages.post("/register", {"name": "别人", "phone": "13912345678", "password": "long-enough-1"})
-    assert again.status_code == 409 and "已注册" in _field_error(again.text, "phone")
+    again = await pages.post("/register", {**typed, "password": "long-enough-1"})  # the code was spent
+    assert again.status_code == 400 and "验证码" in _field_error(again.text, "code")
+    await pages.post("/code/register", {"phone": "13912345678"})
+    code = last_code(settings, "13912345678", "register")
+    proven = await pages.post("/register", {**typed, "name": "别人", "password": "long-enough-1", "code": code})
+    assert proven.status_code == 409 and "已有账号" in _field_error(proven.text, "phone")
 
 
 async def test_login_refusal_shows_beside_the_password_and_logout_clears_the_cookie(pages, factory):

@@ -79,7 +79,7 @@ async def test_a_year_9999_session_in_the_database_breaks_no_page(pages, factory
 
 async def test_page_forms_refuse_nul_and_invisible_text_beside_the_field(pages, factory, client):
     registered = await pages.post(
-        "/register", {"phone": "13812345670", "name": "\u200b\u200b", "password": "long-enough-1"}
+        "/register", {"phone": "13812345670", "name": "\u200b\u200b", "password": "long-enough-1", "code": "123456"}
     )
     assert registered.status_code == 400
     assert 'id="e-name"' in registered.text and "请填写看得见的内容" in registered.text

@@ -1,22 +1,34 @@
 """Register, log in and out, the language switch and the member's own settings."""
 
+import time
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...auth import has_role, login_session_of, read_token
+from ...domain.phones import mask_phone, normalize_phone
 from ...domain.roles import MemberGroup, Role
-from ...errors import retry_after
+from ...errors import MarketError, retry_after
 from ...models import User
-from ...schemas.accounts import DeleteAccountIn, LoginIn, MeUpdateIn, RegisterIn
+from ...schemas.accounts import (
+    CodeLoginIn,
+    CodeRequestIn,
+    DeleteAccountIn,
+    LoginIn,
+    MeUpdateIn,
+    PasswordResetIn,
+    RegisterIn,
+)
 from ...schemas.login_sessions import PasswordChangeIn
-from ...services import accounts, login_sessions, my_page, personal_data
+from ...services import accounts, codes, login_sessions, my_page, personal_data
 from ..common import Db, IdParam, MarketId, client_ip, user_agent
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
+    _cookie,
     as_list,
     attempt,
     form_of,
@@ -31,6 +43,7 @@ from .common import (
 )
 from .i18n import LANG_COOKIE, LANGUAGES
 from .labels import GROUPS
+from .once import once_anonymous
 
 
 def landing(user: User) -> str:
@@ -48,7 +61,8 @@ class AccountPages(Controller):
 
     @get("/register")
     async def register_form(self, request: Request, page_user: PageUser) -> Template:
-        return page(request, "account/register.html", page_user, values={})
+        """Step 1: the phone, proven by a code; step 2 (once the code is sent): the code, name and password."""
+        return _code_page(request, "account/register.html", page_user)
 
     @post("/register")
     async def register(self, request: Request, db: Db, market_id: MarketId) -> Template | Redirect:
@@ -58,16 +72,47 @@ class AccountPages(Controller):
         if data is not None:
             settings = request.app.state.settings
             limits = request.app.state.limits
-            user, exc = await attempt(
-                db, lambda: accounts.register(db, settings, market_id, data, limits, client_ip(request))
-            )
+
+            async def work() -> tuple[str, str]:
+                user = await accounts.register(db, settings, market_id, data, limits, client_ip(request))
+                return "/?ok=welcome", await login_sessions.open_session(db, settings, user.id, user_agent(request))
+
+            done, exc = await attempt(db, lambda: once_anonymous(request, work))
             if exc is None:
-                token = await login_sessions.open_session(db, settings, user.id, user_agent(request))
-                return _logged_in(request, "/?ok=welcome", token)
-            status, errors = refusal(request, exc, "phone")
+                return _logged_in(request, *done, forget_phone=True)
+            status, errors = refusal(request, exc, "code")
         values.pop("password", None)  # a refused password is typed again, never sent back
+        values.pop("code", None)
         status = 400 if data is None else status
-        return page(request, "account/register.html", None, status, values=values, errors=errors, headers=_retry(exc))
+        return _code_page(
+            request, "account/register.html", None, status, values=values, errors=errors, exc=exc, sent=True
+        )
+
+    @post("/code/{purpose:str}")
+    async def send_code(self, request: Request, purpose: FromPath[str], db: Db) -> Template | Redirect:
+        """获取验证码 on the login (code way), register and reset pages: the code is sent, then the page
+        comes back (post/redirect/get) with the code field and how long the code holds."""
+        if purpose not in CODE_PAGES:
+            raise NotFoundException()
+        template, back = CODE_PAGES[purpose]
+        values = await form_of(request)
+        data, errors = validate(request, CodeRequestIn, {"phone": values.get("phone", ""), "purpose": purpose})
+        exc = None
+        if data is not None:
+            settings, limits = request.app.state.settings, request.app.state.limits
+
+            async def work() -> tuple[str, str]:
+                # A double tap sends one code: the second waits for the first and goes where it went.
+                seconds = await codes.request_code(db, settings, limits, data.phone, data.purpose, client_ip(request))
+                return back, f"{data.phone}.{int(time.time()) + seconds}"  # the phone, and when its code expires
+
+            done, exc = await attempt(db, lambda: once_anonymous(request, work))
+            if exc is None:
+                phone_cookie = _cookie(request, CODE_PHONE_COOKIE, done[1] or "", settings.code_ttl_seconds)
+                return Redirect(done[0], status_code=303, cookies=[phone_cookie])
+            _, errors = refusal(request, exc, "phone")
+        status = 400 if data is None else exc.status_code if isinstance(exc, MarketError) else 400
+        return _code_page(request, template, None, status, values=values, errors=errors, exc=exc, sent=False)
 
     @get("/login")
     async def login_form(
@@ -76,7 +121,59 @@ class AccountPages(Controller):
         page_user: PageUser,
         next_path: Annotated[str, QueryParameter(name="next", max_length=500)] = "/",
     ) -> Template:
+        if request.query_params.get("way") == "code":
+            return _code_page(request, "account/login_code.html", page_user)
         return page(request, "account/login.html", page_user, values={"next": safe_next(next_path)})
+
+    @post("/login/code")
+    async def login_with_code(self, request: Request, db: Db) -> Template | Redirect:
+        values = await form_of(request)
+        data, errors = validate(request, CodeLoginIn, values)
+        status, exc = 400, None
+        if data is not None:
+            settings, limits = request.app.state.settings, request.app.state.limits
+
+            async def work() -> tuple[str, str]:
+                user, token = await accounts.login_with_code(
+                    db, settings, limits, data.phone, data.code, user_agent(request)
+                )
+                return landing(user) + "?ok=hello", token
+
+            done, exc = await attempt(db, lambda: once_anonymous(request, work))
+            if exc is None:
+                return _logged_in(request, *done, forget_phone=True)
+            status, errors = refusal(request, exc, "code")
+        values.pop("code", None)
+        return _code_page(
+            request, "account/login_code.html", None, status, values=values, errors=errors, exc=exc, sent=True
+        )
+
+    @get("/reset")
+    async def reset_form(self, request: Request, page_user: PageUser) -> Template:
+        """忘记密码: the phone proven by a code, then a new password (every other session ends)."""
+        return _code_page(request, "account/reset.html", page_user)
+
+    @post("/reset")
+    async def reset(self, request: Request, db: Db) -> Template | Redirect:
+        values = await form_of(request)
+        data, errors = validate(request, PasswordResetIn, values)
+        status, exc = 400, None
+        if data is not None:
+            settings, limits = request.app.state.settings, request.app.state.limits
+
+            async def work() -> tuple[str, str]:
+                user, token = await accounts.reset_password(
+                    db, settings, limits, data.phone, data.code, data.new_password, user_agent(request)
+                )
+                return landing(user) + "?ok=password_reset", token
+
+            done, exc = await attempt(db, lambda: once_anonymous(request, work))
+            if exc is None:
+                return _logged_in(request, *done, forget_phone=True)
+            status, errors = refusal(request, exc, "code")
+        values.pop("code", None)
+        values.pop("new_password", None)
+        return _code_page(request, "account/reset.html", None, status, values=values, errors=errors, exc=exc, sent=True)
 
     @post("/login")
     async def login(self, request: Request, db: Db) -> Template | Redirect:
@@ -212,10 +309,51 @@ async def _me_page(request: Request, db, user, status: int = 200, **context) -> 
     )
 
 
-def _logged_in(request: Request, target: str, token: str | None) -> Redirect:
-    """After logging in or out: the session cookie set (or cleared), and a fresh CSRF token to come."""
+def _logged_in(request: Request, target: str, token: str | None, forget_phone: bool = False) -> Redirect:
+    """After logging in or out: the session cookie set (or cleared), and a fresh CSRF token to come. With
+    `forget_phone` (a code login) the code's phone cookie goes, and a missing token (a repeat whose first
+    answer could not be read back) leaves the session cookie as the first answer set it."""
     cookies = [session_cookie(request, token), fresh_csrf_cookie(request)]
+    if forget_phone:
+        cookies = cookies if token else [fresh_csrf_cookie(request)]
+        cookies.append(_cookie(request, CODE_PHONE_COOKIE, "", 0))
     return Redirect(target, status_code=303, cookies=cookies)
+
+
+# The pages that ask for a code: purpose -> (template, where the page comes back once the code is sent)
+CODE_PAGES = {
+    "login": ("account/login_code.html", "/login?way=code"),
+    "register": ("account/register.html", "/register"),
+    "reset": ("account/reset.html", "/reset"),
+}
+# The phone a code was just sent to, for the page that asks for the code (HttpOnly, gone when the code is).
+CODE_PHONE_COOKIE = "mkt_code_phone"
+
+
+def _code_page(
+    request: Request, template: str, user, status: int = 200, values=None, errors=None, exc=None, sent=None
+) -> Template:
+    """A page of the code ways: step 1 asks for the phone; once a code was sent to it (the cookie holds the
+    phone) step 2 asks for the code and the rest."""
+    settings = request.app.state.settings
+    said, _, expires = (request.cookies.get(CODE_PHONE_COOKIE) or "").partition(".")
+    phone = normalize_phone(said)
+    left = int(expires) - int(time.time()) if expires.isascii() and expires.isdigit() and len(expires) < 12 else 0
+    values = dict(values or {})
+    if phone and not values.get("phone"):
+        values["phone"] = phone
+    if sent is None:
+        sent = bool(phone) and (values.get("phone") == phone)
+    minutes = max(1, round(settings.code_ttl_seconds / 60))
+    context = {
+        "values": values,
+        "errors": errors or {},
+        "sent": sent,
+        "masked": mask_phone(normalize_phone(str(values.get("phone", ""))) or phone or ""),
+        "minutes": minutes,
+        "left": max(0, min(left, settings.code_ttl_seconds)),
+    }
+    return page(request, template, user, status, headers=_retry(exc), **context)
 
 
 def _retry(exc: Exception | None) -> dict[str, str] | None:

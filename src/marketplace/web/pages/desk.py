@@ -14,7 +14,7 @@ from ...auth import login_session_of
 from ...domain.roles import Role
 from ...errors import NotFound
 from ...models.base import utcnow
-from ...schemas.accounts import GroupsIn, RolesIn
+from ...schemas.accounts import GroupsIn, OrderMarketsIn, RolesIn
 from ...schemas.catalog_categories import CategoryIn, CategoryPatch
 from ...schemas.listings import ApproveIn, BatchIn
 from ...schemas.orders import RequiredReasonIn
@@ -26,6 +26,7 @@ from .common import (
     as_list,
     attempt,
     flat_categories,
+    form_id,
     form_of,
     need,
     page,
@@ -220,8 +221,16 @@ class DeskPages(Controller):
         user = need(page_user, *STAFF)
         found = await accounts.list_users(db, user.market_id, q, role, DESK_PAGE, (page_number - 1) * DESK_PAGE)
         values = {"q": q or "", "role": role or ""}
+        markets = await accounts.other_markets(db, user.market_id)
         return page(
-            request, "desk/accounts.html", user, found=found, values=values, page_number=page_number, size=DESK_PAGE
+            request,
+            "desk/accounts.html",
+            user,
+            found=found,
+            values=values,
+            page_number=page_number,
+            size=DESK_PAGE,
+            markets=markets,
         )
 
     @post("/accounts/{user_id:int}/roles")
@@ -272,6 +281,22 @@ class DeskPages(Controller):
         errors = {f"{user_id}.{k}": v for k, v in errors.items()}
         return page(request, "desk/accounts.html", user, 400, found=found, values={"q": "", "role": ""}, errors=errors)
 
+    @post("/accounts/{user_id:int}/markets")
+    async def order_markets(
+        self, request: Request, user_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        """The other markets ticked are where this member may order too (a curator's decision, audited)."""
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        chosen = [form_id(m) for m in as_list(values.get("market_ids"))]
+        data, errors = validate(request, OrderMarketsIn, {"market_ids": [m for m in chosen if m is not None]})
+        if data is not None:
+            _, exc = await attempt(db, lambda: accounts.set_order_markets(db, user, user_id, data.market_ids))
+            if exc is None:
+                return redirect(f"/desk/accounts?q={quote(values.get('q', ''))}", "markets")
+            _, errors = refusal(request, exc, "market_ids")
+        return await _accounts_refused(request, db, user, user_id, 400, errors)
+
     # Exports -----------------------------------------------------------------------------------
 
     @get("/export/orders.csv")
@@ -308,7 +333,9 @@ class DeskPages(Controller):
 async def _accounts_refused(request: Request, db, user, user_id: int, status: int, errors: dict) -> Template:
     found = await accounts.list_users(db, user.market_id, None, None, 50, 0)
     errors = {f"{user_id}.roles": text for text in errors.values()}
-    return page(request, "desk/accounts.html", user, status, found=found, values={"q": "", "role": ""}, errors=errors)
+    markets = await accounts.other_markets(db, user.market_id)
+    values = {"q": "", "role": ""}
+    return page(request, "desk/accounts.html", user, status, found=found, values=values, errors=errors, markets=markets)
 
 
 def safe_back(path: str | None) -> str:

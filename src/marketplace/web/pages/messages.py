@@ -6,7 +6,12 @@ from .i18n import N_
 SERVICE_MESSAGES = [
     N_("Please log in first."),
     N_("The phone number or password is wrong."),
-    N_("An account with this phone number already exists."),
+    N_("This phone number already has an account: log in with it, or set a new password."),
+    N_("No account uses this phone number yet: register with it first."),
+    N_("This account has been deactivated: please ask your union."),
+    N_("The code is wrong or has expired: ask for a new one."),
+    N_("Too many codes asked for: please wait a while and try again."),
+    N_("Too many codes tried: please wait a while and try again."),
     N_("Too many login attempts: please wait a while and try again."),
     N_("Too many registrations from here: please wait a while and try again."),
     N_("Too many orders in a short time: please wait a moment and try again."),
