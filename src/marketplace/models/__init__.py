@@ -2,6 +2,7 @@
 
 from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
+from .checkin import CheckIn, Organisation, OrgBooking, OrgSeat
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "Batch",
     "Category",
+    "CheckIn",
     "CategoryFollow",
     "FollowUpCase",
     "ClassifierVersion",
@@ -26,6 +28,9 @@ __all__ = [
     "NeedLabel",
     "Notification",
     "Offer",
+    "OrgBooking",
+    "OrgSeat",
+    "Organisation",
     "Order",
     "OrderEvent",
     "OutboxJob",

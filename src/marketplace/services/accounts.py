@@ -29,6 +29,9 @@ from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
 from . import audit, login_sessions, notices
 
+# The password hash of an account an organisation's roster made (services/organisations.py): nobody can log
+# in with it; the person registers with that phone and takes the account (and its orders) over.
+INVITED = "!invited"
 WRONG_LOGIN = "The phone number or password is wrong."
 TOO_MANY_ATTEMPTS = "Too many login attempts: please wait a while and try again."
 TOO_MANY_REGISTRATIONS = "Too many registrations from here: please wait a while and try again."
@@ -40,7 +43,14 @@ async def register(
     if limits is not None:
         await limits.take(limits.register_ip, ip, sentence=TOO_MANY_REGISTRATIONS)
     check_password(data.password, data.phone)
-    exists = (await db.execute(sa.select(User.id).where(User.phone == data.phone))).first()
+    exists = (await db.execute(sa.select(User).where(User.phone == data.phone))).scalar_one_or_none()
+    if exists is not None and exists.password_hash == INVITED and not exists.is_active:
+        # An account an organisation's roster made (团体预约): the person takes it over, with its orders.
+        exists.password_hash = await asyncio.to_thread(auth.hash_password, settings, data.password)
+        exists.name = data.name
+        exists.is_active = True
+        exists.updated_at = utcnow()
+        return exists
     if exists:
         # Hashed anyway, so a taken number answers no faster than a new one.
         await asyncio.to_thread(auth.hash_password, settings, data.password)
