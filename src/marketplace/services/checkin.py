@@ -37,7 +37,7 @@ class AlreadyCheckedIn(Conflict):
     def __init__(self, at: datetime, local_time: str) -> None:
         super().__init__(f"Already checked in at {local_time}.", field="code", extra={"checked_in_at": at.isoformat()})
         self.at = at
-        self.local_time = local_time
+        self.template, self.params = "Already checked in at %(time)s.", {"time": local_time}
 
 
 def key(db: AsyncSession) -> str:
@@ -66,7 +66,7 @@ async def ensure_code(db: AsyncSession, order: Order) -> CheckIn:
 
 def qr_svg(text: str) -> str:
     """A QR code as inline SVG, drawn on the server (no script, no image request)."""
-    return segno.make(text, error="m").svg_inline(scale=5, dark="#000", light="#fff", border=2)
+    return segno.make(text, error="m").svg_inline(scale=5, dark="#000", light="#fff", border=2, omitsize=True)
 
 
 @dataclass

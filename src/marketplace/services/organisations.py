@@ -33,6 +33,13 @@ CONTACT = {Actor.org_contact}
 NOT_A_CONTACT = "Only the contact of an organisation may book for it."
 
 
+def refused(cls, template: str, field: str, **params):
+    """A refusal whose sentence has values in it: pages translate `template` with `params`."""
+    exc = cls(template % params, field=field, extra=params)
+    exc.template, exc.params = template, params
+    return exc
+
+
 # Curators: organisations and their contacts ------------------------------------------------------
 
 
@@ -177,11 +184,15 @@ def check_roster(rows: list[tuple[str, str]]) -> list[Person]:
     for number, (name, raw) in enumerate(rows, start=1):
         phone = normalize_phone(raw)
         if not name or len(name) > 60:
-            raise InvalidInput(f"Line {number}: a name (at most 60 characters) is needed.", field="people")
+            raise refused(
+                InvalidInput, "Line %(line)s: a name (at most 60 characters) is needed.", "people", line=number
+            )
         if phone is None:
-            raise InvalidInput(f"Line {number}: this is not a mobile number.", field="people")
+            raise refused(InvalidInput, "Line %(line)s: this is not a mobile number.", "people", line=number)
         if phone in seen:
-            raise InvalidInput(f"Line {number}: this phone number is on the roster twice.", field="people")
+            raise refused(
+                InvalidInput, "Line %(line)s: this phone number is on the roster twice.", "people", line=number
+            )
         seen.add(phone)
         people.append(Person(name, phone))
     if not people:
@@ -227,7 +238,7 @@ async def book(db: AsyncSession, contact: User, data: BookingIn) -> OrgBooking:
     ).scalar_one_or_none()
     listing = await db.get(Listing, session.listing_id) if session else None
     if session is None or listing is None or listing.state != ListingState.published:
-        raise InvalidInput(f"Unknown session: {data.session_id}.", field="session_id")
+        raise refused(InvalidInput, "Unknown session: %(id)s.", "session_id", id=data.session_id)
     if listing.shape == ListingShape.on_request or session.cancelled_at is not None:
         raise Conflict("This session takes no bookings.", field="session_id")
     now = utcnow()
@@ -236,10 +247,12 @@ async def book(db: AsyncSession, contact: User, data: BookingIn) -> OrgBooking:
     allowed = session.capacity * org.max_share_percent // 100
     held = await seats_held(db, org.id, session.id)
     if held + len(people) > allowed:
-        raise Conflict(
-            f"Your organisation may hold at most {allowed} seats of this session ({held} held).",
-            field="people",
-            extra={"allowed": allowed, "held": held},
+        raise refused(
+            Conflict,
+            "Your organisation may hold at most %(allowed)s seats of this session (%(held)s held).",
+            "people",
+            allowed=allowed,
+            held=held,
         )
     taken = await db.execute(
         sa.update(ListingSession)
@@ -249,7 +262,7 @@ async def book(db: AsyncSession, contact: User, data: BookingIn) -> OrgBooking:
     )
     if taken.first() is None:
         left = session.capacity - session.seats_taken
-        raise Conflict(f"Only {left} seats of this session are left.", field="people", extra={"left": left})
+        raise refused(Conflict, "Only %(left)s seats of this session are left.", "people", left=left)
     booking = OrgBooking(
         market_id=org.market_id,
         organisation_id=org.id,
@@ -292,14 +305,16 @@ async def _seat(
     """One person's own order of the booked session, holding one of the seats the booking took."""
     member = await account_for(db, org.market_id, person)
     if member.id == listing.provider_id:
-        raise Conflict(f"{person.name}: the provider of this service cannot take a seat in it.", field="people")
+        raise refused(
+            Conflict, "%(name)s: the provider of this service cannot take a seat in it.", "people", name=person.name
+        )
     live = await db.execute(
         sa.select(Order.id).where(
             Order.member_id == member.id, Order.session_id == session.id, Order.state.in_(sorted(LIVE_STATES))
         )
     )
     if live.first():
-        raise Conflict(f"{person.name} already holds an order of this session.", field="people")
+        raise refused(Conflict, "%(name)s already holds an order of this session.", "people", name=person.name)
     order = Order(
         market_id=org.market_id,
         kind=OrderKind.listing,

@@ -60,9 +60,9 @@ async def test_book_twenty_swap_one_and_take_attendance_by_qr(client, factory, j
         "/api/v1/auth/register", json={"phone": "13900000003", "name": "工友3", "password": "longenough-9"}
     )
     assert claimed.status_code == 201, claimed.text
-    token = (
-        await client.post("/api/v1/auth/login", json={"phone": "13900000003", "password": "longenough-9"})
-    ).json()["access_token"]
+    token = (await client.post("/api/v1/auth/login", json={"phone": "13900000003", "password": "longenough-9"})).json()[
+        "access_token"
+    ]
     h3 = {"Authorization": f"Bearer {token}"}
     theirs = (await client.get("/api/v1/orders", headers=h3)).json()["items"]
     assert [o["state"] for o in theirs] == ["accepted"] and theirs[0]["session"]["id"] == session.id

@@ -4,6 +4,7 @@ from litestar.config.csrf import CSRFConfig
 
 from ...settings import Settings
 from .account import AccountPages
+from .checkin import CheckInPages
 from .common import CSRF_COOKIE
 from .desk import DeskPages
 from .errors import with_pages
@@ -24,6 +25,7 @@ PAGE_ROUTES = [
     DeskPages,
     HoursPages,
     SatisfactionPages,
+    CheckInPages,
 ]
 
 

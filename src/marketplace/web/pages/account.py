@@ -12,7 +12,7 @@ from ...errors import retry_after
 from ...models import User
 from ...schemas.accounts import DeleteAccountIn, LoginIn, MeUpdateIn, RegisterIn
 from ...schemas.login_sessions import PasswordChangeIn
-from ...services import accounts, login_sessions, personal_data
+from ...services import accounts, login_sessions, organisations, personal_data
 from ..common import Db, IdParam, MarketId, client_ip, user_agent
 from .common import (
     PAGE_DEPENDENCIES,
@@ -196,7 +196,8 @@ class AccountPages(Controller):
 async def _me_page(request: Request, db, user, status: int = 200, **context) -> Template:
     sessions = (await login_sessions.active(db, user.id, login_session_of(request))).items
     options = list(GROUPS.items())
-    return page(request, "account/me.html", user, status, group_options=options, sessions=sessions, **context)
+    org = await organisations.of_contact(db, user)  # the contact of a grassroots union books for it (团体预约)
+    return page(request, "account/me.html", user, status, group_options=options, sessions=sessions, org=org, **context)
 
 
 def _logged_in(request: Request, target: str, token: str | None) -> Redirect:

@@ -15,7 +15,7 @@ from ...errors import Conflict, Forbidden, NotFound
 from ...models import Category, User
 from ...models.base import utcnow
 from ...schemas.orders import ArrangeIn, DeliverIn, OfferToIn, ReasonIn, RequiredReasonIn, ResolveIn, ReviewIn
-from ...services import calendar, order_views, orders, reviews, staffing
+from ...services import calendar, checkin, order_views, orders, reviews, staffing
 from ..common import Db, IdParam
 from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, refusal, validate
 from .i18n import lang_of, parse_local
@@ -118,11 +118,15 @@ async def order_page(request: Request, db, user: User, order_id: int, status: in
     if {"offer", "reassign"} & set(order.actions):
         candidates = await staffing.candidates(db, user.market_id, order.category_id)
     context.setdefault("values", {})
+    code = None  # 扫码签到: the member's own code of an accepted session order
+    if order.member.id == user.id and order.session and order.state in ("accepted", "delivered"):
+        code = await checkin.member_code(db, user, order.id)
     return page(
         request,
         "orders/order.html",
         user,
         status,
+        checkin_code=code,
         order=order,
         primary=primary,
         candidates=candidates,
