@@ -1,5 +1,6 @@
 """扫码签到 through the API: signed codes, the door, a member's own scan, and delivery from the start."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,16 @@ from marketplace.domain.roles import Role
 from marketplace.models import CheckIn, OrderEvent
 from marketplace.models.base import utcnow
 
+from ..pages.conftest import Pages
+
 pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def pages(client, factory):
+    client.cookies.clear()
+    yield Pages(client, factory)
+    client.cookies.clear()
 
 
 async def _setup(factory, starts_in: timedelta, members: int = 2):
@@ -137,3 +147,22 @@ async def test_member_scans_the_sessions_own_code(client, factory, jobs):
     forged = rules.session_token("not the key", session.id)
     bad = await client.post("/api/v1/check-in", json={"token": forged}, headers=factory.headers(people[0]))
     assert bad.status_code == 409 and bad.json()["detail"] == rules.FORGED
+
+
+async def test_after_the_door_those_not_checked_in_start_unticked_and_become_no_shows(client, factory, jobs, pages):
+    provider, _, session, _, people, orders = await _setup(factory, timedelta(minutes=30), members=3)
+    token = (await _code(client, factory, people[0], orders[0]))["token"]
+    url = f"/api/v1/sessions/{session.id}/check-ins"
+    assert (await client.post(url, json={"code": token}, headers=factory.headers(provider))).status_code == 200
+    await factory.move_session(session.id, -timedelta(hours=2, minutes=5))  # the session is over
+    pages.login(provider)
+    form = await pages.get(f"/provider/sessions/{session.id}/attendance")
+    ticked = re.findall(r'name="present" value="(\d+)"( checked)?', form.text)
+    assert {int(i): bool(c) for i, c in ticked} == {orders[0].id: True, orders[1].id: False, orders[2].id: False}
+    # the form as it stands: the ticked box is present, the others absent
+    saved = await pages.post(
+        f"/provider/sessions/{session.id}/attendance",
+        {"orders": [str(o.id) for o in orders], "present": str(orders[0].id), "_form_key": "form:att"},
+    )
+    assert saved.status_code == 303
+    assert [(await jobs.order(o.id)).state for o in orders] == ["delivered", "no_show", "no_show"]
