@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from .common import DbId, Out, Text, Whole
+from .common import DbId, Flag, Out, Text, Whole
 
 Latitude = Annotated[float | None, Field(default=None, ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float | None, Field(default=None, ge=-180, le=180, allow_inf_nan=False)]
@@ -17,7 +17,7 @@ class CheckInIn(BaseModel):
     code: Text(200, min_length=1)
     latitude: Latitude = None
     longitude: Longitude = None
-    scanned: bool = False
+    scanned: Flag = False  # read by the camera (else typed)
 
 
 class SelfCheckInIn(BaseModel):

@@ -308,6 +308,11 @@ async def _seat(
         raise refused(
             Conflict, "%(name)s: the provider of this service cannot take a seat in it.", "people", name=person.name
         )
+    if listing.target_groups and not set(listing.target_groups) & set(member.groups):
+        # as for a member's own order: only a group a curator confirmed opens a group's service
+        raise refused(
+            Conflict, "%(name)s is not confirmed in the group this service is for.", "people", name=person.name
+        )
     live = await db.execute(
         sa.select(Order.id).where(
             Order.member_id == member.id, Order.session_id == session.id, Order.state.in_(sorted(LIVE_STATES))

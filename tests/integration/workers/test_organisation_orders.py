@@ -159,3 +159,32 @@ async def test_share_cap_and_capacity_hold(client, factory, jobs):
             headers=factory.headers(stranger),
         )
     ).status_code == 403
+
+
+async def test_a_group_only_service_is_booked_only_for_confirmed_members_of_the_group(client, factory, jobs):
+    category = await factory.category()
+    provider = await factory.provider([category])
+    listing = await factory.listing(
+        provider, category, sessions=[(3, 10)], auto_accept=True, target_groups=["new_employment"]
+    )
+    (session,) = await factory.sessions_of(listing)
+    curator = await factory.user(Role.curator)
+    contact = await factory.user()
+    rider = await factory.user(name="骑手", groups=["new_employment"])
+    await client.post(
+        "/api/v1/admin/organisations",
+        json={"name": "快递站工会", "contact_phone": contact.phone, "max_share_percent": 100},
+        headers=factory.headers(curator),
+    )
+    c = factory.headers(contact)
+    mixed = [{"name": "骑手", "phone": rider.phone}, {"name": "新人", "phone": "13911112222"}]
+    refused = await client.post(
+        "/api/v1/organisation/bookings", json={"session_id": session.id, "people": mixed}, headers=c
+    )
+    assert refused.status_code == 409 and refused.json()["detail"].startswith("新人 is not confirmed")
+    async with jobs.sessionmaker() as db:
+        assert (await db.get(ListingSession, session.id)).seats_taken == 0  # rolled back whole
+    ok = await client.post(
+        "/api/v1/organisation/bookings", json={"session_id": session.id, "people": mixed[:1]}, headers=c
+    )
+    assert ok.status_code == 201

@@ -96,4 +96,5 @@ SERVICE_MESSAGES = [
     N_("Only %(left)s seats of this session are left."),
     N_("%(name)s: the provider of this service cannot take a seat in it."),
     N_("%(name)s already holds an order of this session."),
+    N_("%(name)s is not confirmed in the group this service is for."),
 ]
