@@ -44,7 +44,8 @@ async def test_contact_books_with_a_typed_roster_once_and_swaps_before_the_cut_o
     assert 'href="/org"' in me.text
     shown = await pages.get("/org")
     assert shown.status_code == 200 and f'value="{session.id}"' in shown.text
-    roster = "\n".join(f"工友{i}，139{i:08d}" for i in range(20))
+    known = await factory.user(name="老会员")
+    roster = "\n".join([*(f"工友{i}，139{i:08d}" for i in range(19)), f"老会员 {known.phone}"])
     form = {"session_id": str(session.id), "roster": roster, "swap_cutoff_hours": "24", "_form_key": "form:book-1"}
     first = await pages.post("/org/book", form)
     assert first.status_code == 303 and first.headers["location"].startswith("/org?ok=org_booked")
@@ -52,7 +53,14 @@ async def test_contact_books_with_a_typed_roster_once_and_swaps_before_the_cut_o
     assert again.headers["location"] == first.headers["location"]
     assert await _seats_taken(factory, session.id) == 20
     page = await pages.get("/org")
-    assert page.text.count("工友") >= 20 and "共 20 个名额，已签到 0 人" in page.text
+    assert page.text.count("工友") >= 19 and "共 20 个名额，已签到 0 人" in page.text
+    # the person on the roster sees their own order, its timeline in Chinese, and their code
+    pages.login(known)
+    async with factory.sessionmaker() as db:
+        theirs = (await db.execute(sa.select(Order.id).where(Order.member_id == known.id))).scalar_one()
+    mine = await pages.get(f"/orders/{theirs}")
+    assert "由第一车间工会团体预约" in mine.text and "booked by" not in mine.text and "签到码" in mine.text
+    pages.login(contact)
 
     seat_id = int(re.search(r'action="/org/seats/(\d+)/swap"', page.text)[1])
     swapped = await pages.post(
