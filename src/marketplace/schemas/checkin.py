@@ -5,8 +5,18 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from ..domain.phones import PHONE_MAX_LENGTH, PHONE_PATTERN
 from .common import DbId, Flag, Out, Text, Whole
 
+# A mobile number as the document says it (normalised by the service, which names the roster line it refuses).
+Phone = Annotated[
+    str,
+    Field(
+        max_length=PHONE_MAX_LENGTH,
+        json_schema_extra={"pattern": PHONE_PATTERN},
+        description="a mainland China mobile number, e.g. 13812345678",
+    ),
+]
 Latitude = Annotated[float | None, Field(default=None, ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float | None, Field(default=None, ge=-180, le=180, allow_inf_nan=False)]
 
@@ -69,12 +79,12 @@ MAX_ROSTER = 500
 
 class OrganisationIn(BaseModel):
     name: Text(100, min_length=1)
-    contact_phone: Text(40, min_length=1)
+    contact_phone: Phone
     max_share_percent: Annotated[Whole, Field(ge=1, le=100)] = 50
 
 
 class OrganisationPatch(BaseModel):
-    contact_phone: Text(40, min_length=1) | None = None
+    contact_phone: Phone | None = None
     max_share_percent: Annotated[Whole, Field(ge=1, le=100)] | None = None
 
 
@@ -88,7 +98,7 @@ class OrganisationOut(Out):
 
 class PersonIn(BaseModel):
     name: Text(60, min_length=1)
-    phone: Text(40, min_length=1)
+    phone: Phone
 
 
 class BookingIn(BaseModel):
@@ -99,7 +109,7 @@ class BookingIn(BaseModel):
 
 class SwapIn(BaseModel):
     name: Text(60, min_length=1)
-    phone: Text(40, min_length=1)
+    phone: Phone
 
 
 class SeatOut(Out):
