@@ -87,7 +87,7 @@ async def member_code(db: AsyncSession, member: User, order_id: int) -> MemberCo
     if order is None or order.member_id != member.id:
         raise NotFound("No such order.")
     if order.session_id is None or order.state not in (OrderState.accepted, OrderState.delivered):
-        raise Conflict("Only an accepted order of a session has a check-in code.")
+        raise NotFound("Only an accepted order of a session has a check-in code.")
     session = await db.get(ListingSession, order.session_id)
     row = await ensure_code(db, order)
     token = rules.order_token(key(db), order.id, order.session_id)
