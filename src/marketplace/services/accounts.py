@@ -44,7 +44,7 @@ async def register(
         await limits.take(limits.register_ip, ip, sentence=TOO_MANY_REGISTRATIONS)
     check_password(data.password, data.phone)
     exists = (await db.execute(sa.select(User).where(User.phone == data.phone))).scalar_one_or_none()
-    if exists is not None and exists.password_hash == INVITED and not exists.is_active:
+    if exists is not None and exists.password_hash == INVITED:
         # An account an organisation's roster made (团体预约): the person takes it over, with its orders.
         exists.password_hash = await asyncio.to_thread(auth.hash_password, settings, data.password)
         exists.name = data.name
