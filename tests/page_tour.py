@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from marketplace.domain import checkin as checkin_rules
 from marketplace.domain.roles import Role
 from marketplace.models import Landmark, User
 
@@ -25,6 +26,23 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     await client.post(f"/api/v1/orders/{order['id']}/review", json={"stars": 5, "text": "好"}, headers=m)
     await client.post("/api/v1/orders", json={"category_id": category.id, "title": "想学毛笔字"}, headers=m)
     curator, operator = await factory.user(Role.curator), await factory.user(Role.operator)
+    # 团体预约 and 扫码签到: an organisation books seats of an upcoming session, the member among them
+    upcoming = await factory.listing(provider, category, title="急救培训", auto_accept=True)
+    door = (await factory.sessions_of(upcoming))[0]
+    contact = await factory.user(name="车间工会主席")
+    await client.post(
+        "/api/v1/admin/organisations",
+        json={"name": "第一车间工会", "contact_phone": contact.phone},
+        headers=factory.headers(curator),
+    )
+    people = [{"name": "刘师傅", "phone": member.phone}, {"name": "新工友", "phone": "13900000001"}]
+    booked = await client.post(
+        "/api/v1/organisation/bookings",
+        json={"session_id": door.id, "people": people},
+        headers=factory.headers(contact),
+    )
+    seat_order = next(s["order_id"] for s in booked.json()["seats"] if s["name"] == "刘师傅")
+    session_token = checkin_rules.session_token(factory.settings.key("checkin"), door.id)
     station = await _station(factory, client, curator)
     call = await client.post(
         "/api/v1/admin/hotline/calls",
@@ -32,6 +50,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
         headers=factory.headers(operator),
     )
     return [
+        (contact, ["/org", "/me"]),
         (
             None,
             [
@@ -43,7 +62,8 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
         (
             member,
             [
-                *["/", "/orders", f"/orders/{order['id']}", "/notices", "/need", "/me", f"/listings/{listing.id}"],
+                *["/", "/orders", f"/orders/{order['id']}", f"/orders/{seat_order}", f"/checkin/{session_token}"],
+                *["/notices", "/need", "/me", f"/listings/{listing.id}"],
                 *[f"/stations/{station}", f"/stations/{station}/visit?code=x", "/stations?lat=22.53&lon=113.93"],
             ],
         ),
@@ -56,6 +76,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 f"/provider/listings/{listing.id}",
                 "/provider/schedule",
                 f"/provider/sessions/{session.id}/attendance",
+                f"/provider/sessions/{door.id}/checkin",
                 "/provider/reviews",
                 "/provider/profile",
                 f"/orders/{order['id']}",
@@ -74,6 +95,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/accounts",
                 "/desk/accounts?q=刘&role=member",
                 "/desk/audit",
+                "/desk/organisations",
                 f"/orders/{order['id']}",
                 "/desk/export/orders.csv",
                 "/desk/export/reviews.csv",

@@ -19,6 +19,7 @@ from .settings import Settings, get_settings
 from .web.accounts import AccountController, UserAdminController
 from .web.bodies import MAX_BODY_BYTES, BodyBounds
 from .web.categories import CategoryAdminController, CategoryController
+from .web.checkin import CheckInController, OrganisationController
 from .web.deps import DEPENDENCIES
 from .web.headers import security_headers
 from .web.health import healthz
@@ -57,6 +58,8 @@ ROUTES = [
     StationController,
     StationAdminController,
     HotlineController,
+    CheckInController,
+    OrganisationController,
 ]
 
 

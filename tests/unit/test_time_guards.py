@@ -52,6 +52,9 @@ EXPECTED = {
     "session_cancelled": BEFORE,
     "deliver": FROM_START,
     "no_show": FROM_START,
+    "org_book": BEFORE,
+    "org_swap_out": BEFORE,  # and, stricter, before the booking's cut-off (services/organisations.py)
+    "check_in": FROM_START,  # a check-in before the start is delivered when the session starts
 }
 
 

@@ -39,6 +39,7 @@ class Actor(StrEnum):
     operator = "operator"
     curator = "curator"
     system = "system"  # background workers
+    org_contact = "org_contact"  # the contact of the organisation that booked the seat (团体预约)
 
 
 STAFF = frozenset({Actor.operator, Actor.curator})
@@ -156,6 +157,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         _t("session_cancelled", source, S.cancelled, {A.provider, A.curator}, LISTING, BEFORE)
         for source in (S.placed, S.offered, S.accepted, S.waitlisted)
     ),
+    # 团体预约 organisation orders and 扫码签到 check-in (issue #15 items 4–5). An organisation's contact
+    # books a seat for each person on its roster (the seat taken with the booking), and may swap a person
+    # before the booking's cut-off (their order ends, a new one is booked for the newcomer). A check-in
+    # delivers the order once the session has started (a check-in before the start is delivered when it
+    # starts, by the deadline scan); the provider at the door, or the system for a member's own scan.
+    _t("org_book", S.placed, S.accepted, {A.org_contact}, LISTING, BEFORE),
+    _t("org_swap_out", S.accepted, S.cancelled, {A.org_contact}, LISTING, BEFORE),
+    _t("check_in", S.accepted, S.delivered, {A.provider, A.system}, LISTING, FROM),
 )
 
 _BY_KEY: dict[tuple[OrderState, str, OrderKind], Transition] = {}
@@ -265,12 +274,17 @@ def actions_for(
 
 
 # Not buttons on an order: the system's moves, and calling off a whole session (done on the session).
-_SYSTEM_ONLY = frozenset(t.action for t in TRANSITIONS if t.actors == {Actor.system}) | {"session_cancelled"}
+_SYSTEM_ONLY = frozenset(t.action for t in TRANSITIONS if t.actors == {Actor.system}) | {
+    "session_cancelled",
+    "check_in",  # done on the session's check-in page
+    "org_book",  # done on the organisation's page
+    "org_swap_out",
+}
 
 
 def acting_role(transition: Transition, actors: set[Actor] | frozenset[Actor]) -> Actor:
     """The capacity recorded on the event when someone holds several (a curator who is also the member…)."""
-    for actor in (Actor.member, Actor.provider, Actor.operator, Actor.curator, Actor.system):
+    for actor in (Actor.member, Actor.provider, Actor.operator, Actor.curator, Actor.org_contact, Actor.system):
         if actor in transition.actors and actor in actors:
             return actor
     raise ActorNotAllowed(f"Nobody here may '{transition.action}' this order.")

@@ -1,6 +1,6 @@
 """One job per order that fell due (services/deadlines.py queues them from its scan)."""
 
-from ..services import deadlines
+from ..services import checkin, deadlines
 from .registry import job
 
 for _name in (
@@ -14,3 +14,5 @@ for _name in (
     "auto_receive",
 ):
     job(_name)(getattr(deadlines, _name))
+
+job("deliver_checked_in")(checkin.deliver_due)

@@ -2,6 +2,7 @@
 
 from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
+from .checkin import CheckIn, Organisation, OrgBooking, OrgSeat
 from .codes import OneTimeCode
 from .hotline import HotlineCall
 from .markets import Market
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "Batch",
     "Category",
+    "CheckIn",
     "CategoryFollow",
     "FollowUpCase",
     "ClassifierVersion",
@@ -37,6 +39,9 @@ __all__ = [
     "Notification",
     "Offer",
     "OneTimeCode",
+    "OrgBooking",
+    "OrgSeat",
+    "Organisation",
     "Order",
     "OrderEvent",
     "OrderMessage",

@@ -31,6 +31,9 @@ from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
 from . import audit, codes, login_sessions, notices, reviews
 
+# The password hash of an account an organisation's roster made (services/organisations.py): nobody can log
+# in with it; the person registers with that phone and takes the account (and its orders) over.
+INVITED = "!invited"
 WRONG_LOGIN = "The phone number or password is wrong."
 TOO_MANY_ATTEMPTS = "Too many login attempts: please wait a while and try again."
 TOO_MANY_REGISTRATIONS = "Too many registrations from here: please wait a while and try again."
@@ -49,7 +52,15 @@ async def register(
     await limits.take(limits.register_ip, ip, sentence=TOO_MANY_REGISTRATIONS)
     check_password(data.password, data.phone)
     await codes.check_code(db, settings, limits, data.phone, codes.CodePurpose.register, data.code)
-    exists = (await db.execute(sa.select(User.id).where(User.phone == data.phone))).first()
+    exists = (await db.execute(sa.select(User).where(User.phone == data.phone))).scalar_one_or_none()
+    if exists is not None and exists.password_hash == INVITED:
+        # An account an organisation's roster made (团体预约): the person, the phone now proven theirs,
+        # takes it over with its orders.
+        exists.password_hash = await asyncio.to_thread(auth.hash_password, settings, data.password)
+        exists.name = data.name
+        exists.is_active = True
+        exists.updated_at = utcnow()
+        return exists
     if exists:
         raise Conflict(ACCOUNT_EXISTS, field="phone")
     user = await create_user(db, settings, market_id, data.phone, data.name, data.password, [Role.member])

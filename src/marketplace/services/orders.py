@@ -356,6 +356,11 @@ async def _deliver_one(db, order: Order, caps, user: User, attended: bool, note:
         await _mark_no_show(db, order, caps, user, note, when)
         return
     move(db, order, "deliver", caps, user, note, when=when)
+    await after_delivery(db, order, note)
+
+
+async def after_delivery(db: AsyncSession, order: Order, note: str = "") -> None:
+    """What delivery starts, however it came (the provider's mark, a check-in): sign-off is asked for."""
     order.attended = True
     order.delivered_at = utcnow()
     order.delivery_note = note

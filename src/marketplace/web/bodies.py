@@ -59,7 +59,8 @@ async def check_body(request: Request) -> None:
     if not body:
         return
     try:
-        body.decode("utf-8")
+        for text in _text_parts(body, request.content_type):
+            text.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("The request body is not valid UTF-8 text.", field="body") from None
     if request.content_type[0] in _FORMS:
@@ -70,3 +71,19 @@ async def check_body(request: Request) -> None:
         msgspec.json.decode(body)
     except msgspec.DecodeError as error:
         raise InvalidInput(f"The body is not valid JSON ({error}).", field="body") from None
+
+
+def _text_parts(body: bytes, content_type: tuple[str, dict[str, str]]) -> list[bytes]:
+    """What must be UTF-8 text: the whole body, except that a multipart form's files are bytes (an uploaded
+    roster, 团体预约) and only its other fields are text."""
+    boundary = content_type[1].get("boundary", "")
+    if content_type[0] != "multipart/form-data" or not boundary:
+        return [body]
+    texts = []
+    for part in body.split(b"--" + boundary.encode("latin-1", "replace")):
+        head, _, content = part.partition(b"\r\n\r\n")
+        if b"filename=" not in head:
+            texts += [head, content]
+        else:
+            texts.append(head)
+    return texts

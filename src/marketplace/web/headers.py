@@ -30,8 +30,9 @@ _ALWAYS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
-    # The stations page asks for the member's location (on their tap); nothing else may, and no frame.
-    "permissions-policy": "camera=(), microphone=(), geolocation=(self), payment=()",
+    # The stations page asks for the member's location (on their tap) and the check-in page for the camera
+    # (to scan codes); nothing else may, and no frame.
+    "permissions-policy": "camera=(self), microphone=(), geolocation=(self), payment=()",
 }
 HSTS = "max-age=31536000; includeSubDomains"
 

@@ -4,6 +4,7 @@ from litestar.config.csrf import CSRFConfig
 
 from ...settings import Settings
 from .account import AccountPages
+from .checkin import CheckInPages
 from .common import CSRF_COOKIE
 from .desk import DeskPages
 from .errors import with_pages
@@ -28,6 +29,7 @@ PAGE_ROUTES = [
     SatisfactionPages,
     StationPages,
     HotlinePages,
+    CheckInPages,
 ]
 
 

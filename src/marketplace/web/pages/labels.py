@@ -64,6 +64,9 @@ EVENT_ACTIONS = {
     "escalate": N_("sent to the operators"),
     "session_cancelled": N_("the session was called off"),
     "withdraw_duplicate": N_("withdrawn: a second order of the same service"),
+    "org_book": N_("booked by an organisation"),
+    "org_swap_out": N_("swapped for another person by the organisation"),
+    "check_in": N_("checked in"),
 }
 
 ACTORS = {
@@ -72,6 +75,7 @@ ACTORS = {
     "operator": N_("operator"),
     "curator": N_("curator"),
     "system": N_("system"),
+    "org_contact": N_("organisation contact"),
 }
 
 LISTING_STATES = {
@@ -288,6 +292,11 @@ DONE = {
     "surveyed": N_("Thank you: your answers help the union improve its services."),
     "contacted": N_("Recorded: the member was contacted."),
     "resolved": N_("The case is resolved."),
+    "checked_in": N_("Checked in."),
+    "org_booked": N_("Booked: everyone on the roster has a seat and is told."),
+    "org_swapped": N_("Swapped: the seat is the new person's, and both are told."),
+    "org_created": N_("The organisation is added."),
+    "org_changed": N_("Saved."),
 }
 
 CASE_STATES = {

@@ -25,7 +25,7 @@ from ...schemas.orders import (
     ResolveIn,
     ReviewIn,
 )
-from ...services import calendar, order_messages, order_views, orders, reviews, staffing
+from ...services import calendar, checkin, order_messages, order_views, orders, reviews, staffing
 from ..common import Db, IdParam
 from .common import (
     PAGE_DEPENDENCIES,
@@ -157,11 +157,15 @@ async def order_page(request: Request, db, user: User, order_id: int, status: in
     context.setdefault("values", {})
     context.setdefault("message_values", {})
     thread, thread_closed = await _thread(db, user, order_id)
+    code = None  # 扫码签到: the member's own code of an accepted session order
+    if order.member.id == user.id and order.session and order.state in ("accepted", "delivered"):
+        code = await checkin.member_code(db, user, order.id)
     return page(
         request,
         "orders/order.html",
         user,
         status,
+        checkin_code=code,
         order=order,
         primary=primary,
         candidates=candidates,

@@ -15,7 +15,7 @@ from ...schemas.accounts import ProviderProfileIn
 from ...schemas.listings import ListingIn, ListingPatch, SessionsIn
 from ...schemas.orders import AttendanceIn, RequiredReasonIn
 from ...schemas.reviews import ReplyIn
-from ...services import accounts, categories, listings, menu, order_views, orders, reviews, schedule
+from ...services import accounts, categories, checkin, listings, menu, order_views, orders, reviews, schedule
 from ..common import Db, IdParam, MarketId
 from .common import (
     PAGE_DEPENDENCIES,
@@ -417,6 +417,8 @@ async def _attendance_page(request: Request, db, user: User, session_id: int, st
     found = await order_views.listing_page(db, user, "provider", session_id=session_id, limit=100)
     waiting = [o for o in found.items if o.state == "accepted"]
     marked = [o for o in found.items if o.state in ("delivered", "received", "reviewed", "no_show")]
+    # 扫码签到: once the door has checked anyone in, those not checked in start unticked (absent → no-show)
+    checked_in = {r.order_id for r in await checkin.door_list(db, session_id) if r.checked_in_at}
     context.setdefault("values", {})
     return page(
         request,
@@ -427,5 +429,7 @@ async def _attendance_page(request: Request, db, user: User, session_id: int, st
         listing=listing,
         waiting=waiting,
         marked=marked,
+        checked_in=checked_in,
+        door_used=bool(checked_in),
         **context,
     )

@@ -17,6 +17,7 @@ FIXED = [
     N_("the session started before a seat came free"),
     N_("the service ended and its provider recorded nothing"),
     N_("a second live order of the same on-request listing"),
+    N_("checked in"),
 ]
 _FIXED = set(FIXED)
 # Reasons with numbers in them: the pattern, and the catalogue's sentence taking its parts by name.
@@ -29,6 +30,8 @@ PATTERNS = [
         re.compile(r"^no answer within (?P<days>\d+) days of delivery$"),
         N_("no answer within %(days)s days of delivery"),
     ),
+    (re.compile(r"^booked by (?P<name>.+)$"), N_("booked by %(name)s")),
+    (re.compile(r"^swapped for (?P<name>.+)$"), N_("swapped for %(name)s")),
 ]
 
 
