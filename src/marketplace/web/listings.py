@@ -16,7 +16,9 @@ from ..schemas.listings import (
     ListingOut,
     ListingPatch,
     ListingSummaryOut,
+    SessionsAddedOut,
     SessionsIn,
+    SkippedSession,
 )
 from ..schemas.orders import RequiredReasonIn
 from ..schemas.reviews import ReviewOut
@@ -90,8 +92,13 @@ class ListingController(Controller):
     @post("/{listing_id:int}/sessions", status_code=200)
     async def add_sessions(
         self, listing_id: IdParam, data: JSONBody[SessionsIn], user: CurrentUser, db: Db
-    ) -> ListingOut:
-        return await menu.detail(db, await listings.add_sessions(db, user, listing_id, data.sessions))
+    ) -> SessionsAddedOut:
+        """Add sessions, each repeated weekly (`repeat_weeks` or `repeat_until`, up to 26 weeks); those that
+        clash with the provider's other sessions are skipped and listed under `skipped`."""
+        listing, added, skipped = await listings.add_sessions(db, user, listing_id, data.sessions, data.repeat_weeks)
+        detail = await menu.detail(db, listing)
+        gone = [SkippedSession(starts_at=s, ends_at=e, reason="clash") for s, e in skipped]
+        return SessionsAddedOut(**detail.model_dump(), added=added, skipped=gone)
 
     @post("/{listing_id:int}/clone")
     async def clone(self, listing_id: IdParam, user: CurrentUser, db: Db) -> ListingOut:

@@ -285,3 +285,28 @@ async def test_the_providers_next_step_follows_the_clock(pages, factory, client)
     begun = await pages.get(f"/orders/{order['id']}")
     assert 'id="deliver-hint"' not in begun.text
     assert f'action="/orders/{order["id"]}/deliver"' in begun.text
+
+
+async def test_weekly_sessions_from_the_page_list_what_was_skipped(pages, factory):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="王老师")
+    listing = await factory.listing(provider, category, sessions=[(10, 10)])
+    held = (await factory.sessions_of(listing))[0]
+    pages.login(provider)
+    path = f"/provider/listings/{listing.id}"
+    form = await pages.get(path)
+    assert 'name="repeat_weeks"' in form.text and "每周一次，共 8 周" in form.text
+    first = held.starts_at - timedelta(weeks=1, minutes=30)
+    local = first.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    added = await pages.post(
+        f"{path}/sessions", {"starts_at": local, "minutes": "60", "capacity": "12", "repeat_weeks": "3"}
+    )
+    assert added.status_code == 303
+    shown = await pages.get(added.headers["location"])
+    assert "已添加场次：2 个。" in shown.text
+    assert "与您已有的场次时间冲突" in shown.text
+    skipped = re.search(r'<ul class="skipped">(.*?)</ul>', shown.text, re.S).group(1)
+    assert skipped.count("<li>") == 1
+    assert shown.text.count("<tr>") == 4  # the header, the session held and the two added
+    nonsense = await pages.get(f"{path}?added=1&skipped=x,20261301")
+    assert nonsense.status_code == 200 and '<ul class="skipped">' not in nonsense.text

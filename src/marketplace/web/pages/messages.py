@@ -65,4 +65,10 @@ SERVICE_MESSAGES = [
     N_("No service hours in that year."),
     N_("The survey opens once you have signed the service off."),
     N_("You have already answered the survey for this order."),
+    N_("Every one of these sessions clashes with a session you already hold."),
+    N_("A session must start at most two years ahead."),
+    N_("Give repeat_weeks or repeat_until, not both."),
+    N_("repeat_until must not be before the first session."),
+    N_("Sessions repeat for at most 26 weeks."),
+    N_("At most 200 sessions can be added at once."),
 ]

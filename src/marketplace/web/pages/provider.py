@@ -1,13 +1,14 @@
 """The provider console: listings with sessions, offers to answer, the schedule, attendance, reviews, profile."""
 
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from ...domain.listings import ListingShape
+from ...domain.listings import MAX_NEW_SESSIONS, MAX_REPEAT_WEEKS, ListingShape
 from ...domain.roles import MemberGroup, Role
 from ...errors import NotFound
 from ...models import User
@@ -35,6 +36,25 @@ from .i18n import parse_local
 
 LISTING_ACTIONS = {"submit": "submitted", "pause": "paused", "resume": "resumed", "close": "closed"}
 DURATIONS = [30, 60, 90, 120, 180, 240]
+REPEATS = list(range(1, MAX_REPEAT_WEEKS + 1))  # "repeat weekly for N weeks" (1: once)
+
+
+def _minute(moment: datetime) -> str:
+    """A time in the address of the page after adding sessions: UTC, to the minute (202612011100)."""
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M")
+
+
+def _skipped_times(text: str | None) -> list[datetime]:
+    """The skipped sessions' times the address carries back (anything else in it is ignored)."""
+    found = []
+    for part in (text or "").split(",")[:MAX_NEW_SESSIONS]:
+        if len(part) != 12 or not (part.isascii() and part.isdigit()):
+            continue
+        try:
+            found.append(datetime.strptime(part, "%Y%m%d%H%M").replace(tzinfo=UTC))
+        except ValueError:
+            continue
+    return found
 
 
 def _sessions(request: Request, values: dict) -> list[dict]:
@@ -105,6 +125,8 @@ async def _listing_page(
         errors=errors,
         rows=_session_rows(values or {}),
         durations=DURATIONS,
+        repeats=REPEATS,
+        skipped=[],
     )
 
 
@@ -211,11 +233,28 @@ class ProviderPages(Controller):
         return await _edit_page(request, db, user, market_id, listing, status, values, errors)
 
     @get("/listings/{listing_id:int}")
-    async def listing(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template:
+    async def listing(
+        self,
+        request: Request,
+        listing_id: IdParam,
+        page_user: PageUser,
+        db: Db,
+        added: Annotated[int | None, QueryParameter(ge=0, le=10_000)] = None,
+        skipped: Annotated[str | None, QueryParameter(max_length=4000)] = None,
+    ) -> Template:
         user = need(page_user, Role.provider)
         listing = await _own_listing(db, user, listing_id)
         return page(
-            request, "provider/listing.html", user, listing=listing, rows=_session_rows({}), durations=DURATIONS
+            request,
+            "provider/listing.html",
+            user,
+            listing=listing,
+            rows=_session_rows({}),
+            durations=DURATIONS,
+            repeats=REPEATS,
+            added=added,
+            skipped=_skipped_times(skipped),
+            values={},
         )
 
     @post("/listings/{listing_id:int}/sessions")
@@ -224,15 +263,22 @@ class ProviderPages(Controller):
     ) -> Template | Redirect:
         user = need(page_user, Role.provider)
         values = await form_of(request)
-        data, errors = validate(request, SessionsIn, {"sessions": _sessions(request, values)})
+        fields = {"sessions": _sessions(request, values), "repeat_weeks": values.get("repeat_weeks") or 1}
+        data, errors = validate(request, SessionsIn, fields)
         status = 400
         if data is not None:
-            _, exc = await attempt(db, lambda: listings.add_sessions(db, user, listing_id, data.sessions))
+            done, exc = await attempt(
+                db, lambda: listings.add_sessions(db, user, listing_id, data.sessions, data.repeat_weeks)
+            )
             if exc is None:
-                return redirect(f"/provider/listings/{listing_id}", "sessions")
+                _, added, skipped = done
+                query = urlencode({"added": added, "skipped": ",".join(_minute(s) for s, _ in skipped)})
+                return redirect(f"/provider/listings/{listing_id}?{query}", "sessions")
             status, errors = refusal(request, exc)
         if errors.get("sessions"):
             errors["sessions.0.starts_at"] = errors.pop("sessions")
+        if errors.get("form") and data is None:  # the repeat's own limits (at most 200 sessions)
+            errors["repeat_weeks"] = errors.pop("form")
         return await _listing_page(request, db, user, listing_id, status, errors, values)
 
     @post("/listings/{listing_id:int}/clone")
