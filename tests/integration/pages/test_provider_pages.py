@@ -310,3 +310,53 @@ async def test_weekly_sessions_from_the_page_list_what_was_skipped(pages, factor
     assert shown.text.count("<tr>") == 4  # the header, the session held and the two added
     nonsense = await pages.get(f"{path}?added=1&skipped=x,20261301")
     assert nonsense.status_code == 200 and '<ul class="skipped">' not in nonsense.text
+
+
+async def test_a_new_provider_is_guided_to_the_first_listing_and_previews_it(pages, factory):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="新老师")
+    pages.login(provider)
+    home = await pages.get("/provider")
+    assert "欢迎！把您的第一项服务放上菜单" in home.text and 'href="/provider/listings/new"' in home.text
+    created = await pages.post(
+        "/provider/listings/new",
+        {
+            "title": "硬笔书法入门",
+            "summary": "劳模带你练好字",
+            "category_id": str(category.id),
+            "shape": "group",
+            "mode": "offline",
+            "location": "南山工人文化宫",
+            "starts_at": _local(5),
+            "minutes": "90",
+            "capacity": "12",
+            "next": "preview",
+        },
+    )
+    assert created.status_code == 303 and created.headers["location"].endswith("/preview")
+    preview = await pages.get(created.headers["location"])
+    assert preview.status_code == 200
+    assert "审核通过后，会员看到的服务项目就是这样。" in preview.text
+    assert "劳模带你练好字" in preview.text and "12 / 12" in preview.text and "提交审核" in preview.text
+    listing_id = int(created.headers["location"].split("/")[-2])
+    # Changing the draft and previewing again shows the change; then it is submitted from the preview.
+    edited = await pages.post(
+        f"/provider/listings/{listing_id}/edit",
+        {
+            "title": "硬笔书法入门（周末班）",
+            "category_id": str(category.id),
+            "mode": "offline",
+            "location": "南山工人文化宫",
+            "next": "preview",
+        },
+    )
+    assert edited.status_code == 303 and edited.headers["location"].endswith("/preview")
+    assert "硬笔书法入门（周末班）" in (await pages.get(edited.headers["location"])).text
+    submitted = await pages.post(f"/provider/listings/{listing_id}/submit")
+    assert submitted.status_code == 303
+    assert "待审核" in (await pages.get(submitted.headers["location"])).text
+    assert "欢迎！把您的第一项服务放上菜单" not in (await pages.get("/provider")).text
+    # Someone else's listing has no preview for this provider.
+    other = await factory.provider([category])
+    pages.login(other)
+    assert (await pages.get(f"/provider/listings/{listing_id}/preview")).status_code == 404

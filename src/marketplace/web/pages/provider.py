@@ -12,6 +12,7 @@ from ...domain.listings import MAX_NEW_SESSIONS, MAX_REPEAT_WEEKS, ListingShape
 from ...domain.roles import MemberGroup, Role
 from ...errors import NotFound
 from ...models import User
+from ...models.base import utcnow
 from ...schemas.accounts import ProviderProfileIn
 from ...schemas.listings import ListingIn, ListingPatch, SessionsIn
 from ...schemas.orders import AttendanceIn, RequiredReasonIn
@@ -154,7 +155,8 @@ class ProviderPages(Controller):
         user = need(page_user, Role.provider)
         offers = await order_views.listing_page(db, user, "provider", state=["offered"], limit=50)
         accepted = await order_views.listing_page(db, user, "provider", state=["accepted"], limit=50)
-        return page(request, "provider/home.html", user, offers=offers, accepted=accepted)
+        first_time = (await menu.mine(db, user, None, 1, 0)).total == 0  # no listing yet: the guided first step
+        return page(request, "provider/home.html", user, offers=offers, accepted=accepted, first_time=first_time)
 
     @get("/listings")
     async def my_listings(self, request: Request, page_user: PageUser, db: Db) -> Template:
@@ -188,6 +190,8 @@ class ProviderPages(Controller):
         if data is not None:
             listing, exc = await attempt(db, lambda: listings.create(db, user, data))
             if exc is None:
+                if values.get("next") == "preview":
+                    return redirect(f"/provider/listings/{listing.id}/preview")
                 return redirect(f"/provider/listings/{listing.id}", "created")
             status, errors = refusal(request, exc)
         tree = await categories.tree(db, market_id)
@@ -227,6 +231,8 @@ class ProviderPages(Controller):
         if data is not None:
             _, exc = await attempt(db, lambda: listings.update(db, user, listing_id, data))
             if exc is None:
+                if values.get("next") == "preview":
+                    return redirect(f"/provider/listings/{listing_id}/preview")
                 return redirect(f"/provider/listings/{listing_id}", "saved")
             status, errors = refusal(request, exc)
         listing = await _own_listing(db, user, listing_id)
@@ -255,6 +261,21 @@ class ProviderPages(Controller):
             added=added,
             skipped=_skipped_times(skipped),
             values={},
+        )
+
+    @get("/listings/{listing_id:int}/preview")
+    async def preview(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        """预览: the listing as members will see it on the menu and its own page, then 提交审核."""
+        user = need(page_user, Role.provider)
+        listing = await _own_listing(db, user, listing_id)
+        now = utcnow()
+        return page(
+            request,
+            "provider/preview.html",
+            user,
+            listing=listing,
+            upcoming=[s for s in listing.sessions if not s.cancelled and s.starts_at > now],
+            provider=await accounts.provider_public(db, user.id),
         )
 
     @post("/listings/{listing_id:int}/sessions")
