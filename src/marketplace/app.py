@@ -28,6 +28,7 @@ from .web.needs import NeedAdminController
 from .web.openapi import COMPONENTS, document
 from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
+from .web.pictures import ListingPictureController, picture_file
 from .web.reviews import NotificationController, ReviewController
 from .web.satisfaction import CaseController, SurveyController
 from .web.service_hours import ServiceHoursController
@@ -50,6 +51,8 @@ ROUTES = [
     SurveyController,
     CaseController,
     ServiceHoursController,
+    ListingPictureController,
+    picture_file,
 ]
 
 

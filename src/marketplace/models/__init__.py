@@ -1,7 +1,7 @@
 """SQLModel tables; importing this package registers every table on the metadata."""
 
 from .accounts import ProviderCategory, ProviderProfile, User
-from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
+from .catalog import Batch, Category, CategoryFollow, Listing, ListingPicture, ListingSession
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
@@ -19,6 +19,7 @@ __all__ = [
     "ClassifierVersion",
     "IdempotencyKey",
     "Listing",
+    "ListingPicture",
     "ListingSession",
     "LoginSession",
     "Market",

@@ -120,6 +120,18 @@ class ProviderBrief(Out):
     star_level: int = 0
 
 
+class PictureOut(BaseModel):
+    """A listing's picture: the large file (≤ 1280 px a side) and its thumbnail (≤ 400 px), with sizes."""
+
+    id: int
+    url: str
+    width: int
+    height: int
+    thumb_url: str
+    thumb_width: int
+    thumb_height: int
+
+
 class RatingOut(BaseModel):
     average: float | None
     count: int
@@ -144,6 +156,7 @@ class ListingSummaryOut(BaseModel):
     sold_out: bool
     batch_id: int | None
     published_at: datetime | None
+    picture: PictureOut | None = None  # the first picture, for the cards
 
 
 class ListingOut(ListingSummaryOut):
@@ -151,6 +164,7 @@ class ListingOut(ListingSummaryOut):
     rejection_reason: str | None
     sessions: list[SessionOut]
     created_at: datetime
+    pictures: list[PictureOut] = []
 
 
 class SessionsAddedOut(ListingOut):

@@ -360,3 +360,41 @@ async def test_a_new_provider_is_guided_to_the_first_listing_and_previews_it(pag
     other = await factory.provider([category])
     pages.login(other)
     assert (await pages.get(f"/provider/listings/{listing_id}/preview")).status_code == 404
+
+
+def _png(size=(900, 600)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 160, 90)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_pictures_from_the_console_show_on_the_listing_page_and_the_menu(pages, factory, client):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="王老师")
+    listing = await factory.listing(provider, category, title="硬笔书法")
+    pages.login(provider)
+    path = f"/provider/listings/{listing.id}"
+    form = await pages.get(path)
+    assert 'enctype="multipart/form-data"' in form.text and 'accept="image/jpeg,image/png,image/webp"' in form.text
+    refused = await pages.post_files(f"{path}/pictures", files={"file": ("a.jpg", b"GIF89a nonsense", "image/jpeg")})
+    assert refused.status_code == 400 and "只接受 JPEG、PNG 或 WebP 格式的图片。" in refused.text
+    added = await pages.post_files(f"{path}/pictures", files={"file": ("a.png", _png(), "image/png")})
+    assert added.status_code == 303, added.text
+    shown = await pages.get(added.headers["location"])
+    assert "图片已添加。" in shown.text
+    thumb = re.search(
+        r'<img src="(/pictures/[0-9a-f]{32}-t\.webp)" width="400" height="267" loading="lazy"', shown.text
+    )
+    assert thumb, shown.text
+    public = await client.get(f"/listings/{listing.id}")
+    assert re.search(r'<img src="/pictures/[0-9a-f]{32}\.webp" width="900" height="600"', public.text)
+    menu = await client.get("/menu")
+    assert f'src="{thumb.group(1)}"' in menu.text and 'loading="lazy"' in menu.text
+    picture_id = re.search(rf'action="{path}/pictures/(\d+)/remove"', shown.text).group(1)
+    removed = await pages.post(f"{path}/pictures/{picture_id}/remove")
+    assert removed.status_code == 303
+    assert "/pictures/" not in (await pages.get(path)).text

@@ -262,6 +262,9 @@ DONE = {
     "surveyed": N_("Thank you: your answers help the union improve its services."),
     "contacted": N_("Recorded: the member was contacted."),
     "resolved": N_("The case is resolved."),
+    "picture_added": N_("Picture added."),
+    "picture_removed": N_("Picture removed."),
+    "bulk_approved": N_("The chosen listings are approved and published."),
 }
 
 CASE_STATES = {

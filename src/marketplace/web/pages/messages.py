@@ -71,4 +71,10 @@ SERVICE_MESSAGES = [
     N_("repeat_until must not be before the first session."),
     N_("Sessions repeat for at most 26 weeks."),
     N_("At most 200 sessions can be added at once."),
+    N_("Please choose a picture to upload."),
+    N_("Only JPEG, PNG or WebP pictures are accepted."),
+    N_("The picture has too many pixels: at most 50 million."),
+    N_("No such picture."),
+    N_("The picture is too large: at most 5 MB."),
+    N_("A listing has at most 6 pictures: remove one first."),
 ]

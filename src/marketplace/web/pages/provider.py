@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -17,8 +18,10 @@ from ...schemas.accounts import ProviderProfileIn
 from ...schemas.listings import ListingIn, ListingPatch, SessionsIn
 from ...schemas.orders import AttendanceIn, RequiredReasonIn
 from ...schemas.reviews import ReplyIn
-from ...services import accounts, categories, listings, menu, order_views, orders, reviews, schedule
+from ...services import accounts, categories, listings, menu, order_views, orders, pictures, reviews, schedule
+from ..bodies import MAX_UPLOAD_BODY_BYTES
 from ..common import Db, IdParam, MarketId
+from ..pictures import UPLOADS
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
@@ -277,6 +280,33 @@ class ProviderPages(Controller):
             upcoming=[s for s in listing.sessions if not s.cancelled and s.starts_at > now],
             provider=await accounts.provider_public(db, user.id),
         )
+
+    @post("/listings/{listing_id:int}/pictures", opt=UPLOADS, request_max_body_size=MAX_UPLOAD_BODY_BYTES)
+    async def add_picture(
+        self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        """A picture from the phone's camera or album; refused ones are told beside the upload field."""
+        user = need(page_user, Role.provider)
+        await _own_listing(db, user, listing_id)
+        sent = (await request.form()).get("file")
+        content = await sent.read() if isinstance(sent, UploadFile) else b""
+        _, exc = await attempt(db, lambda: pictures.add(db, user, listing_id, content))
+        if exc is None:
+            return redirect(f"/provider/listings/{listing_id}", "picture_added")
+        status, errors = refusal(request, exc, "file")
+        return await _listing_page(request, db, user, listing_id, status, errors)
+
+    @post("/listings/{listing_id:int}/pictures/{picture_id:int}/remove")
+    async def remove_picture(
+        self, request: Request, listing_id: IdParam, picture_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        await _own_listing(db, user, listing_id)
+        _, exc = await attempt(db, lambda: pictures.remove(db, user, listing_id, picture_id))
+        if exc is None:
+            return redirect(f"/provider/listings/{listing_id}", "picture_removed")
+        status, errors = refusal(request, exc, "file")
+        return await _listing_page(request, db, user, listing_id, status, errors)
 
     @post("/listings/{listing_id:int}/sessions")
     async def add_sessions(
