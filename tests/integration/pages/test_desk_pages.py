@@ -223,3 +223,47 @@ async def test_desk_lists_have_pages_and_reviews_are_named_by_what_was_reviewed(
     await client.post(f"/api/v1/orders/{order.id}/review", json={"stars": 5}, headers=factory.headers(member))
     moderation = await pages.get("/desk/reviews")
     assert f'<a href="/listings/{listing.id}">急救知识科普</a>' in moderation.text
+
+
+async def test_dashboard_period_trends_and_conversion(pages, factory, client, engine):
+    listing, _ = await _reviewed_order(factory, client, stars=4)  # auto-accepted: no wait for a provider
+    category = await factory.category("法律咨询")
+    provider = await factory.provider([category])
+    offered = await factory.listing(provider, category, title="劳动合同咨询")
+    member = await factory.user()
+    placed = await client.post("/api/v1/orders", json={"listing_id": offered.id}, headers=factory.headers(member))
+    assert placed.json()["state"] == "offered"
+    async with engine.begin() as conn:  # the provider answered 3 hours after the order
+        await conn.execute(
+            sa.update(Order)
+            .where(Order.id == placed.json()["id"])
+            .values(created_at=sa.func.now() - timedelta(hours=3))
+        )
+    accept = await client.post(f"/api/v1/orders/{placed.json()['id']}/accept", headers=factory.headers(provider))
+    assert accept.status_code == 200
+    old = await factory.order_in_state(await factory.user(), offered, "placed")
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.update(Order).where(Order.id == old.id).values(created_at=sa.func.now() - timedelta(days=60))
+        )
+    curator = await factory.user(Role.curator)
+    h = factory.headers(curator)
+    everything = (await client.get("/api/v1/admin/stats", headers=h)).json()
+    assert everything["period"] == "all" and everything["funnel"][0]["orders"] == 3
+    assert [s["share_of_previous"] for s in everything["funnel"]] == [None, 0.667, 0.5, 1.0, 1.0]
+    assert everything["to_acceptance"]["orders"] == 1 and everything["to_acceptance"]["median_hours"] == 3.0
+    month = (await client.get("/api/v1/admin/stats?period=30d", headers=h)).json()
+    assert month["funnel"][0]["orders"] == 2 and month["funnel"][1]["share_of_previous"] == 1.0
+    assert month["trend"]["unit"] == "day" and len(month["trend"]["points"]) == 30
+    assert sum(p["ordered"] for p in month["trend"]["points"]) == 2
+    assert month["trend"]["points"][-1]["reviewed"] == 1 and month["trend"]["points"][-1]["average_stars"] == 4.0
+    assert (await client.get("/api/v1/admin/stats?period=week", headers=h)).status_code == 400
+    pages.login(curator)
+    board = await pages.get("/desk/?period=7d")
+    assert board.status_code == 200
+    assert 'aria-current="page" class="btn">近 7 天</a>' in board.text
+    assert "各环节转化率" in board.text and "占上一环节 100%" in board.text
+    svg = re.search(r'<svg class="chart"[^>]*aria-label="订单趋势".*?</svg>', board.text, re.S).group(0)
+    assert "<title>订单趋势</title>" in svg and "下单" in svg and svg.count("<circle") == 3 * 7
+    assert "平均星级趋势" in board.text
+    assert (await pages.get("/desk/?period=nonsense")).status_code == 200

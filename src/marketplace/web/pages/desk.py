@@ -5,12 +5,14 @@ Curators see all of it; operators see the figures and the stuck orders (their ro
 
 from typing import Annotated
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...auth import login_session_of
+from ...domain.periods import DEFAULT_PERIOD, PERIODS
 from ...domain.roles import Role
 from ...errors import NotFound
 from ...models.base import utcnow
@@ -20,6 +22,7 @@ from ...schemas.listings import ApproveIn, BatchIn
 from ...schemas.orders import RequiredReasonIn
 from ...services import accounts, audit_trail, categories, digest, exports, insights, listings, menu, reviews
 from ..common import Db, IdParam
+from .charts import Series, line_chart
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
@@ -33,7 +36,7 @@ from .common import (
     refusal,
     validate,
 )
-from .i18n import lang_of
+from .i18n import N_, lang_of, tr, when
 from .labels import ROLES
 
 STAFF = (Role.curator, Role.operator)
@@ -52,9 +55,16 @@ class DeskPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def dashboard(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def dashboard(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        period: FromQuery[Annotated[str | None, Parameter(max_length=10)]] = None,
+    ) -> Template:
         user = need(page_user, *STAFF)
-        stats = await insights.stats(db, user.market_id)
+        period = period if period in PERIODS else DEFAULT_PERIOD  # an unknown one (a stale link): all time
+        stats = await insights.stats(db, user.market_id, period, ZoneInfo(request.app.state.settings.time_zone))
         en = lang_of(request) == "en"
         name = (lambda row: row.name_en) if en else (lambda row: row.name_zh)  # noqa: E731
         charts = {
@@ -66,7 +76,16 @@ class DeskPages(Controller):
             "needs": bars([(name(n), n.needs) for n in stats.unmet_needs]),
             "levels": bars([(str(level), n) for level, n in stats.providers.by_star_level.items()]),
         }
-        return page(request, "desk/dashboard.html", user, stats=stats, charts=charts)
+        return page(
+            request,
+            "desk/dashboard.html",
+            user,
+            stats=stats,
+            charts=charts,
+            trends=_trend_charts(request, stats),
+            period=period,
+            periods=PERIOD_NAMES,
+        )
 
     # The category tree ----------------------------------------------------------------------
 
@@ -303,6 +322,34 @@ class DeskPages(Controller):
         user = need(page_user, Role.curator)
         found = await audit_trail.trail(db, user.market_id, AUDIT_PAGE, (page_number - 1) * AUDIT_PAGE)
         return page(request, "desk/audit.html", user, found=found, page_number=page_number, size=AUDIT_PAGE)
+
+
+PERIOD_NAMES = [
+    ("7d", N_("7 days")),
+    ("30d", N_("30 days")),
+    ("90d", N_("90 days")),
+    ("year", N_("This year")),
+    ("all", N_("All time")),
+]
+_BUCKET_SKELETON = {"day": "MMMd", "week": "MMMd", "month": "yMMM"}
+
+
+def _trend_charts(request: Request, stats) -> dict:
+    """The period's trends as server-drawn SVG line charts, labelled in the page's language."""
+    lang = lang_of(request)
+    points = stats.trend.points if stats.trend else []
+    labels = [when(request, p.starts, _BUCKET_SKELETON[stats.trend.unit]) for p in points]
+    orders = [
+        Series(tr(lang, N_("Ordered")), [p.ordered for p in points]),
+        Series(tr(lang, N_("Delivered")), [p.delivered for p in points]),
+        Series(tr(lang, N_("Reviewed")), [p.reviewed for p in points]),
+    ]
+    stars = [Series(tr(lang, N_("Average stars")), [p.average_stars for p in points])]
+    return {
+        "orders": line_chart(tr(lang, N_("Orders over time")), labels, orders) if points else None,
+        "orders_legend": [s.name for s in orders],
+        "stars": line_chart(tr(lang, N_("Average stars over time")), labels, stars) if points else None,
+    }
 
 
 async def _accounts_refused(request: Request, db, user, user_id: int, status: int, errors: dict) -> Template:
