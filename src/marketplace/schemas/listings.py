@@ -85,6 +85,21 @@ class ApproveIn(BaseModel):
     batch_id: DbId
 
 
+class BulkApproveIn(BaseModel):
+    listing_ids: list[DbId] = Field(min_length=1, max_length=100)
+    batch_id: DbId
+
+
+class BulkRefusal(BaseModel):
+    id: int
+    detail: str  # why this listing was not approved
+
+
+class BulkApproveOut(BaseModel):
+    approved: list[int]
+    refused: list[BulkRefusal]
+
+
 class BatchIn(BaseModel):
     name: Text(100, min_length=1)
 

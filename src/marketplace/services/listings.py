@@ -12,7 +12,7 @@ from ..domain.listings import ListingShape, ListingState, ServiceMode, next_list
 from ..domain.orders import Actor, OrderState
 from ..domain.roles import Role
 from ..domain.service_time import service_time
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, MarketError, NotFound
 from ..models import Batch, Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
 from ..schemas.common import Page
@@ -188,6 +188,35 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
     )
     await notices.tell_followers_of_new_listing(db, listing)
     return listing
+
+
+async def approve_many(
+    db: AsyncSession, curator: User, listing_ids: list[int], batch_id: int
+) -> tuple[list[Listing], dict[int, MarketError]]:
+    """Bulk approval, in the caller's one transaction: each listing approved (and audited) as `approve` does,
+    in a savepoint of its own, so one that cannot be approved (no longer waiting, a session too far ahead)
+    is reported and the others go ahead. Returns (approved, {listing id: why not})."""
+    batch = await db.get(Batch, batch_id)
+    if batch is None or batch.market_id != curator.market_id:
+        raise InvalidInput(f"Unknown batch: {batch_id}.", field="batch_id")
+    approved: list[Listing] = []
+    refused: dict[int, MarketError] = {}
+    for listing_id in dict.fromkeys(listing_ids):  # each once, in the order given
+        try:
+            async with db.begin_nested():
+                approved.append(await approve(db, curator, listing_id, batch_id))
+        except MarketError as exc:
+            refused[listing_id] = exc
+    return approved, refused
+
+
+async def titles(db: AsyncSession, market_id: int, listing_ids: list[int]) -> dict[int, str]:
+    if not listing_ids:
+        return {}
+    rows = await db.execute(
+        sa.select(Listing.id, Listing.title).where(Listing.market_id == market_id, Listing.id.in_(listing_ids))
+    )
+    return dict(rows.all())
 
 
 async def reject(db: AsyncSession, curator: User, listing_id: int, reason: str) -> Listing:

@@ -12,6 +12,9 @@ from ..schemas.listings import (
     ApproveIn,
     BatchIn,
     BatchOut,
+    BulkApproveIn,
+    BulkApproveOut,
+    BulkRefusal,
     ListingIn,
     ListingOut,
     ListingPatch,
@@ -162,6 +165,16 @@ class ListingAdminController(Controller):
         self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
     ) -> Page[ListingSummaryOut]:
         return await menu.waiting_for_approval(db, user.market_id, limit, offset)
+
+    @post("/listings/approve", status_code=200, opt=for_roles(Role.curator))
+    async def approve_many(self, data: JSONBody[BulkApproveIn], user: CurrentUser, db: Db) -> BulkApproveOut:
+        """Approve several listings into one batch at once: each audited; one that cannot be approved is
+        listed under `refused` with why, and the others are approved all the same."""
+        done, refused = await listings.approve_many(db, user, data.listing_ids, data.batch_id)
+        return BulkApproveOut(
+            approved=[listing.id for listing in done],
+            refused=[BulkRefusal(id=i, detail=exc.detail) for i, exc in refused.items()],
+        )
 
     @post("/listings/{listing_id:int}/approve", status_code=200, opt=for_roles(Role.curator))
     async def approve(self, listing_id: IdParam, data: JSONBody[ApproveIn], user: CurrentUser, db: Db) -> ListingOut:

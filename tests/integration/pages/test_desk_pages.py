@@ -267,3 +267,55 @@ async def test_dashboard_period_trends_and_conversion(pages, factory, client, en
     assert "<title>订单趋势</title>" in svg and "下单" in svg and svg.count("<circle") == 3 * 7
     assert "平均星级趋势" in board.text
     assert (await pages.get("/desk/?period=nonsense")).status_code == 200
+
+
+async def test_bulk_approval_approves_the_ticked_and_names_those_it_could_not(pages, factory, client, engine):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category])
+    waiting = [await factory.listing(provider, category, title=f"书法班{i}", state="submitted") for i in range(3)]
+    far = await factory.listing(provider, category, title="远期讲座", state="submitted", sessions=[(800, 10)])
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    assert (await pages.post("/desk/batches", {"name": "第二批"})).status_code == 303
+    page = await pages.get("/desk/approvals")
+    assert page.text.count('name="listing_ids"') == 4 and 'form="bulk"' in page.text and "待审核：4 个" in page.text
+    batch_id = re.search(r'<option value="(\d+)">第二批</option>', page.text).group(1)
+    key = re.search(r'<form id="bulk".*?name="_form_key" value="([^"]+)"', page.text, re.S).group(1)
+    none = await pages.post("/desk/listings/approve", {"batch_id": batch_id, "_form_key": key})
+    assert none.status_code == 400 and "请至少勾选一个要审核通过的服务项目。" in none.text
+    # One of the ticked is approved by someone else meanwhile; another has a session too far ahead.
+    await client.post(
+        f"/api/v1/admin/listings/{waiting[2].id}/approve",
+        json={"batch_id": int(batch_id)},
+        headers=factory.headers(curator),
+    )
+    ticked = [str(waiting[0].id), str(waiting[1].id), str(waiting[2].id), str(far.id)]
+    form = {"batch_id": batch_id, "listing_ids": ticked, "_form_key": key}
+    done = await pages.post("/desk/listings/approve", form)
+    assert done.status_code == 303, done.text
+    again = await pages.post("/desk/listings/approve", form)  # a double tap: the same answer, nothing twice
+    assert again.status_code == 303 and again.headers["location"] == done.headers["location"]
+    shown = await pages.get(done.headers["location"])
+    assert "所选服务项目已审核通过并发布。" in shown.text
+    assert "「书法班2」：它已不在待审核状态" in shown.text and "「远期讲座」：有场次在两年以后" in shown.text
+    assert "「书法班0」" not in shown.text and "待审核：1 个" in shown.text
+    menu = (await client.get("/api/v1/listings")).json()
+    assert {item["title"] for item in menu["items"]} == {"书法班0", "书法班1", "书法班2"}
+    async with engine.connect() as conn:
+        audited = (
+            await conn.execute(sa.text("SELECT count(*) FROM audit_events WHERE action = 'approve_listing'"))
+        ).scalar()
+    assert audited == 3  # each approval audited (two in bulk, one alone)
+    api = await client.post(
+        "/api/v1/admin/listings/approve",
+        json={"listing_ids": [far.id, waiting[0].id], "batch_id": int(batch_id)},
+        headers=factory.headers(curator),
+    )
+    assert api.status_code == 200
+    assert api.json()["approved"] == [] and [r["id"] for r in api.json()["refused"]] == [far.id, waiting[0].id]
+    provider_try = await client.post(
+        "/api/v1/admin/listings/approve",
+        json={"listing_ids": [far.id], "batch_id": int(batch_id)},
+        headers=factory.headers(provider),
+    )
+    assert provider_try.status_code == 403

@@ -18,7 +18,7 @@ from ...errors import NotFound
 from ...models.base import utcnow
 from ...schemas.accounts import GroupsIn, RolesIn
 from ...schemas.catalog_categories import CategoryIn, CategoryPatch
-from ...schemas.listings import ApproveIn, BatchIn
+from ...schemas.listings import ApproveIn, BatchIn, BulkApproveIn
 from ...schemas.orders import RequiredReasonIn
 from ...services import accounts, audit_trail, categories, digest, exports, insights, listings, menu, reviews
 from ..common import Db, IdParam
@@ -28,7 +28,9 @@ from .common import (
     PageUser,
     as_list,
     attempt,
+    done_at,
     flat_categories,
+    form_id,
     form_of,
     need,
     page,
@@ -38,6 +40,7 @@ from .common import (
 )
 from .i18n import N_, lang_of, tr, when
 from .labels import ROLES
+from .once import once
 
 STAFF = (Role.curator, Role.operator)
 AUDIT_PAGE = DESK_PAGE = 50  # rows a desk list shows at once, with pages for the rest
@@ -136,9 +139,47 @@ class DeskPages(Controller):
     # Approvals and batches ---------------------------------------------------------------------
 
     @get("/approvals")
-    async def approvals(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def approvals(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        refused: FromQuery[Annotated[str | None, Parameter(max_length=2000)]] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
         user = need(page_user, Role.curator)
-        return await _approvals_page(request, db, user)
+        return await _approvals_page(
+            request, db, user, refused=await _refused_listings(db, user, refused), page_number=page_number
+        )
+
+    @post("/listings/approve")
+    async def approve_many(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
+        """Bulk approval: the listings ticked, into the batch chosen, in one go (a double tap acts once);
+        those that could not be approved are named on the page with why."""
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        ids = [n for n in map(form_id, as_list(values.get("listing_ids"))) if n]
+        fields = {"listing_ids": ids, "batch_id": values.get("batch_id") or None}
+        data, errors = validate(request, BulkApproveIn, fields)
+        if data is None:
+            if not ids:
+                errors = {"bulk": tr(lang_of(request), N_("Tick at least one listing to approve."))}
+            elif len(ids) > 100:
+                errors = {"bulk": tr(lang_of(request), N_("At most 100 listings at once, please."))}
+            else:
+                errors = {"bulk": next(iter(errors.values()))}
+            return await _approvals_page(request, db, user, 400, errors=errors, values=values)
+
+        async def work() -> str:
+            _, refused = await listings.approve_many(db, user, data.listing_ids, data.batch_id)
+            codes = ",".join(f"{i}.{_refusal_code(exc)}" for i, exc in refused.items())
+            return done_at("/desk/approvals" + (f"?refused={codes}" if codes else ""), "bulk_approved")
+
+        location, exc = await attempt(db, lambda: once(request, db, user, work))
+        if exc is None:
+            return Redirect(location, status_code=303)
+        status, errors = refusal(request, exc, "bulk")
+        return await _approvals_page(request, db, user, status, errors={"bulk": errors.popitem()[1]}, values=values)
 
     @post("/listings/{listing_id:int}/{action:str}")
     async def decide(
@@ -378,13 +419,43 @@ async def _categories_page(request: Request, db, user, status: int = 200, **cont
     )
 
 
+# Why a listing of a bulk approval was not approved, as carried in the address after it.
+_REFUSAL_CODES = {
+    "state": N_("it is no longer waiting for approval"),
+    "far": N_("a session starts more than two years ahead"),
+    "gone": N_("it was not found"),
+}
+
+
+def _refusal_code(exc: Exception) -> str:
+    if isinstance(exc, NotFound):
+        return "gone"
+    return "far" if "two years" in getattr(exc, "detail", "") else "state"
+
+
+async def _refused_listings(db, user, text: str | None) -> list[dict]:
+    """The listings a bulk approval left out, each with its title and why (codes from the address)."""
+    pairs = []
+    for part in (text or "").split(",")[:100]:
+        number, _, code = part.partition(".")
+        listing_id = form_id(number)
+        if listing_id and code in _REFUSAL_CODES:
+            pairs.append((listing_id, code))
+    titles = await listings.titles(db, user.market_id, [i for i, _ in pairs])
+    return [{"id": i, "title": titles.get(i, f"#{i}"), "why": _REFUSAL_CODES[code]} for i, code in pairs]
+
+
 async def _approvals_page(request: Request, db, user, status: int = 200, **context) -> Template:
-    waiting = await menu.waiting_for_approval(db, user.market_id, 50, 0)
+    page_number = context.pop("page_number", 1)
+    waiting = await menu.waiting_for_approval(db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE)
+    context.setdefault("refused", [])
+    context.update(page_number=page_number, size=DESK_PAGE)
     found = (await listings.list_batches(db, user.market_id)).items
     context.setdefault("values", {})
     shown = {str(item.id) for item in waiting.items}
     # A refusal about a listing no longer waiting has no form to sit beside: it goes on top of the page.
     context["errors"] = {
-        (key if key.split(".")[0] in shown else "form"): text for key, text in context.get("errors", {}).items()
+        (key if key == "bulk" or key.split(".")[0] in shown else "form"): text
+        for key, text in context.get("errors", {}).items()
     }
     return page(request, "desk/approvals.html", user, status, waiting=waiting, batches=found, **context)
