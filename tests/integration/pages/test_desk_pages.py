@@ -131,7 +131,8 @@ async def test_stuck_orders_are_resolved_and_reassigned_from_the_order_page(page
     operator = await factory.user(Role.operator)
     pages.login(operator)
     order_id = need.json()["id"]
-    assert "想做体检" not in (await pages.get("/desk/orders")).text  # just placed: the matcher has it
+    stuck_part = (await pages.get("/desk/orders")).text.split('id="t-all"')[0]  # the stuck lists, not all orders
+    assert "想做体检" not in stuck_part  # just placed: the matcher has it
     async with factory.sessionmaker() as db, db.begin():  # three hours later, still nobody
         await db.execute(
             sa.update(Order).where(Order.id == order_id).values(created_at=Order.created_at - timedelta(hours=3))
@@ -319,3 +320,44 @@ async def test_bulk_approval_approves_the_ticked_and_names_those_it_could_not(pa
         headers=factory.headers(provider),
     )
     assert provider_try.status_code == 403
+
+
+async def test_disputes_show_reason_and_age_and_every_order_is_filtered_and_paged(pages, factory, client, engine):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="王老师")
+    listing = await factory.listing(provider, category, title="硬笔书法", auto_accept=True, sessions=[(3, 60)])
+    session = (await factory.sessions_of(listing))[0]
+    member = await factory.user(name="刘师傅")
+    m, p = factory.headers(member), factory.headers(provider)
+    order = (await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=m)).json()
+    await factory.move_session(session.id, timedelta(minutes=-5))
+    await client.post(f"/api/v1/orders/{order['id']}/deliver", json={}, headers=p)
+    disputed = await client.post(f"/api/v1/orders/{order['id']}/dispute", json={"reason": "老师没有来"}, headers=m)
+    assert disputed.status_code == 200, disputed.text
+    async with engine.begin() as conn:  # disputed two days ago
+        await conn.execute(
+            sa.text(
+                "UPDATE order_events SET at = now() - interval '2 days' WHERE order_id = :id AND to_state = 'disputed'"
+            ),
+            {"id": order["id"]},
+        )
+    other = await factory.listing(provider, category, title="篆刻入门", sessions=[(5, 100)])
+    for _ in range(55):
+        await factory.order_in_state(await factory.user(), other, "placed")
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    desk = await pages.get("/desk/orders")
+    assert desk.status_code == 200
+    dispute = re.search(r'<li class="card dispute">(.*?)</li>', desk.text, re.S).group(1)
+    assert "硬笔书法" in dispute and "老师没有来" in dispute and "2天前提出争议" in dispute
+    assert f'href="/orders/{order["id"]}"' in dispute and "刘师傅" in dispute
+    assert "全部订单 (56)" in desk.text and "第 1 / 2 页" in desk.text
+    second = await pages.get("/desk/orders?page=2")
+    assert second.text.count("篆刻入门</a></td>") == 5 and "硬笔书法</a></td>" in second.text  # the oldest last
+    only = await pages.get("/desk/orders?state=disputed&period=7d")
+    assert "全部订单 (1)" in only.text and '<option value="disputed" selected>' in only.text
+    named = await pages.get("/desk/orders?q=刘师傅")
+    assert "全部订单 (1)" in named.text
+    old = await pages.get("/desk/orders?period=7d&q=篆刻")
+    assert "全部订单 (55)" in old.text and "page=2" in old.text and "q=%E7%AF%86%E5%88%BB" in old.text
+    assert (await pages.get("/desk/orders?state=nonsense&period=x")).status_code == 200

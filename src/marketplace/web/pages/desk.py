@@ -4,7 +4,7 @@ Curators see all of it; operators see the figures and the stuck orders (their ro
 """
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...auth import login_session_of
-from ...domain.periods import DEFAULT_PERIOD, PERIODS
+from ...domain.periods import DEFAULT_PERIOD, PERIODS, period_start
 from ...domain.roles import Role
 from ...errors import NotFound
 from ...models.base import utcnow
@@ -20,7 +20,18 @@ from ...schemas.accounts import GroupsIn, RolesIn
 from ...schemas.catalog_categories import CategoryIn, CategoryPatch
 from ...schemas.listings import ApproveIn, BatchIn, BulkApproveIn
 from ...schemas.orders import RequiredReasonIn
-from ...services import accounts, audit_trail, categories, digest, exports, insights, listings, menu, reviews
+from ...services import (
+    accounts,
+    audit_trail,
+    categories,
+    desk_lists,
+    digest,
+    exports,
+    insights,
+    listings,
+    menu,
+    reviews,
+)
 from ..common import Db, IdParam
 from .charts import Series, line_chart
 from .common import (
@@ -39,7 +50,7 @@ from .common import (
     validate,
 )
 from .i18n import N_, lang_of, tr, when
-from .labels import ROLES
+from .labels import ORDER_STATES, ROLES
 from .once import once
 
 STAFF = (Role.curator, Role.operator)
@@ -260,10 +271,49 @@ class DeskPages(Controller):
     # Stuck orders and disputes -----------------------------------------------------------------
 
     @get("/orders")
-    async def stuck(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def stuck(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        order_state: Annotated[str | None, QueryParameter(name="state", max_length=20)] = None,
+        period: FromQuery[Annotated[str | None, Parameter(max_length=10)]] = None,
+        q: FromQuery[Annotated[str | None, Parameter(max_length=60)]] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
+        """Disputes (reason, age, the order's timeline), stuck orders, and every order filtered and paged."""
         user = need(page_user, *STAFF)
         stuck = await digest.stuck_orders(db, user.market_id, utcnow())
-        return page(request, "desk/orders.html", user, stuck=stuck)
+        disputes = await desk_lists.disputes(db, user.market_id, DESK_PAGE, 0)
+        # Filters a stale or hand-made link may carry that mean nothing are dropped, not refused.
+        state = order_state if order_state in ORDER_STATES else None
+        period = period if period in PERIODS else DEFAULT_PERIOD
+        since = period_start(period, utcnow(), ZoneInfo(request.app.state.settings.time_zone))
+        found = await desk_lists.orders(
+            db,
+            user.market_id,
+            state=state,
+            since=since,
+            q=(q or "").strip() or None,
+            limit=DESK_PAGE,
+            offset=(page_number - 1) * DESK_PAGE,
+        )
+        values = {"state": state or "", "period": period, "q": q or ""}
+        query = urlencode({k: v for k, v in values.items() if v}) + "&" if any(values.values()) else ""
+        return page(
+            request,
+            "desk/orders.html",
+            user,
+            stuck=stuck,
+            disputes=disputes,
+            found=found,
+            values=values,
+            query=query,
+            periods=PERIOD_NAMES,
+            states=list(ORDER_STATES),
+            page_number=page_number,
+            size=DESK_PAGE,
+        )
 
     # Accounts and roles ------------------------------------------------------------------------
 
