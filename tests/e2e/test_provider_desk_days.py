@@ -163,9 +163,7 @@ async def test_a_curators_whole_day(page, factory, client, engine):
     await page.goto("/desk/orders")
     await page.get_by_label("下单时段").select_option(label="近 7 天")
     await page.get_by_role("button", name="筛选").click()
-    await expect(
-        page.get_by_role("heading", name="全部订单 (55)")
-    ).to_be_visible()  # not the one two months ago
+    await expect(page.get_by_role("heading", name="全部订单 (55)")).to_be_visible()  # not the one two months ago
     await expect(page.get_by_label("下单时段")).to_have_value("7d")
 
     await page.goto("/desk/reviews")

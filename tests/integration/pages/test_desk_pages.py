@@ -361,3 +361,15 @@ async def test_disputes_show_reason_and_age_and_every_order_is_filtered_and_page
     old = await pages.get("/desk/orders?period=7d&q=篆刻")
     assert "全部订单 (55)" in old.text and "page=2" in old.text and "q=%E7%AF%86%E5%88%BB" in old.text
     assert (await pages.get("/desk/orders?state=nonsense&period=x")).status_code == 200
+
+
+async def test_batches_are_paged(pages, factory, client):
+    curator = await factory.user(Role.curator)
+    for n in range(51):
+        await client.post("/api/v1/admin/batches", json={"name": f"批次{n}"}, headers=factory.headers(curator))
+    pages.login(curator)
+    first = await pages.get("/desk/batches")
+    assert first.text.count("<td>批次") == 50 and "第 1 / 2 页" in first.text
+    second = await pages.get("/desk/batches?page=2")
+    assert second.text.count("<td>批次") == 1 and "<td>批次50</td>" in second.text
+    assert (await pages.get("/desk/cases?page=2")).status_code == 200

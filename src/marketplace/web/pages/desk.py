@@ -216,10 +216,17 @@ class DeskPages(Controller):
         return await _approvals_page(request, db, user, status, errors=errors, values=values)
 
     @get("/batches")
-    async def batches(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def batches(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
         user = need(page_user, *STAFF)
-        found = (await listings.list_batches(db, user.market_id)).items
-        return page(request, "desk/batches.html", user, batches=found, values={})
+        found = await listings.list_batches(db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE)
+        context = {"found": found, "page_number": page_number, "size": DESK_PAGE}
+        return page(request, "desk/batches.html", user, batches=found.items, values={}, **context)
 
     @post("/batches")
     async def create_batch(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
