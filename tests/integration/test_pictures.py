@@ -74,3 +74,19 @@ async def test_refused_uploads_say_why(client, factory, settings):
     assert seventh.status_code == 409 and "at most 6" in seventh.json()["detail"]
     for name in ("..%2F..%2Fetc%2Fpasswd", "x" * 32 + ".webp", "0" * 32 + ".webp"):
         assert (await client.get(f"/pictures/{name}")).status_code == 404
+
+
+async def test_a_relisted_copy_keeps_the_pictures_and_removing_one_keeps_the_others_file(client, factory):
+    category = await factory.category()
+    provider = await factory.provider([category])
+    listing = await factory.listing(provider, category)
+    h = factory.headers(provider)
+    sent = await client.post(
+        f"/api/v1/listings/{listing.id}/pictures", files={"file": ("a.jpg", _jpeg(), "image/jpeg")}, headers=h
+    )
+    picture = sent.json()
+    copy = (await client.post(f"/api/v1/listings/{listing.id}/clone", headers=h)).json()
+    assert [p["url"] for p in copy["pictures"]] == [picture["url"]]
+    removed = await client.delete(f"/api/v1/listings/{listing.id}/pictures/{picture['id']}", headers=h)
+    assert removed.status_code == 204
+    assert (await client.get(picture["url"])).status_code == 200  # the copy still shows it

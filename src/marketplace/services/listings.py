@@ -13,7 +13,7 @@ from ..domain.orders import Actor, OrderState
 from ..domain.roles import Role
 from ..domain.service_time import service_time
 from ..errors import Conflict, Forbidden, InvalidInput, MarketError, NotFound
-from ..models import Batch, Category, Listing, ListingSession, Order, User
+from ..models import Batch, Category, Listing, ListingPicture, ListingSession, Order, User
 from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
@@ -322,6 +322,11 @@ async def clone(db: AsyncSession, user: User, listing_id: int) -> Listing:
     )
     db.add(copy)
     await db.flush()
+    pictures = await db.execute(sa.select(ListingPicture).where(ListingPicture.listing_id == original.id))
+    db.add_all(  # the same files, named by their content, shared by both listings
+        ListingPicture(**p.model_dump(exclude={"id", "listing_id", "created_at"}), listing_id=copy.id)
+        for p in pictures.scalars()
+    )
     return copy
 
 
