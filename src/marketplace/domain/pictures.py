@@ -33,7 +33,7 @@ class Encoded:
 
 def _encode(image: Image.Image, side: int, suffix: str) -> Encoded:
     copy = image.copy()
-    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
     copy.info.clear()
     out = io.BytesIO()
     copy.save(out, "WEBP", quality=QUALITY, method=4, exif=b"", icc_profile=None)
@@ -55,6 +55,8 @@ def process(data: bytes, max_bytes: int) -> tuple[Encoded, Encoded]:
             if opened.width * opened.height > MAX_PIXELS:
                 raise PictureRefused("The picture has too many pixels: at most 50 million.")
             opened.seek(0)  # the first frame of an animated picture
+            if opened.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when still ≥ 1280 px: much faster
+                opened.draft("RGB", (LARGE_SIDE, LARGE_SIDE))
             opened.load()
             upright = ImageOps.exif_transpose(opened)
             image = upright.convert("RGBA" if "A" in upright.getbands() or "transparency" in upright.info else "RGB")
