@@ -16,7 +16,7 @@ from marketplace.domain.roles import Role
 from marketplace.domain.service_time import ServiceTime
 from marketplace.models import Batch, Category, Listing, ListingSession, Order, ProviderCategory, Review, User
 from marketplace.models.base import utcnow
-from marketplace.services import reviews
+from marketplace.services import reviews, star_levels
 from marketplace.services.listings import refresh_search_text
 from marketplace.services.order_flow import move, open_offer, record
 
@@ -57,6 +57,9 @@ class History:
         self.touched: set[tuple[int | None, int]] = set()
         self._order_ids: list[int] = []
         self.counts: dict[str, int] = {}
+        # (listing, member) -> the member's last order of it that was served and signed off: a member who
+        # comes back to a later session orders again with 再来一单 (复购), so the reorder rate is real.
+        self._served: dict[tuple[int, int], int] = {}
 
     # Listings ------------------------------------------------------------------------------------
 
@@ -194,6 +197,10 @@ class History:
                 if not past and session.capacity > 1 and self.rng.random() < 0.15:
                     wanted = session.capacity + 3  # a popular session: full, with a waitlist
                 people = self.rng.sample(members, k=min(wanted, len(members)))
+                came_back = [m for m in members if (listing.id, m.id) in self._served and m not in people]
+                if came_back and session.capacity > 1:  # about a fifth of a later class comes back
+                    back = self.rng.sample(came_back, k=min(len(came_back), max(1, len(people) // 5)))
+                    people = back + people[: len(people) - len(back)]
                 seated = 0
                 for member in people:
                     if seated >= session.capacity:
@@ -204,6 +211,9 @@ class History:
                     if placed_at > self.now:
                         placed_at = self.now - timedelta(hours=self.rng.uniform(1, 48))
                     order = await self._order(listing, session, member, provider, ending, placed_at)
+                    order.reorder_of_id = self._served.get((listing.id, member.id))
+                    if order.state in (OrderState.received, OrderState.reviewed):
+                        self._served[(listing.id, member.id)] = order.id
                     seated += order.holds_seat
             await self.db.flush()
         await self.db.execute(
@@ -464,6 +474,9 @@ async def load_history(db: AsyncSession, market_id: int, showcase_phone: str | N
     await history.orders(listings, members, users)
     await history.needs(members, users)
     await history.ratings()
+    await db.flush()
+    # What the nightly job keeps up to date, computed now: the desk is right from the first start.
+    history.counts["star_levels"] = (await star_levels.recompute(db))["changed"]
     return history.counts
 
 

@@ -22,6 +22,7 @@ async def servers():
 @pytest.fixture(scope="session")
 def settings(servers, tmp_path_factory) -> Settings:
     return Settings(
+        data_dir=tmp_path_factory.mktemp("data"),  # listing pictures land here
         environment="test",
         database_url=servers.database_url,
         redis_url=servers.redis_url,

@@ -15,7 +15,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     category = await factory.category("书法培训", parent=domain, slug="calligraphy")
     provider = await factory.provider([category], name="王老师", honours=["南山工匠"], star_level=3)
     listing = await factory.listing(provider, category, auto_accept=True)
-    await factory.listing(provider, category, title="待审核", state="submitted")
+    waiting = await factory.listing(provider, category, title="待审核", state="submitted")
     session = (await factory.sessions_of(listing))[0]
     member = await factory.user(name="刘师傅")
     m, p = factory.headers(member), factory.headers(provider)
@@ -74,6 +74,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/provider/listings",
                 "/provider/listings/new",
                 f"/provider/listings/{listing.id}",
+                f"/provider/listings/{waiting.id}/preview",
                 "/provider/schedule",
                 f"/provider/sessions/{session.id}/attendance",
                 f"/provider/sessions/{door.id}/checkin",
@@ -86,12 +87,14 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
             curator,
             [
                 "/desk",
+                "/desk/?period=30d",
                 "/desk/categories",
                 "/desk/approvals",
                 "/desk/batches",
                 "/desk/reviews",
                 "/desk/reviews?hidden=true",
                 "/desk/orders",
+                "/desk/orders?state=reviewed&period=7d&q=书法",
                 "/desk/accounts",
                 "/desk/accounts?q=刘&role=member",
                 "/desk/audit",

@@ -31,6 +31,7 @@ from .web.openapi import COMPONENTS, document
 from .web.order_messages import OrderMessageController
 from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
+from .web.pictures import ListingPictureController, picture_file
 from .web.reviews import NotificationController, ReviewController
 from .web.satisfaction import CaseController, SurveyController
 from .web.service_hours import ServiceHoursController
@@ -60,6 +61,8 @@ ROUTES = [
     HotlineController,
     CheckInController,
     OrganisationController,
+    ListingPictureController,
+    picture_file,
 ]
 
 

@@ -87,6 +87,8 @@ class transaction:  # noqa: N801 (used as a function: `async with transaction(..
                 await queue.run_now_after_commit(self.session, self.sessionmaker, self.redis, self.queue_name)
                 await queue.send_after_commit(self.session, self.redis, self.queue_name)
                 await cache.bump_after_commit(self.session, self.redis, self.queue_name)
+                for path in self.session.info.pop("after_commit_unlink", []):  # files no row names any more
+                    path.unlink(missing_ok=True)
         finally:
             await self.session.__aexit__(exc_type, exc, traceback)  # closes it, shielded from cancellation
 

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     time_zone: str = "Asia/Shanghai"
     default_market: str = "nanshan"
     data_dir: Path = Field(default=PROJECT_ROOT / ".marketplace")
+    # The largest picture file a provider may upload for a listing (PICTURE_MAX_BYTES); pictures are
+    # kept under data_dir/pictures.
+    picture_max_bytes: int = Field(default=5_000_000, ge=10_000, le=20_000_000)
     # arq queue name; tests use their own so parallel runs never share jobs.
     queue_name: str = "marketplace:queue"
     token_ttl_hours: int = 24 * 14

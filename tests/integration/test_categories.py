@@ -12,7 +12,7 @@ from seeds.loader import DEMO_LOGINS, load_demo_data
 SEVEN = ["教育培训", "高新科技", "医疗健康", "法律咨询", "岗位招聘", "主题宣讲", "参观交流"]
 
 
-async def test_seeded_market_has_the_seven_domains(client, settings, engine):
+async def test_seeded_market_has_the_seven_domains(client, settings, engine, factory):
     first = await load_demo_data(settings)
     assert first["loaded"] is True
     assert first["providers"] == 300
@@ -62,6 +62,11 @@ async def test_seeded_market_has_the_seven_domains(client, settings, engine):
             )
         ).one()
     assert listings >= 2 and orders >= 5, (listings, orders)
+    # the desk is right from the first start: star levels and reorders computed as the demo loads
+    stats = (await client.get("/api/v1/admin/stats", headers=factory.headers(await factory.user(Role.curator)))).json()
+    assert sum(n for level, n in stats["providers"]["by_star_level"].items() if int(level) > 0) >= 10
+    assert stats["reorder"]["reorders"] > 0 and stats["reorder"]["rate"] > 0.01
+    assert stats["to_acceptance"]["median_hours"] > 0.5 and stats["to_acceptance"]["orders"] > 100
     await _no_demo_row_in_the_future(settings, engine)
 
 

@@ -274,3 +274,63 @@ async def test_batches_are_listed_a_page_at_a_time(client, factory):
     rest = (await client.get("/api/v1/admin/batches", params={"limit": 2, "offset": 2}, headers=c)).json()
     assert rest["total"] == 3 and [b["name"] for b in rest["items"]] == ["第三批"]
     assert (await client.get("/api/v1/admin/batches", params={"limit": 0}, headers=c)).status_code == 400
+
+
+async def test_sessions_repeat_weekly_and_clashes_are_skipped_with_a_list(client, factory):
+    provider = await factory.user(Role.provider)
+    category = await factory.category("书法培训")
+    h = factory.headers(provider)
+    body = _listing(category.id, shape="group", sessions=[{"starts_at": _iso(2), "ends_at": _iso(2.05), "capacity": 9}])
+    listing_id = (await client.post("/api/v1/listings", json=body, headers=h)).json()["id"]
+    # Another listing of the same provider holds a session in the third week: that week is skipped.
+    start = datetime.now(UTC) + timedelta(days=9)
+    other = _listing(category.id, shape="group", title="另一个课")
+    other["sessions"] = [
+        {
+            "starts_at": (start + timedelta(weeks=1)).isoformat(),
+            "ends_at": (start + timedelta(weeks=1, hours=2)).isoformat(),
+        }
+    ]
+    assert (await client.post("/api/v1/listings", json=other, headers=h)).status_code == 201
+    one = {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(), "capacity": 6}
+    added = await client.post(
+        f"/api/v1/listings/{listing_id}/sessions", json={"sessions": [one], "repeat_weeks": 4}, headers=h
+    )
+    assert added.status_code == 200, added.text
+    answer = added.json()
+    assert answer["added"] == 3 and answer["state"] == "draft"
+    assert [datetime.fromisoformat(s["starts_at"]) for s in answer["skipped"]] == [start + timedelta(weeks=1)]
+    assert answer["skipped"][0]["reason"] == "clash"
+    starts = sorted(datetime.fromisoformat(s["starts_at"]) for s in answer["sessions"])
+    assert starts[1:] == [start, start + timedelta(weeks=2), start + timedelta(weeks=3)]
+    assert {s["capacity"] for s in answer["sessions"][1:]} == {6}
+    # The same again: every one clashes now, so nothing is added and the refusal says why.
+    again = await client.post(
+        f"/api/v1/listings/{listing_id}/sessions", json={"sessions": [one], "repeat_weeks": 4}, headers=h
+    )
+    assert again.status_code == 409 and again.json()["extra"]["field"] == "sessions"
+    assert "clashes" in again.json()["detail"]
+
+
+async def test_repeats_are_bounded(client, factory):
+    provider = await factory.user(Role.provider)
+    category = await factory.category("书法培训")
+    h = factory.headers(provider)
+    body = _listing(category.id, shape="group")
+    listing_id = (await client.post("/api/v1/listings", json=body, headers=h)).json()["id"]
+    one = {"starts_at": _iso(30), "ends_at": _iso(30.05)}
+    path = f"/api/v1/listings/{listing_id}/sessions"
+    for extra in ({"repeat_weeks": 27}, {"repeat_weeks": 0}, {"repeat_weeks": "3"}):
+        assert (await client.post(path, json={"sessions": [one], **extra}, headers=h)).status_code == 400, extra
+    far = (datetime.now(UTC) + timedelta(days=30 + 7 * 30)).date().isoformat()
+    assert (await client.post(path, json={"sessions": [one], "repeat_until": far}, headers=h)).status_code == 400
+    both = {"sessions": [one], "repeat_until": far, "repeat_weeks": 2}
+    assert (await client.post(path, json=both, headers=h)).status_code == 400
+    many = {
+        "sessions": [{"starts_at": _iso(30 + d), "ends_at": _iso(30.01 + d)} for d in range(10)],
+        "repeat_weeks": 21,
+    }
+    assert (await client.post(path, json=many, headers=h)).status_code == 400
+    until = (datetime.now(UTC) + timedelta(days=30 + 14)).date().isoformat()
+    added = await client.post(path, json={"sessions": [one], "repeat_until": until}, headers=h)
+    assert added.status_code == 200 and added.json()["added"] == 3

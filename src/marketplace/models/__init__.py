@@ -1,7 +1,7 @@
 """SQLModel tables; importing this package registers every table on the metadata."""
 
 from .accounts import ProviderCategory, ProviderProfile, User
-from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
+from .catalog import Batch, Category, CategoryFollow, Listing, ListingPicture, ListingSession
 from .checkin import CheckIn, Organisation, OrgBooking, OrgSeat
 from .codes import OneTimeCode
 from .hotline import HotlineCall
@@ -31,6 +31,7 @@ __all__ = [
     "ClassifierVersion",
     "IdempotencyKey",
     "Listing",
+    "ListingPicture",
     "ListingSession",
     "LoginSession",
     "Market",

@@ -1,5 +1,7 @@
 """The union's figures (domain.md, "What the union watches")."""
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 
@@ -23,6 +25,7 @@ class BatchFigures(BaseModel):
 class FunnelStage(BaseModel):
     stage: str  # ordered, accepted, delivered, received, reviewed
     orders: int  # orders that ever reached it
+    share_of_previous: float | None = None  # conversion from the stage before (None for the first)
 
 
 class ReviewFigures(BaseModel):
@@ -67,6 +70,19 @@ class Durations(BaseModel):
     average_hours: float | None
 
 
+class TrendPoint(BaseModel):
+    starts: datetime  # the local start of the day, week or month
+    ordered: int
+    delivered: int
+    reviewed: int
+    average_stars: float | None
+
+
+class Trend(BaseModel):
+    unit: str  # day, week or month
+    points: list[TrendPoint]
+
+
 class StatsOut(BaseModel):
     listings_by_domain: list[DomainFigures]
     listings_by_batch: list[BatchFigures]
@@ -80,3 +96,6 @@ class StatsOut(BaseModel):
     providers: ProviderActivity
     to_acceptance: Durations
     to_delivery: Durations
+    period: str = "all"  # 7d, 30d, 90d, year or all: the orders and reviews counted began in it
+    since: datetime | None = None
+    trend: Trend | None = None

@@ -1,8 +1,8 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from ..domain.listings import ListingShape, ServiceMode
+from ..domain.listings import MAX_NEW_SESSIONS, MAX_REPEAT_WEEKS, ListingShape, ServiceMode, weeks_until
 from ..domain.roles import MemberGroup
 from .common import DbId, Flag, Out, SessionTime, Text, Whole
 
@@ -27,7 +27,34 @@ class SessionIn(BaseModel):
 
 
 class SessionsIn(BaseModel):
+    """Sessions to add; each may repeat weekly: for `repeat_weeks` weeks (1: once), or every week up to
+    and including the date `repeat_until` — at most 26 weeks either way."""
+
     sessions: list[SessionIn] = Field(min_length=1, max_length=200)
+    repeat_weeks: Whole = Field(default=1, ge=1, le=MAX_REPEAT_WEEKS)
+    repeat_until: date | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_repeat(self) -> "SessionsIn":
+        if self.repeat_until is not None:
+            if self.repeat_weeks != 1:
+                raise ValueError("Give repeat_weeks or repeat_until, not both.")
+            first = min(s.starts_at for s in self.sessions)
+            if self.repeat_until < first.date():
+                raise ValueError("repeat_until must not be before the first session.")
+            weeks = weeks_until(first, self.repeat_until)
+            if weeks > MAX_REPEAT_WEEKS:
+                raise ValueError("Sessions repeat for at most 26 weeks.")
+            self.repeat_weeks = weeks
+        if len(self.sessions) * self.repeat_weeks > MAX_NEW_SESSIONS:
+            raise ValueError("At most 200 sessions can be added at once.")
+        return self
+
+
+class SkippedSession(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    reason: str  # "clash": overlaps another session of this provider
 
 
 class ListingIn(BaseModel):
@@ -56,6 +83,21 @@ class ListingPatch(BaseModel):
 
 class ApproveIn(BaseModel):
     batch_id: DbId
+
+
+class BulkApproveIn(BaseModel):
+    listing_ids: list[DbId] = Field(min_length=1, max_length=100)
+    batch_id: DbId
+
+
+class BulkRefusal(BaseModel):
+    id: int
+    detail: str  # why this listing was not approved
+
+
+class BulkApproveOut(BaseModel):
+    approved: list[int]
+    refused: list[BulkRefusal]
 
 
 class BatchIn(BaseModel):
@@ -93,6 +135,18 @@ class ProviderBrief(Out):
     star_level: int = 0
 
 
+class PictureOut(BaseModel):
+    """A listing's picture: the large file (≤ 1280 px a side) and its thumbnail (≤ 400 px), with sizes."""
+
+    id: int
+    url: str
+    width: int
+    height: int
+    thumb_url: str
+    thumb_width: int
+    thumb_height: int
+
+
 class RatingOut(BaseModel):
     average: float | None
     count: int
@@ -117,6 +171,7 @@ class ListingSummaryOut(BaseModel):
     sold_out: bool
     batch_id: int | None
     published_at: datetime | None
+    picture: PictureOut | None = None  # the first picture, for the cards
 
 
 class ListingOut(ListingSummaryOut):
@@ -124,3 +179,11 @@ class ListingOut(ListingSummaryOut):
     rejection_reason: str | None
     sessions: list[SessionOut]
     created_at: datetime
+    pictures: list[PictureOut] = []
+
+
+class SessionsAddedOut(ListingOut):
+    """The listing after adding sessions, with how many were added and which were skipped, and why."""
+
+    added: int
+    skipped: list[SkippedSession]

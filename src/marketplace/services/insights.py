@@ -1,13 +1,15 @@
 """The union's figures: listings and seats, the order funnel, visits, satisfaction, reorders,
 unmet needs, provider activity and how fast orders are accepted and delivered. Read-only queries."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.listings import ListingState
 from ..domain.orders import OrderKind, OrderState
+from ..domain.periods import DEFAULT_PERIOD, MAX_MONTHS, UNITS, buckets, conversions, period_start
 from ..domain.ratings import average, satisfied_share
 from ..domain.roles import Role
 from ..models import Batch, Category, Listing, ListingSession, Order, OrderEvent, ProviderProfile, Review, User
@@ -22,6 +24,8 @@ from ..schemas.insights import (
     ReorderFigures,
     ReviewFigures,
     StatsOut,
+    Trend,
+    TrendPoint,
     UnmetNeed,
 )
 
@@ -104,42 +108,52 @@ async def listings_by_batch(db: AsyncSession, market_id: int) -> list[BatchFigur
     return [BatchFigures(batch_id=r[0], name=r[1], listings=r[2], seats=r[3], seats_taken=r[4]) for r in rows]
 
 
-async def orders_by_state(db: AsyncSession, market_id: int) -> dict[str, int]:
+def _since(column, since: datetime | None):
+    """The period's condition on a time column (always true for all time)."""
+    return column >= since if since is not None else sa.true()
+
+
+async def orders_by_state(db: AsyncSession, market_id: int, since: datetime | None = None) -> dict[str, int]:
     rows = await db.execute(
-        sa.select(Order.state, sa.func.count()).where(Order.market_id == market_id).group_by(Order.state)
+        sa.select(Order.state, sa.func.count())
+        .where(Order.market_id == market_id, _since(Order.created_at, since))
+        .group_by(Order.state)
     )
     found = dict(rows.all())
     return {state.value: found.get(state.value, 0) for state in OrderState}
 
 
-async def funnel(db: AsyncSession, market_id: int, total: int) -> list[FunnelStage]:
-    """Orders that ever reached each stage (from the event history, so later moves do not hide them)."""
-    rows = await db.execute(
-        sa.select(OrderEvent.to_state, sa.func.count(sa.distinct(OrderEvent.order_id)))
-        .where(OrderEvent.market_id == market_id, OrderEvent.to_state.in_(FUNNEL[1:]))
-        .group_by(OrderEvent.to_state)
+async def funnel(db: AsyncSession, market_id: int, total: int, since: datetime | None = None) -> list[FunnelStage]:
+    """Orders that ever reached each stage (from the event history, so later moves do not hide them), of
+    the orders placed in the period; each stage with its share of the stage before."""
+    query = sa.select(OrderEvent.to_state, sa.func.count(sa.distinct(OrderEvent.order_id))).where(
+        OrderEvent.market_id == market_id, OrderEvent.to_state.in_(FUNNEL[1:])
     )
-    reached = dict(rows.all())
-    return [FunnelStage(stage="ordered", orders=total)] + [
-        FunnelStage(stage=stage, orders=reached.get(stage, 0)) for stage in FUNNEL[1:]
+    if since is not None:
+        query = query.join(Order, Order.id == OrderEvent.order_id).where(Order.created_at >= since)
+    reached = dict((await db.execute(query.group_by(OrderEvent.to_state))).all())
+    counts = [total] + [reached.get(stage, 0) for stage in FUNNEL[1:]]
+    return [
+        FunnelStage(stage=stage, orders=n, share_of_previous=share)
+        for stage, n, share in zip(FUNNEL, counts, conversions(counts), strict=True)
     ]
 
 
-async def served(db: AsyncSession, market_id: int) -> tuple[int, int]:
+async def served(db: AsyncSession, market_id: int, since: datetime | None = None) -> tuple[int, int]:
     visits, members = (
         await db.execute(
             sa.select(sa.func.count(), sa.func.count(sa.distinct(Order.member_id))).where(
-                Order.market_id == market_id, Order.state.in_(SERVED)
+                Order.market_id == market_id, Order.state.in_(SERVED), _since(Order.delivered_at, since)
             )
         )
     ).one()
     return visits, members
 
 
-async def review_figures(db: AsyncSession, market_id: int) -> ReviewFigures:
+async def review_figures(db: AsyncSession, market_id: int, since: datetime | None = None) -> ReviewFigures:
     rows = await db.execute(
         sa.select(Review.stars, sa.func.count())
-        .where(Review.market_id == market_id, Review.hidden_at.is_(None))
+        .where(Review.market_id == market_id, Review.hidden_at.is_(None), _since(Review.created_at, since))
         .group_by(Review.stars)
     )
     histogram = {stars: 0 for stars in range(1, 6)} | dict(rows.all())
@@ -153,18 +167,20 @@ async def review_figures(db: AsyncSession, market_id: int) -> ReviewFigures:
     )
 
 
-async def reorder_figures(db: AsyncSession, market_id: int) -> ReorderFigures:
+async def reorder_figures(db: AsyncSession, market_id: int, since: datetime | None = None) -> ReorderFigures:
     orders, reorders = (
         await db.execute(
             sa.select(sa.func.count(), sa.func.count(Order.reorder_of_id)).where(
-                Order.market_id == market_id, Order.kind == OrderKind.listing
+                Order.market_id == market_id, Order.kind == OrderKind.listing, _since(Order.created_at, since)
             )
         )
     ).one()
     return ReorderFigures(orders=orders, reorders=reorders, rate=round(reorders / orders, 3) if orders else None)
 
 
-async def unmet_needs(db: AsyncSession, market_id: int, limit: int = 20) -> list[UnmetNeed]:
+async def unmet_needs(
+    db: AsyncSession, market_id: int, limit: int = 20, since: datetime | None = None
+) -> list[UnmetNeed]:
     published = (
         sa.select(Listing.category_id, sa.func.count().label("n"))
         .where(Listing.state == ListingState.published)
@@ -179,6 +195,7 @@ async def unmet_needs(db: AsyncSession, market_id: int, limit: int = 20) -> list
             Order.market_id == market_id,
             Order.kind == OrderKind.need,
             Order.state.in_([OrderState.placed, OrderState.offered, OrderState.expired]),
+            _since(Order.created_at, since),
         )
         .group_by(Category.id, Category.name_zh, Category.name_en, published.c.n)
         .order_by(sa.func.count(Order.id).desc(), Category.id)
@@ -238,42 +255,107 @@ def _out(row) -> Durations:
     )
 
 
-async def durations(db: AsyncSession, market_id: int) -> tuple[Durations, Durations]:
-    """Hours from ordering to the first acceptance, and from ordering to delivery."""
+async def durations(db: AsyncSession, market_id: int, since: datetime | None = None) -> tuple[Durations, Durations]:
+    """Hours from ordering to a provider's acceptance (orders a provider answered: a seat taken at once by
+    an auto-accepting listing waits for no one, and would pull the figure to 0), and from ordering to
+    delivery; of the orders placed in the period."""
     first_accept = (
         sa.select(OrderEvent.order_id, sa.func.min(OrderEvent.at).label("at"))
-        .where(OrderEvent.market_id == market_id, OrderEvent.to_state == OrderState.accepted)
+        .where(
+            OrderEvent.market_id == market_id,
+            OrderEvent.to_state == OrderState.accepted,
+            OrderEvent.action == "accept",
+        )
         .group_by(OrderEvent.order_id)
         .subquery("first_accept")
     )
     to_accept = sa.extract("epoch", first_accept.c.at - Order.created_at) / 3600
     accepted = (
         await db.execute(
-            _durations(to_accept).select_from(Order).join(first_accept, first_accept.c.order_id == Order.id)
+            _durations(to_accept)
+            .select_from(Order)
+            .join(first_accept, first_accept.c.order_id == Order.id)
+            .where(_since(Order.created_at, since))
         )
     ).one()
     to_deliver = sa.extract("epoch", Order.delivered_at - Order.created_at) / 3600
     delivered = (
-        await db.execute(_durations(to_deliver).where(Order.market_id == market_id, Order.delivered_at.is_not(None)))
+        await db.execute(
+            _durations(to_deliver).where(
+                Order.market_id == market_id, Order.delivered_at.is_not(None), _since(Order.created_at, since)
+            )
+        )
     ).one()
     return _out(accepted), _out(delivered)
 
 
-async def stats(db: AsyncSession, market_id: int) -> StatsOut:
-    by_state = await orders_by_state(db, market_id)
-    visits, members = await served(db, market_id)
-    to_acceptance, to_delivery = await durations(db, market_id)
+async def trend(db: AsyncSession, market_id: int, period: str, now: datetime, zone: ZoneInfo) -> Trend:
+    """Orders placed, delivered and reviewed (with the average stars) per day, week or month of the period,
+    every bucket present (0 when quiet). All time: from the first order, at most the last two years."""
+    unit = UNITS[period]
+    start = period_start(period, now, zone)
+    if start is None:
+        first = (
+            await db.execute(sa.select(sa.func.min(Order.created_at)).where(Order.market_id == market_id))
+        ).scalar_one()
+        start = max(first or now, now - timedelta(days=31 * MAX_MONTHS))
+    starts = buckets(start, now, unit, zone)
+    since = starts[0]
+
+    def per_bucket(column):
+        return sa.func.date_trunc(unit, sa.func.timezone(zone.key, column)).label("bucket")
+
+    async def counted(column, *where, value=None):
+        bucket = per_bucket(column)
+        figure = sa.func.count() if value is None else value
+        rows = await db.execute(sa.select(bucket, figure).where(column >= since, *where).group_by(bucket))
+        return {b.replace(tzinfo=zone): v for b, v in rows.all()}
+
+    ordered = await counted(Order.created_at, Order.market_id == market_id)
+    delivered = await counted(Order.delivered_at, Order.market_id == market_id)
+    visible = (Review.market_id == market_id, Review.hidden_at.is_(None))
+    reviewed = await counted(Review.created_at, *visible)
+    stars = await counted(Review.created_at, *visible, value=sa.func.avg(Review.stars))
+    return Trend(
+        unit=unit,
+        points=[
+            TrendPoint(
+                starts=b,
+                ordered=ordered.get(b, 0),
+                delivered=delivered.get(b, 0),
+                reviewed=reviewed.get(b, 0),
+                average_stars=round(float(stars[b]), 2) if stars.get(b) is not None else None,
+            )
+            for b in starts
+        ],
+    )
+
+
+async def stats(
+    db: AsyncSession, market_id: int, period: str = DEFAULT_PERIOD, zone: ZoneInfo | None = None
+) -> StatsOut:
+    """The figures; orders, visits, reviews, reorders, needs and durations of the period (listings, seats and
+    providers as they stand now), with the period's trend."""
+    zone = zone or ZoneInfo("Asia/Shanghai")
+    now = utcnow()
+    since = period_start(period, now, zone)
+    by_state = await orders_by_state(db, market_id, since)
+    visits, members = await served(db, market_id, since)
+    to_acceptance, to_delivery = await durations(db, market_id, since)
     return StatsOut(
         listings_by_domain=await listings_by_domain(db, market_id),
         listings_by_batch=await listings_by_batch(db, market_id),
-        funnel=await funnel(db, market_id, sum(by_state.values())),
+        funnel=await funnel(db, market_id, sum(by_state.values()), since),
         orders_by_state=by_state,
         visits_served=visits,
         members_served=members,
-        reviews=await review_figures(db, market_id),
-        reorder=await reorder_figures(db, market_id),
-        unmet_needs=await unmet_needs(db, market_id),
+        reviews=await review_figures(db, market_id, since),
+        reorder=await reorder_figures(db, market_id, since),
+        unmet_needs=await unmet_needs(db, market_id, since=since),
         providers=await provider_activity(db, market_id),
         to_acceptance=to_acceptance,
         to_delivery=to_delivery,
+        period=period,
+        since=since,
+        trend=await trend(db, market_id, period, now, zone),
     )

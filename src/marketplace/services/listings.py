@@ -8,12 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import cache
 from ..auth import has_role
 from ..domain.bounds import HORIZON
-from ..domain.listings import ListingShape, ListingState, ServiceMode, next_listing_state
+from ..domain.listings import ListingShape, ListingState, ServiceMode, next_listing_state, split_clashes, weekly
 from ..domain.orders import Actor, OrderState
 from ..domain.roles import Role
 from ..domain.service_time import service_time
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import Batch, Category, Listing, ListingSession, Order, User
+from ..errors import Conflict, Forbidden, InvalidInput, MarketError, NotFound
+from ..models import Batch, Category, Listing, ListingPicture, ListingSession, Order, User
 from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
@@ -190,6 +190,35 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
     return listing
 
 
+async def approve_many(
+    db: AsyncSession, curator: User, listing_ids: list[int], batch_id: int
+) -> tuple[list[Listing], dict[int, MarketError]]:
+    """Bulk approval, in the caller's one transaction: each listing approved (and audited) as `approve` does,
+    in a savepoint of its own, so one that cannot be approved (no longer waiting, a session too far ahead)
+    is reported and the others go ahead. Returns (approved, {listing id: why not})."""
+    batch = await db.get(Batch, batch_id)
+    if batch is None or batch.market_id != curator.market_id:
+        raise InvalidInput(f"Unknown batch: {batch_id}.", field="batch_id")
+    approved: list[Listing] = []
+    refused: dict[int, MarketError] = {}
+    for listing_id in dict.fromkeys(listing_ids):  # each once, in the order given
+        try:
+            async with db.begin_nested():
+                approved.append(await approve(db, curator, listing_id, batch_id))
+        except MarketError as exc:
+            refused[listing_id] = exc
+    return approved, refused
+
+
+async def titles(db: AsyncSession, market_id: int, listing_ids: list[int]) -> dict[int, str]:
+    if not listing_ids:
+        return {}
+    rows = await db.execute(
+        sa.select(Listing.id, Listing.title).where(Listing.market_id == market_id, Listing.id.in_(listing_ids))
+    )
+    return dict(rows.all())
+
+
 async def reject(db: AsyncSession, curator: User, listing_id: int, reason: str) -> Listing:
     listing = await get_listing(db, listing_id, lock=True)
     if listing.market_id != curator.market_id:
@@ -221,22 +250,55 @@ async def change_state(db: AsyncSession, user: User, listing_id: int, action: st
     return listing
 
 
-async def add_sessions(db: AsyncSession, user: User, listing_id: int, sessions: list[SessionIn]) -> Listing:
-    """上新: new sessions of a listing; a published one tells its followers."""
+async def add_sessions(
+    db: AsyncSession, user: User, listing_id: int, sessions: list[SessionIn], repeat_weeks: int = 1
+) -> tuple[Listing, int, list[tuple[datetime, datetime]]]:
+    """上新: new sessions of a listing, each repeated weekly for `repeat_weeks` weeks; a published listing
+    tells its followers. Sessions overlapping another live session of the same provider (this listing or
+    another) are skipped and returned; when all clash, nothing is added and the refusal says so.
+    Returns (listing, how many were added, the skipped (start, end) pairs)."""
     listing = await _owned(db, user, listing_id)
     if listing.shape == ListingShape.on_request:
         raise Conflict("An on-request listing has no sessions.")
     if listing.state not in (ListingState.draft, ListingState.submitted, ListingState.published, ListingState.paused):
         raise Conflict(f"This listing is {listing.state}; sessions cannot be added.")
     check_sessions(listing.shape, sessions, utcnow())
-    rows = _session_rows(listing, sessions)
+    wanted = weekly([(s.starts_at, s.ends_at, s.capacity) for s in sessions], repeat_weeks)
+    kept, skipped = split_clashes(wanted, await _taken_times(db, listing.provider_id, wanted))
+    if not kept:
+        raise Conflict("Every one of these sessions clashes with a session you already hold.", field="sessions")
+    too_far = utcnow() + HORIZON
+    rows = _session_rows(
+        listing, [SessionIn.model_construct(starts_at=s, ends_at=e, capacity=c) for s, e, c in kept if s <= too_far]
+    )
+    if not rows:
+        raise InvalidInput("A session must start at most two years ahead.", field="sessions")
     db.add_all(rows)
     cache.menu_changed(db, listing.market_id)
     await db.flush()
     if listing.state == ListingState.published:
         await notices.tell_followers_of_new_sessions(db, listing, [r.id for r in rows])
     listing.updated_at = utcnow()
-    return listing
+    return listing, len(rows), [(s, e) for s, e, _ in skipped]
+
+
+async def _taken_times(db: AsyncSession, provider_id: int, wanted: list[tuple]) -> list[tuple[datetime, datetime]]:
+    """The provider's live sessions (not called off, of a listing still open) around the wanted times."""
+    if not wanted:
+        return []
+    low, high = min(t[0] for t in wanted), max(t[1] for t in wanted)
+    rows = await db.execute(
+        sa.select(ListingSession.starts_at, ListingSession.ends_at)
+        .join(Listing, Listing.id == ListingSession.listing_id)
+        .where(
+            Listing.provider_id == provider_id,
+            Listing.state.not_in([ListingState.closed, ListingState.archived]),
+            ListingSession.cancelled_at.is_(None),
+            ListingSession.starts_at < high,
+            ListingSession.ends_at > low,
+        )
+    )
+    return [(s, e) for s, e in rows.all()]
 
 
 async def clone(db: AsyncSession, user: User, listing_id: int) -> Listing:
@@ -260,6 +322,11 @@ async def clone(db: AsyncSession, user: User, listing_id: int) -> Listing:
     )
     db.add(copy)
     await db.flush()
+    pictures = await db.execute(sa.select(ListingPicture).where(ListingPicture.listing_id == original.id))
+    db.add_all(  # the same files, named by their content, shared by both listings
+        ListingPicture(**p.model_dump(exclude={"id", "listing_id", "created_at"}), listing_id=copy.id)
+        for p in pictures.scalars()
+    )
     return copy
 
 

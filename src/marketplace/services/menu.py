@@ -17,7 +17,7 @@ from ..schemas.listings import (
     RatingOut,
     SessionOut,
 )
-from . import categories
+from . import categories, pictures
 
 
 def _upcoming_seats():
@@ -58,7 +58,9 @@ def _listing_rows():
 async def _page(db: AsyncSession, query, order_by, limit: int, offset: int) -> Page[ListingSummaryOut]:
     total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
     rows = (await db.execute(query.order_by(*order_by).limit(limit).offset(offset))).all()
-    return Page[ListingSummaryOut](items=[_summary(*row) for row in rows], total=total)
+    shown = await pictures.of_listings(db, [row[0].id for row in rows])  # a card shows the first picture
+    items = [_summary(*row) | {"picture": (shown.get(row[0].id) or [None])[0]} for row in rows]
+    return Page[ListingSummaryOut](items=items, total=total)
 
 
 def _search_terms(q: str) -> list[str]:
@@ -171,8 +173,10 @@ async def detail(db: AsyncSession, listing: Listing) -> ListingOut:
         sum(s.capacity - s.seats_taken for s in upcoming),
         min((s.starts_at for s in upcoming), default=None),
     )
+    shown = (await pictures.of_listings(db, [listing.id])).get(listing.id, [])
     return ListingOut(
-        **summary,
+        **summary | {"picture": shown[0] if shown else None},
+        pictures=shown,
         description=listing.description,
         rejection_reason=listing.rejection_reason,
         created_at=listing.created_at,

@@ -16,6 +16,9 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from ..errors import InvalidInput, TooLarge
 
 MAX_BODY_BYTES = 1_000_000  # the largest form or JSON body: a listing with 200 sessions is ~30 kB
+# A route taking a picture (opt uploads=True) takes a body up to this; the setting PICTURE_MAX_BYTES
+# (at most 20 MB) is the file's own limit, checked by the handler with a sentence.
+MAX_UPLOAD_BODY_BYTES = 21_000_000
 MAX_JSON_DEPTH = 32  # our deepest body is 3 levels (a listing, its sessions, a session)
 # One token at a time: a string (to its closing quote, or to the end when it has none; possessive,
 # so a crafted body never makes the scan go back over itself) or a bracket. Linear in the body.
@@ -54,10 +57,13 @@ async def check_body(request: Request) -> None:
         body = await request.body()
     except ClientException as exc:
         if exc.status_code == 413:
-            raise TooLarge(f"The request body is too large: at most {MAX_BODY_BYTES:,} bytes.", field="body") from None
+            limit = request.route_handler.resolve_request_max_body_size() or MAX_BODY_BYTES
+            raise TooLarge(f"The request body is too large: at most {limit:,} bytes.", field="body") from None
         raise
     if not body:
         return
+    if request.content_type[0] == "multipart/form-data" and request.route_handler.opt.get("uploads"):
+        return  # a picture upload: bytes, not text (its handler checks the file itself)
     try:
         for text in _text_parts(body, request.content_type):
             text.decode("utf-8")

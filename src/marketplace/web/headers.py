@@ -59,7 +59,7 @@ def security_headers(settings: Settings):
                 headers.setdefault(name, value)
         if production:
             headers.setdefault("strict-transport-security", HSTS)
-        if _logged_in(scope) and not scope.get("path", "").startswith("/static/"):
+        if _logged_in(scope) and not scope.get("path", "").startswith(("/static/", "/pictures/")):
             headers["cache-control"] = "no-store"
 
     return add_headers

@@ -1,10 +1,17 @@
-from litestar import Controller, get
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get
+from litestar.params import FromQuery
 
 from ..auth import for_roles
+from ..domain.periods import DEFAULT_PERIOD
 from ..domain.roles import Role
 from ..schemas.insights import StatsOut
 from ..services import insights
 from .common import CurrentUser, Db
+
+Period = Literal["7d", "30d", "90d", "year", "all"]
 
 
 class InsightsController(Controller):
@@ -12,6 +19,10 @@ class InsightsController(Controller):
     tags = ["admin"]
 
     @get("/stats", opt=for_roles(Role.curator, Role.operator))
-    async def stats(self, user: CurrentUser, db: Db) -> StatsOut:
-        """The union's figures (domain.md, "What the union watches")."""
-        return await insights.stats(db, user.market_id)
+    async def stats(
+        self, request: Request, user: CurrentUser, db: Db, period: FromQuery[Period] = DEFAULT_PERIOD
+    ) -> StatsOut:
+        """The union's figures (domain.md, "What the union watches"); orders, reviews and durations of the
+        `period` (7d, 30d, 90d, year — from 1 January — or all), with its trend per day, week or month."""
+        zone = ZoneInfo(request.app.state.settings.time_zone)
+        return await insights.stats(db, user.market_id, period, zone)

@@ -12,11 +12,16 @@ from ..schemas.listings import (
     ApproveIn,
     BatchIn,
     BatchOut,
+    BulkApproveIn,
+    BulkApproveOut,
+    BulkRefusal,
     ListingIn,
     ListingOut,
     ListingPatch,
     ListingSummaryOut,
+    SessionsAddedOut,
     SessionsIn,
+    SkippedSession,
 )
 from ..schemas.orders import RequiredReasonIn
 from ..schemas.reviews import ReviewOut
@@ -90,8 +95,13 @@ class ListingController(Controller):
     @post("/{listing_id:int}/sessions", status_code=200)
     async def add_sessions(
         self, listing_id: IdParam, data: JSONBody[SessionsIn], user: CurrentUser, db: Db
-    ) -> ListingOut:
-        return await menu.detail(db, await listings.add_sessions(db, user, listing_id, data.sessions))
+    ) -> SessionsAddedOut:
+        """Add sessions, each repeated weekly (`repeat_weeks` or `repeat_until`, up to 26 weeks); those that
+        clash with the provider's other sessions are skipped and listed under `skipped`."""
+        listing, added, skipped = await listings.add_sessions(db, user, listing_id, data.sessions, data.repeat_weeks)
+        detail = await menu.detail(db, listing)
+        gone = [SkippedSession(starts_at=s, ends_at=e, reason="clash") for s, e in skipped]
+        return SessionsAddedOut(**detail.model_dump(), added=added, skipped=gone)
 
     @post("/{listing_id:int}/clone")
     async def clone(self, listing_id: IdParam, user: CurrentUser, db: Db) -> ListingOut:
@@ -155,6 +165,16 @@ class ListingAdminController(Controller):
         self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
     ) -> Page[ListingSummaryOut]:
         return await menu.waiting_for_approval(db, user.market_id, limit, offset)
+
+    @post("/listings/approve", status_code=200, opt=for_roles(Role.curator))
+    async def approve_many(self, data: JSONBody[BulkApproveIn], user: CurrentUser, db: Db) -> BulkApproveOut:
+        """Approve several listings into one batch at once: each audited; one that cannot be approved is
+        listed under `refused` with why, and the others are approved all the same."""
+        done, refused = await listings.approve_many(db, user, data.listing_ids, data.batch_id)
+        return BulkApproveOut(
+            approved=[listing.id for listing in done],
+            refused=[BulkRefusal(id=i, detail=exc.detail) for i, exc in refused.items()],
+        )
 
     @post("/listings/{listing_id:int}/approve", status_code=200, opt=for_roles(Role.curator))
     async def approve(self, listing_id: IdParam, data: JSONBody[ApproveIn], user: CurrentUser, db: Db) -> ListingOut:

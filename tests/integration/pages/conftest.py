@@ -38,6 +38,11 @@ class Pages:
             form["_csrf_token"] = await self.token()
         return await self.client.post(path, data=form, follow_redirects=False)
 
+    async def post_files(self, path: str, files: dict, data: dict | None = None):
+        """A multipart form (a picture upload), with its CSRF token."""
+        form = dict(data or {}) | {"_csrf_token": await self.token()}
+        return await self.client.post(path, data=form, files=files, follow_redirects=False)
+
 
 @pytest.fixture
 async def pages(client, factory):

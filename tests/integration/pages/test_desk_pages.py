@@ -131,7 +131,8 @@ async def test_stuck_orders_are_resolved_and_reassigned_from_the_order_page(page
     operator = await factory.user(Role.operator)
     pages.login(operator)
     order_id = need.json()["id"]
-    assert "想做体检" not in (await pages.get("/desk/orders")).text  # just placed: the matcher has it
+    stuck_part = (await pages.get("/desk/orders")).text.split('id="t-all"')[0]  # the stuck lists, not all orders
+    assert "想做体检" not in stuck_part  # just placed: the matcher has it
     async with factory.sessionmaker() as db, db.begin():  # three hours later, still nobody
         await db.execute(
             sa.update(Order).where(Order.id == order_id).values(created_at=Order.created_at - timedelta(hours=3))
@@ -256,3 +257,152 @@ async def test_a_curator_lets_a_member_order_in_another_market_on_the_accounts_p
     operator = await factory.user(Role.operator)
     pages.login(operator)
     assert (await pages.post(f"/desk/accounts/{member.id}/markets", {"market_ids": [str(other.id)]})).status_code == 403
+
+
+async def test_dashboard_period_trends_and_conversion(pages, factory, client, engine):
+    listing, _ = await _reviewed_order(factory, client, stars=4)  # auto-accepted: no wait for a provider
+    category = await factory.category("法律咨询")
+    provider = await factory.provider([category])
+    offered = await factory.listing(provider, category, title="劳动合同咨询")
+    member = await factory.user()
+    placed = await client.post("/api/v1/orders", json={"listing_id": offered.id}, headers=factory.headers(member))
+    assert placed.json()["state"] == "offered"
+    async with engine.begin() as conn:  # the provider answered 3 hours after the order
+        await conn.execute(
+            sa.update(Order)
+            .where(Order.id == placed.json()["id"])
+            .values(created_at=sa.func.now() - timedelta(hours=3))
+        )
+    accept = await client.post(f"/api/v1/orders/{placed.json()['id']}/accept", headers=factory.headers(provider))
+    assert accept.status_code == 200
+    old = await factory.order_in_state(await factory.user(), offered, "placed")
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.update(Order).where(Order.id == old.id).values(created_at=sa.func.now() - timedelta(days=60))
+        )
+    curator = await factory.user(Role.curator)
+    h = factory.headers(curator)
+    everything = (await client.get("/api/v1/admin/stats", headers=h)).json()
+    assert everything["period"] == "all" and everything["funnel"][0]["orders"] == 3
+    assert [s["share_of_previous"] for s in everything["funnel"]] == [None, 0.667, 0.5, 1.0, 1.0]
+    assert everything["to_acceptance"]["orders"] == 1 and everything["to_acceptance"]["median_hours"] == 3.0
+    month = (await client.get("/api/v1/admin/stats?period=30d", headers=h)).json()
+    assert month["funnel"][0]["orders"] == 2 and month["funnel"][1]["share_of_previous"] == 1.0
+    assert month["trend"]["unit"] == "day" and len(month["trend"]["points"]) == 30
+    assert sum(p["ordered"] for p in month["trend"]["points"]) == 2
+    assert month["trend"]["points"][-1]["reviewed"] == 1 and month["trend"]["points"][-1]["average_stars"] == 4.0
+    assert (await client.get("/api/v1/admin/stats?period=week", headers=h)).status_code == 400
+    pages.login(curator)
+    board = await pages.get("/desk/?period=7d")
+    assert board.status_code == 200
+    assert 'aria-current="page" class="btn">近 7 天</a>' in board.text
+    assert "各环节转化率" in board.text and "占上一环节 100%" in board.text
+    svg = re.search(r'<svg class="chart"[^>]*aria-label="订单趋势".*?</svg>', board.text, re.S).group(0)
+    assert "<title>订单趋势</title>" in svg and "下单" in svg and svg.count("<circle") == 3 * 7
+    assert "平均星级趋势" in board.text
+    assert (await pages.get("/desk/?period=nonsense")).status_code == 200
+
+
+async def test_bulk_approval_approves_the_ticked_and_names_those_it_could_not(pages, factory, client, engine):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category])
+    waiting = [await factory.listing(provider, category, title=f"书法班{i}", state="submitted") for i in range(3)]
+    far = await factory.listing(provider, category, title="远期讲座", state="submitted", sessions=[(800, 10)])
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    assert (await pages.post("/desk/batches", {"name": "第二批"})).status_code == 303
+    page = await pages.get("/desk/approvals")
+    assert page.text.count('name="listing_ids"') == 4 and 'form="bulk"' in page.text and "待审核：4 个" in page.text
+    batch_id = re.search(r'<option value="(\d+)">第二批</option>', page.text).group(1)
+    key = re.search(r'<form id="bulk".*?name="_form_key" value="([^"]+)"', page.text, re.S).group(1)
+    none = await pages.post("/desk/listings/approve", {"batch_id": batch_id, "_form_key": key})
+    assert none.status_code == 400 and "请至少勾选一个要审核通过的服务项目。" in none.text
+    # One of the ticked is approved by someone else meanwhile; another has a session too far ahead.
+    await client.post(
+        f"/api/v1/admin/listings/{waiting[2].id}/approve",
+        json={"batch_id": int(batch_id)},
+        headers=factory.headers(curator),
+    )
+    ticked = [str(waiting[0].id), str(waiting[1].id), str(waiting[2].id), str(far.id)]
+    form = {"batch_id": batch_id, "listing_ids": ticked, "_form_key": key}
+    done = await pages.post("/desk/listings/approve", form)
+    assert done.status_code == 303, done.text
+    again = await pages.post("/desk/listings/approve", form)  # a double tap: the same answer, nothing twice
+    assert again.status_code == 303 and again.headers["location"] == done.headers["location"]
+    shown = await pages.get(done.headers["location"])
+    assert "所选服务项目已审核通过并发布。" in shown.text
+    assert "「书法班2」：它已不在待审核状态" in shown.text and "「远期讲座」：有场次在两年以后" in shown.text
+    assert "「书法班0」" not in shown.text and "待审核：1 个" in shown.text
+    menu = (await client.get("/api/v1/listings")).json()
+    assert {item["title"] for item in menu["items"]} == {"书法班0", "书法班1", "书法班2"}
+    async with engine.connect() as conn:
+        audited = (
+            await conn.execute(sa.text("SELECT count(*) FROM audit_events WHERE action = 'approve_listing'"))
+        ).scalar()
+    assert audited == 3  # each approval audited (two in bulk, one alone)
+    api = await client.post(
+        "/api/v1/admin/listings/approve",
+        json={"listing_ids": [far.id, waiting[0].id], "batch_id": int(batch_id)},
+        headers=factory.headers(curator),
+    )
+    assert api.status_code == 200
+    assert api.json()["approved"] == [] and [r["id"] for r in api.json()["refused"]] == [far.id, waiting[0].id]
+    provider_try = await client.post(
+        "/api/v1/admin/listings/approve",
+        json={"listing_ids": [far.id], "batch_id": int(batch_id)},
+        headers=factory.headers(provider),
+    )
+    assert provider_try.status_code == 403
+
+
+async def test_disputes_show_reason_and_age_and_every_order_is_filtered_and_paged(pages, factory, client, engine):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="王老师")
+    listing = await factory.listing(provider, category, title="硬笔书法", auto_accept=True, sessions=[(3, 60)])
+    session = (await factory.sessions_of(listing))[0]
+    member = await factory.user(name="刘师傅")
+    m, p = factory.headers(member), factory.headers(provider)
+    order = (await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=m)).json()
+    await factory.move_session(session.id, timedelta(minutes=-5))
+    await client.post(f"/api/v1/orders/{order['id']}/deliver", json={}, headers=p)
+    disputed = await client.post(f"/api/v1/orders/{order['id']}/dispute", json={"reason": "老师没有来"}, headers=m)
+    assert disputed.status_code == 200, disputed.text
+    async with engine.begin() as conn:  # disputed two days ago
+        await conn.execute(
+            sa.text(
+                "UPDATE order_events SET at = now() - interval '2 days' WHERE order_id = :id AND to_state = 'disputed'"
+            ),
+            {"id": order["id"]},
+        )
+    other = await factory.listing(provider, category, title="篆刻入门", sessions=[(5, 100)])
+    for _ in range(55):
+        await factory.order_in_state(await factory.user(), other, "placed")
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    desk = await pages.get("/desk/orders")
+    assert desk.status_code == 200
+    dispute = re.search(r'<li class="card dispute">(.*?)</li>', desk.text, re.S).group(1)
+    assert "硬笔书法" in dispute and "老师没有来" in dispute and "2天前提出争议" in dispute
+    assert f'href="/orders/{order["id"]}"' in dispute and "刘师傅" in dispute
+    assert "全部订单 (56)" in desk.text and "第 1 / 2 页" in desk.text
+    second = await pages.get("/desk/orders?page=2")
+    assert second.text.count("篆刻入门</a></td>") == 5 and "硬笔书法</a></td>" in second.text  # the oldest last
+    only = await pages.get("/desk/orders?state=disputed&period=7d")
+    assert "全部订单 (1)" in only.text and '<option value="disputed" selected>' in only.text
+    named = await pages.get("/desk/orders?q=刘师傅")
+    assert "全部订单 (1)" in named.text
+    old = await pages.get("/desk/orders?period=7d&q=篆刻")
+    assert "全部订单 (55)" in old.text and "page=2" in old.text and "q=%E7%AF%86%E5%88%BB" in old.text
+    assert (await pages.get("/desk/orders?state=nonsense&period=x")).status_code == 200
+
+
+async def test_batches_are_paged(pages, factory, client):
+    curator = await factory.user(Role.curator)
+    for n in range(51):
+        await client.post("/api/v1/admin/batches", json={"name": f"批次{n}"}, headers=factory.headers(curator))
+    pages.login(curator)
+    first = await pages.get("/desk/batches")
+    assert first.text.count("<td>批次") == 50 and "第 1 / 2 页" in first.text
+    second = await pages.get("/desk/batches?page=2")
+    assert second.text.count("<td>批次") == 1 and "<td>批次50</td>" in second.text
+    assert (await pages.get("/desk/cases?page=2")).status_code == 200

@@ -285,3 +285,116 @@ async def test_the_providers_next_step_follows_the_clock(pages, factory, client)
     begun = await pages.get(f"/orders/{order['id']}")
     assert 'id="deliver-hint"' not in begun.text
     assert f'action="/orders/{order["id"]}/deliver"' in begun.text
+
+
+async def test_weekly_sessions_from_the_page_list_what_was_skipped(pages, factory):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="王老师")
+    listing = await factory.listing(provider, category, sessions=[(10, 10)])
+    held = (await factory.sessions_of(listing))[0]
+    pages.login(provider)
+    path = f"/provider/listings/{listing.id}"
+    form = await pages.get(path)
+    assert 'name="repeat_weeks"' in form.text and "每周一次，共 8 周" in form.text
+    first = held.starts_at - timedelta(weeks=1, minutes=30)
+    local = first.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    added = await pages.post(
+        f"{path}/sessions", {"starts_at": local, "minutes": "60", "capacity": "12", "repeat_weeks": "3"}
+    )
+    assert added.status_code == 303
+    shown = await pages.get(added.headers["location"])
+    assert "已添加场次：2 个。" in shown.text
+    assert "与您已有的场次时间冲突" in shown.text
+    skipped = re.search(r'<ul class="skipped">(.*?)</ul>', shown.text, re.S).group(1)
+    assert skipped.count("<li>") == 1
+    assert shown.text.count("<tr>") == 4  # the header, the session held and the two added
+    nonsense = await pages.get(f"{path}?added=1&skipped=x,20261301")
+    assert nonsense.status_code == 200 and '<ul class="skipped">' not in nonsense.text
+
+
+async def test_a_new_provider_is_guided_to_the_first_listing_and_previews_it(pages, factory):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="新老师")
+    pages.login(provider)
+    home = await pages.get("/provider")
+    assert "欢迎！把您的第一项服务放上菜单" in home.text and 'href="/provider/listings/new"' in home.text
+    created = await pages.post(
+        "/provider/listings/new",
+        {
+            "title": "硬笔书法入门",
+            "summary": "劳模带你练好字",
+            "category_id": str(category.id),
+            "shape": "group",
+            "mode": "offline",
+            "location": "南山工人文化宫",
+            "starts_at": _local(5),
+            "minutes": "90",
+            "capacity": "12",
+            "next": "preview",
+        },
+    )
+    assert created.status_code == 303 and created.headers["location"].endswith("/preview")
+    preview = await pages.get(created.headers["location"])
+    assert preview.status_code == 200
+    assert "审核通过后，会员看到的服务项目就是这样。" in preview.text
+    assert "劳模带你练好字" in preview.text and "12 / 12" in preview.text and "提交审核" in preview.text
+    listing_id = int(created.headers["location"].split("/")[-2])
+    # Changing the draft and previewing again shows the change; then it is submitted from the preview.
+    edited = await pages.post(
+        f"/provider/listings/{listing_id}/edit",
+        {
+            "title": "硬笔书法入门（周末班）",
+            "category_id": str(category.id),
+            "mode": "offline",
+            "location": "南山工人文化宫",
+            "next": "preview",
+        },
+    )
+    assert edited.status_code == 303 and edited.headers["location"].endswith("/preview")
+    assert "硬笔书法入门（周末班）" in (await pages.get(edited.headers["location"])).text
+    submitted = await pages.post(f"/provider/listings/{listing_id}/submit")
+    assert submitted.status_code == 303
+    assert "待审核" in (await pages.get(submitted.headers["location"])).text
+    assert "欢迎！把您的第一项服务放上菜单" not in (await pages.get("/provider")).text
+    # Someone else's listing has no preview for this provider.
+    other = await factory.provider([category])
+    pages.login(other)
+    assert (await pages.get(f"/provider/listings/{listing_id}/preview")).status_code == 404
+
+
+def _png(size=(900, 600)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 160, 90)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_pictures_from_the_console_show_on_the_listing_page_and_the_menu(pages, factory, client):
+    category = await factory.category("书法培训")
+    provider = await factory.provider([category], name="王老师")
+    listing = await factory.listing(provider, category, title="硬笔书法")
+    pages.login(provider)
+    path = f"/provider/listings/{listing.id}"
+    form = await pages.get(path)
+    assert 'enctype="multipart/form-data"' in form.text and 'accept="image/jpeg,image/png,image/webp"' in form.text
+    refused = await pages.post_files(f"{path}/pictures", files={"file": ("a.jpg", b"GIF89a nonsense", "image/jpeg")})
+    assert refused.status_code == 400 and "只接受 JPEG、PNG 或 WebP 格式的图片。" in refused.text
+    added = await pages.post_files(f"{path}/pictures", files={"file": ("a.png", _png(), "image/png")})
+    assert added.status_code == 303, added.text
+    shown = await pages.get(added.headers["location"])
+    assert "图片已添加。" in shown.text
+    thumb = re.search(
+        r'<img src="(/pictures/[0-9a-f]{32}-t\.webp)" width="400" height="267" loading="lazy"', shown.text
+    )
+    assert thumb, shown.text
+    public = await client.get(f"/listings/{listing.id}")
+    assert re.search(r'<img src="/pictures/[0-9a-f]{32}\.webp" width="900" height="600"', public.text)
+    menu = await client.get("/menu")
+    assert f'src="{thumb.group(1)}"' in menu.text and 'loading="lazy"' in menu.text
+    picture_id = re.search(rf'action="{path}/pictures/(\d+)/remove"', shown.text).group(1)
+    removed = await pages.post(f"{path}/pictures/{picture_id}/remove")
+    assert removed.status_code == 303
+    assert "/pictures/" not in (await pages.get(path)).text

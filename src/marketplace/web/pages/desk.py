@@ -4,27 +4,42 @@ Curators see all of it; operators see the figures and the stuck orders (their ro
 """
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...auth import login_session_of
+from ...domain.periods import DEFAULT_PERIOD, PERIODS, period_start
 from ...domain.roles import Role
 from ...errors import NotFound
 from ...models.base import utcnow
 from ...schemas.accounts import GroupsIn, OrderMarketsIn, RolesIn
 from ...schemas.catalog_categories import CategoryIn, CategoryPatch
-from ...schemas.listings import ApproveIn, BatchIn
+from ...schemas.listings import ApproveIn, BatchIn, BulkApproveIn
 from ...schemas.orders import RequiredReasonIn
-from ...services import accounts, audit_trail, categories, digest, exports, insights, listings, menu, reviews
+from ...services import (
+    accounts,
+    audit_trail,
+    categories,
+    desk_lists,
+    digest,
+    exports,
+    insights,
+    listings,
+    menu,
+    reviews,
+)
 from ..common import Db, IdParam
+from .charts import Series, line_chart
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
     as_list,
     attempt,
+    done_at,
     flat_categories,
     form_id,
     form_of,
@@ -34,8 +49,9 @@ from .common import (
     refusal,
     validate,
 )
-from .i18n import lang_of
-from .labels import ROLES
+from .i18n import N_, lang_of, tr, when
+from .labels import ORDER_STATES, ROLES
+from .once import once
 
 STAFF = (Role.curator, Role.operator)
 AUDIT_PAGE = DESK_PAGE = 50  # rows a desk list shows at once, with pages for the rest
@@ -53,9 +69,16 @@ class DeskPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def dashboard(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def dashboard(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        period: FromQuery[Annotated[str | None, Parameter(max_length=10)]] = None,
+    ) -> Template:
         user = need(page_user, *STAFF)
-        stats = await insights.stats(db, user.market_id)
+        period = period if period in PERIODS else DEFAULT_PERIOD  # an unknown one (a stale link): all time
+        stats = await insights.stats(db, user.market_id, period, ZoneInfo(request.app.state.settings.time_zone))
         en = lang_of(request) == "en"
         name = (lambda row: row.name_en) if en else (lambda row: row.name_zh)  # noqa: E731
         charts = {
@@ -67,7 +90,16 @@ class DeskPages(Controller):
             "needs": bars([(name(n), n.needs) for n in stats.unmet_needs]),
             "levels": bars([(str(level), n) for level, n in stats.providers.by_star_level.items()]),
         }
-        return page(request, "desk/dashboard.html", user, stats=stats, charts=charts)
+        return page(
+            request,
+            "desk/dashboard.html",
+            user,
+            stats=stats,
+            charts=charts,
+            trends=_trend_charts(request, stats),
+            period=period,
+            periods=PERIOD_NAMES,
+        )
 
     # The category tree ----------------------------------------------------------------------
 
@@ -118,9 +150,47 @@ class DeskPages(Controller):
     # Approvals and batches ---------------------------------------------------------------------
 
     @get("/approvals")
-    async def approvals(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def approvals(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        refused: FromQuery[Annotated[str | None, Parameter(max_length=2000)]] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
         user = need(page_user, Role.curator)
-        return await _approvals_page(request, db, user)
+        return await _approvals_page(
+            request, db, user, refused=await _refused_listings(db, user, refused), page_number=page_number
+        )
+
+    @post("/listings/approve")
+    async def approve_many(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
+        """Bulk approval: the listings ticked, into the batch chosen, in one go (a double tap acts once);
+        those that could not be approved are named on the page with why."""
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        ids = [n for n in map(form_id, as_list(values.get("listing_ids"))) if n]
+        fields = {"listing_ids": ids, "batch_id": values.get("batch_id") or None}
+        data, errors = validate(request, BulkApproveIn, fields)
+        if data is None:
+            if not ids:
+                errors = {"bulk": tr(lang_of(request), N_("Tick at least one listing to approve."))}
+            elif len(ids) > 100:
+                errors = {"bulk": tr(lang_of(request), N_("At most 100 listings at once, please."))}
+            else:
+                errors = {"bulk": next(iter(errors.values()))}
+            return await _approvals_page(request, db, user, 400, errors=errors, values=values)
+
+        async def work() -> str:
+            _, refused = await listings.approve_many(db, user, data.listing_ids, data.batch_id)
+            codes = ",".join(f"{i}.{_refusal_code(exc)}" for i, exc in refused.items())
+            return done_at("/desk/approvals" + (f"?refused={codes}" if codes else ""), "bulk_approved")
+
+        location, exc = await attempt(db, lambda: once(request, db, user, work))
+        if exc is None:
+            return Redirect(location, status_code=303)
+        status, errors = refusal(request, exc, "bulk")
+        return await _approvals_page(request, db, user, status, errors={"bulk": errors.popitem()[1]}, values=values)
 
     @post("/listings/{listing_id:int}/{action:str}")
     async def decide(
@@ -146,10 +216,17 @@ class DeskPages(Controller):
         return await _approvals_page(request, db, user, status, errors=errors, values=values)
 
     @get("/batches")
-    async def batches(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def batches(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
         user = need(page_user, *STAFF)
-        found = (await listings.list_batches(db, user.market_id)).items
-        return page(request, "desk/batches.html", user, batches=found, values={})
+        found = await listings.list_batches(db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE)
+        context = {"found": found, "page_number": page_number, "size": DESK_PAGE}
+        return page(request, "desk/batches.html", user, batches=found.items, values={}, **context)
 
     @post("/batches")
     async def create_batch(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
@@ -201,10 +278,49 @@ class DeskPages(Controller):
     # Stuck orders and disputes -----------------------------------------------------------------
 
     @get("/orders")
-    async def stuck(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def stuck(
+        self,
+        request: Request,
+        page_user: PageUser,
+        db: Db,
+        order_state: Annotated[str | None, QueryParameter(name="state", max_length=20)] = None,
+        period: FromQuery[Annotated[str | None, Parameter(max_length=10)]] = None,
+        q: FromQuery[Annotated[str | None, Parameter(max_length=60)]] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
+        """Disputes (reason, age, the order's timeline), stuck orders, and every order filtered and paged."""
         user = need(page_user, *STAFF)
         stuck = await digest.stuck_orders(db, user.market_id, utcnow())
-        return page(request, "desk/orders.html", user, stuck=stuck)
+        disputes = await desk_lists.disputes(db, user.market_id, DESK_PAGE, 0)
+        # Filters a stale or hand-made link may carry that mean nothing are dropped, not refused.
+        state = order_state if order_state in ORDER_STATES else None
+        period = period if period in PERIODS else DEFAULT_PERIOD
+        since = period_start(period, utcnow(), ZoneInfo(request.app.state.settings.time_zone))
+        found = await desk_lists.orders(
+            db,
+            user.market_id,
+            state=state,
+            since=since,
+            q=(q or "").strip() or None,
+            limit=DESK_PAGE,
+            offset=(page_number - 1) * DESK_PAGE,
+        )
+        values = {"state": state or "", "period": period, "q": q or ""}
+        query = urlencode({k: v for k, v in values.items() if v}) + "&" if any(values.values()) else ""
+        return page(
+            request,
+            "desk/orders.html",
+            user,
+            stuck=stuck,
+            disputes=disputes,
+            found=found,
+            values=values,
+            query=query,
+            periods=PERIOD_NAMES,
+            states=list(ORDER_STATES),
+            page_number=page_number,
+            size=DESK_PAGE,
+        )
 
     # Accounts and roles ------------------------------------------------------------------------
 
@@ -330,6 +446,34 @@ class DeskPages(Controller):
         return page(request, "desk/audit.html", user, found=found, page_number=page_number, size=AUDIT_PAGE)
 
 
+PERIOD_NAMES = [
+    ("7d", N_("7 days")),
+    ("30d", N_("30 days")),
+    ("90d", N_("90 days")),
+    ("year", N_("This year")),
+    ("all", N_("All time")),
+]
+_BUCKET_SKELETON = {"day": "MMMd", "week": "MMMd", "month": "yMMM"}
+
+
+def _trend_charts(request: Request, stats) -> dict:
+    """The period's trends as server-drawn SVG line charts, labelled in the page's language."""
+    lang = lang_of(request)
+    points = stats.trend.points if stats.trend else []
+    labels = [when(request, p.starts, _BUCKET_SKELETON[stats.trend.unit]) for p in points]
+    orders = [
+        Series(tr(lang, N_("Ordered")), [p.ordered for p in points]),
+        Series(tr(lang, N_("Delivered")), [p.delivered for p in points]),
+        Series(tr(lang, N_("Reviewed")), [p.reviewed for p in points]),
+    ]
+    stars = [Series(tr(lang, N_("Average stars")), [p.average_stars for p in points])]
+    return {
+        "orders": line_chart(tr(lang, N_("Orders over time")), labels, orders) if points else None,
+        "orders_legend": [s.name for s in orders],
+        "stars": line_chart(tr(lang, N_("Average stars over time")), labels, stars) if points else None,
+    }
+
+
 async def _accounts_refused(request: Request, db, user, user_id: int, status: int, errors: dict) -> Template:
     found = await accounts.list_users(db, user.market_id, None, None, 50, 0)
     errors = {f"{user_id}.roles": text for text in errors.values()}
@@ -358,13 +502,43 @@ async def _categories_page(request: Request, db, user, status: int = 200, **cont
     )
 
 
+# Why a listing of a bulk approval was not approved, as carried in the address after it.
+_REFUSAL_CODES = {
+    "state": N_("it is no longer waiting for approval"),
+    "far": N_("a session starts more than two years ahead"),
+    "gone": N_("it was not found"),
+}
+
+
+def _refusal_code(exc: Exception) -> str:
+    if isinstance(exc, NotFound):
+        return "gone"
+    return "far" if "two years" in getattr(exc, "detail", "") else "state"
+
+
+async def _refused_listings(db, user, text: str | None) -> list[dict]:
+    """The listings a bulk approval left out, each with its title and why (codes from the address)."""
+    pairs = []
+    for part in (text or "").split(",")[:100]:
+        number, _, code = part.partition(".")
+        listing_id = form_id(number)
+        if listing_id and code in _REFUSAL_CODES:
+            pairs.append((listing_id, code))
+    titles = await listings.titles(db, user.market_id, [i for i, _ in pairs])
+    return [{"id": i, "title": titles.get(i, f"#{i}"), "why": _REFUSAL_CODES[code]} for i, code in pairs]
+
+
 async def _approvals_page(request: Request, db, user, status: int = 200, **context) -> Template:
-    waiting = await menu.waiting_for_approval(db, user.market_id, 50, 0)
+    page_number = context.pop("page_number", 1)
+    waiting = await menu.waiting_for_approval(db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE)
+    context.setdefault("refused", [])
+    context.update(page_number=page_number, size=DESK_PAGE)
     found = (await listings.list_batches(db, user.market_id)).items
     context.setdefault("values", {})
     shown = {str(item.id) for item in waiting.items}
     # A refusal about a listing no longer waiting has no form to sit beside: it goes on top of the page.
     context["errors"] = {
-        (key if key.split(".")[0] in shown else "form"): text for key, text in context.get("errors", {}).items()
+        (key if key == "bulk" or key.split(".")[0] in shown else "form"): text
+        for key, text in context.get("errors", {}).items()
     }
     return page(request, "desk/approvals.html", user, status, waiting=waiting, batches=found, **context)

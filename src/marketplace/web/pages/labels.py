@@ -297,6 +297,9 @@ DONE = {
     "org_swapped": N_("Swapped: the seat is the new person's, and both are told."),
     "org_created": N_("The organisation is added."),
     "org_changed": N_("Saved."),
+    "picture_added": N_("Picture added."),
+    "picture_removed": N_("Picture removed."),
+    "bulk_approved": N_("The chosen listings are approved and published."),
 }
 
 CASE_STATES = {

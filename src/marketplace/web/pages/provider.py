@@ -1,22 +1,27 @@
 """The provider console: listings with sessions, offers to answer, the schedule, attendance, reviews, profile."""
 
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from ...domain.listings import ListingShape
+from ...domain.listings import MAX_NEW_SESSIONS, MAX_REPEAT_WEEKS, ListingShape
 from ...domain.roles import MemberGroup, Role
 from ...errors import NotFound
 from ...models import User
+from ...models.base import utcnow
 from ...schemas.accounts import ProviderProfileIn
 from ...schemas.listings import ListingIn, ListingPatch, SessionsIn
 from ...schemas.orders import AttendanceIn, RequiredReasonIn
 from ...schemas.reviews import ReplyIn
-from ...services import accounts, categories, checkin, listings, menu, order_views, orders, reviews, schedule
+from ...services import accounts, categories, checkin, listings, menu, order_views, orders, pictures, reviews, schedule
+from ..bodies import MAX_UPLOAD_BODY_BYTES
 from ..common import Db, IdParam, MarketId
+from ..pictures import UPLOADS
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
@@ -35,6 +40,25 @@ from .i18n import parse_local
 
 LISTING_ACTIONS = {"submit": "submitted", "pause": "paused", "resume": "resumed", "close": "closed"}
 DURATIONS = [30, 60, 90, 120, 180, 240]
+REPEATS = list(range(1, MAX_REPEAT_WEEKS + 1))  # "repeat weekly for N weeks" (1: once)
+
+
+def _minute(moment: datetime) -> str:
+    """A time in the address of the page after adding sessions: UTC, to the minute (202612011100)."""
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M")
+
+
+def _skipped_times(text: str | None) -> list[datetime]:
+    """The skipped sessions' times the address carries back (anything else in it is ignored)."""
+    found = []
+    for part in (text or "").split(",")[:MAX_NEW_SESSIONS]:
+        if len(part) != 12 or not (part.isascii() and part.isdigit()):
+            continue
+        try:
+            found.append(datetime.strptime(part, "%Y%m%d%H%M").replace(tzinfo=UTC))
+        except ValueError:
+            continue
+    return found
 
 
 def _sessions(request: Request, values: dict) -> list[dict]:
@@ -105,6 +129,8 @@ async def _listing_page(
         errors=errors,
         rows=_session_rows(values or {}),
         durations=DURATIONS,
+        repeats=REPEATS,
+        skipped=[],
     )
 
 
@@ -132,7 +158,8 @@ class ProviderPages(Controller):
         user = need(page_user, Role.provider)
         offers = await order_views.listing_page(db, user, "provider", state=["offered"], limit=50)
         accepted = await order_views.listing_page(db, user, "provider", state=["accepted"], limit=50)
-        return page(request, "provider/home.html", user, offers=offers, accepted=accepted)
+        first_time = (await menu.mine(db, user, None, 1, 0)).total == 0  # no listing yet: the guided first step
+        return page(request, "provider/home.html", user, offers=offers, accepted=accepted, first_time=first_time)
 
     @get("/listings")
     async def my_listings(self, request: Request, page_user: PageUser, db: Db) -> Template:
@@ -166,6 +193,8 @@ class ProviderPages(Controller):
         if data is not None:
             listing, exc = await attempt(db, lambda: listings.create(db, user, data))
             if exc is None:
+                if values.get("next") == "preview":
+                    return redirect(f"/provider/listings/{listing.id}/preview")
                 return redirect(f"/provider/listings/{listing.id}", "created")
             status, errors = refusal(request, exc)
         tree = await categories.tree(db, market_id)
@@ -205,18 +234,79 @@ class ProviderPages(Controller):
         if data is not None:
             _, exc = await attempt(db, lambda: listings.update(db, user, listing_id, data))
             if exc is None:
+                if values.get("next") == "preview":
+                    return redirect(f"/provider/listings/{listing_id}/preview")
                 return redirect(f"/provider/listings/{listing_id}", "saved")
             status, errors = refusal(request, exc)
         listing = await _own_listing(db, user, listing_id)
         return await _edit_page(request, db, user, market_id, listing, status, values, errors)
 
     @get("/listings/{listing_id:int}")
-    async def listing(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template:
+    async def listing(
+        self,
+        request: Request,
+        listing_id: IdParam,
+        page_user: PageUser,
+        db: Db,
+        added: Annotated[int | None, QueryParameter(ge=0, le=10_000)] = None,
+        skipped: Annotated[str | None, QueryParameter(max_length=4000)] = None,
+    ) -> Template:
         user = need(page_user, Role.provider)
         listing = await _own_listing(db, user, listing_id)
         return page(
-            request, "provider/listing.html", user, listing=listing, rows=_session_rows({}), durations=DURATIONS
+            request,
+            "provider/listing.html",
+            user,
+            listing=listing,
+            rows=_session_rows({}),
+            durations=DURATIONS,
+            repeats=REPEATS,
+            added=added,
+            skipped=_skipped_times(skipped),
+            values={},
         )
+
+    @get("/listings/{listing_id:int}/preview")
+    async def preview(self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        """预览: the listing as members will see it on the menu and its own page, then 提交审核."""
+        user = need(page_user, Role.provider)
+        listing = await _own_listing(db, user, listing_id)
+        now = utcnow()
+        return page(
+            request,
+            "provider/preview.html",
+            user,
+            listing=listing,
+            upcoming=[s for s in listing.sessions if not s.cancelled and s.starts_at > now],
+            provider=await accounts.provider_public(db, user.id),
+        )
+
+    @post("/listings/{listing_id:int}/pictures", opt=UPLOADS, request_max_body_size=MAX_UPLOAD_BODY_BYTES)
+    async def add_picture(
+        self, request: Request, listing_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        """A picture from the phone's camera or album; refused ones are told beside the upload field."""
+        user = need(page_user, Role.provider)
+        await _own_listing(db, user, listing_id)
+        sent = (await request.form()).get("file")
+        content = await sent.read() if isinstance(sent, UploadFile) else b""
+        _, exc = await attempt(db, lambda: pictures.add(db, user, listing_id, content))
+        if exc is None:
+            return redirect(f"/provider/listings/{listing_id}", "picture_added")
+        status, errors = refusal(request, exc, "file")
+        return await _listing_page(request, db, user, listing_id, status, errors)
+
+    @post("/listings/{listing_id:int}/pictures/{picture_id:int}/remove")
+    async def remove_picture(
+        self, request: Request, listing_id: IdParam, picture_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.provider)
+        await _own_listing(db, user, listing_id)
+        _, exc = await attempt(db, lambda: pictures.remove(db, user, listing_id, picture_id))
+        if exc is None:
+            return redirect(f"/provider/listings/{listing_id}", "picture_removed")
+        status, errors = refusal(request, exc, "file")
+        return await _listing_page(request, db, user, listing_id, status, errors)
 
     @post("/listings/{listing_id:int}/sessions")
     async def add_sessions(
@@ -224,15 +314,22 @@ class ProviderPages(Controller):
     ) -> Template | Redirect:
         user = need(page_user, Role.provider)
         values = await form_of(request)
-        data, errors = validate(request, SessionsIn, {"sessions": _sessions(request, values)})
+        fields = {"sessions": _sessions(request, values), "repeat_weeks": values.get("repeat_weeks") or 1}
+        data, errors = validate(request, SessionsIn, fields)
         status = 400
         if data is not None:
-            _, exc = await attempt(db, lambda: listings.add_sessions(db, user, listing_id, data.sessions))
+            done, exc = await attempt(
+                db, lambda: listings.add_sessions(db, user, listing_id, data.sessions, data.repeat_weeks)
+            )
             if exc is None:
-                return redirect(f"/provider/listings/{listing_id}", "sessions")
+                _, added, skipped = done
+                query = urlencode({"added": added, "skipped": ",".join(_minute(s) for s, _ in skipped)})
+                return redirect(f"/provider/listings/{listing_id}?{query}", "sessions")
             status, errors = refusal(request, exc)
         if errors.get("sessions"):
             errors["sessions.0.starts_at"] = errors.pop("sessions")
+        if errors.get("form") and data is None:  # the repeat's own limits (at most 200 sessions)
+            errors["repeat_weeks"] = errors.pop("form")
         return await _listing_page(request, db, user, listing_id, status, errors, values)
 
     @post("/listings/{listing_id:int}/clone")

@@ -60,9 +60,10 @@ class SatisfactionPages(Controller):
         page_user: PageUser,
         db: Db,
         case_state: Annotated[CaseState | None, QueryParameter(name="state")] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
         user = need(page_user, Role.operator, Role.curator)
-        return await _cases_page(request, db, user, case_state)
+        return await _cases_page(request, db, user, case_state, page_number=page_number)
 
     @post("/desk/cases/{case_id:int}/{action:str}")
     async def move(
@@ -87,6 +88,12 @@ def _open(order) -> bool:
     return order.state in SURVEYED_STATES
 
 
-async def _cases_page(request: Request, db, user, state: CaseState | None, status: int = 200, **context) -> Template:
-    found = await satisfaction.cases(db, user.market_id, state, 100, 0)
+CASES_PAGE = 50
+
+
+async def _cases_page(
+    request: Request, db, user, state: CaseState | None, status: int = 200, page_number: int = 1, **context
+) -> Template:
+    found = await satisfaction.cases(db, user.market_id, state, CASES_PAGE, (page_number - 1) * CASES_PAGE)
+    context |= {"page_number": page_number, "size": CASES_PAGE, "query": f"state={state}&" if state else ""}
     return page(request, "desk/cases.html", user, status, found=found, state=state, **context)
