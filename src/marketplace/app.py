@@ -31,6 +31,7 @@ from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.reviews import NotificationController, ReviewController
 from .web.satisfaction import CaseController, SurveyController
 from .web.service_hours import ServiceHoursController
+from .web.surveys import NeedsLoopController, SurveyImportController
 
 ROUTES = [
     healthz,
@@ -50,6 +51,8 @@ ROUTES = [
     SurveyController,
     CaseController,
     ServiceHoursController,
+    SurveyImportController,
+    NeedsLoopController,
 ]
 
 

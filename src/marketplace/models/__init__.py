@@ -9,6 +9,7 @@ from .orders import IdempotencyKey, Offer, Order, OrderEvent
 from .reviews import Review
 from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
+from .surveys import GapInvitation, SurveyFile, SurveyImport, SurveyNeed
 
 __all__ = [
     "AuditEvent",
@@ -16,6 +17,7 @@ __all__ = [
     "Category",
     "CategoryFollow",
     "FollowUpCase",
+    "GapInvitation",
     "ClassifierVersion",
     "IdempotencyKey",
     "Listing",
@@ -33,5 +35,8 @@ __all__ = [
     "ProviderProfile",
     "Review",
     "SatisfactionSurvey",
+    "SurveyFile",
+    "SurveyImport",
+    "SurveyNeed",
     "User",
 ]
