@@ -10,7 +10,6 @@ from it records the invitation, and the gap shows what was answered since (listi
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -10,6 +10,7 @@ from .errors import with_pages
 from .hours import HoursPages
 from .member import MemberPages
 from .needs import NeedPages
+from .needs_loop import NeedsLoopPages
 from .orders import OrderPages
 from .provider import ProviderPages
 from .satisfaction import SatisfactionPages
@@ -19,6 +20,7 @@ PAGE_ROUTES = [
     AccountPages,
     MemberPages,
     NeedPages,
+    NeedsLoopPages,
     OrderPages,
     ProviderPages,
     DeskPages,

@@ -277,3 +277,14 @@ FUNNEL = {
     "received": N_("Signed off"),
     "reviewed": N_("Reviewed"),
 }
+
+# A questionnaire import's states (services/surveys.py)
+IMPORT_STATES = {
+    "uploaded": N_("Uploaded"),
+    "queued": N_("Waiting to run"),
+    "running": N_("Importing"),
+    "done": N_("Imported"),
+}
+
+# A respondent's preferred mode (domain/surveys.py)
+SURVEY_MODES = {"online": N_("Online"), "offline": N_("In person"), "any": N_("Either")}

@@ -1,10 +1,10 @@
 """The provider console: listings with sessions, offers to answer, the schedule, attendance, reviews, profile."""
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 
 from ...domain.listings import ListingShape
@@ -15,7 +15,7 @@ from ...schemas.accounts import ProviderProfileIn
 from ...schemas.listings import ListingIn, ListingPatch, SessionsIn
 from ...schemas.orders import AttendanceIn, RequiredReasonIn
 from ...schemas.reviews import ReplyIn
-from ...services import accounts, categories, listings, menu, order_views, orders, reviews, schedule
+from ...services import accounts, categories, gaps, listings, menu, order_views, orders, reviews, schedule
 from ..common import Db, IdParam, MarketId
 from .common import (
     PAGE_DEPENDENCIES,
@@ -32,6 +32,8 @@ from .common import (
     validate,
 )
 from .i18n import parse_local
+
+InvitationQuery = Annotated[int | None, Parameter(ge=1, le=2**31 - 1, required=False)]
 
 LISTING_ACTIONS = {"submit": "submitted", "pause": "paused", "resume": "resumed", "close": "closed"}
 DURATIONS = [30, 60, 90, 120, 180, 240]
@@ -79,6 +81,7 @@ def _listing_input(request: Request, values: dict) -> dict[str, Any]:
     fields |= {k: values.get(k) or None for k in ("category_id", "shape", "mode")}
     fields["target_groups"] = [g for g in as_list(values.get("target_groups")) if g in MemberGroup.__members__]
     fields["auto_accept"] = values.get("auto_accept") == "1"
+    fields["invitation_id"] = values.get("invitation_id") or None
     fields["sessions"] = [] if values.get("shape") == ListingShape.on_request else _sessions(request, values)
     return fields
 
@@ -141,14 +144,21 @@ class ProviderPages(Controller):
         return page(request, "provider/listings.html", user, found=found)
 
     @get("/listings/new")
-    async def new_listing(self, request: Request, page_user: PageUser, db: Db, market_id: MarketId) -> Template:
+    async def new_listing(
+        self, request: Request, page_user: PageUser, db: Db, market_id: MarketId, invitation: InvitationQuery = None
+    ) -> Template:
         user = need(page_user, Role.provider)
         tree = await categories.tree(db, market_id)
         values = {"shape": "group", "mode": "offline"}
+        invited = None
+        if invitation is not None:  # from an invitation to list for a supply gap (邀请上新): prefilled
+            invited = await gaps.invitation_for(db, user, invitation)
+            values |= {"category_id": str(invited.category_id), "invitation_id": str(invited.id)}
         return page(
             request,
             "provider/listing_new.html",
             user,
+            invited=invited,
             values=values,
             rows=_session_rows({}),
             categories=flat_categories(tree.items),
