@@ -39,7 +39,8 @@ class SurveyImport(SQLModel, table=True):
 
 
 class SurveyFile(SQLModel, table=True):
-    """The uploaded bytes, apart from the import row (polled for progress), until the import is done."""
+    """The uploaded rows (as plain CSV, an XLSX parsed once), apart from the import row (polled for progress),
+    until the import is done."""
 
     __tablename__ = "survey_files"
 

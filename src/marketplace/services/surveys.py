@@ -15,7 +15,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -85,14 +85,28 @@ def _read_xlsx(content: bytes) -> Table:
     return Table("xlsx", [rules.clean(h) for h in headers], rows)
 
 
-def _count_rows(content: bytes) -> tuple[Table, int]:
+def _cell(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return rules.clean(value, fold=False)
+
+
+def normalise(content: bytes) -> tuple[Table, bytes, int]:
+    """The file read once: its header, its rows as plain UTF-8 CSV (what the batches read: an XLSX is
+    unzipped and parsed here, not in every batch) and how many rows it has."""
     table = read_table(content)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.headers)
     total = 0
-    for _ in table.rows:
+    for row in table.rows:
         total += 1
         if total > MAX_ROWS:
             raise InvalidInput(f"The file has more than {MAX_ROWS:,} rows: please split it.", field="file")
-    return table, total
+        writer.writerow([_cell(c) for c in row])
+    return table, buffer.getvalue().encode("utf-8"), total
 
 
 async def upload(db: AsyncSession, curator: User, filename: str, content: bytes) -> tuple[SurveyImport, bool]:
@@ -106,7 +120,7 @@ async def upload(db: AsyncSession, curator: User, filename: str, content: bytes)
     found = await _by_digest(db, curator.market_id, digest)
     if found is not None:
         return found, False
-    table, total = await asyncio.to_thread(_count_rows, content)
+    table, rows_csv, total = await asyncio.to_thread(normalise, content)
     if total == 0:
         raise InvalidInput("The file has a header row but no answers.", field="file")
     row = {
@@ -124,7 +138,7 @@ async def upload(db: AsyncSession, curator: User, filename: str, content: bytes)
     import_id = made.scalar_one_or_none()
     if import_id is None:  # the same file uploaded at the same moment: the first one holds
         return await _by_digest(db, curator.market_id, digest), False
-    db.add(SurveyFile(import_id=import_id, content=content))
+    db.add(SurveyFile(import_id=import_id, content=rows_csv))
     await audit.record(db, curator, "upload_survey", "survey_import", import_id, rows=total)
     return await db.get(SurveyImport, import_id), True
 
@@ -255,8 +269,22 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
         return answers, faults, seen
 
     answers, faults, seen = await asyncio.to_thread(read)
-    inserted: list[tuple[int, str]] = []
-    if answers:
+    # rows kept before (this file's earlier run, or another file) are neither classified nor written again
+    digests = [a.digest for a in answers]
+    known = set()
+    if digests:
+        query = sa.select(SurveyNeed.row_digest).where(
+            SurveyNeed.market_id == found.market_id, SurveyNeed.row_digest.in_(digests)
+        )
+        known = set((await db.execute(query)).scalars())
+    fresh, seen_digests = [], set(known)
+    for a in answers:
+        if a.digest not in seen_digests:
+            seen_digests.add(a.digest)
+            fresh.append(a)
+    suggestions = await _classify(db, found.market_id, [a.text for a in fresh])
+    inserted = 0
+    if fresh:
         values = [
             {
                 "market_id": found.market_id,
@@ -270,20 +298,23 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
                 "mode": a.mode,
                 "times": a.times,
                 "answered_at": a.answered_at or answered_default,
+                "category_id": s.category_id if s else None,
+                "domain_id": s.domain_id if s else None,
+                "confidence": s.confidence if s else None,
             }
-            for a in answers
+            for a, s in zip(fresh, suggestions, strict=True)
         ]
+        # one statement, many rows; a row another import wrote meanwhile is left as it is
         statement = (
-            insert(SurveyNeed)
-            .values(values)
+            insert(SurveyNeed.__table__)
             .on_conflict_do_nothing(index_elements=["market_id", "row_digest"])
-            .returning(SurveyNeed.id, SurveyNeed.text)
+            .returning(SurveyNeed.__table__.c.id)
         )
-        inserted = [tuple(r) for r in (await db.execute(statement)).all()]
-    classified = await _classify(db, found.market_id, inserted)
+        inserted = len((await db.execute(statement, values)).all())
+    classified = min(inserted, sum(1 for s in suggestions if s is not None))
     found.processed_rows += seen
-    found.imported_rows += len(inserted)
-    found.duplicate_rows += len(answers) - len(inserted)
+    found.imported_rows += inserted
+    found.duplicate_rows += len(answers) - inserted
     found.bad_rows += len(faults)
     found.classified_rows += classified
     room = MAX_ERRORS - len(found.errors)
@@ -298,33 +329,16 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
         await queue.enqueue(
             db, IMPORT_JOB, {"import_id": found.id}, dedupe_key=f"survey:{found.id}:{found.processed_rows}"
         )
-    return {"import_id": found.id, "rows": seen, "imported": len(inserted), "bad": len(faults), "done": finished}
+    return {"import_id": found.id, "rows": seen, "imported": inserted, "bad": len(faults), "done": finished}
 
 
-async def _classify(db: AsyncSession, market_id: int, inserted: list[tuple[int, str]]) -> int:
-    if not inserted:
-        return 0
-    found = await classify.classify_texts(db, market_id, [text for _, text in inserted])
-    values = [
-        {"need_id": need_id, "to_category": s.category_id, "to_domain": s.domain_id, "to_confidence": s.confidence}
-        for (need_id, _), s in zip(inserted, found, strict=True)
-        if s is not None
-    ]
-    if not values:
-        return 0
-    table = SurveyNeed.__table__
-    await db.execute(
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("need_id"))
-        .values(
-            category_id=sa.bindparam("to_category"),
-            domain_id=sa.bindparam("to_domain"),
-            confidence=sa.bindparam("to_confidence"),
-        )
-        .execution_options(synchronize_session=False),
-        values,
-    )
-    return len(values)
+async def _classify(db: AsyncSession, market_id: int, texts: list[str]) -> list:
+    """A suggestion per text (None where the market has no categories); the same text is scored once."""
+    if not texts:
+        return []
+    unique = list(dict.fromkeys(texts))
+    found = dict(zip(unique, await classify.classify_texts(db, market_id, unique), strict=True))
+    return [found[t] for t in texts]
 
 
 async def errors_of(db: AsyncSession, market_id: int, import_id: int) -> tuple[SurveyImport, list[dict]]:
