@@ -31,11 +31,11 @@ from ..schemas.surveys import (
     TrendOut,
 )
 from ..services import gaps, needs_list, surveys
-from .common import CurrentUser, Db, IdParam, Limit, Offset
+from .common import ONE_LINE, CurrentUser, Db, IdParam, Limit, Offset
 
 DateParam = Annotated[date | None, Parameter(description="a day in the market's zone")]
-GroupParam = Annotated[str | None, Parameter(max_length=20)]
-DistrictParam = Annotated[str | None, Parameter(max_length=60)]
+GroupParam = Annotated[str | None, Parameter(max_length=20, pattern=ONE_LINE)]
+DistrictParam = Annotated[str | None, Parameter(max_length=60, pattern=ONE_LINE)]
 DomainParam = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
 UPLOAD_LIMIT = surveys.MAX_FILE_BYTES + 100_000  # the file and the multipart framing around it
 

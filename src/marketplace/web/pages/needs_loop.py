@@ -13,7 +13,7 @@ from ...domain.roles import Role
 from ...domain.surveys import FIELDS, GROUPS
 from ...errors import InvalidInput
 from ...services import gaps, needs_list, needs_list_export, surveys
-from ..common import Db, IdParam
+from ..common import ONE_LINE, Db, IdParam
 from ..surveys import UPLOAD_LIMIT
 from . import charts
 from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_id, form_of, need, page, refusal
@@ -21,7 +21,7 @@ from .i18n import N_, lang_of, tr
 from .once import once
 
 DateQuery = Annotated[date | None, Parameter(required=False)]
-TextQuery = Annotated[str | None, Parameter(max_length=60, required=False)]
+TextQuery = Annotated[str | None, Parameter(max_length=60, pattern=ONE_LINE, required=False)]
 IdQuery = Annotated[int | None, Parameter(ge=1, le=2**31 - 1, required=False)]
 FIELD_LABELS = {
     "need": N_("The need (free text)"),
