@@ -178,6 +178,8 @@ async def test_a_survey_is_mapped_previewed_imported_in_batches_and_bad_rows_are
     assert sum(r["survey"] for r in legal) == 3 and sum(r["groups"].get("new_employment", 0) for r in legal) == 3
     assert all(r["typical"] and r["words"] for r in legal)
     assert listed.json()["total"] == 4
+    months, trend = listed.json()["months"], {t["domain_id"]: t["counts"] for t in listed.json()["trend"]}
+    assert trend[tree["legal"].id][months.index("2026-10")] == 3  # by the month answered
     by_group = await client.get(
         "/api/v1/admin/needs/list", params={"since": "2026-01-01", "group": "parent"}, headers=headers
     )
