@@ -3,11 +3,21 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from .common import DbId, Out
 
 Column = Annotated[int, Field(ge=0, le=999)]
+
+
+def _day_as_sent(value: object) -> object:
+    # pydantic would read a number as a Unix time: a day is written "YYYY-MM-DD"
+    if value is not None and not isinstance(value, str | date):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day_as_sent)]
 
 
 class MappingIn(BaseModel):
@@ -134,8 +144,9 @@ class GapsOut(BaseModel):
 
 class InviteIn(BaseModel):
     category_id: DbId
-    since: date | None = None  # the period of the gap (the market's days; default: the last year)
-    until: date | None = None
+    # the period of the gap (the market's days, "YYYY-MM-DD"; default: the last year to today)
+    since: Day | None = None
+    until: Day | None = None
 
 
 class InvitationOut(Out):

@@ -209,7 +209,7 @@ async def invite(db: AsyncSession, curator: User, category_id: int, period: Peri
     """Invite the fitting providers to list for a category's gap: a notice each (and the webhook)."""
     category = await db.get(Category, category_id)
     if category is None or category.market_id != curator.market_id or category.archived_at is not None:
-        raise NotFound("No such category.")
+        raise InvalidInput("No such category.", field="category_id")  # a body naming a row: 400
     if period.until <= period.since:
         raise InvalidInput("The period ends before it starts.", field="until")
     listed = await needs_list(db, curator.market_id, period, Filters())

@@ -38,17 +38,22 @@ class Period:
         return cls(now - timedelta(days=365), now + timedelta(minutes=1))
 
 
-def period_of(since: date | None, until: date | None, zone: str, now: datetime | None = None) -> Period:
-    """A period of whole days in the market's zone, `until` included (default: the last year to today)."""
-    for day, name in ((since, "since"), (until, "until")):
-        if day is not None and not 2000 <= day.year <= 2100:
-            raise InvalidInput("Choose a date between 2000 and 2100.", field=name)
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def period_of(
+    since: date | None, until: date | None, zone: str, now: datetime | None = None, *, strict: bool = True
+) -> Period:
+    """A period of whole days in the market's zone, `until` included (default: the last year to today).
+    Days are held within 2000–2100; a period ending before it starts is refused (strict) or empty."""
     tz = ZoneInfo(zone)
     today = (now or utcnow()).astimezone(tz).date()
-    until = until or today
-    since = since or until - timedelta(days=365)
+    until = min(max(until or today, FIRST_DAY), LAST_DAY)
+    since = min(max(since or until - timedelta(days=365), FIRST_DAY), LAST_DAY)
     if since > until:
-        raise InvalidInput("The period ends before it starts.", field="until")
+        if strict:
+            raise InvalidInput("The period ends before it starts.", field="until")
+        until = since - timedelta(days=1)
     start = datetime.combine(since, time(0), tz).astimezone(UTC)
     end = datetime.combine(until + timedelta(days=1), time(0), tz).astimezone(UTC)
     return Period(start, end)

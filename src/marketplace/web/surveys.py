@@ -1,8 +1,9 @@
 """The needs loop over the API: questionnaire imports (upload, mapping, preview, start, progress, errors),
 the needs classification list, supply gaps and invitations to list for them (curators)."""
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, get, post, put
 from litestar.datastructures import UploadFile
@@ -34,10 +35,18 @@ from ..services import gaps, needs_list, surveys
 from .common import ONE_LINE, CurrentUser, Db, IdParam, Limit, Offset
 
 DateParam = Annotated[date | None, Parameter(description="a day in the market's zone")]
-GroupParam = Annotated[str | None, Parameter(max_length=20, pattern=ONE_LINE)]
+GroupName = Literal[tuple(GROUPS)]  # the market's groups and "other"
+GroupParam = Annotated[GroupName | None, Parameter(description="a respondent group")]
 DistrictParam = Annotated[str | None, Parameter(max_length=60, pattern=ONE_LINE)]
 DomainParam = Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]
 UPLOAD_LIMIT = surveys.MAX_FILE_BYTES + 100_000  # the file and the multipart framing around it
+
+
+@dataclass
+class SurveyUpload:
+    """A questionnaire as the multipart field `file`."""
+
+    file: UploadFile
 
 
 def import_out(found, created: bool = False) -> SurveyImportOut:
@@ -64,16 +73,17 @@ class SurveyImportController(Controller):
     @post("/", status_code=201, request_max_body_size=UPLOAD_LIMIT)
     async def upload(
         self,
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[SurveyUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         user: CurrentUser,
         db: Db,
     ) -> SurveyImportOut:
         """A questionnaire (CSV or XLSX, a header row first) as the multipart field `file`. The same file
         again answers the import it made (`created: false`) and adds nothing."""
-        if not isinstance(data, UploadFile):
+        upload = data.file
+        if not isinstance(upload, UploadFile):
             raise InvalidInput("Send the file as the multipart field 'file'.", field="file")
-        content = await data.read()
-        found, created = await surveys.upload(db, user, data.filename or "survey", content)
+        content = await upload.read()
+        found, created = await surveys.upload(db, user, upload.filename or "survey", content)
         return import_out(found, created)
 
     @get("/")
@@ -114,8 +124,9 @@ class SurveyImportController(Controller):
         return SurveyErrorsOut(items=[SurveyErrorOut(**e) for e in page], total=found.bad_rows)
 
 
-def _period(db, since: date | None, until: date | None):
-    return needs_list.period_of(since, until, settings_of(db).time_zone)
+def _period(db, since: date | None, until: date | None, strict: bool = False):
+    # a report for days that cannot be is empty, not refused (the document cannot say "since ≤ until")
+    return needs_list.period_of(since, until, settings_of(db).time_zone, strict=strict)
 
 
 class NeedsLoopController(Controller):
@@ -136,8 +147,6 @@ class NeedsLoopController(Controller):
     ) -> NeedsListOut:
         """The needs classification list: per category, needs from surveys, posted needs and waitlist
         places, by respondent group and district, with typical phrasings, top words and the monthly trend."""
-        if group is not None and group not in GROUPS:
-            raise InvalidInput("No such group.", field="group")
         period = _period(db, since, until)
         found = await needs_list.needs_list(
             db, user.market_id, period, needs_list.Filters(domain, group or None, district or None)
@@ -186,6 +195,6 @@ class NeedsLoopController(Controller):
     async def invite(self, data: JSONBody[InviteIn], user: CurrentUser, db: Db) -> InvitationOut:
         """Invite the providers whose categories and skills fit to list for a category's gap (a notice
         each, and the webhook, with the needs summary)."""
-        period = _period(db, data.since, data.until)
+        period = _period(db, data.since, data.until, strict=True)
         invitation = await gaps.invite(db, user, data.category_id, period)
         return InvitationOut.model_validate(invitation, from_attributes=True)

@@ -86,7 +86,6 @@ SERVICE_MESSAGES = [
     N_("This invitation was not sent to you."),
     N_("No provider serves this category yet."),
     N_("The period ends before it starts."),
-    N_("Choose a date between 2000 and 2100."),
     N_("No such group."),
     N_("Each field maps to a column number."),
     N_("Choose a CSV or XLSX file."),
