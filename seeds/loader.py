@@ -146,6 +146,18 @@ async def _seed_people(db: AsyncSession, settings: Settings, market_id: int, cat
 
 
 async def load_demo_data(settings: Settings) -> dict:
+    loaded = await _load_market(settings)
+    # the example needs questionnaire (seeds/survey.py), imported as the demo curator: the needs list and
+    # the supply gaps are full on a fresh start; the same file again adds nothing
+    from marketplace.standalone import import_survey
+
+    from .survey import csv_bytes
+
+    imported = await import_survey(settings, csv_bytes(), "需求调研示例.csv", DEMO_LOGINS["curator"][0])
+    return {**loaded, "survey rows": imported["imported"], "survey bad rows": imported["bad rows"]}
+
+
+async def _load_market(settings: Settings) -> dict:
     async with unit_of_work(settings) as db:
         market_id = await ensure_market(
             db, settings.default_market, "南山区总工会劳模工匠云集市", "Nanshan Union Cloud Market"

@@ -36,6 +36,7 @@ from .web.reviews import NotificationController, ReviewController
 from .web.satisfaction import CaseController, SurveyController
 from .web.service_hours import ServiceHoursController
 from .web.stations import StationAdminController, StationController
+from .web.surveys import NeedsLoopController, SurveyImportController
 
 ROUTES = [
     healthz,
@@ -63,6 +64,8 @@ ROUTES = [
     OrganisationController,
     ListingPictureController,
     picture_file,
+    SurveyImportController,
+    NeedsLoopController,
 ]
 
 

@@ -1,4 +1,4 @@
-"""`marketplace …`: up, serve, worker, migrate, seed, create-user, check, backup, restore."""
+"""`marketplace …`: up, serve, worker, migrate, seed, create-user, import-survey, check, backup, restore."""
 
 import asyncio
 import contextlib
@@ -103,6 +103,42 @@ def create_user(
             typer.echo(f"refused: {exc}", err=True)
             raise typer.Exit(2) from exc
     typer.echo(f"created user {user_id} with roles {', '.join(sorted({'member', *role}))}")
+
+
+@app.command("import-survey")
+def import_survey(
+    file: Path = typer.Argument(
+        ..., help="a questionnaire: CSV (UTF-8 or GBK) or XLSX, a header row first", exists=True
+    ),
+    curator: str = typer.Option(None, "--as", help="the phone of the curator importing it (default: the first)"),
+) -> None:
+    """Import a needs questionnaire (需求调研) with the mapping guessed from its headers; the same file twice
+    adds nothing. Bad rows are listed by their row number."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .standalone import import_survey as run
+
+    content = file.read_bytes()
+    with (
+        _servers(get_settings()) as settings,
+        Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar,
+    ):
+        task = bar.add_task(file.name, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = asyncio.run(run(settings, content, file.name, curator, progress))
+        except ValueError as exc:
+            typer.echo(f"refused: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    errors = result.pop("errors")
+    typer.echo(", ".join(f"{k}: {v}" for k, v in result.items()))
+    for error in errors:
+        typer.echo(f"  row {error['row']}: {error['reason']}")
+    if result["bad rows"] > len(errors):
+        typer.echo(f"  … and {result['bad rows'] - len(errors)} more")
 
 
 @app.command()

@@ -48,3 +48,40 @@ async def create_account(settings: Settings, phone: str, name: str, password: st
 async def remove_demo(settings: Settings, phone: str, password: str) -> dict[str, int]:
     async with unit_of_work(settings) as db:
         return await demo.remove(db, settings, phone, password)
+
+
+async def import_survey(settings: Settings, content: bytes, filename: str, phone: str | None, progress=None) -> dict:
+    """Import a questionnaire here and now, one transaction per batch, as a curator (the one with this
+    phone, else the market's first curator): `marketplace import-survey FILE`."""
+    import sqlalchemy as sa
+
+    from .models import User
+    from .services import surveys
+
+    engine = make_engine(settings.database_url, settings)
+    sessionmaker = make_sessionmaker(engine, settings)
+    try:
+        async with transaction(sessionmaker) as db:
+            market_id = await ensure_market(db, settings.default_market)
+            query = sa.select(User).where(
+                User.market_id == market_id, User.is_active.is_(True), User.roles.any(Role.curator.value)
+            )
+            if phone:
+                query = query.where(User.phone == phone)
+            curator = (await db.execute(query.order_by(User.id).limit(1))).scalar_one_or_none()
+        if curator is None:
+            raise ValueError("no curator to import as: create one with `marketplace create-user --role curator`")
+        try:
+            found = await surveys.import_file(lambda: transaction(sessionmaker), curator, filename, content, progress)
+        except MarketError as exc:
+            raise ValueError(exc.detail) from exc
+        return {
+            "import": found.id,
+            "rows": found.total_rows,
+            "imported": found.imported_rows,
+            "already imported": found.duplicate_rows,
+            "bad rows": found.bad_rows,
+            "errors": found.errors[:20],
+        }
+    finally:
+        await engine.dispose()

@@ -39,3 +39,20 @@ def test_a_bar_chart_writes_each_figure_and_escapes_labels():
 
 def test_empty_charts_still_draw_their_axes():
     assert "<title>空</title>" in bar_chart("空", []) and "<title>空</title>" in line_chart("空", [], [])
+
+
+def test_horizontal_bars_fit_long_labels_and_escape_them():
+    from marketplace.web.pages.charts import hbar_chart
+
+    svg = hbar_chart("各类别需求数", [("劳动争议", 40), ("亲子<阅读>", 20), ("急救培训", 0)])
+    widths = [float(w) for w in re.findall(r'<rect class="chart-bar"[^>]*width="([\d.]+)"', svg)]
+    assert widths[0] == 2 * widths[1] and widths[2] == 0  # to scale, the longest the largest
+    assert "亲子&lt;阅读&gt;: 20" in svg and "<阅读>" not in svg
+    assert 'viewBox="0 0 640 ' in svg and "style=" not in svg
+
+
+def test_a_legend_names_each_series_in_its_colour():
+    from marketplace.web.pages.charts import legend
+
+    html = legend([Series("教育培训", [1]), Series("法律<咨询>", [2])])
+    assert html.count("<li>") == 2 and 'class="chart-series-1"' in html and "法律&lt;咨询&gt;" in html

@@ -13,6 +13,7 @@ from .reviews import Review
 from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
 from .stations import Landmark, Station, StationInspection, StationOpening, StationReview, StationVisit
+from .surveys import GapInvitation, SurveyFile, SurveyImport, SurveyNeed
 
 __all__ = [
     "HotlineCall",
@@ -28,6 +29,7 @@ __all__ = [
     "CheckIn",
     "CategoryFollow",
     "FollowUpCase",
+    "GapInvitation",
     "ClassifierVersion",
     "IdempotencyKey",
     "Listing",
@@ -51,5 +53,8 @@ __all__ = [
     "ProviderProfile",
     "Review",
     "SatisfactionSurvey",
+    "SurveyFile",
+    "SurveyImport",
+    "SurveyNeed",
     "User",
 ]

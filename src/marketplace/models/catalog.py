@@ -80,6 +80,8 @@ class Listing(SQLModel, table=True):
     rating_count: int = Field(default=0, nullable=False)
     rating_score: float | None = Field(default=None)
     cloned_from_id: int | None = Field(default=None, foreign_key="listings.id")
+    # The invitation to list for a supply gap this listing answers (邀请上新), if any.
+    invitation_id: int | None = Field(default=None, foreign_key="gap_invitations.id", index=True)
     published_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()

@@ -68,6 +68,8 @@ class ListingIn(BaseModel):
     target_groups: list[MemberGroup] = Field(default_factory=list, max_length=6)
     auto_accept: Flag = False
     sessions: list[SessionIn] = Field(default_factory=list, max_length=200)
+    # The invitation to list for a supply gap this listing answers (one the provider received).
+    invitation_id: DbId | None = None
 
 
 class ListingPatch(BaseModel):

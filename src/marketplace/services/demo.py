@@ -18,6 +18,7 @@ from ..models import (
     AuditEvent,
     Batch,
     CategoryFollow,
+    GapInvitation,
     IdempotencyKey,
     Listing,
     ListingSession,
@@ -33,6 +34,8 @@ from ..models import (
     StationInspection,
     StationReview,
     StationVisit,
+    SurveyImport,
+    SurveyNeed,
     User,
 )
 from ..settings import Settings
@@ -118,6 +121,12 @@ async def remove(db: AsyncSession, settings: Settings, phone: str, password: str
     await db.execute(
         sa.update(StationInspection).where(StationInspection.inspector_id.in_(people)).values(inspector_id=None)
     )
+    # The demo questionnaire (seeds/survey.py) goes with the demo; an invitation a demo curator sent stays
+    # in the union's history without its sender.
+    demo_imports = sa.select(SurveyImport.id).where(SurveyImport.created_by.in_(people))
+    await run("survey_needs", sa.delete(SurveyNeed).where(SurveyNeed.import_id.in_(demo_imports)))
+    await run("survey_imports", sa.delete(SurveyImport).where(SurveyImport.created_by.in_(people)))
+    await db.execute(sa.update(GapInvitation).where(GapInvitation.created_by.in_(people)).values(created_by=None))
     await db.execute(sa.delete(User).where(User.id.in_(people)))
     await stations.recount_ratings(db, markets)  # demo members' ratings of real stations are gone
     empty = ~sa.exists().where(Listing.batch_id == Batch.id)

@@ -17,7 +17,7 @@ from ..models import Batch, Category, Listing, ListingPicture, ListingSession, O
 from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
-from . import audit, categories, notices
+from . import audit, categories, gaps, notices
 from .order_flow import close_offer, drop_reminders, move
 
 CANCELLABLE = (OrderState.placed, OrderState.offered, OrderState.accepted, OrderState.waitlisted)
@@ -61,6 +61,7 @@ async def create(db: AsyncSession, provider: User, data: ListingIn) -> Listing:
     if data.mode == ServiceMode.offline and not data.location:
         raise InvalidInput("An offline service needs a location.", field="location")
     check_sessions(data.shape, data.sessions, utcnow())
+    await gaps.check_answer(db, provider, data.invitation_id)
     listing = Listing(
         market_id=provider.market_id,
         provider_id=provider.id,

@@ -19,12 +19,14 @@ MAX_BODY_BYTES = 1_000_000  # the largest form or JSON body: a listing with 200 
 # A route taking a picture (opt uploads=True) takes a body up to this; the setting PICTURE_MAX_BYTES
 # (at most 20 MB) is the file's own limit, checked by the handler with a sentence.
 MAX_UPLOAD_BODY_BYTES = 21_000_000
+UPLOADS = {"uploads": True}  # a route's opt: its multipart body is files (pictures, questionnaires), not text
 MAX_JSON_DEPTH = 32  # our deepest body is 3 levels (a listing, its sessions, a session)
 # One token at a time: a string (to its closing quote, or to the end when it has none; possessive,
 # so a crafted body never makes the scan go back over itself) or a bracket. Linear in the body.
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.|\\\Z)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _OPEN = frozenset(b"[{")
+# Routes that take a file (a questionnaire in XLSX is binary): their own size bound, no UTF-8 check.
 
 
 def json_depth(body: bytes, enough: int | None = None) -> int:
@@ -63,7 +65,7 @@ async def check_body(request: Request) -> None:
     if not body:
         return
     if request.content_type[0] == "multipart/form-data" and request.route_handler.opt.get("uploads"):
-        return  # a picture upload: bytes, not text (its handler checks the file itself)
+        return  # an upload: bytes, not text (its handler checks the file itself)
     try:
         for text in _text_parts(body, request.content_type):
             text.decode("utf-8")

@@ -15,11 +15,10 @@ from litestar.response import File
 from ..errors import NotFound
 from ..schemas.listings import PictureOut
 from ..services import pictures
-from .bodies import MAX_UPLOAD_BODY_BYTES
+from .bodies import MAX_UPLOAD_BODY_BYTES, UPLOADS
 from .common import CurrentUser, Db, IdParam
 
 CACHING = "public, max-age=31536000, immutable"
-UPLOADS = {"uploads": True}  # the body check lets this route's multipart body be bytes (web/bodies.py)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from .hotline import HotlinePages
 from .hours import HoursPages
 from .member import MemberPages
 from .needs import NeedPages
+from .needs_loop import NeedsLoopPages
 from .orders import OrderPages
 from .provider import ProviderPages
 from .satisfaction import SatisfactionPages
@@ -22,6 +23,7 @@ PAGE_ROUTES = [
     AccountPages,
     MemberPages,
     NeedPages,
+    NeedsLoopPages,
     OrderPages,
     ProviderPages,
     DeskPages,

@@ -118,3 +118,39 @@ def bar_chart(title: str, rows: Sequence[tuple[str, float]]) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def legend(series: Sequence[Series]) -> Markup:
+    """The names of a line chart's series, each beside a swatch of its colour (app.css .chart-legend)."""
+    items = "".join(
+        f'<li><svg width="14" height="10" aria-hidden="true"><rect class="chart-series-{i % 4}" '
+        f'width="14" height="10"/></svg> {escape(s.name)}</li>'
+        for i, s in enumerate(series)
+    )
+    return Markup(f'<ul class="chart-legend">{items}</ul>')
+
+
+_ROW_HEIGHT = 26
+_LABEL_WIDTH = 150
+
+
+def hbar_chart(title: str, rows: Sequence[tuple[str, float]]) -> Markup:
+    """Horizontal bars, one row per (label, figure): for long labels (category names) and many rows."""
+    top = nice_ceiling(max((v for _, v in rows), default=0))
+    height = _PAD_TOP + _ROW_HEIGHT * max(len(rows), 1) + 8
+    inner = WIDTH - _LABEL_WIDTH - _PAD_RIGHT - 40
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    ]
+    for i, (label, value) in enumerate(rows):
+        y = _PAD_TOP + i * _ROW_HEIGHT
+        width = inner * value / top
+        parts.append(
+            f'<text class="chart-axis" x="{_LABEL_WIDTH - 6}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
+            f'<rect class="chart-bar" x="{_LABEL_WIDTH}" y="{y + 4}" width="{width:.1f}" height="{_ROW_HEIGHT - 8}">'
+            f"<title>{escape(label)}: {_number(value)}</title></rect>"
+            f'<text class="chart-value" x="{_LABEL_WIDTH + width + 4:.1f}" y="{y + 16}">{_number(value)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -401,3 +401,13 @@ REVIEW_TAG_GROUPS = {
     "positive": [t.value for t in POSITIVE],
     "negative": [t.value for t in NEGATIVE],
 }
+# A questionnaire import's states (services/surveys.py)
+IMPORT_STATES = {
+    "uploaded": N_("Uploaded"),
+    "queued": N_("Waiting to run"),
+    "running": N_("Importing"),
+    "done": N_("Imported"),
+}
+
+# A respondent's preferred mode (domain/surveys.py)
+SURVEY_MODES = {"online": N_("Online"), "offline": N_("In person"), "any": N_("Either")}

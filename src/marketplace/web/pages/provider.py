@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...domain.listings import MAX_NEW_SESSIONS, MAX_REPEAT_WEEKS, ListingShape
@@ -18,10 +18,21 @@ from ...schemas.accounts import ProviderProfileIn
 from ...schemas.listings import ListingIn, ListingPatch, SessionsIn
 from ...schemas.orders import AttendanceIn, RequiredReasonIn
 from ...schemas.reviews import ReplyIn
-from ...services import accounts, categories, checkin, listings, menu, order_views, orders, pictures, reviews, schedule
-from ..bodies import MAX_UPLOAD_BODY_BYTES
+from ...services import (
+    accounts,
+    categories,
+    checkin,
+    gaps,
+    listings,
+    menu,
+    order_views,
+    orders,
+    pictures,
+    reviews,
+    schedule,
+)
+from ..bodies import MAX_UPLOAD_BODY_BYTES, UPLOADS
 from ..common import Db, IdParam, MarketId
-from ..pictures import UPLOADS
 from .common import (
     PAGE_DEPENDENCIES,
     PageUser,
@@ -37,6 +48,8 @@ from .common import (
     validate,
 )
 from .i18n import parse_local
+
+InvitationQuery = Annotated[int | None, Parameter(ge=1, le=2**31 - 1, required=False)]
 
 LISTING_ACTIONS = {"submit": "submitted", "pause": "paused", "resume": "resumed", "close": "closed"}
 DURATIONS = [30, 60, 90, 120, 180, 240]
@@ -103,6 +116,7 @@ def _listing_input(request: Request, values: dict) -> dict[str, Any]:
     fields |= {k: values.get(k) or None for k in ("category_id", "shape", "mode")}
     fields["target_groups"] = [g for g in as_list(values.get("target_groups")) if g in MemberGroup.__members__]
     fields["auto_accept"] = values.get("auto_accept") == "1"
+    fields["invitation_id"] = values.get("invitation_id") or None
     fields["sessions"] = [] if values.get("shape") == ListingShape.on_request else _sessions(request, values)
     return fields
 
@@ -168,14 +182,21 @@ class ProviderPages(Controller):
         return page(request, "provider/listings.html", user, found=found)
 
     @get("/listings/new")
-    async def new_listing(self, request: Request, page_user: PageUser, db: Db, market_id: MarketId) -> Template:
+    async def new_listing(
+        self, request: Request, page_user: PageUser, db: Db, market_id: MarketId, invitation: InvitationQuery = None
+    ) -> Template:
         user = need(page_user, Role.provider)
         tree = await categories.tree(db, market_id)
         values = {"shape": "group", "mode": "offline"}
+        invited = None
+        if invitation is not None:  # from an invitation to list for a supply gap (邀请上新): prefilled
+            invited = await gaps.invitation_for(db, user, invitation)
+            values |= {"category_id": str(invited.category_id), "invitation_id": str(invited.id)}
         return page(
             request,
             "provider/listing_new.html",
             user,
+            invited=invited,
             values=values,
             rows=_session_rows({}),
             categories=flat_categories(tree.items),
