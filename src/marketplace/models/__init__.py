@@ -2,6 +2,7 @@
 
 from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingSession
+from .fairseats import LotteryDraw, Quota
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
@@ -21,6 +22,7 @@ __all__ = [
     "Listing",
     "ListingSession",
     "LoginSession",
+    "LotteryDraw",
     "Market",
     "NeedClassification",
     "NeedLabel",
@@ -31,6 +33,7 @@ __all__ = [
     "OutboxJob",
     "ProviderCategory",
     "ProviderProfile",
+    "Quota",
     "Review",
     "SatisfactionSurvey",
     "User",
