@@ -20,6 +20,7 @@ from .web.accounts import AccountController, UserAdminController
 from .web.bodies import MAX_BODY_BYTES, BodyBounds
 from .web.categories import CategoryAdminController, CategoryController
 from .web.deps import DEPENDENCIES
+from .web.fairseats import DrawController
 from .web.headers import security_headers
 from .web.health import healthz
 from .web.insights import InsightsController
@@ -50,6 +51,7 @@ ROUTES = [
     SurveyController,
     CaseController,
     ServiceHoursController,
+    DrawController,
 ]
 
 

@@ -27,7 +27,7 @@ from ..domain.roles import Role
 from ..domain.service_time import Overdue, overdue_stage
 from ..models import ListingSession, Offer, Order, User
 from ..models.base import utcnow
-from . import notices, reminders
+from . import lottery, notices, reminders
 from .matching import queue_match
 from .order_flow import (
     SERVICE_END,
@@ -116,6 +116,7 @@ async def scan(db: AsyncSession, now: datetime | None = None) -> dict[str, int]:
         ),
         lambda r: f"order:{r.id}:auto_receive",
     )
+    counts["draw_lottery"] = await lottery.due(db, now)  # 抽签: a draw whose job went missing
     return counts
 
 
