@@ -35,6 +35,7 @@ from . import audit, notices, reminders
 from .order_flow import move, open_offer, record
 
 SYSTEM = {Actor.system}
+DRAWN = "drawn by lot"  # the timeline reason of a draw's moves (web/pages/reasons.py)
 SERVED = sorted({OrderState.delivered, OrderState.received, OrderState.reviewed})
 ALGORITHM = (
     "commitment = SHA-256(seed); entries_digest = SHA-256 of the entry ids in ascending order joined by "
@@ -330,11 +331,11 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
                 outcome = "won"
                 row.holds_seat = True
                 if listing.auto_accept:
-                    move(db, row, "win", SYSTEM, None, "drawn", {"rank": rank}, when=when, now=now)
+                    move(db, row, "win", SYSTEM, None, DRAWN, {"rank": rank}, when=when, now=now)
                     row.provider_id = listing.provider_id
                     await reminders.plan_session(db, row)
                 else:
-                    move(db, row, "win_offer", SYSTEM, None, "drawn", {"rank": rank}, when=when, now=now)
+                    move(db, row, "win_offer", SYSTEM, None, DRAWN, {"rank": rank}, when=when, now=now)
                     await open_offer(db, row, listing.provider_id, when=when)
                 row.confirm_by = confirm_by
                 body = (
@@ -356,7 +357,7 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
             else:
                 outcome = "waiting"
                 waiting_place += 1
-                move(db, row, "lose", SYSTEM, None, "drawn", {"rank": rank}, when=when, now=now)
+                move(db, row, "lose", SYSTEM, None, DRAWN, {"rank": rank}, when=when, now=now)
                 told.append(
                     notices.notice(
                         row.member_id,
@@ -477,3 +478,19 @@ async def draw_for_session(db: AsyncSession, session_id: int | None) -> LotteryD
     if session_id is None:
         return None
     return await db.get(LotteryDraw, session_id)
+
+
+async def entries_of(db: AsyncSession, member_id: int, session_id: int) -> set[int]:
+    """The member's own entries in a session's draw (to find them in the published list)."""
+    rows = await db.execute(sa.select(Order.id).where(Order.member_id == member_id, Order.session_id == session_id))
+    return set(rows.scalars())
+
+
+async def published_for(db: AsyncSession, session_ids: list[int]) -> dict[int, DrawOut]:
+    """The published draws of these sessions (those that have one)."""
+    if not session_ids:
+        return {}
+    found = (
+        await db.execute(sa.select(LotteryDraw.session_id).where(LotteryDraw.session_id.in_(session_ids)))
+    ).scalars()
+    return {sid: await public(db, sid) for sid in found}

@@ -7,6 +7,7 @@ from .account import AccountPages
 from .common import CSRF_COOKIE
 from .desk import DeskPages
 from .errors import with_pages
+from .fairseats import FairSeatPages
 from .hours import HoursPages
 from .member import MemberPages
 from .needs import NeedPages
@@ -24,6 +25,7 @@ PAGE_ROUTES = [
     DeskPages,
     HoursPages,
     SatisfactionPages,
+    FairSeatPages,
 ]
 
 

@@ -15,6 +15,7 @@ ORDER_STATES = {
     "declined": N_("Declined"),
     "expired": N_("Expired"),
     "no_show": N_("Absent"),
+    "registered": N_("Registered for the draw"),
 }
 
 # The buttons an order shows (order_views gives the actions the viewer may take, in this order of importance).
@@ -34,6 +35,7 @@ ORDER_ACTIONS = {
     "resolve_received": N_("Resolve: received"),
     "resolve_cancelled": N_("Resolve: cancel"),
     "confirm": N_("Confirm I will come"),
+    "withdraw": N_("Withdraw from the draw"),
 }
 
 EVENT_ACTIONS = {
@@ -63,6 +65,11 @@ EVENT_ACTIONS = {
     "escalate": N_("sent to the operators"),
     "session_cancelled": N_("the session was called off"),
     "withdraw_duplicate": N_("withdrawn: a second order of the same service"),
+    "register": N_("registered for the draw"),
+    "withdraw": N_("withdrew from the draw"),
+    "win": N_("drawn: got a seat"),
+    "win_offer": N_("drawn: got a seat"),
+    "lose": N_("drawn: on the waiting list"),
 }
 
 ACTORS = {
@@ -97,6 +104,7 @@ GROUPS = {
     "youth": N_("Young workers"),
     "women": N_("Women workers"),
     "retiree": N_("Retired workers"),
+    "hardship": N_("Members in hardship"),
 }
 
 # The parts of a matcher's score (domain/matching.py), in the order an operator reads them.
@@ -158,10 +166,16 @@ NOTICE_KINDS = {
     "reminder_hour_before": N_("Starting soon"),
     "reminder_sign_off": N_("Please sign off"),
     "reminder_review": N_("Please review"),
+    "draw_won": N_("Drawn: you got a seat"),
+    "draw_waiting": N_("Drawn: on the waiting list"),
 }
 
 # The audit trail's actions (services/audit.record calls, and the staff's order moves).
 AUDIT_ACTIONS = {
+    "create_quota": N_("quota set"),
+    "delete_quota": N_("quota removed"),
+    "set_draw": N_("draw set up"),
+    "set_reserve": N_("priority reserve set"),
     "set_roles": N_("roles changed"),
     "reveal_phone": N_("phone number shown"),
     "confirm_groups": N_("groups confirmed"),
@@ -262,6 +276,9 @@ DONE = {
     "surveyed": N_("Thank you: your answers help the union improve its services."),
     "contacted": N_("Recorded: the member was contacted."),
     "resolved": N_("The case is resolved."),
+    "registered": N_("You are registered for the draw. We will tell you the result after the draw."),
+    "withdraw": N_("You have withdrawn from the draw."),
+    "quota_deleted": N_("The quota is removed."),
 }
 
 CASE_STATES = {
@@ -276,4 +293,18 @@ FUNNEL = {
     "delivered": N_("Delivered"),
     "received": N_("Signed off"),
     "reviewed": N_("Reviewed"),
+}
+
+# 抽签: a draw's steps, an entry's outcome, the groups a reserve may be for (domain/lottery.py).
+DRAW_STATES = {
+    "upcoming": N_("Draw: registration not open yet"),
+    "open": N_("Draw: registration open"),
+    "closed": N_("Draw: registration closed, waiting for the draw"),
+    "drawn": N_("Draw: drawn"),
+}
+DRAW_OUTCOMES = {"won": N_("got a seat"), "waiting": N_("waiting list"), "withdrawn": N_("withdrawn")}
+PRIORITY_GROUPS = {
+    "new_employment": N_("New-employment-form workers"),
+    "hardship": N_("Members in hardship"),
+    "first_time": N_("First-time members"),
 }
