@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from marketplace.domain.roles import Role
 from marketplace.models import User
+from marketplace.models.base import utcnow
+from marketplace.services import lottery
 
 from .factories import Factory
 
@@ -25,7 +27,10 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     await client.post(f"/api/v1/orders/{order['id']}/review", json={"stars": 5, "text": "好"}, headers=m)
     await client.post("/api/v1/orders", json={"category_id": category.id, "title": "想学毛笔字"}, headers=m)
     curator, operator = await factory.user(Role.curator), await factory.user(Role.operator)
+    lottery_pages = await _drawn_lottery(factory, client, curator, member)
     return [
+        (None, lottery_pages[:3]),  # the order is the member's own
+        (member, lottery_pages),
         (None, ["/", "/menu", "/menu?q=书法&available=1&sort=soon", f"/listings/{listing.id}", "/login", "/register"]),
         (member, ["/", "/orders", f"/orders/{order['id']}", "/notices", "/need", "/me", f"/listings/{listing.id}"]),
         (
@@ -55,11 +60,44 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/accounts",
                 "/desk/accounts?q=刘&role=member",
                 "/desk/audit",
+                "/desk/quotas",
                 f"/orders/{order['id']}",
                 "/desk/export/orders.csv",
                 "/desk/export/reviews.csv",
                 "/desk/export/audit.csv",
             ],
         ),
-        (operator, ["/desk", "/desk/orders", "/desk/batches", "/desk/accounts", f"/orders/{order['id']}"]),
+        (
+            operator,
+            ["/desk", "/desk/orders", "/desk/batches", "/desk/accounts", "/desk/quotas", f"/orders/{order['id']}"],
+        ),
     ]
+
+
+async def _drawn_lottery(factory: Factory, client, curator: User, member: User) -> list[str]:
+    """抽签 (issue #15): a drawn session with a priority reserve and a quota; its listing, draw notice and order."""
+    provider = await factory.user(Role.provider)
+    camps = await factory.category("夏令营", slug="camps")
+    listing = await factory.listing(provider, camps, title="暑期夏令营", sessions=[(10, 2), (12, 2)], auto_accept=True)
+    drawn, still_open = [s.id for s in await factory.sessions_of(listing)]
+    c = factory.headers(curator)
+    await client.post(
+        "/api/v1/admin/quotas", json={"category_id": camps.id, "max_per_period": 2, "period_days": 365}, headers=c
+    )
+    now = utcnow()
+    for session_id in (drawn, still_open):
+        await client.put(
+            f"/api/v1/admin/sessions/{session_id}/reserve", json={"percent": 50, "groups": ["hardship"]}, headers=c
+        )
+        times = {"opens_at": now, "closes_at": now + timedelta(hours=1), "draw_at": now + timedelta(hours=2)}
+        await client.put(
+            f"/api/v1/admin/sessions/{session_id}/draw", json={k: v.isoformat() for k, v in times.items()}, headers=c
+        )
+    entry = await client.post(
+        "/api/v1/orders", json={"listing_id": listing.id, "session_id": drawn}, headers=factory.headers(member)
+    )
+    async with factory.sessionmaker() as db:
+        db.info["settings"] = factory.settings  # the instance secret the seed was sealed with
+        async with db.begin():
+            await lottery.run(db, drawn, now=now + timedelta(hours=3))
+    return [f"/listings/{listing.id}", f"/draws/{drawn}", f"/draws/{still_open}", f"/orders/{entry.json()['id']}"]
