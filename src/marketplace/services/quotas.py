@@ -18,7 +18,7 @@ from ..models import Category, Order, Quota, User
 from ..models.base import utcnow
 from ..schemas.fairseats import QuotaIn, QuotaOut
 from . import audit
-from .categories import ancestors_and_self
+from .categories import ancestors_and_self, get_live
 from .reminders import market_zone
 
 # The first key of the member's advisory lock (the second is the member's id).
@@ -106,9 +106,7 @@ async def list_quotas(db: AsyncSession, market_id: int) -> list[QuotaOut]:
 
 async def create(db: AsyncSession, curator: User, data: QuotaIn) -> QuotaOut:
     if data.category_id is not None:
-        category = await db.get(Category, data.category_id)
-        if category is None or category.market_id != curator.market_id:
-            raise NotFound("No such category.")
+        await get_live(db, curator.market_id, data.category_id)  # 400 naming the field when there is none
     quota = Quota(market_id=curator.market_id, created_by=curator.id, **data.model_dump())
     db.add(quota)
     await db.flush()
