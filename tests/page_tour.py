@@ -30,7 +30,8 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     lottery_pages = await _drawn_lottery(factory, client, curator, member)
     return [
         (None, lottery_pages[:3]),  # the order is the member's own
-        (member, lottery_pages),
+        (member, lottery_pages[:4]),
+        (curator, lottery_pages[4:]),
         (None, ["/", "/menu", "/menu?q=书法&available=1&sort=soon", f"/listings/{listing.id}", "/login", "/register"]),
         (member, ["/", "/orders", f"/orders/{order['id']}", "/notices", "/need", "/me", f"/listings/{listing.id}"]),
         (
@@ -100,4 +101,5 @@ async def _drawn_lottery(factory: Factory, client, curator: User, member: User) 
         db.info["settings"] = factory.settings  # the instance secret the seed was sealed with
         async with db.begin():
             await lottery.run(db, drawn, now=now + timedelta(hours=3))
-    return [f"/listings/{listing.id}", f"/draws/{drawn}", f"/draws/{still_open}", f"/orders/{entry.json()['id']}"]
+    public = [f"/listings/{listing.id}", f"/draws/{drawn}", f"/draws/{still_open}"]
+    return [*public, f"/orders/{entry.json()['id']}", f"/desk/sessions/{drawn}/seats", f"/draws/{drawn}"]

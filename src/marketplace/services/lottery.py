@@ -494,3 +494,39 @@ async def published_for(db: AsyncSession, session_ids: list[int]) -> dict[int, D
         await db.execute(sa.select(LotteryDraw.session_id).where(LotteryDraw.session_id.in_(session_ids)))
     ).scalars()
     return {sid: await public(db, sid) for sid in found}
+
+
+SEATED = sorted(
+    {OrderState.offered, OrderState.accepted, OrderState.delivered, OrderState.received, OrderState.reviewed}
+)
+
+
+async def seat_figures(db: AsyncSession, staff: User, session_id: int) -> dict:
+    """For the union's staff: who holds the session's seats now (after promotions and cancels), by the
+    priority groups of its reserve, beside how many wait and how many entered its draw."""
+    session = await db.get(ListingSession, session_id)
+    if session is None or session.market_id != staff.market_id:
+        raise NotFound("No such session.")
+    listing = await db.get(Listing, session.listing_id)
+    rows = (await db.execute(sa.select(Order.member_id, Order.state).where(Order.session_id == session_id))).all()
+    members = {
+        m.id: list(m.groups)
+        for m in (await db.execute(sa.select(User).where(User.id.in_({r.member_id for r in rows})))).scalars()
+    }
+    groups = sorted(set(session.reserve_groups) | {g.value for g in PriorityGroup})
+    of_member = await priority_of(db, members, groups)
+    table = {key: {"seated": 0, "waiting": 0} for key in ("all", *groups)}
+    for member_id, state in rows:
+        column = "seated" if state in SEATED else "waiting" if state == OrderState.waitlisted else None
+        if column is None:
+            continue
+        for key in ("all", *of_member.get(member_id, [])):
+            table[key][column] += 1
+    draw = await db.get(LotteryDraw, session_id)
+    return {
+        "session": session,
+        "listing": listing,
+        "rows": table,
+        "reserve_seats": rules.reserve_seats(session.capacity, session.reserve_percent),
+        "draw": draw,
+    }

@@ -49,3 +49,29 @@ async def test_a_member_withdraws_a_registration_from_its_page(pages, factory, c
     gone = await pages.post(f"/orders/{order_id}/withdraw")
     assert gone.status_code == 303
     assert "已取消" in (await pages.get(f"/orders/{order_id}")).text
+
+
+async def test_staff_see_seats_by_group_and_others_do_not(pages, factory, client, engine, settings):
+    from datetime import timedelta
+
+    from marketplace.db import make_sessionmaker
+    from marketplace.models.base import utcnow
+    from marketplace.services import lottery
+
+    from ..test_fair_seats import bulk_members, register_all
+
+    listing, session_id, _ = await lottery_session(client, factory, 3, percent=34, groups=["hardship"])
+    crowd = await bulk_members(factory, 6, lambda i: ["hardship"] if i < 2 else [])
+    await register_all(client, factory, listing, session_id, crowd)
+    async with make_sessionmaker(engine, settings)() as db, db.begin():
+        await lottery.run(db, session_id, now=utcnow() + timedelta(hours=3))
+    curator = await factory.user(Role.curator)
+    pages.login(curator)
+    shown = await pages.get(f"/desk/sessions/{session_id}/seats")
+    assert shown.status_code == 200
+    # 34 % of 3 seats keeps 1 for the hardship group: at least one of its two members holds a seat
+    row = re.search(r"<td>困难职工</td><td>(\d+)</td><td>(\d+)</td>", shown.text)
+    assert row and int(row.group(1)) >= 1 and int(row.group(1)) + int(row.group(2)) == 2
+    assert "<td>所有人</td><td>3</td><td>3</td>" in shown.text  # 3 seated, 3 waiting
+    pages.login(crowd[0])
+    assert (await pages.get(f"/desk/sessions/{session_id}/seats")).status_code in (302, 303, 403)

@@ -45,7 +45,13 @@ class FairSeatPages(Controller):
             ranks=ranks,
             shown=RESULT_ROWS,
             request_base=str(request.base_url).rstrip("/"),
+            staff=page_user is not None and bool({"curator", "operator"} & set(page_user.roles)),
         )
+
+    @get("/desk/sessions/{session_id:int}/seats")
+    async def seats(self, request: Request, session_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.curator, Role.operator)
+        return page(request, "desk/seats.html", user, **await lottery.seat_figures(db, user, session_id))
 
     @get("/desk/quotas")
     async def quotas_page(self, request: Request, page_user: PageUser, db: Db) -> Template:
