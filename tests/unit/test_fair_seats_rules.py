@@ -83,3 +83,32 @@ def test_a_live_quota_and_a_period_quota():
     refusal = check(yearly, 0, [first, second], NOW)
     assert refusal.kind == "period" and refusal.again_at == first + timedelta(days=365)
     assert check(yearly, 0, [NOW - timedelta(days=400), second], NOW) is None  # one fell out of the year
+
+
+def test_the_verify_draw_command_checks_a_published_file(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from marketplace.cli import app
+
+    entries = [4, 8, 15, 16, 23, 42]
+    order = lottery.draw_order(SEED, entries)
+    won = set(lottery.allocate(order, 2, 0, {}).winners)
+    published = {
+        "seed": SEED,
+        "commitment": lottery.commitment(SEED),
+        "entries": entries,
+        "entries_digest": lottery.entries_digest(entries),
+        "seats": 2,
+        "reserve_seats": 0,
+        "results": [{"entry": e, "priority": False, "outcome": "won" if e in won else "waiting"} for e in order],
+    }
+    good = tmp_path / "draw.json"
+    good.write_text(json.dumps(published))
+    result = CliRunner().invoke(app, ["verify-draw", "7", "--file", str(good)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"1\t{order[0]}\twon"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**published, "seed": "cd" * 32}))
+    assert CliRunner().invoke(app, ["verify-draw", "7", "--file", str(bad)]).exit_code == 1
