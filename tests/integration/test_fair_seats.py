@@ -387,3 +387,17 @@ async def test_a_period_quota_says_when_the_member_may_order_again(client, facto
     assert r.status_code == 403
     r = await client.post("/api/v1/admin/quotas", json={"max_per_period": 1}, headers=factory.headers(curator))
     assert r.status_code == 400
+
+
+async def test_winners_of_a_listing_the_provider_accepts_are_offered_to_the_provider(client, factory, engine, settings):
+    listing, session_id, _ = await lottery_session(client, factory, 2, auto_accept=False)
+    crowd = await bulk_members(factory, 5)
+    await register_all(client, factory, listing, session_id, crowd)
+    assert await run_draw(make_sessionmaker(engine, settings), session_id) == "drawn"
+    found = await states(engine, session_id)
+    assert sorted(s for s, _, _ in found.values()) == ["offered"] * 2 + ["waitlisted"] * 3
+    assert await seats_taken(engine, session_id) == 2
+    offered = [oid for oid, (s, _, _) in found.items() if s == "offered"]
+    async with factory.sessionmaker() as db:
+        owners = {(await db.get(Order, oid)).provider_id for oid in offered}
+    assert owners == {listing.provider_id}  # each offered to the listing's provider to accept
