@@ -148,6 +148,7 @@ async def test_burst_of_2000_registrations_for_30_seats_with_a_20_percent_reserv
     assert await run_draw(sessionmaker, session_id) == "drawn"
     published = (await client.get(f"/api/v1/sessions/{session_id}/draw")).json()
     assert rules.commitment(published["seed"]) == opened["commitment"]
+    assert set(published["results"][0]) == {"entry", "ticket", "priority", "outcome", "reserve"}  # no one's groups
 
     found = await states(engine, session_id)
     accepted = [oid for oid, (state, _, _) in found.items() if state == "accepted"]

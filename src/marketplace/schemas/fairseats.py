@@ -70,8 +70,7 @@ class DrawIn(BaseModel):
 class DrawResult(BaseModel):
     entry: int  # the registration's order id
     ticket: str  # HMAC-SHA256(seed, str(entry)) in hex
-    priority: bool  # in a group the reserve is for, at the draw
-    groups: list[str]
+    priority: bool  # in a group the reserve is for, at the draw (which group is not published)
     outcome: str  # won | waiting | withdrawn
     reserve: bool  # seated on the reserve
 

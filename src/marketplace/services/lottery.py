@@ -369,16 +369,15 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
                         f"order:{row.id}:draw",
                     )
                 )
-        results.append(
-            DrawResult(
-                entry=entry,
-                ticket=rules.ticket(seed, entry),
-                priority=priority[entry],
-                groups=groups[entry],
-                outcome=outcome,
-                reserve=entry in reserved,
-            ).model_dump()
+        published = DrawResult(
+            entry=entry,
+            ticket=rules.ticket(seed, entry),
+            priority=priority[entry],
+            outcome=outcome,
+            reserve=entry in reserved,
         )
+        # which groups is kept for the figures only: the public result says "priority" and no more of a person
+        results.append({**published.model_dump(), "groups": groups[entry]})
     await notices.notify_many(db, told)
     draw.seed = seed
     draw.drawn_at = now
