@@ -5,6 +5,8 @@ from datetime import timedelta
 from marketplace.domain import checkin as checkin_rules
 from marketplace.domain.roles import Role
 from marketplace.models import Landmark, User
+from marketplace.models.base import utcnow
+from marketplace.services import lottery
 
 from .factories import Factory
 
@@ -49,7 +51,11 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
         json={"phone": member.phone, "reason": "会员来电"},
         headers=factory.headers(operator),
     )
+    lottery_pages = await _drawn_lottery(factory, client, curator, member)
     return [
+        (None, lottery_pages[:3]),  # the order is the member's own
+        (member, lottery_pages[:4]),
+        (curator, lottery_pages[4:]),
         (contact, ["/org", "/me"]),
         (
             None,
@@ -99,6 +105,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/accounts?q=刘&role=member",
                 "/desk/audit",
                 "/desk/organisations",
+                "/desk/quotas",
                 f"/orders/{order['id']}",
                 "/desk/export/orders.csv",
                 "/desk/export/reviews.csv",
@@ -119,6 +126,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                     "/desk/accounts",
                     f"/orders/{order['id']}",
                     "/desk/stations",
+                    "/desk/quotas",
                 ],
                 *["/desk/hotline", f"/desk/hotline/{call.json()['id']}", f"/desk/hotline/{call.json()['id']}?q=书法"],
             ],
@@ -142,3 +150,33 @@ async def _station(factory: Factory, client, curator: User) -> int:
     made = (await client.post("/api/v1/admin/stations", json=station, headers=headers)).json()
     await client.post(f"/api/v1/admin/stations/{made['id']}/inspections", json={"inspection": 16}, headers=headers)
     return made["id"]
+
+
+async def _drawn_lottery(factory: Factory, client, curator: User, member: User) -> list[str]:
+    """抽签 (issue #15): a drawn session with a priority reserve and a quota; its listing, draw notice and order."""
+    provider = await factory.user(Role.provider)
+    camps = await factory.category("夏令营", slug="camps")
+    listing = await factory.listing(provider, camps, title="暑期夏令营", sessions=[(10, 2), (12, 2)], auto_accept=True)
+    drawn, still_open = [s.id for s in await factory.sessions_of(listing)]
+    c = factory.headers(curator)
+    await client.post(
+        "/api/v1/admin/quotas", json={"category_id": camps.id, "max_per_period": 2, "period_days": 365}, headers=c
+    )
+    now = utcnow()
+    for session_id in (drawn, still_open):
+        await client.put(
+            f"/api/v1/admin/sessions/{session_id}/reserve", json={"percent": 50, "groups": ["hardship"]}, headers=c
+        )
+        times = {"opens_at": now, "closes_at": now + timedelta(hours=1), "draw_at": now + timedelta(hours=2)}
+        await client.put(
+            f"/api/v1/admin/sessions/{session_id}/draw", json={k: v.isoformat() for k, v in times.items()}, headers=c
+        )
+    entry = await client.post(
+        "/api/v1/orders", json={"listing_id": listing.id, "session_id": drawn}, headers=factory.headers(member)
+    )
+    async with factory.sessionmaker() as db:
+        db.info["settings"] = factory.settings  # the instance secret the seed was sealed with
+        async with db.begin():
+            await lottery.run(db, drawn, now=now + timedelta(hours=3))
+    public = [f"/listings/{listing.id}", f"/draws/{drawn}", f"/draws/{still_open}"]
+    return [*public, f"/orders/{entry.json()['id']}", f"/desk/sessions/{drawn}/seats", f"/draws/{drawn}"]

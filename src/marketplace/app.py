@@ -21,6 +21,7 @@ from .web.bodies import MAX_BODY_BYTES, BodyBounds
 from .web.categories import CategoryAdminController, CategoryController
 from .web.checkin import CheckInController, OrganisationController
 from .web.deps import DEPENDENCIES
+from .web.fairseats import DrawController
 from .web.headers import security_headers
 from .web.health import healthz
 from .web.hotline import HotlineController
@@ -66,6 +67,7 @@ ROUTES = [
     picture_file,
     SurveyImportController,
     NeedsLoopController,
+    DrawController,
 ]
 
 

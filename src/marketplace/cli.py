@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import getpass
+import json
 import os
 import signal
 import sys
@@ -280,3 +281,35 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
 
 if __name__ == "__main__":
     app()
+
+
+def verify_published(published: dict) -> tuple[list[int], list[str]]:
+    """The draw order recomputed from a draw's published JSON alone, and what does not add up (none: it checks)."""
+    from .domain import lottery
+
+    if not published.get("seed") or published.get("entries") is None:
+        return [], ["the draw has not happened yet: no seed or no entries published"]
+    return lottery.draw_order(published["seed"], published["entries"]), lottery.verify(published)
+
+
+@app.command("verify-draw")
+def verify_draw(
+    session: int = typer.Argument(..., help="the session whose draw to check"),
+    url: str = typer.Option("http://127.0.0.1:8000", help="the market's address (its public API is read)"),
+    file: Path | None = typer.Option(None, help="read the published JSON from this file instead"),
+) -> None:
+    """抽签核验: recompute a session's draw from what it published (commitment, entries, seed) and check it."""
+    if file is not None:
+        published = json.loads(file.read_text())
+    else:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/sessions/{session}/draw", timeout=30) as answer:
+            published = json.load(answer)
+    order, problems = verify_published(published)
+    for rank, entry in enumerate(order, start=1):
+        outcome = next((r["outcome"] for r in published.get("results") or [] if r["entry"] == entry), "?")
+        typer.echo(f"{rank}\t{entry}\t{outcome}")
+    if problems:
+        for problem in problems:
+            typer.echo(f"NOT VERIFIED: {problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"verified: {len(order)} entries, commitment, digest, order and winners all check out", err=True)

@@ -47,7 +47,8 @@ async def test_seeded_market_has_the_seven_domains(client, settings, engine, fac
             )
         ).scalar()
         future_events = (await conn.execute(sa.text("SELECT count(*) FROM order_events WHERE at > now()"))).scalar()
-    assert states == {s.value for s in OrderState}
+    # every state but a draw's registration: the demo has no lottery session yet (issue #15)
+    assert states == {s.value for s in OrderState} - {OrderState.registered}
     assert oversold == 0 and unevented == 0 and future_events == 0
     # the demo provider login has a console worth opening: listings and orders of their own
     async with engine.connect() as conn:

@@ -55,11 +55,16 @@ EXPECTED = {
     "org_book": BEFORE,
     "org_swap_out": BEFORE,  # and, stricter, before the booking's cut-off (services/organisations.py)
     "check_in": FROM_START,  # a check-in before the start is delivered when the session starts
+    # 抽签: registering and drawing happen before the session starts
+    "register": BEFORE,
+    "win": BEFORE,
+    "win_offer": BEFORE,
+    "lose": BEFORE,
 }
 
 
 def expected_moments(action: str, source: OrderState, actor: Actor) -> set[str]:
-    if action == "cancel":
+    if action in ("cancel", "withdraw"):
         return BEFORE if actor == Actor.member else ANY  # the union may cancel at any time
     if action == "expire" and source == OrderState.waitlisted:
         return FROM_START  # a waitlist place lapses when the session starts

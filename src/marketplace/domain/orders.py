@@ -24,6 +24,7 @@ class OrderState(StrEnum):
     declined = "declined"  # a listing order the provider declined
     expired = "expired"  # nobody could take it in time
     no_show = "no_show"  # the member did not come
+    registered = "registered"  # 抽签: entered in a session's draw, holding no seat until it is drawn
 
 
 class OrderKind(StrEnum):
@@ -54,6 +55,7 @@ LIVE_STATES = frozenset(
         OrderState.waitlisted,
         OrderState.delivered,
         OrderState.disputed,
+        OrderState.registered,
     }
 )
 # States in which an order of a session occupies one of its seats.
@@ -165,6 +167,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("org_book", S.placed, S.accepted, {A.org_contact}, LISTING, BEFORE),
     _t("org_swap_out", S.accepted, S.cancelled, {A.org_contact}, LISTING, BEFORE),
     _t("check_in", S.accepted, S.delivered, {A.provider, A.system}, LISTING, FROM),
+    # 抽签 a lottery session (issue #15): a registration holds no seat; at the draw it wins a seat (accepted,
+    # or offered to the provider), or goes to the waiting list in draw order. Drawing is the system's.
+    _t("register", S.placed, S.registered, {A.system}, LISTING, BEFORE),
+    _t("withdraw", S.registered, S.cancelled, {A.member, A.operator, A.curator}, LISTING, BEFORE, binds={A.member}),
+    _t("win", S.registered, S.accepted, {A.system}, LISTING, BEFORE),
+    _t("win_offer", S.registered, S.offered, {A.system}, LISTING, BEFORE),
+    _t("lose", S.registered, S.waitlisted, {A.system}, LISTING, BEFORE),
+    _t("session_cancelled", S.registered, S.cancelled, {A.provider, A.curator}, LISTING, BEFORE),
 )
 
 _BY_KEY: dict[tuple[OrderState, str, OrderKind], Transition] = {}

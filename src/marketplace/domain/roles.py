@@ -22,3 +22,4 @@ class MemberGroup(StrEnum):
     youth = "youth"  # 青年职工
     women = "women"  # 女职工
     retiree = "retiree"  # 退休职工
+    hardship = "hardship"  # 困难职工 (members in hardship; a priority group for scarce seats)

@@ -4,6 +4,7 @@ from .accounts import ProviderCategory, ProviderProfile, User
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingPicture, ListingSession
 from .checkin import CheckIn, Organisation, OrgBooking, OrgSeat
 from .codes import OneTimeCode
+from .fairseats import LotteryDraw, Quota
 from .hotline import HotlineCall
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
@@ -36,6 +37,7 @@ __all__ = [
     "ListingPicture",
     "ListingSession",
     "LoginSession",
+    "LotteryDraw",
     "Market",
     "NeedClassification",
     "NeedLabel",
@@ -51,6 +53,7 @@ __all__ = [
     "OutboxJob",
     "ProviderCategory",
     "ProviderProfile",
+    "Quota",
     "Review",
     "SatisfactionSurvey",
     "SurveyFile",

@@ -104,6 +104,11 @@ class ListingSession(SQLModel, table=True):
     capacity: int = Field(nullable=False)
     seats_taken: int = Field(default=0, nullable=False)
     waitlist_open: bool = Field(default=True, nullable=False)
+    # 优先群体: a share of the seats (percent) kept for these groups (domain/lottery.PriorityGroup); first come,
+    # first served, others take only the rest until the release time (None: until the session starts).
+    reserve_percent: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    reserve_groups: list[str] = text_list_field()
+    reserve_release_at: datetime | None = timestamp_field()
     cancelled_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
 

@@ -9,8 +9,10 @@ from .base import created_at_field, json_field, market_fk, state_field, timestam
 _live = ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES))
 # The predicate of the "one live order per member per session" index.
 LIVE_SESSION_ORDER = f"session_id IS NOT NULL AND state IN ({_live})"
-# ... and of "one live order per member per on-request listing" (a listing order without a session).
-LIVE_ON_REQUEST_ORDER = f"session_id IS NULL AND listing_id IS NOT NULL AND state IN ({_live})"
+# ... and of "one live order per member per on-request listing" (a listing order without a session; such an
+# order is never `registered`, a draw being a session's).
+_live_on_request = ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES - {OrderState.registered}))
+LIVE_ON_REQUEST_ORDER = f"session_id IS NULL AND listing_id IS NOT NULL AND state IN ({_live_on_request})"
 
 
 class Order(SQLModel, table=True):
@@ -70,6 +72,8 @@ class Order(SQLModel, table=True):
     confirm_by: datetime | None = timestamp_field()
     # A need is open until then; after it, nobody having taken it, it expires.
     expires_at: datetime | None = timestamp_field()
+    # 抽签: the place in the draw order of a session's lottery (the waiting list follows it).
+    draw_rank: int | None = Field(default=None)
     reorder_of_id: int | None = Field(default=None, foreign_key="orders.id")
     delivered_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()

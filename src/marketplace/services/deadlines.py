@@ -27,7 +27,7 @@ from ..domain.roles import Role
 from ..domain.service_time import Overdue, overdue_stage
 from ..models import ListingSession, Offer, Order, User
 from ..models.base import utcnow
-from . import checkin, notices, reminders
+from . import checkin, lottery, notices, reminders
 from .matching import queue_match
 from .order_flow import (
     SERVICE_END,
@@ -118,6 +118,7 @@ async def scan(db: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     )
     # 扫码签到: checked in before the start, delivered once the session has started
     await each("deliver_checked_in", checkin.due_query(now), lambda r: f"order:{r.id}:deliver_checked_in")
+    counts["draw_lottery"] = await lottery.due(db, now)  # 抽签: a draw whose job went missing
     return counts
 
 

@@ -20,7 +20,13 @@ from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, Sessi
 from . import audit, categories, gaps, notices
 from .order_flow import close_offer, drop_reminders, move
 
-CANCELLABLE = (OrderState.placed, OrderState.offered, OrderState.accepted, OrderState.waitlisted)
+CANCELLABLE = (
+    OrderState.placed,
+    OrderState.offered,
+    OrderState.accepted,
+    OrderState.waitlisted,
+    OrderState.registered,  # 抽签: an entry of a draw not yet drawn
+)
 
 
 def check_sessions(shape: str, sessions: list[SessionIn], now: datetime) -> None:

@@ -19,7 +19,7 @@ from ..domain.listings import ListingShape, ListingState
 from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, transition
 from ..domain.service_time import ServiceTime, Window, offer_deadline, window_refusal
 from ..errors import Conflict, Forbidden, InvalidInput
-from ..models import Category, Listing, ListingSession, Order, User
+from ..models import Category, Listing, ListingSession, LotteryDraw, Order, User
 from ..models.base import utcnow
 from ..schemas.orders import ListingRef, SessionRef
 from . import outbound, reminders
@@ -39,6 +39,7 @@ GROUP_NAMES = {
 # columns, not ORM attributes: the rows are read as plain rows, with no ORM loading.
 _LISTINGS, _SESSIONS = Listing.__table__.c, ListingSession.__table__.c
 _CATEGORIES, _USERS = Category.__table__.c, User.__table__.c
+_DRAWS = LotteryDraw.__table__.c
 _TARGET = (
     sa.select(
         _LISTINGS.id,
@@ -60,6 +61,11 @@ _TARGET = (
         _SESSIONS.ends_at,
         _SESSIONS.cancelled_at,
         _SESSIONS.waitlist_open,
+        _SESSIONS.capacity,
+        _SESSIONS.reserve_percent,
+        _SESSIONS.reserve_groups,
+        _SESSIONS.reserve_release_at,
+        _DRAWS.session_id.label("draw_session_id"),
         # The new order's id, drawn now, so its follow-ups (reminder keys, the notice) can name it.
         sa.func.nextval(sa.func.pg_get_serial_sequence("orders", "id")).label("order_id"),
     )
@@ -70,6 +76,7 @@ _TARGET = (
         ListingSession.__table__,
         sa.and_(_SESSIONS.id == sa.bindparam("session_id"), _SESSIONS.listing_id == _LISTINGS.id),
     )
+    .outerjoin(LotteryDraw.__table__, _DRAWS.session_id == _SESSIONS.id)
     .where(_LISTINGS.id == sa.bindparam("listing_id"))
 )
 
@@ -87,7 +94,7 @@ _PLACE = (
 WITH seat AS (
     UPDATE listing_sessions SET seats_taken = seats_taken + 1
     WHERE id = CAST(:session_id AS integer) AND CAST(:needs_seat AS boolean)
-      AND seats_taken < capacity AND cancelled_at IS NULL
+      AND seats_taken < capacity - CAST(:held_back AS integer) AND cancelled_at IS NULL
     RETURNING id
 ), outcome AS (
     SELECT NOT CAST(:needs_seat AS boolean) OR EXISTS (SELECT FROM seat) AS seated
@@ -209,8 +216,10 @@ async def place(
     target: sa.Row,
     note: str = "",
     reorder_of: int | None = None,
+    held_back: int = 0,
 ) -> Order:
-    """Write the order of a checked target (a session's seat, or an on-request listing) and its follow-ups."""
+    """Write the order of a checked target (a session's seat, or an on-request listing) and its follow-ups.
+    `held_back`: seats of a priority reserve this member may not take (services/lottery.reserve_held_back)."""
     seated, full = _moves(target.auto_accept)
     needs_seat = target.shape != ListingShape.on_request
     now = utcnow()
@@ -222,6 +231,7 @@ async def place(
                 "order_id": target.order_id,
                 "session_id": target.session_id if needs_seat else None,
                 "needs_seat": needs_seat,
+                "held_back": held_back,
                 "market_id": target.market_id,
                 "member_id": member.id,
                 "listing_id": target.id,

@@ -235,6 +235,15 @@ async def _by_id(db: AsyncSession, model, ids: set[int]) -> dict:
     return {row.id: row for row in (await db.execute(sa.select(model).where(model.id.in_(ids)))).scalars()}
 
 
+def _ahead_of(order: Order):
+    """Who waits before this order: a draw's waiting list in draw order (Order.draw_rank) comes first, then
+    first come, first served (as order_flow.promote_waitlist promotes)."""
+    arrival = sa.tuple_(Order.created_at, Order.id) < sa.tuple_(order.created_at, order.id)
+    if order.draw_rank is not None:
+        return sa.and_(Order.draw_rank.is_not(None), Order.draw_rank < order.draw_rank)
+    return sa.or_(Order.draw_rank.is_not(None), sa.and_(Order.draw_rank.is_(None), arrival))
+
+
 async def _waitlist_positions(db: AsyncSession, waitlisted: list[Order]) -> dict[int, int]:
     positions = {}
     for order in waitlisted:
@@ -242,7 +251,7 @@ async def _waitlist_positions(db: AsyncSession, waitlisted: list[Order]) -> dict
             sa.select(sa.func.count()).where(
                 Order.session_id == order.session_id,
                 Order.state == OrderState.waitlisted,
-                sa.tuple_(Order.created_at, Order.id) < sa.tuple_(order.created_at, order.id),
+                _ahead_of(order),
             )
         )
         positions[order.id] = ahead.scalar_one() + 1

@@ -15,7 +15,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import utcnow
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ProposeTimeIn, ResolveIn
-from . import categories, classify, deadlines, notices, reminders
+from . import categories, classify, deadlines, lottery, notices, quotas, reminders
 from . import order_placement as placement
 from .matching import queue_match
 from .order_flow import (
@@ -60,7 +60,23 @@ async def place_listing_order(
             session_id = await next_session_for(db, member, listing_id)
             target = await placement.read_target(db, listing_id, session_id)
         placement.check_session(target, session_id)
-    return await placement.place(db, member, target, note, reorder_of)
+    await quotas.check(db, member, target.category_id)  # 限额, under the member's lock
+    if target.draw_session_id is not None:  # 抽签: a registration, no seat until the draw
+        return await lottery.register(db, member, target, note)
+    return await placement.place(db, member, target, note, reorder_of, await _held_back(db, member, target))
+
+
+async def _held_back(db: AsyncSession, member: User, target) -> int:
+    """The priority reserve a member outside its groups may not take, first come, first served."""
+    if target.session_id is None or not target.reserve_percent:
+        return 0
+    now = utcnow()
+    held = lottery.reserve_held_back(
+        target.capacity, target.reserve_percent, target.reserve_release_at, target.starts_at, now
+    )
+    if held and await lottery.holds_priority(db, member, list(target.reserve_groups)):
+        return 0
+    return held
 
 
 async def next_session_for(db: AsyncSession, member: User, listing_id: int) -> int:
@@ -91,6 +107,7 @@ async def next_session_for(db: AsyncSession, member: User, listing_id: int) -> i
 
 async def place_need(db: AsyncSession, member: User, data: OrderIn) -> Order:
     await categories.get_live(db, member.market_id, data.category_id)
+    await quotas.check(db, member, data.category_id)
     order = Order(
         market_id=member.market_id,
         kind=OrderKind.need,

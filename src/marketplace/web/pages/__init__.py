@@ -8,6 +8,7 @@ from .checkin import CheckInPages
 from .common import CSRF_COOKIE
 from .desk import DeskPages
 from .errors import with_pages
+from .fairseats import FairSeatPages
 from .hotline import HotlinePages
 from .hours import HoursPages
 from .member import MemberPages
@@ -32,6 +33,7 @@ PAGE_ROUTES = [
     StationPages,
     HotlinePages,
     CheckInPages,
+    FairSeatPages,
 ]
 
 

@@ -230,6 +230,9 @@ def refusal(request: Request, exc: Exception, default_field: str = "form") -> tu
         status, detail, field = 403, str(exc), default_field
     else:  # a constraint no rule caught first
         status, detail, field = 409, _GENERIC[409], default_field
+    template = exc.extra.get("template") if isinstance(exc, MarketError) else None
+    if template and is_translated(lang, template):  # a sentence with values in it (a quota's date, …)
+        return status, {field: tr(lang, template, **exc.extra.get("values", {}))}
     if is_translated(lang, detail):
         return status, {field: tr(lang, detail)}
     generic = tr(lang, _GENERIC.get(status, _GENERIC[400]))

@@ -16,6 +16,7 @@ ORDER_STATES = {
     "declined": N_("Declined"),
     "expired": N_("Expired"),
     "no_show": N_("Absent"),
+    "registered": N_("Registered for the draw"),
 }
 
 # The buttons an order shows (order_views gives the actions the viewer may take, in this order of importance).
@@ -35,6 +36,7 @@ ORDER_ACTIONS = {
     "resolve_received": N_("Resolve: received"),
     "resolve_cancelled": N_("Resolve: cancel"),
     "confirm": N_("Confirm I will come"),
+    "withdraw": N_("Withdraw from the draw"),
 }
 
 EVENT_ACTIONS = {
@@ -67,6 +69,11 @@ EVENT_ACTIONS = {
     "org_book": N_("booked by an organisation"),
     "org_swap_out": N_("swapped for another person by the organisation"),
     "check_in": N_("checked in"),
+    "register": N_("registered for the draw"),
+    "withdraw": N_("withdrew from the draw"),
+    "win": N_("drawn: got a seat"),
+    "win_offer": N_("drawn: got a seat"),
+    "lose": N_("drawn: on the waiting list"),
 }
 
 ACTORS = {
@@ -102,6 +109,7 @@ GROUPS = {
     "youth": N_("Young workers"),
     "women": N_("Women workers"),
     "retiree": N_("Retired workers"),
+    "hardship": N_("Members in hardship"),
 }
 
 # The parts of a matcher's score (domain/matching.py), in the order an operator reads them.
@@ -167,10 +175,16 @@ NOTICE_KINDS = {
     "reminder_hour_before": N_("Starting soon"),
     "reminder_sign_off": N_("Please sign off"),
     "reminder_review": N_("Please review"),
+    "draw_won": N_("Drawn: you got a seat"),
+    "draw_waiting": N_("Drawn: on the waiting list"),
 }
 
 # The audit trail's actions (services/audit.record calls, and the staff's order moves).
 AUDIT_ACTIONS = {
+    "create_quota": N_("quota set"),
+    "delete_quota": N_("quota removed"),
+    "set_draw": N_("draw set up"),
+    "set_reserve": N_("priority reserve set"),
     "set_roles": N_("roles changed"),
     "reveal_phone": N_("phone number shown"),
     "confirm_groups": N_("groups confirmed"),
@@ -300,6 +314,9 @@ DONE = {
     "picture_added": N_("Picture added."),
     "picture_removed": N_("Picture removed."),
     "bulk_approved": N_("The chosen listings are approved and published."),
+    "registered": N_("You are registered for the draw. We will tell you the result after the draw."),
+    "withdraw": N_("You have withdrawn from the draw."),
+    "quota_deleted": N_("The quota is removed."),
 }
 
 CASE_STATES = {
@@ -411,3 +428,16 @@ IMPORT_STATES = {
 
 # A respondent's preferred mode (domain/surveys.py)
 SURVEY_MODES = {"online": N_("Online"), "offline": N_("In person"), "any": N_("Either")}
+# 抽签: a draw's steps, an entry's outcome, the groups a reserve may be for (domain/lottery.py).
+DRAW_STATES = {
+    "upcoming": N_("Draw: registration not open yet"),
+    "open": N_("Draw: registration open"),
+    "closed": N_("Draw: registration closed, waiting for the draw"),
+    "drawn": N_("Draw: drawn"),
+}
+DRAW_OUTCOMES = {"won": N_("got a seat"), "waiting": N_("waiting list"), "withdrawn": N_("withdrawn")}
+PRIORITY_GROUPS = {
+    "new_employment": N_("New-employment-form workers"),
+    "hardship": N_("Members in hardship"),
+    "first_time": N_("First-time members"),
+}

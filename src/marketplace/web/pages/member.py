@@ -16,7 +16,7 @@ from ...errors import InvalidInput
 from ...models import User
 from ...models.base import utcnow
 from ...schemas.orders import OrderIn
-from ...services import accounts, categories, listings, menu, notices, order_views, orders, reviews
+from ...services import accounts, categories, listings, lottery, menu, notices, order_views, orders, reviews
 from .. import public
 from ..common import Db, IdParam, MarketId, SearchText
 from .common import (
@@ -87,6 +87,10 @@ async def _listing_context(db, request: Request, user: User | None, listing_id: 
         "mine": [],
         "booked": {},  # session id -> the member's live order of it: shown instead of an order button
         # A listing for some groups only: others see why they cannot order instead of a button that fails.
+        # 抽签: the sessions filled by a draw, with what their draws have published
+        "draws": await lottery.published_for(
+            db, [s.id for s in listing.sessions if not s.cancelled and s.starts_at > now]
+        ),
         "eligible": not listing.target_groups or user is None or bool(set(listing.target_groups) & set(user.groups)),
     }
     if user is not None:
@@ -257,7 +261,9 @@ class MemberPages(Controller):
                 # Say what really happened: a seat, a place on the waiting list, or an order to be accepted.
                 return done_at(
                     f"/orders/{order.id}",
-                    {"accepted": "booked", "waitlisted": "waitlisted"}.get(order.state, "ordered"),
+                    {"accepted": "booked", "waitlisted": "waitlisted", "registered": "registered"}.get(
+                        order.state, "ordered"
+                    ),
                 )
 
             location, exc = await attempt(db, lambda: once(request, db, user, place))

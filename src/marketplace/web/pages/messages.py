@@ -168,4 +168,19 @@ SERVICE_MESSAGES = [
     N_("No such group."),
     N_("Each field maps to a column number."),
     N_("Choose a CSV or XLSX file."),
+    # 抽签 and 限额 (issue #15)
+    N_("The draw must be before the session starts."),
+    N_("Registration for this draw has opened: its times can no longer change."),
+    N_("This session already has orders: a draw is set up before anyone orders."),
+    N_("This session has been drawn: its reserve can no longer change."),
+    N_("Registration for this draw opens at %(time)s."),
+    N_("Registration for this draw is closed; the result comes at the draw."),
+    N_("This session has been drawn."),
+    N_("No such draw."),
+    N_("No such quota."),
+    N_(
+        "You may hold at most %(limit)s live orders of this kind at once; "
+        "you may order again when one of them is finished or cancelled."
+    ),
+    N_("You may place at most %(limit)s orders of this kind in %(days)s days; you may order again from %(date)s."),
 ]

@@ -25,7 +25,7 @@ from ...schemas.orders import (
     ResolveIn,
     ReviewIn,
 )
-from ...services import calendar, checkin, order_messages, order_views, orders, reviews, staffing
+from ...services import calendar, checkin, lottery, order_messages, order_views, orders, reviews, staffing
 from ..common import Db, IdParam
 from .common import (
     PAGE_DEPENDENCIES,
@@ -46,7 +46,7 @@ from .once import once
 PAGE_SIZE = 20
 # 我的订单's tabs: (key, the states it shows), for a member and for a provider; "all" shows every state.
 MEMBER_TABS = {
-    "waiting": ["placed", "offered", "waitlisted"],  # 待接单
+    "waiting": ["placed", "offered", "waitlisted", "registered"],  # 待接单 (and 抽签 entries)
     "upcoming": ["accepted"],  # 待服务
     "to_sign": ["delivered", "disputed"],  # 待签收
     "to_review": ["received"],  # 待评价
@@ -118,6 +118,7 @@ ACTIONS: dict[str, Action] = {
     "receive": (None, _plain, lambda db, user, oid, data: orders.receive(db, user, oid)),
     "dispute": (RequiredReasonIn, _plain, lambda db, user, oid, data: orders.dispute(db, user, oid, data.reason)),
     "cancel": (ReasonIn, _plain, lambda db, user, oid, data: orders.cancel(db, user, oid, data.reason)),
+    "withdraw": (None, _plain, lambda db, user, oid, data: lottery.withdraw(db, user, oid)),
     "review": (ReviewIn, _review_values, lambda db, user, oid, data: reviews.review(db, user, oid, data)),
     "reorder": (None, _plain, lambda db, user, oid, data: orders.reorder(db, user, oid)),
     "resolve_received": (

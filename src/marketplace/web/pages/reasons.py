@@ -18,6 +18,7 @@ FIXED = [
     N_("the service ended and its provider recorded nothing"),
     N_("a second live order of the same on-request listing"),
     N_("checked in"),
+    N_("drawn by lot"),
 ]
 _FIXED = set(FIXED)
 # Reasons with numbers in them: the pattern, and the catalogue's sentence taking its parts by name.

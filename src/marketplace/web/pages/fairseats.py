@@ -1,0 +1,107 @@
+"""抽签公示 (a session's published draw, with how to check it) and the desk's quotas (限额)."""
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+
+from ...domain.roles import Role
+from ...errors import NotFound
+from ...schemas.fairseats import QuotaIn
+from ...services import categories, lottery, quotas
+from ..common import Db, IdParam
+from .common import (
+    PAGE_DEPENDENCIES,
+    PageUser,
+    attempt,
+    flat_categories,
+    form_of,
+    need,
+    page,
+    refusal,
+    validate,
+)
+from .once import once
+
+RESULT_ROWS = 200  # the page lists the first rows of the draw order; the JSON has them all
+
+
+class FairSeatPages(Controller):
+    dependencies = PAGE_DEPENDENCIES
+    include_in_schema = False
+
+    @get("/draws/{session_id:int}")
+    async def draw(self, request: Request, session_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        published = await lottery.public(db, session_id)
+        mine = set()
+        if page_user is not None and published.results:
+            mine = {r.entry for r in published.results} & await lottery.entries_of(db, page_user.id, session_id)
+        ranks = {r.entry: n for n, r in enumerate(published.results or [], start=1)}
+        return page(
+            request,
+            "member/draw.html",
+            page_user,
+            draw=published,
+            rows=(published.results or [])[:RESULT_ROWS],
+            mine=sorted(mine),
+            ranks=ranks,
+            shown=RESULT_ROWS,
+            request_base=str(request.base_url).rstrip("/"),
+            staff=page_user is not None and bool({"curator", "operator"} & set(page_user.roles)),
+        )
+
+    @get("/desk/sessions/{session_id:int}/seats")
+    async def seats(self, request: Request, session_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.curator, Role.operator)
+        return page(request, "desk/seats.html", user, **await lottery.seat_figures(db, user, session_id))
+
+    @get("/desk/quotas")
+    async def quotas_page(self, request: Request, page_user: PageUser, db: Db) -> Template:
+        user = need(page_user, Role.curator, Role.operator)
+        return await _quotas(request, db, user)
+
+    @post("/desk/quotas")
+    async def create_quota(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        fields = {k: (values.get(k) or None) for k in ("category_id", "max_live", "max_per_period", "period_days")}
+        data, errors = validate(request, QuotaIn, fields)
+        status = 400
+        if data is not None:
+
+            async def work() -> str:
+                await quotas.create(db, user, data)
+                return "/desk/quotas?ok=created"
+
+            location, exc = await attempt(db, lambda: once(request, db, user, work))
+            if exc is None:
+                return Redirect(location, status_code=303)
+            status, errors = refusal(request, exc)
+        return await _quotas(request, db, user, status, values=values, errors=errors)
+
+    @post("/desk/quotas/{quota_id:int}/delete")
+    async def delete_quota(self, request: Request, quota_id: IdParam, page_user: PageUser, db: Db) -> Redirect:
+        user = need(page_user, Role.curator)
+
+        async def work() -> str:
+            try:
+                await quotas.delete(db, user, quota_id)
+            except NotFound:
+                pass  # deleted already (a second tap)
+            return "/desk/quotas?ok=quota_deleted"
+
+        return Redirect(await once(request, db, user, work), status_code=303)
+
+
+async def _quotas(request: Request, db, user, status: int = 200, values=None, errors=None) -> Template:
+    tree = await categories.tree(db, user.market_id)
+    names = {cid: (zh, en) for cid, zh, en, _ in flat_categories(tree.items)}
+    return page(
+        request,
+        "desk/quotas.html",
+        user,
+        status,
+        quotas=await quotas.list_quotas(db, user.market_id),
+        categories_options=[(cid, ("　" * depth) + zh) for cid, zh, _, depth in flat_categories(tree.items)],
+        names=names,
+        values=values or {},
+        errors=errors or {},
+    )
