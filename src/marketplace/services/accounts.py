@@ -27,6 +27,7 @@ from ..schemas.accounts import (
 from ..schemas.common import Page
 from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
+from ..texts import msg
 from . import audit, login_sessions, notices
 
 WRONG_LOGIN = "The phone number or password is wrong."
@@ -112,9 +113,12 @@ async def _tell_owner(db: AsyncSession, user: User, window: int) -> None:
             user.id,
             user.market_id,
             "login_failures",
-            "有人多次尝试登录您的账号",
-            "您的账号刚刚连续多次输错密码，登录已暂时锁定。如果不是您本人操作，请登录后修改密码，"
-            "并在“我的”页面退出其他设备。",
+            msg("Someone tried many times to log in to your account"),
+            msg(
+                "Your account's password was just entered wrongly several times, so logging in is paused for a "
+                "while. If it was not you, log in, change your password and log out your other devices on the "
+                "Me page."
+            ),
             dedupe_key=f"login-failures:{user.id}:{int(time.time() // window)}",
         )
 

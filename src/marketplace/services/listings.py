@@ -17,6 +17,7 @@ from ..models import Batch, Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
+from ..texts import msg
 from . import audit, categories, notices
 from .order_flow import close_offer, drop_reminders, move
 
@@ -182,8 +183,8 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
         listing.provider_id,
         listing.market_id,
         "listing_approved",
-        f"「{listing.title}」已通过审核并上架",
-        f"已发布在「{batch.name}」，会员现在可以预约了。",
+        msg("“%(title)s” is approved and listed", title=listing.title),
+        msg("Published in “%(batch)s”: members can book it now.", batch=batch.name),
         {"listing_id": listing.id, "batch_id": batch.id},
     )
     await notices.tell_followers_of_new_listing(db, listing)
@@ -202,7 +203,7 @@ async def reject(db: AsyncSession, curator: User, listing_id: int, reason: str) 
         listing.provider_id,
         listing.market_id,
         "listing_rejected",
-        f"「{listing.title}」未通过审核",
+        msg("“%(title)s” was not approved", title=listing.title),
         reason,
         {"listing_id": listing.id},
     )
@@ -296,7 +297,7 @@ async def cancel_session(db: AsyncSession, user: User, session_id: int, reason: 
             order.member_id,
             order.market_id,
             "session_cancelled",
-            f"场次取消：{listing.title}",
+            msg("Session cancelled: %(title)s", title=listing.title),
             reason,
             {"order_id": order.id, "listing_id": listing.id},
             dedupe_key=f"order:{order.id}:session_cancelled",

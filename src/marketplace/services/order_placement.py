@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import queue
+from ..db import settings_of
 from ..domain.listings import ListingShape, ListingState
 from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, transition
 from ..domain.service_time import ServiceTime, Window, offer_deadline, window_refusal
@@ -22,7 +23,8 @@ from ..errors import Conflict, Forbidden, InvalidInput
 from ..models import Category, Listing, ListingSession, Order, User
 from ..models.base import utcnow
 from ..schemas.orders import ListingRef, SessionRef
-from . import outbound, reminders
+from ..texts import msg
+from . import notices, outbound, reminders
 from .order_flow import answer_window, offer_notice
 from .order_views import Known, NewOffer, Party
 
@@ -133,7 +135,7 @@ WITH seat AS (
 ), notice AS (
     INSERT INTO notifications (user_id, market_id, kind, title, body, data, dedupe_key, created_at)
     SELECT CAST(:provider_id AS integer), market_id, CAST(:notice_kind AS varchar), CAST(:notice_title AS varchar),
-        CAST(:notice_body AS text), jsonb_build_object('order_id', id), CAST(:notice_key AS varchar),
+        CAST(:notice_body AS text), CAST(:notice_data AS jsonb), CAST(:notice_key AS varchar),
         CAST(:now AS timestamptz)
     FROM seated
     ON CONFLICT (dedupe_key) DO NOTHING
@@ -151,7 +153,11 @@ SELECT {", ".join(f"placed.{name}" for name in _ORDER_COLUMNS)},
 FROM placed
 """
     )
-    .bindparams(sa.bindparam("place_data", type_=JSONB), sa.bindparam("jobs", type_=JSONB))
+    .bindparams(
+        sa.bindparam("place_data", type_=JSONB),
+        sa.bindparam("jobs", type_=JSONB),
+        sa.bindparam("notice_data", type_=JSONB),
+    )
     .columns(
         *Order.__table__.c,
         sa.column("waitlist_position", sa.Integer),
@@ -274,21 +280,25 @@ def _follow_ups(db: AsyncSession, member: User, target: sa.Row, needs_seat: bool
         zone = reminders.market_zone(db)
         jobs = reminders.session_jobs(order_id, target.session_id, True, starts_at, now, zone) if starts_at else []
         deadline = None
-        notice = ("order_accepted", f"新报名：{target.title}", member.name, f"order:{order_id}:auto_accepted")
+        title = msg("New booking: %(title)s", title=target.title)
+        body = msg("Booked by %(name)s.", name=member.name)
+        notice = ("order_accepted", title, body, f"order:{order_id}:auto_accepted")
     else:
         hours = answer_window(target.offer_deadline_hours)
         when = ServiceTime(target.starts_at, target.ends_at) if needs_seat else ServiceTime()
         deadline = offer_deadline(now, hours, when)
         job = reminders.offer_job(order_id, 1, now, deadline)
         jobs = [job] if job is not None else []
-        notice = offer_notice(order_id, target.title, deadline, reminders.market_zone(db), 1)
+        notice = offer_notice(order_id, target.title, deadline, 1)
     kind, title, body, key = notice
+    title, body, data = notices.stored(settings_of(db), title, body, {"order_id": order_id})
     return {
         "jobs": queue.job_rows(jobs, now),
         "offer_deadline": deadline,
         "notice_kind": kind,
         "notice_title": title,
         "notice_body": body,
+        "notice_data": data,
         "notice_key": key,
     }
 

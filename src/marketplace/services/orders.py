@@ -8,13 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.listings import ListingShape
 from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState
-from ..domain.reminders import local_text
 from ..domain.roles import Role
 from ..domain.service_time import arrangement_refusal
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import utcnow
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ResolveIn
+from ..texts import Msg, joined, msg
 from . import categories, classify, deadlines, notices, reminders
 from . import order_placement as placement
 from .matching import queue_match
@@ -154,8 +154,8 @@ async def accept(db: AsyncSession, user: User, order_id: int) -> Order:
         order.member_id,
         order.market_id,
         "order_accepted",
-        f"已接单：{order.title}",
-        "服务者已接受您的订单。",
+        msg("Accepted: %(title)s", title=order.title),
+        msg("The provider accepted your order."),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:accepted:{order.updated_at.isoformat()}",
     )
@@ -173,7 +173,7 @@ async def decline(db: AsyncSession, user: User, order_id: int, reason: str) -> O
             order.member_id,
             order.market_id,
             "order_declined",
-            f"未能接单：{order.title}",
+            msg("Declined: %(title)s", title=order.title),
             reason,
             {"order_id": order.id},
             dedupe_key=f"order:{order.id}:declined",
@@ -230,13 +230,13 @@ async def arrange(db: AsyncSession, user: User, order_id: int, data: ArrangeIn) 
     order.arrangement = arrangement
     order.arranged_at = utcnow()
     await reminders.plan_session(db, order)  # a new time moves the reminders with it
-    details = arrangement_text(arrangement, reminders.market_zone(db))
+    details = arrangement_text(arrangement)
     await notices.notify(
         db,
         order.member_id,
         order.market_id,
         "order_arranged",
-        f"服务安排：{order.title}",
+        msg("Arranged: %(title)s", title=order.title),
         details,
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:arranged:{order.arranged_at.isoformat()}",
@@ -266,8 +266,8 @@ async def _deliver_one(db, order: Order, caps, user: User, attended: bool, note:
         order.member_id,
         order.market_id,
         "order_delivered",
-        f"请签收：{order.title}",
-        "服务已完成，请确认签收并评价。",
+        msg("Please sign off: %(title)s", title=order.title),
+        msg("The service is done: please sign it off and review it."),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:delivered",
     )
@@ -340,7 +340,7 @@ async def resolve(db: AsyncSession, staff: User, order_id: int, data: ResolveIn)
         order.member_id,
         order.market_id,
         "dispute_resolved",
-        f"争议已处理：{order.title}",
+        msg("Dispute settled: %(title)s", title=order.title),
         data.reason,
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:resolved",
@@ -371,7 +371,7 @@ async def cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Or
             other,
             order.market_id,
             "order_cancelled",
-            f"订单已取消：{order.title}",
+            msg("Order cancelled: %(title)s", title=order.title),
             reason,
             {"order_id": order.id},
             dedupe_key=f"order:{order.id}:cancelled:{other}",
@@ -379,13 +379,12 @@ async def cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Or
     return order
 
 
-def arrangement_text(arrangement: dict, zone) -> str:
-    """The arrangement as a finished sentence, fit for an SMS: 时间：12月15日 14:30；地点：…；链接：…。"""
-    parts = []
-    if arrangement.get("starts_at"):
-        parts.append(f"时间：{local_text(datetime.fromisoformat(arrangement['starts_at']), zone)}")
-    if arrangement.get("place"):
-        parts.append(f"地点：{arrangement['place']}")
-    if arrangement.get("link"):
-        parts.append(f"链接：{arrangement['link']}")
-    return "服务者已确认安排。" + "；".join(parts) + "。"
+def arrangement_text(arrangement: dict) -> Msg:
+    """The arrangement as finished sentences, fit for an SMS: 服务者已确认安排。时间：12月15日周二 14:30。地点：…。"""
+    starts_at = arrangement.get("starts_at")
+    return joined(
+        msg("The provider confirmed the arrangement."),
+        msg("Time: %(at)s.", at=datetime.fromisoformat(starts_at)) if starts_at else None,
+        msg("Place: %(place)s.", place=arrangement["place"]) if arrangement.get("place") else None,
+        msg("Link: %(link)s", link=arrangement["link"]) if arrangement.get("link") else None,
+    )

@@ -137,12 +137,17 @@ class AccountPages(Controller):
         self,
         request: Request,
         code: FromPath[str],
+        page_user: PageUser,
+        db: Db,
         next_path: Annotated[str, QueryParameter(name="next", max_length=500)] = "/",
     ) -> Redirect:
-        """A preference, not an action: a plain link sets it, so it works on every page, even error pages."""
+        """A preference, not an action: a plain link sets it, so it works on every page, even error pages.
+        A logged-in visitor's choice is also theirs (users.language): notices are written to them in it."""
         response = Redirect(safe_next(next_path), status_code=303)
         if code in LANGUAGES:
             response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+            if page_user is not None and page_user.language != code:
+                page_user.language = code
         return response
 
     @get("/me")
