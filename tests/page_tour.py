@@ -59,6 +59,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/export/orders.csv",
                 "/desk/export/reviews.csv",
                 "/desk/export/audit.csv",
+                "/desk/export/orders.xlsx",
             ],
         ),
         (operator, ["/desk", "/desk/orders", "/desk/batches", "/desk/accounts", f"/orders/{order['id']}"]),

@@ -135,7 +135,8 @@ def render(lang: str, zone: ZoneInfo, value: Msg | str | None) -> str:
                 params[name] = str(param["at"])
         else:
             params[name] = param
-    text = translations(lang).gettext(value["m"])
+    message = value["m"]
+    text = translations(lang).gettext(message)
     try:
         return text % params if params else text
     except (KeyError, TypeError, ValueError):  # a catalogue that lost a name: the English, never a 500

@@ -10,8 +10,11 @@ from marketplace.web.pages.i18n import LANGUAGES, LOCALE_DIR, translations
 
 PACKAGE = LOCALE_DIR.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-# `msg` marks the services' notice sentences (marketplace/texts.py); pybabel is run with `-k msg`.
-KEYWORDS = {**DEFAULT_KEYWORDS, "msg": None}
+# `msg` marks the services' notice sentences (marketplace/texts.py); a refusal's sentence is the first argument
+# of the error raised. pybabel is run with the same keywords (locale/babel.cfg).
+REFUSALS = ["InvalidInput", "NotAuthenticated", "Forbidden", "NotFound", "Conflict", "TooLarge", "RateLimited"]
+REFUSALS += ["MarketError", "IllegalTransition", "ActorNotAllowed", "IllegalCaseMove"]
+KEYWORDS = {**DEFAULT_KEYWORDS, "msg": None, **dict.fromkeys(REFUSALS)}
 
 
 def _source_messages() -> set[str]:

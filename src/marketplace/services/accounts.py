@@ -275,7 +275,7 @@ async def _replace_categories(db: AsyncSession, user: User, category_ids: list[i
         )
         missing = [c for c in category_ids if c not in found]
         if missing:
-            raise InvalidInput(f"Unknown category: {missing[0]}.", field="category_ids")
+            raise InvalidInput("Unknown category: %(id)s.", field="category_ids", params={"id": missing[0]})
     await db.execute(sa.delete(ProviderCategory).where(ProviderCategory.provider_id == user.id))
     if category_ids:
         await db.execute(

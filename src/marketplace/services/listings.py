@@ -112,7 +112,10 @@ async def _owned(db: AsyncSession, user: User, listing_id: int) -> Listing:
 def _move(listing: Listing, action: str) -> None:
     target = next_listing_state(ListingState(listing.state), action)
     if target is None:
-        raise Conflict(f"This listing is {listing.state}; '{action}' is not possible from that state.")
+        raise Conflict(
+            "This listing is %(listing_state)s; '%(listing_action)s' is not possible from that state.",
+            params={"listing_state": listing.state, "listing_action": action},
+        )
     listing.state = target
     listing.updated_at = utcnow()
 
@@ -120,7 +123,9 @@ def _move(listing: Listing, action: str) -> None:
 async def update(db: AsyncSession, user: User, listing_id: int, data: ListingPatch) -> Listing:
     listing = await _owned(db, user, listing_id)
     if listing.state != ListingState.draft:
-        raise Conflict(f"Only a draft can be edited; this listing is {listing.state}.")
+        raise Conflict(
+            "Only a draft can be edited; this listing is %(listing_state)s.", params={"listing_state": listing.state}
+        )
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "category_id" in changes:
         await categories.get_live(db, listing.market_id, changes["category_id"])
@@ -163,7 +168,7 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
         raise NotFound("No such listing.")
     batch = await db.get(Batch, batch_id)
     if batch is None or batch.market_id != curator.market_id:
-        raise InvalidInput(f"Unknown batch: {batch_id}.", field="batch_id")
+        raise InvalidInput("Unknown batch: %(id)s.", field="batch_id", params={"id": batch_id})
     too_far = sa.select(ListingSession.id).where(
         ListingSession.listing_id == listing.id,
         ListingSession.cancelled_at.is_(None),
@@ -228,7 +233,9 @@ async def add_sessions(db: AsyncSession, user: User, listing_id: int, sessions: 
     if listing.shape == ListingShape.on_request:
         raise Conflict("An on-request listing has no sessions.")
     if listing.state not in (ListingState.draft, ListingState.submitted, ListingState.published, ListingState.paused):
-        raise Conflict(f"This listing is {listing.state}; sessions cannot be added.")
+        raise Conflict(
+            "This listing is %(listing_state)s; sessions cannot be added.", params={"listing_state": listing.state}
+        )
     check_sessions(listing.shape, sessions, utcnow())
     rows = _session_rows(listing, sessions)
     db.add_all(rows)

@@ -28,15 +28,6 @@ from . import notices, outbound, reminders
 from .order_flow import answer_window, offer_notice
 from .order_views import Known, NewOffer, Party
 
-GROUP_NAMES = {
-    "new_employment": "新就业形态劳动者",
-    "migrant": "外来务工人员",
-    "parent": "双职工家庭",
-    "youth": "青年职工",
-    "women": "女职工",
-    "retiree": "退休职工",
-}
-
 # The listing, its category's answer window, its provider and the wanted session, in one read. Table
 # columns, not ORM attributes: the rows are read as plain rows, with no ORM loading.
 _LISTINGS, _SESSIONS = Listing.__table__.c, ListingSession.__table__.c
@@ -184,22 +175,29 @@ async def read_target(db: AsyncSession, listing_id: int, session_id: int | None)
 def check_orderable(member: User, target: sa.Row | None, listing_id: int) -> sa.Row:
     """Refuse what the member may not order: an unknown or closed listing, one's own, another group's."""
     if target is None or target.state in (ListingState.draft, ListingState.submitted):
-        raise InvalidInput(f"Unknown listing: {listing_id}.", field="listing_id")
+        raise InvalidInput("Unknown listing: %(id)s.", field="listing_id", params={"id": listing_id})
     if target.state != ListingState.published:
-        raise Conflict(f"This listing takes no orders (it is {target.state}).", field="listing_id")
+        raise Conflict(
+            "This listing takes no orders (it is %(listing_state)s).",
+            field="listing_id",
+            params={"listing_state": target.state},
+        )
     if target.provider_id == member.id:
         raise Conflict("You cannot order your own listing.", field="listing_id")
     if target.market_id != member.market_id:  # members may browse other unions' menus, and order in their own
         raise Forbidden("This service is in another union's market; members order in their own union's market.")
     if target.target_groups and not set(target.target_groups) & set(member.groups):
-        groups = "、".join(GROUP_NAMES.get(g, g) for g in target.target_groups)
-        raise Forbidden(f"This service is for {groups} only ({', '.join(target.target_groups)}).")
+        raise Forbidden("This service is for %(groups)s only.", params={"groups": list(target.target_groups)})
     return target
 
 
 def check_session(target: sa.Row, session_id: int) -> None:
     if target.session_id is None:
-        raise InvalidInput(f"Listing {target.id} has no session {session_id}.", field="session_id")
+        raise InvalidInput(
+            "Listing %(listing)s has no session %(session)s.",
+            field="session_id",
+            params={"listing": target.id, "session": session_id},
+        )
     if target.cancelled_at is not None:
         raise Conflict("This session was cancelled.", field="session_id")
     # The same time guard as the transition table's: a seat is given only before the session starts.

@@ -190,7 +190,7 @@ async def offer_to(db: AsyncSession, staff: User, order_id: int, provider_id: in
     order, caps = await for_action(db, staff, order_id)
     provider = await db.get(User, provider_id)
     if provider is None or Role.provider not in provider.roles or not provider.is_active:
-        raise InvalidInput(f"Unknown provider: {provider_id}.", field="provider_id")
+        raise InvalidInput("Unknown provider: %(id)s.", field="provider_id", params={"id": provider_id})
     if provider.id == order.member_id:
         raise InvalidInput("A member's order cannot be offered to the member.", field="provider_id")
     if not await serves_category(db, provider.id, order.category_id):
@@ -294,7 +294,7 @@ async def attendance(db: AsyncSession, provider: User, session_id: int, data: At
     )
     missing = sorted(set(wanted) - {o.id for o in orders})
     if missing:
-        raise InvalidInput(f"Order {missing[0]} is not an order of this session.", field="present")
+        raise InvalidInput("Order %(id)s is not an order of this session.", field="present", params={"id": missing[0]})
     for order in orders:
         await _deliver_one(db, order, {Actor.provider}, provider, wanted[order.id], data.note)
     return orders
