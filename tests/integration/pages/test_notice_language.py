@@ -108,3 +108,14 @@ def test_messages_render_nested_and_joined_and_survive_a_broken_catalogue_entry(
     assert texts.render("en", SHANGHAI, {"m": "Time: %(at)s.", "p": {}}) == "Time: %(at)s."
     assert texts.accepted("zh-CN,zh;q=0.9,en;q=0.8") == "zh-CN" and texts.accepted("en-GB") == "en"
     assert texts.accepted(None) == "en" and texts.accepted("fr, zh-TW;q=0.5") == "zh-CN"
+
+
+async def test_registering_on_an_english_page_makes_english_the_persons_language(pages, factory):
+    await pages.get("/lang/en?next=/register")
+    registered = await pages.post(
+        "/register", {"name": "Li Lei", "phone": "13912345670", "password": "correct-horse-9"}
+    )
+    assert registered.status_code == 303
+    async with factory.sessionmaker() as db:
+        language = (await db.execute(sa.select(User.language).where(User.phone == "13912345670"))).scalar_one()
+    assert language == "en"

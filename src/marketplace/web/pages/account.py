@@ -29,7 +29,7 @@ from .common import (
     session_cookie,
     validate,
 )
-from .i18n import LANG_COOKIE, LANGUAGES
+from .i18n import LANG_COOKIE, LANGUAGES, lang_of
 from .labels import GROUPS
 
 
@@ -62,6 +62,7 @@ class AccountPages(Controller):
                 db, lambda: accounts.register(db, settings, market_id, data, limits, client_ip(request))
             )
             if exc is None:
+                user.language = lang_of(request)  # the language they registered in is theirs (notices)
                 token = await login_sessions.open_session(db, settings, user.id, user_agent(request))
                 return _logged_in(request, "/?ok=welcome", token)
             status, errors = refusal(request, exc, "phone")
