@@ -64,3 +64,18 @@ async def test_the_api_answers_in_english_unless_chinese_is_asked_for(client, fa
     assert moved.status_code == 409 and moved.json()["detail"].startswith("该订单当前为“")
     english = await client.post(f"/api/v1/orders/{order.id}/receive", headers=factory.headers(member))
     assert english.json()["detail"] == "This order is offered; 'receive' is not possible from that state."
+
+
+async def test_names_the_system_gives_are_said_in_the_pages_language(pages, factory, client):
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category("心理咨询", confidential=True))
+    member = await factory.user(name="刘师傅")
+    order = await factory.order_in_state(member, listing, "received")
+    reviewed = await client.post(
+        f"/api/v1/orders/{order.id}/review", json={"stars": 5}, headers=factory.headers(member)
+    )
+    assert reviewed.status_code == 200
+    assert "匿名职工" in (await pages.get(f"/listings/{listing.id}")).text
+    await pages.get(f"/lang/en?next=/listings/{listing.id}")
+    english = (await pages.get(f"/listings/{listing.id}")).text
+    assert "Anonymous worker" in english and "匿名职工" not in english and "刘师傅" not in english
