@@ -64,7 +64,14 @@ def lighthouse(url: str, cookie: str | None) -> dict[str, int]:
         ]
         if cookie:
             command.append(f"--extra-headers={json.dumps({'Cookie': cookie})}")
-        subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM})
+        # A trace Lighthouse could not record (NO_NAVSTART, on a busy machine) is tried again, twice at most.
+        for attempt in range(3):
+            done = subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROMIUM})
+            if done.returncode == 0:
+                break
+            print(f"{url}: Lighthouse failed (exit {done.returncode}), attempt {attempt + 1} of 3", file=sys.stderr)
+        else:
+            sys.exit(f"{url}: Lighthouse failed three times")
         found = json.loads(report.read_text())
     return {name: round((found["categories"][name]["score"] or 0) * 100) for name in CATEGORIES}
 
