@@ -110,6 +110,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/export/orders.csv",
                 "/desk/export/reviews.csv",
                 "/desk/export/audit.csv",
+                "/desk/export/orders.xlsx",
                 "/desk/stations",
                 "/desk/stations?day=6&hour=23",
                 "/desk/stations/new",

@@ -195,5 +195,4 @@ def has_role(user: User, *roles: Role) -> bool:
 
 def require_role(user: User, *roles: Role) -> None:
     if not has_role(user, *roles):
-        names = " or ".join(r.value for r in roles)
-        raise Forbidden(f"This needs the {names} role.")
+        raise Forbidden("This needs the %(roles)s role.", params={"roles": [r.value for r in roles]})

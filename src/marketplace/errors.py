@@ -22,12 +22,31 @@ from .outage import is_outage
 log = logging.getLogger(__name__)
 
 
+def sentence(message: str, params: dict[str, Any]) -> str:
+    """A refusal's English sentence with its parameters (a list is named as "a or b")."""
+    if not params:
+        return message
+    return message % {k: " or ".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in params.items()}
+
+
 class MarketError(Exception):
+    """A refusal: `message` is the catalogue's English sentence, `params` its values by name (a state, an
+    id…), so a page or a client asking in Chinese (Accept-Language) gets it in words of its language;
+    `detail` is the English sentence."""
+
     status_code = 400
 
-    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.message, self.params = detail, dict(params or {})
+        self.detail = sentence(detail, self.params)
+        super().__init__(self.detail)
         self.extra = dict(extra or {})
         if field:
             self.extra.setdefault("field", field)
@@ -100,16 +119,30 @@ def unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+def in_language_asked(request: Request, exc: Exception) -> str:
+    """The refusal's sentence for an API client: English unless `Accept-Language` prefers Chinese (then the
+    catalogue's sentence, or the English one when the catalogue lacks it)."""
+    from .texts import accepted  # the web layer's catalogues; imported late, as they import the services
+    from .web.pages import refusals
+
+    english = getattr(exc, "detail", None) or str(exc)
+    lang = accepted(request.headers.get("accept-language"), "en")
+    if lang == "en":
+        return english
+    message, params = refusals.parts(exc)
+    return refusals.words(lang, message, params) or english
+
+
 def market_error_handler(request: Request, exc: MarketError) -> Response:
-    return _json(exc.status_code, exc.detail, exc.extra, retry_after(exc))
+    return _json(exc.status_code, in_language_asked(request, exc), exc.extra, retry_after(exc))
 
 
 def illegal_transition_handler(request: Request, exc: IllegalTransition) -> Response:
-    return _json(409, str(exc))
+    return _json(409, in_language_asked(request, exc))
 
 
 def actor_not_allowed_handler(request: Request, exc: ActorNotAllowed) -> Response:
-    return _json(403, str(exc))
+    return _json(403, in_language_asked(request, exc))
 
 
 def database_error_handler(request: Request, exc: DBAPIError) -> Response:

@@ -28,7 +28,7 @@ async def test_no_page_of_any_role_breaks_the_content_security_policy(page, fact
             cookie = {"name": auth.SESSION_COOKIE, "value": factory.token(user), "domain": host, "path": "/"}
             await page.context.add_cookies([cookie])
         for path in paths:
-            if path.endswith(".csv"):
+            if "/export/" in path:
                 continue  # a download, not a page
             answer = await page.goto(path)
             assert answer.status == 200, path

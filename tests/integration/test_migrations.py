@@ -147,3 +147,74 @@ async def test_thread_migration_turns_free_text_tags_naming_a_quick_tag_into_its
         conn = await asyncpg.connect(servers.admin_dsn)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+
+
+async def test_language_notices_gives_old_chinese_notices_their_messages(servers, settings):
+    """Notices written before they were kept as messages: the migration reads the old sentences back, so they
+    too are shown in the reader's language; what cannot be read back (a time without its year) stays."""
+    from zoneinfo import ZoneInfo
+
+    from marketplace.models import Notification
+    from marketplace.services.notices import words
+
+    name = servers.database_name + "_notices"
+    conn = await asyncpg.connect(servers.admin_dsn)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = _with_database(servers.database_url, name)
+    old = [
+        ("已接单：书法培训", "服务者已接受您的订单。"),
+        ("「少儿编程」已通过审核并上架", "已发布在「第二批」，会员现在可以预约了。"),
+        ("已自动签收：太极", "服务完成 7 天内未确认，系统已为您自动签收。欢迎评价。"),
+        ("待您答复：太极", "请在 12月1日 09:30 前接单或婉拒。"),
+        ("你好", "别人写的通知"),
+    ]
+    try:
+        await asyncio.to_thread(migrate.upgrade, url, "2026_11_29_0009")
+        raw = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            market = await raw.fetchval(
+                "INSERT INTO markets (slug, name_zh, name_en, time_zone) VALUES ('m', '集市', 'M', 'Asia/Shanghai') "
+                "RETURNING id"
+            )
+            user = await raw.fetchval(
+                "INSERT INTO users (market_id, phone, name, password_hash, roles, groups, claimed_groups, is_active) "
+                "VALUES ($1, '13500000001', '刘', 'x', '{member}', '{}', '{}', true) RETURNING id",
+                market,
+            )
+            for title, body in old:
+                await raw.execute(
+                    "INSERT INTO notifications (market_id, user_id, kind, title, body, data) "
+                    "VALUES ($1, $2, 'k', $3, $4, '{\"order_id\": 1}')",
+                    market,
+                    user,
+                    title,
+                    body,
+                )
+        finally:
+            await raw.close()
+        await asyncio.to_thread(migrate.upgrade, url)
+        engine = make_engine(url, settings)
+        try:
+            async with async_sessionmaker(engine)() as db:
+                rows = (await db.execute(sa.select(Notification).order_by(Notification.id))).scalars().all()
+                shown = [words(n, "en", ZoneInfo("Asia/Shanghai")) for n in rows]
+                assert all(n.data["order_id"] == 1 for n in rows)
+        finally:
+            await engine.dispose()
+        assert shown == [
+            ("Accepted: 书法培训", "The provider accepted your order."),
+            ("“少儿编程” is approved and listed", "已发布在「第二批」，会员现在可以预约了。"),
+            (
+                "Signed off for you: 太极",
+                "The service was not confirmed within 7 days of delivery, so it was signed off for you. You are "
+                "welcome to review it.",
+            ),
+            ("Waiting for your answer: 太极", "请在 12月1日 09:30 前接单或婉拒。"),
+            ("你好", "别人写的通知"),
+        ]
+        await asyncio.to_thread(migrate.downgrade, url, "2026_11_29_0009")
+    finally:
+        conn = await asyncpg.connect(servers.admin_dsn)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()

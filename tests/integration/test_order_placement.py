@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from marketplace.domain.reminders import local_text
+from marketplace import texts
 from marketplace.domain.roles import Role
 from marketplace.models import ListingSession, Notification, Offer, Order, OrderEvent, OutboxJob
 
@@ -65,9 +65,12 @@ async def test_accepted_at_once_writes_reminders_and_the_providers_notice(client
         ("remind", "pending", "hour_before"),
     }
     notices = await _rows(factory, Notification, Notification.user_id == provider.id)
-    assert [(n.kind, n.title, n.body, n.data) for n in notices] == [
-        ("order_accepted", "新报名：书法培训", "赵师傅", {"order_id": order["id"]})
+    assert [(n.kind, n.title, n.body, n.data["order_id"]) for n in notices] == [
+        ("order_accepted", "新报名：书法培训", "报名人：赵师傅。", order["id"])
     ]
+    # Kept as a message, so the provider reads it in their own language.
+    inbox = (await client.get("/api/v1/notifications", headers=factory.headers(provider))).json()["items"]
+    assert inbox[0]["data"] == {"order_id": order["id"]} and inbox[0]["title"] == "新报名：书法培训"
 
     # A second member of the same session: their own reminders; the provider's are planned once per session.
     other = await _place(client, factory, await factory.user(), listing, session_id)
@@ -94,7 +97,7 @@ async def test_offered_to_the_provider_with_the_categorys_window(client, factory
     [reminder] = await _rows(factory, OutboxJob, OutboxJob.dedupe_key == f"order:{order['id']}:remind:offer:1")
     assert offer.created_at < reminder.due_at < offer.deadline_at
     [notice] = await _rows(factory, Notification, Notification.user_id == provider.id)
-    deadline = local_text(offer.deadline_at, ZoneInfo("Asia/Shanghai"))
+    deadline = texts.moment("zh-CN", offer.deadline_at, ZoneInfo("Asia/Shanghai"))
     assert (notice.kind, notice.body) == ("offer", f"请在 {deadline} 前接单或婉拒。")
     async with factory.sessionmaker() as db:
         stored = await db.get(Order, order["id"])

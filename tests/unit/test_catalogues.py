@@ -2,7 +2,7 @@
 
 import re
 
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
@@ -10,13 +10,18 @@ from marketplace.web.pages.i18n import LANGUAGES, LOCALE_DIR, translations
 
 PACKAGE = LOCALE_DIR.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# `msg` marks the services' notice sentences (marketplace/texts.py); a refusal's sentence is the first argument
+# of the error raised. pybabel is run with the same keywords (locale/babel.cfg).
+REFUSALS = ["InvalidInput", "NotAuthenticated", "Forbidden", "NotFound", "Conflict", "TooLarge", "RateLimited"]
+REFUSALS += ["MarketError", "IllegalTransition", "ActorNotAllowed", "IllegalCaseMove"]
+KEYWORDS = {**DEFAULT_KEYWORDS, "msg": None, **dict.fromkeys(REFUSALS)}
 
 
 def _source_messages() -> set[str]:
     with (LOCALE_DIR / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg, str(LOCALE_DIR / "babel.cfg"))
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(str(PACKAGE), method_map, options_map):
+    for _file, _line, message, _comments, _context in extract_from_dir(str(PACKAGE), method_map, options_map, KEYWORDS):
         found.add(message if isinstance(message, str) else message[0])
     return found
 

@@ -187,7 +187,15 @@ for _tr in TRANSITIONS:
 ACTIONS = frozenset(t.action for t in TRANSITIONS)
 
 
-class IllegalTransition(Exception):
+class Refusal(Exception):
+    """A refusal of the rules: the catalogue's English sentence (`message`) and its values by name."""
+
+    def __init__(self, message: str, **params) -> None:
+        self.message, self.params = message, params
+        super().__init__(message % params if params else message)
+
+
+class IllegalTransition(Refusal):
     """The action is not possible from the order's current state (HTTP 409)."""
 
 
@@ -195,7 +203,7 @@ class OutOfTime(IllegalTransition):
     """The move exists, but not at this moment of the service (before its start, after it…) (HTTP 409)."""
 
 
-class ActorNotAllowed(Exception):
+class ActorNotAllowed(Refusal):
     """The action exists from this state but this person may not take it (HTTP 403)."""
 
 
@@ -207,10 +215,14 @@ def transition(state: OrderState, action: str, kind: OrderKind, actors: set[Acto
     """The move `action` makes from `state`, checked against who is acting; raises when refused."""
     found = find_transition(state, action, kind)
     if found is None:
-        raise IllegalTransition(f"This order is {OrderState(state).value}; '{action}' is not possible from that state.")
+        raise IllegalTransition(
+            "This order is %(order_state)s; '%(action)s' is not possible from that state.",
+            order_state=OrderState(state).value,
+            action=action,
+        )
     if not (found.actors & set(actors)):
         allowed = ", ".join(sorted(a.value for a in found.actors))
-        raise ActorNotAllowed(f"Only the {allowed} may '{action}' this order.")
+        raise ActorNotAllowed("Only the %(actors)s may '%(action)s' this order.", actors=allowed, action=action)
     return found
 
 
@@ -297,4 +309,4 @@ def acting_role(transition: Transition, actors: set[Actor] | frozenset[Actor]) -
     for actor in (Actor.member, Actor.provider, Actor.operator, Actor.curator, Actor.org_contact, Actor.system):
         if actor in transition.actors and actor in actors:
             return actor
-    raise ActorNotAllowed(f"Nobody here may '{transition.action}' this order.")
+    raise ActorNotAllowed("Nobody here may '%(action)s' this order.", action=transition.action)

@@ -42,9 +42,17 @@ CASE_MOVES: dict[tuple[str, CaseState], CaseState] = {
 class IllegalCaseMove(Exception):
     """The case is not in a state this step is taken from (HTTP 409)."""
 
+    def __init__(self, message: str, **params) -> None:
+        self.message, self.params = message, params
+        super().__init__(message % params)
+
 
 def case_move(state: CaseState | str, action: str) -> CaseState:
     target = CASE_MOVES.get((action, CaseState(state)))
     if target is None:
-        raise IllegalCaseMove(f"This case is {CaseState(state).value}; '{action}' is not possible from that state.")
+        raise IllegalCaseMove(
+            "This case is %(case_state)s; '%(action)s' is not possible from that state.",
+            case_state=CaseState(state).value,
+            action=action,
+        )
     return target

@@ -29,6 +29,7 @@ from ..schemas.accounts import (
 from ..schemas.common import Page
 from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
+from ..texts import msg
 from . import audit, codes, login_sessions, notices, reviews
 
 # The password hash of an account an organisation's roster made (services/organisations.py): nobody can log
@@ -71,7 +72,7 @@ async def create_member(db: AsyncSession, settings: Settings, market_id: int, da
     """An account made by the operator (`marketplace create-user`): no code, the number is theirs to say."""
     check_password(data.password, data.phone)
     if (await db.execute(sa.select(User.id).where(User.phone == data.phone))).first():
-        raise Conflict("An account with this phone number already exists.", field="phone")
+        raise Conflict(ACCOUNT_EXISTS, field="phone")
     return await create_user(db, settings, market_id, data.phone, data.name, data.password, [Role.member])
 
 
@@ -103,9 +104,11 @@ async def reset_password(
         user.id,
         user.market_id,
         "password_reset",
-        "您的密码已重设",
-        "刚刚有人用发到您手机的验证码重设了密码，其他设备上的登录都已退出。如果不是您本人操作，"
-        "请立即用“忘记密码”再次重设，并联系工会。",
+        msg("Your password was reset"),
+        msg(
+            "Someone just reset your password with a code sent to your phone, and every other login has "
+            "ended. If it was not you, reset it again at once with “Forgot password” and tell your union."
+        ),
     )
     return user, await login_sessions.open_session(db, settings, user.id, user_agent)
 
@@ -182,9 +185,12 @@ async def _tell_owner(db: AsyncSession, user: User, window: int) -> None:
             user.id,
             user.market_id,
             "login_failures",
-            "有人多次尝试登录您的账号",
-            "您的账号刚刚连续多次输错密码，登录已暂时锁定。如果不是您本人操作，请登录后修改密码，"
-            "并在“我的”页面退出其他设备。",
+            msg("Someone tried many times to log in to your account"),
+            msg(
+                "Your account's password was just entered wrongly several times, so logging in is paused for a "
+                "while. If it was not you, log in, change your password and log out your other devices on the "
+                "Me page."
+            ),
             dedupe_key=f"login-failures:{user.id}:{int(time.time() // window)}",
         )
 
@@ -365,7 +371,7 @@ async def _replace_categories(db: AsyncSession, user: User, category_ids: list[i
         )
         missing = [c for c in category_ids if c not in found]
         if missing:
-            raise InvalidInput(f"Unknown category: {missing[0]}.", field="category_ids")
+            raise InvalidInput("Unknown category: %(id)s.", field="category_ids", params={"id": missing[0]})
     await db.execute(sa.delete(ProviderCategory).where(ProviderCategory.provider_id == user.id))
     if category_ids:
         await db.execute(

@@ -70,7 +70,7 @@ async def reach_of(db: AsyncSession, category_id: int) -> Reach:
 async def get_live(db: AsyncSession, market_id: int, category_id: int, field: str = "category_id") -> Category:
     category = await db.get(Category, category_id)
     if category is None or category.market_id != market_id or category.archived_at is not None:
-        raise InvalidInput(f"Unknown category: {category_id}.", field=field)
+        raise InvalidInput("Unknown category: %(id)s.", field=field, params={"id": category_id})
     return category
 
 
@@ -79,7 +79,7 @@ async def _check_slug_free(db: AsyncSession, market_id: int, slug: str) -> None:
         await db.execute(sa.select(Category.id).where(Category.market_id == market_id, Category.slug == slug))
     ).first()
     if taken:
-        raise Conflict(f"The slug '{slug}' is already used.", field="slug")
+        raise Conflict("The slug '%(slug)s' is already used.", field="slug", params={"slug": slug})
 
 
 async def create(db: AsyncSession, curator: User, data: CategoryIn) -> CategoryOut:
@@ -124,7 +124,7 @@ async def follow(db: AsyncSession, user: User, category_id: int) -> None:
     try:
         await get_live(db, user.market_id, category_id)
     except InvalidInput:  # the category is the address here, not a field sent: not found
-        raise NotFound(f"Unknown category: {category_id}.") from None
+        raise NotFound("Unknown category: %(id)s.", params={"id": category_id}) from None
     exists = await db.get(CategoryFollow, (user.id, category_id))
     if exists is None:
         db.add(CategoryFollow(user_id=user.id, category_id=category_id))

@@ -27,6 +27,7 @@ from ..domain.roles import Role
 from ..domain.service_time import Overdue, overdue_stage
 from ..models import ListingSession, Offer, Order, User
 from ..models.base import utcnow
+from ..texts import Msg, msg
 from . import checkin, lottery, notices, reminders
 from .matching import queue_match
 from .order_flow import (
@@ -41,6 +42,7 @@ from .order_flow import (
 
 SCAN_LIMIT = 1000
 SYSTEM = {Actor.system}
+NOBODY_TOOK_IT = msg("Nobody took it in time: please contact a provider or assign it to another.")
 
 
 def _stamp(moment: datetime) -> str:
@@ -159,8 +161,8 @@ async def offer_timeout(db: AsyncSession, args: dict) -> str:
         provider_id,
         order.market_id,
         "offer_expired",
-        f"请求已转交：{order.title}",
-        "您未在时限内答复，这项服务请求已转给其他劳模工匠。",
+        msg("Request passed on: %(title)s", title=order.title),
+        msg("You did not answer in time, so this service request went to another provider."),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:offer_expired:{order.offer_attempts}",
     )
@@ -182,7 +184,12 @@ async def offer_on(db: AsyncSession, order: Order, now: datetime) -> str:
     )
     declined, unanswered = answers.get("declined", 0), answers.get("expired", 0)
     reason = f"{order.offer_attempts} offers: {declined} declined, {unanswered} unanswered"
-    summary = f"已邀请 {order.offer_attempts} 位劳模工匠：{declined} 位婉拒，{unanswered} 位未答复。"
+    summary = msg(
+        "%(n)s providers were asked: %(declined)s declined, %(unanswered)s did not answer.",
+        n=order.offer_attempts,
+        declined=declined,
+        unanswered=unanswered,
+    )
     await escalate(db, order, now, reason, summary, {"declined": declined, "unanswered": unanswered})
     return "escalated"
 
@@ -195,7 +202,8 @@ async def escalate_offer(db: AsyncSession, args: dict) -> str:
     offer = await _pending_offer(db, order)
     if offer is None or offer.deadline_at is None or offer.deadline_at > now:
         return "not due"
-    await escalate(db, order, now, "the provider did not answer before the deadline", "服务者未在时限内答复。")
+    summary = msg("The provider did not answer in time.")
+    await escalate(db, order, now, "the provider did not answer before the deadline", summary)
     return "escalated"
 
 
@@ -204,7 +212,7 @@ async def escalate(
     order: Order,
     now: datetime,
     reason: str,
-    summary: str = "无人及时接单，请联系劳模工匠或改派。",
+    summary: Msg | str = NOBODY_TOOK_IT,
     data: dict | None = None,
     when=None,
 ) -> int:
@@ -227,7 +235,7 @@ async def escalate(
             operator_id,
             order.market_id,
             "order_escalated",
-            f"需要人工处理：{order.title}",
+            msg("Needs a person to handle it: %(title)s", title=order.title),
             summary,
             {"order_id": order.id, "reason": reason},
             dedupe_key=f"order:{order.id}:escalated:{order.offer_attempts}:{operator_id}",
@@ -255,8 +263,11 @@ async def expire_need(db: AsyncSession, args: dict) -> str:
         order.member_id,
         order.market_id,
         "need_expired",
-        f"暂未匹配到服务：{order.title}",
-        "很抱歉，有效期内没有劳模工匠接单。您的需求已记入待满足需求，工会将据此增设服务。",
+        msg("No provider found yet: %(title)s", title=order.title),
+        msg(
+            "Sorry, no provider took your request in time. It is recorded as an unmet need, and the union "
+            "will plan services with it."
+        ),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:expired",
     )
@@ -276,14 +287,14 @@ async def confirm_timeout(db: AsyncSession, args: dict) -> str:
     await drop_reminders(db, order)
     passed_on = await free_seat_and_promote(db, order)
     # Say what really happened to the seat: the next in line got it, or nobody was left to take it.
-    where = "名额已顺延给下一位候补" if passed_on else "名额已释放"
+    where = msg("the place went to the next on the waiting list") if passed_on else msg("the place was released")
     await notices.notify(
         db,
         order.member_id,
         order.market_id,
         "promotion_lapsed",
-        f"候补名额已失效：{order.title}",
-        f"您未在时限内确认，{where}。",
+        msg("Waiting-list place lapsed: %(title)s", title=order.title),
+        msg("You did not confirm in time, so %(where)s.", where=where),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:promotion_lapsed:{args['confirm_by']}",
     )
@@ -305,8 +316,8 @@ async def expire_waitlisted(db: AsyncSession, args: dict) -> str:
         order.member_id,
         order.market_id,
         "waitlist_expired",
-        f"候补未成功：{order.title}",
-        "活动已开始，未能为您空出名额。欢迎报名其他场次。",
+        msg("No place came free: %(title)s", title=order.title),
+        msg("The session has started and no place came free for you. You are welcome to book another session."),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:waitlist_expired",
     )
@@ -329,8 +340,12 @@ async def auto_receive(db: AsyncSession, args: dict) -> str:
         order.member_id,
         order.market_id,
         "order_auto_received",
-        f"已自动签收：{order.title}",
-        f"服务完成 {days} 天内未确认，系统已为您自动签收。欢迎评价。",
+        msg("Signed off for you: %(title)s", title=order.title),
+        msg(
+            "The service was not confirmed within %(days)s days of delivery, so it was signed off for you. "
+            "You are welcome to review it.",
+            days=days,
+        ),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:auto_received",
     )
@@ -366,8 +381,8 @@ async def attendance_overdue(db: AsyncSession, args: dict) -> str:
         order.provider_id,
         order.market_id,
         "attendance_overdue",
-        f"请记录服务情况：{order.title}",
-        "服务时间已过，请标记已服务或未到场。",
+        msg("Please record the service: %(title)s", title=order.title),
+        msg("The service time has passed: please mark it delivered or absent."),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:attendance_overdue",
     )
@@ -385,7 +400,7 @@ async def escalate_overdue(db: AsyncSession, args: dict) -> str:
         order,
         now,
         "the service ended and its provider recorded nothing",
-        "服务时间已过，劳模工匠未记录服务情况，请联系核实。",
+        msg("The service time has passed and its provider recorded nothing: please check with them."),
         when=when,
     )
     return "escalated"

@@ -14,6 +14,7 @@ from ..domain.orders import OrderKind, OrderState
 from ..domain.roles import Role
 from ..models import ListingSession, Market, Offer, Order, User
 from ..models.base import utcnow
+from ..texts import Msg, msg
 from . import notices
 from .order_flow import SERVICE_END
 from .reminders import market_zone
@@ -102,10 +103,16 @@ async def send_digest(db: AsyncSession, now: datetime | None = None) -> dict[str
         if not any(counts.values()):
             continue
         markets += 1
-        body = (
-            f"超时未接单 {counts['offered_too_long']} 单；需求无人承接 {counts['placed_unmatched']} 单；"
-            f"服务时间已过未记录 {counts['accepted_overdue']} 单；交付后未签收 {counts['not_signed_off']} 单；"
-            f"争议待处理 {counts['disputed']} 单。最久的一单已等待 {_longest(stuck, now)}。"
+        body = msg(
+            "Offers unanswered too long: %(offered)s; needs nobody took: %(unmatched)s; services past and "
+            "unrecorded: %(overdue)s; delivered and not signed off: %(unsigned)s; disputes: %(disputed)s. "
+            "The oldest has waited %(longest)s.",
+            offered=counts["offered_too_long"],
+            unmatched=counts["placed_unmatched"],
+            overdue=counts["accepted_overdue"],
+            unsigned=counts["not_signed_off"],
+            disputed=counts["disputed"],
+            longest=_longest(stuck, now),
         )
         operators = await db.execute(
             sa.select(User.id).where(
@@ -120,7 +127,7 @@ async def send_digest(db: AsyncSession, now: datetime | None = None) -> dict[str
                 operator_id,
                 market_id,
                 "stuck_digest",
-                f"每日待办：{sum(counts.values())} 单需要关注",
+                msg("Today's to-do: %(n)s orders need attention", n=sum(counts.values())),
                 body,
                 {
                     "counts": counts,
@@ -133,7 +140,7 @@ async def send_digest(db: AsyncSession, now: datetime | None = None) -> dict[str
     return {"markets": markets, "operators": sent}
 
 
-def _longest(stuck: dict[str, StuckList], now: datetime) -> str:
+def _longest(stuck: dict[str, StuckList], now: datetime) -> Msg:
     oldest = min(o.since for found in stuck.values() for o in found.items)
     hours = max(0, int((now - oldest).total_seconds() // 3600))
-    return f"{hours // 24} 天" if hours >= 48 else f"{hours} 小时"
+    return msg("%(n)s days", n=hours // 24) if hours >= 48 else msg("%(n)s hours", n=hours)

@@ -1,49 +1,28 @@
-"""CSV exports of a market's orders and reviews for the union's own analysis (curators only)."""
+"""Exports of a market's orders, reviews and audit trail for the union's own analysis (curators only), as
+CSV and XLSX, in the reader's language: headers and state names in words, times in the market's zone to the
+second. Text anyone can type (names, titles, reviews) never reaches a spreadsheet as a formula.
+
+A use case gives a `Table` (its headers and rows of plain values); `csv_text` and `xlsx_bytes` write it.
+What the states and actions are called comes from the caller (`Words.label`), who knows the page's words.
+"""
 
 import csv
 import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from ..domain.phones import mask_phone
 from ..models import Category, Listing, ListingSession, Order, Review, User
+from ..texts import N_, tr
 from . import audit_trail
-
-ORDER_COLUMNS = [
-    "id",
-    "created_at",
-    "kind",
-    "state",
-    "title",
-    "category",
-    "member_id",
-    "member_name",
-    "member_phone",
-    "provider_id",
-    "provider_name",
-    "session_starts_at",
-    "delivered_at",
-    "attended",
-    "reorder_of_id",
-]
-REVIEW_COLUMNS = [
-    "id",
-    "created_at",
-    "order_id",
-    "listing_id",
-    "listing_title",
-    "provider_id",
-    "provider_name",
-    "stars",
-    "tags",
-    "text",
-    "reply",
-    "hidden",
-    "hidden_reason",
-]
-
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (and a name or review
 # is text anyone can write): such cells get a leading apostrophe, which shows the text as it was typed.
@@ -56,22 +35,117 @@ def neutral_cell(value):
     return value
 
 
-def _csv(columns: list[str], rows) -> str:
+@dataclass(frozen=True)
+class Words:
+    """How an export speaks: its language, the market's zone, and `label(table, code)` — a state, kind or
+    action in words (the tables of web/pages/labels.py)."""
+
+    lang: str
+    zone: ZoneInfo
+    label: Callable[[str, str | None], str]
+
+    def header(self, columns: list[str]) -> list[str]:
+        return [tr(self.lang, column) for column in columns]
+
+    def yes_no(self, value: bool | None) -> str:
+        return "" if value is None else tr(self.lang, YES if value else NO)
+
+    def local(self, value: datetime | None) -> datetime | None:
+        """A moment in the market's zone, to the second, without the zone (as a spreadsheet holds times)."""
+        if value is None:
+            return None
+        try:
+            return value.astimezone(self.zone).replace(tzinfo=None, microsecond=0)
+        except OverflowError:  # a row from before the input bounds: as stored, in UTC
+            return value.replace(tzinfo=None, microsecond=0)
+
+
+@dataclass
+class Table:
+    name: str  # the sheet's name and the file's
+    headers: list[str]
+    rows: Iterable[list]
+
+
+YES, NO = N_("yes"), N_("no")
+KINDS = {"listing": N_("Listed service"), "need": N_("Need")}
+ORDER_COLUMNS = [
+    N_("Order no."),
+    N_("Ordered at"),
+    N_("Kind"),
+    N_("State"),
+    N_("Service"),
+    N_("Category"),
+    N_("Member no."),
+    N_("Member"),
+    N_("Member's phone"),
+    N_("Provider no."),
+    N_("Provider"),
+    N_("Session starts"),
+    N_("Delivered at"),
+    N_("Came"),
+    N_("Reorder of"),
+]
+REVIEW_COLUMNS = [
+    N_("Review no."),
+    N_("Written at"),
+    N_("Order no."),
+    N_("Listing no."),
+    N_("Service"),
+    N_("Provider no."),
+    N_("Provider"),
+    N_("Stars"),
+    N_("Tags"),
+    N_("Review"),
+    N_("Provider's reply"),
+    N_("Hidden"),
+    N_("Why hidden"),
+]
+AUDIT_COLUMNS = [N_("When"), N_("Who"), N_("What"), N_("On what"), N_("No."), N_("Why")]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
+def csv_text(table: Table) -> str:
     out = io.StringIO()
     # A byte-order mark, so spreadsheet programs read the Chinese text as UTF-8.
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerows([neutral_cell(cell) for cell in row] for row in rows)
+    writer.writerow(table.headers)
+    writer.writerows([neutral_cell(_text(cell)) for cell in row] for row in table.rows)
     return out.getvalue()
 
 
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
+def xlsx_bytes(table: Table) -> bytes:
+    """The table as one sheet, written row by row (openpyxl's write-only mode keeps no sheet in memory).
+    Text cells are written as text, so one starting with "=" is never a formula; times are times."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table.name[:31])
+    sheet.append(table.headers)
+    for row in table.rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            elif isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
-async def orders_csv(db: AsyncSession, market_id: int) -> str:
+async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
     member, provider = aliased(User), aliased(User)
+    category = Category.name_zh if words.lang == "zh-CN" else Category.name_en
     # Plain columns, not ORM objects: an export reads every order of the market.
     rows = await db.execute(
         sa.select(
@@ -80,7 +154,7 @@ async def orders_csv(db: AsyncSession, market_id: int) -> str:
             Order.kind,
             Order.state,
             Order.title,
-            Category.name_zh,
+            category,
             member.id,
             member.name,
             member.phone,
@@ -98,25 +172,26 @@ async def orders_csv(db: AsyncSession, market_id: int) -> str:
         .where(Order.market_id == market_id)
         .order_by(Order.id)
     )
-    return _csv(
-        ORDER_COLUMNS,
+    return Table(
+        "orders",
+        words.header(ORDER_COLUMNS),
         (
             [
                 order_id,
-                _iso(created_at),
-                kind,
-                state,
+                words.local(created_at),
+                tr(words.lang, KINDS[kind]) if kind in KINDS else kind,
+                words.label("ORDER_STATES", state),
                 title,
-                category,
+                category_name,
                 member_id,
                 member_name,
                 mask_phone(phone),
-                provider_id or "",
-                provider_name or "",
-                _iso(starts_at),
-                _iso(delivered_at),
-                "" if attended is None else int(attended),
-                reorder_of_id or "",
+                provider_id,
+                provider_name,
+                words.local(starts_at),
+                words.local(delivered_at),
+                words.yes_no(attended),
+                reorder_of_id,
             ]
             for (
                 order_id,
@@ -124,7 +199,7 @@ async def orders_csv(db: AsyncSession, market_id: int) -> str:
                 kind,
                 state,
                 title,
-                category,
+                category_name,
                 member_id,
                 member_name,
                 phone,
@@ -139,7 +214,7 @@ async def orders_csv(db: AsyncSession, market_id: int) -> str:
     )
 
 
-async def reviews_csv(db: AsyncSession, market_id: int) -> str:
+async def reviews_table(db: AsyncSession, market_id: int, words: Words) -> Table:
     rows = await db.execute(
         sa.select(Review, Listing.title, User.name)
         .outerjoin(Listing, Listing.id == Review.listing_id)
@@ -147,34 +222,42 @@ async def reviews_csv(db: AsyncSession, market_id: int) -> str:
         .where(Review.market_id == market_id)
         .order_by(Review.id)
     )
-    return _csv(
-        REVIEW_COLUMNS,
+    return Table(
+        "reviews",
+        words.header(REVIEW_COLUMNS),
         (
             [
                 r.id,
-                _iso(r.created_at),
+                words.local(r.created_at),
                 r.order_id,
-                r.listing_id or "",
-                title or "",
+                r.listing_id,
+                title,
                 r.provider_id,
                 provider_name,
                 r.stars,
-                ";".join(r.tags),
+                "；".join(r.tags) if words.lang == "zh-CN" else "; ".join(r.tags),
                 r.text,
-                r.reply or "",
-                int(r.hidden_at is not None),
-                r.hidden_reason or "",
+                r.reply,
+                words.yes_no(r.hidden_at is not None),
+                r.hidden_reason,
             ]
             for r, title, provider_name in rows
         ),
     )
 
 
-AUDIT_COLUMNS = ["at", "actor", "action", "target_type", "target_id", "why"]
-
-
-async def audit_csv(db: AsyncSession, market_id: int) -> str:
+async def audit_table(db: AsyncSession, market_id: int, words: Words) -> Table:
     """The whole audit trail (services/audit_trail.py), newest first."""
     found = await audit_trail.trail(db, market_id, limit=1_000_000)
-    rows = [(_iso(e.at), e.actor_name or "", e.action, e.target_type, e.target_id or "", e.why) for e in found.items]
-    return _csv(AUDIT_COLUMNS, rows)
+    rows = [
+        [
+            words.local(e.at),
+            e.actor_name,
+            words.label("AUDIT_ACTIONS", e.action),
+            words.label("AUDIT_TARGETS", e.target_type),
+            e.target_id,
+            e.why,
+        ]
+        for e in found.items
+    ]
+    return Table("audit", words.header(AUDIT_COLUMNS), rows)

@@ -30,6 +30,7 @@ from ..models import (
     SurveyNeed,
     User,
 )
+from ..texts import msg
 from . import audit, notices
 from .needs_list import Filters, Period, needs_list, tree
 
@@ -241,7 +242,7 @@ async def invite(db: AsyncSession, curator: User, category_id: int, period: Peri
                 provider_id,
                 curator.market_id,
                 "gap_invitation",
-                f"邀请上新：{category.name_zh}",
+                msg("Invitation to list a service: %(category)s", category=category.name_zh),
                 summary,
                 {"invitation_id": invitation.id, "category_id": category_id, "demand": demand, "link": link},
                 dedupe_key=f"invitation:{invitation.id}:{provider_id}",

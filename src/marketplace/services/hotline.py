@@ -13,6 +13,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..models import HotlineCall, Order, OrderEvent, User
 from ..models.base import utcnow
 from ..schemas.orders import OrderIn
+from ..texts import Msg, msg
 from . import audit, notices, orders
 from .order_views import Known
 
@@ -94,7 +95,7 @@ async def _mark(db: AsyncSession, operator: User, call: HotlineCall, order_id: i
     )
 
 
-async def _tell(db: AsyncSession, operator: User, member: User, order: Order, kind: str, title: str, body: str) -> None:
+async def _tell(db: AsyncSession, operator: User, member: User, order: Order, kind: str, title: Msg, body: Msg) -> None:
     await notices.notify(
         db,
         member.id,
@@ -122,8 +123,13 @@ async def order_for(
         member,
         order,
         "hotline_order",
-        f"工会热线为您下单：{order.title}",
-        f"应您的来电，话务员{operator.name}为您预订了“{order.title}”。可在“我的订单”查看或取消。",
+        msg("The union hotline ordered for you: %(title)s", title=order.title),
+        msg(
+            "As you asked on the phone, operator %(operator)s booked “%(title)s” for you. See or cancel it in "
+            "My orders.",
+            operator=operator.name,
+            title=order.title,
+        ),
     )
     return order
 
@@ -140,8 +146,13 @@ async def need_for(db: AsyncSession, operator: User, call_id: int, data: OrderIn
         member,
         order,
         "hotline_need",
-        f"工会热线为您提交需求：{order.title}",
-        f"应您的来电，话务员{operator.name}为您提交了需求“{order.title}”，找到合适的劳模工匠后会通知您。",
+        msg("The union hotline posted your need: %(title)s", title=order.title),
+        msg(
+            "As you asked on the phone, operator %(operator)s posted your need “%(title)s”; you will be told "
+            "when a model worker or craftsman can help.",
+            operator=operator.name,
+            title=order.title,
+        ),
     )
     return order
 
@@ -164,8 +175,13 @@ async def cancel_for(db: AsyncSession, operator: User, call_id: int, order_id: i
         member,
         order,
         "hotline_cancel",
-        f"工会热线为您取消订单：{order.title}",
-        f"应您的来电，话务员{operator.name}为您取消了“{order.title}”。原因：{reason}",
+        msg("The union hotline cancelled your order: %(title)s", title=order.title),
+        msg(
+            "As you asked on the phone, operator %(operator)s cancelled “%(title)s”. Reason: %(reason)s",
+            operator=operator.name,
+            title=order.title,
+            reason=reason,
+        ),
     )
     return order
 

@@ -17,6 +17,7 @@ from ..models import Batch, Category, Listing, ListingPicture, ListingSession, O
 from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
+from ..texts import msg
 from . import audit, categories, gaps, notices
 from .order_flow import close_offer, drop_reminders, move
 
@@ -118,7 +119,10 @@ async def _owned(db: AsyncSession, user: User, listing_id: int) -> Listing:
 def _move(listing: Listing, action: str) -> None:
     target = next_listing_state(ListingState(listing.state), action)
     if target is None:
-        raise Conflict(f"This listing is {listing.state}; '{action}' is not possible from that state.")
+        raise Conflict(
+            "This listing is %(listing_state)s; '%(listing_action)s' is not possible from that state.",
+            params={"listing_state": listing.state, "listing_action": action},
+        )
     listing.state = target
     listing.updated_at = utcnow()
 
@@ -126,7 +130,9 @@ def _move(listing: Listing, action: str) -> None:
 async def update(db: AsyncSession, user: User, listing_id: int, data: ListingPatch) -> Listing:
     listing = await _owned(db, user, listing_id)
     if listing.state != ListingState.draft:
-        raise Conflict(f"Only a draft can be edited; this listing is {listing.state}.")
+        raise Conflict(
+            "Only a draft can be edited; this listing is %(listing_state)s.", params={"listing_state": listing.state}
+        )
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "category_id" in changes:
         await categories.get_live(db, listing.market_id, changes["category_id"])
@@ -169,7 +175,7 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
         raise NotFound("No such listing.")
     batch = await db.get(Batch, batch_id)
     if batch is None or batch.market_id != curator.market_id:
-        raise InvalidInput(f"Unknown batch: {batch_id}.", field="batch_id")
+        raise InvalidInput("Unknown batch: %(id)s.", field="batch_id", params={"id": batch_id})
     too_far = sa.select(ListingSession.id).where(
         ListingSession.listing_id == listing.id,
         ListingSession.cancelled_at.is_(None),
@@ -189,8 +195,8 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
         listing.provider_id,
         listing.market_id,
         "listing_approved",
-        f"「{listing.title}」已通过审核并上架",
-        f"已发布在「{batch.name}」，会员现在可以预约了。",
+        msg("“%(title)s” is approved and listed", title=listing.title),
+        msg("Published in “%(batch)s”: members can book it now.", batch=batch.name),
         {"listing_id": listing.id, "batch_id": batch.id},
     )
     await notices.tell_followers_of_new_listing(db, listing)
@@ -238,7 +244,7 @@ async def reject(db: AsyncSession, curator: User, listing_id: int, reason: str) 
         listing.provider_id,
         listing.market_id,
         "listing_rejected",
-        f"「{listing.title}」未通过审核",
+        msg("“%(title)s” was not approved", title=listing.title),
         reason,
         {"listing_id": listing.id},
     )
@@ -268,7 +274,9 @@ async def add_sessions(
     if listing.shape == ListingShape.on_request:
         raise Conflict("An on-request listing has no sessions.")
     if listing.state not in (ListingState.draft, ListingState.submitted, ListingState.published, ListingState.paused):
-        raise Conflict(f"This listing is {listing.state}; sessions cannot be added.")
+        raise Conflict(
+            "This listing is %(listing_state)s; sessions cannot be added.", params={"listing_state": listing.state}
+        )
     check_sessions(listing.shape, sessions, utcnow())
     wanted = weekly([(s.starts_at, s.ends_at, s.capacity) for s in sessions], repeat_weeks)
     kept, skipped = split_clashes(wanted, await _taken_times(db, listing.provider_id, wanted))
@@ -370,7 +378,7 @@ async def cancel_session(db: AsyncSession, user: User, session_id: int, reason: 
             order.member_id,
             order.market_id,
             "session_cancelled",
-            f"场次取消：{listing.title}",
+            msg("Session cancelled: %(title)s", title=listing.title),
             reason,
             {"order_id": order.id, "listing_id": listing.id},
             dedupe_key=f"order:{order.id}:session_cancelled",

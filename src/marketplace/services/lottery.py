@@ -31,6 +31,7 @@ from ..errors import Conflict, NotFound
 from ..models import Listing, ListingSession, LotteryDraw, Order, User
 from ..models.base import utcnow
 from ..schemas.fairseats import DrawIn, DrawOut, DrawResult, ReserveIn
+from ..texts import msg
 from . import audit, notices, reminders
 from .order_flow import move, open_offer, record
 
@@ -198,12 +199,9 @@ async def register(db: AsyncSession, member: User, target, note: str = "") -> Or
     zone = reminders.market_zone(db)
     if now < draw.opens_at:
         raise Conflict(
-            f"Registration for this draw opens at {local_text(draw.opens_at, zone)}.",
+            "Registration for this draw opens at %(time)s.",
             field="session_id",
-            extra={
-                "template": "Registration for this draw opens at %(time)s.",
-                "values": {"time": local_text(draw.opens_at, zone)},
-            },
+            params={"time": local_text(draw.opens_at, zone)},
         )
     if now >= draw.closes_at or draw.closed_at is not None:
         if draw.drawn_at is None:
@@ -316,7 +314,6 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
         if taken.first() is None:  # cannot happen under the session's lock; never give more than there is
             raise RuntimeError(f"session {session.id}: fewer free seats than the draw counted")
     when = service_time(session.starts_at, session.ends_at, {}, False)
-    zone = reminders.market_zone(db)
     winners, reserved = set(allocation.winners), set(allocation.reserve_winners)
     confirm_by = min(now + timedelta(hours=draw.confirm_hours), session.starts_at) if draw.confirm_hours else None
     told: list[dict] = []
@@ -339,16 +336,19 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
                     await open_offer(db, row, listing.provider_id, when=when)
                 row.confirm_by = confirm_by
                 body = (
-                    f"恭喜中签！请在 {local_text(confirm_by, zone)} 前确认参加，逾期名额将顺延给候补。"
+                    msg(
+                        "You won a place! Please confirm by %(at)s; after that it passes to the waiting list.",
+                        at=confirm_by,
+                    )
                     if confirm_by
-                    else "恭喜中签！名额已为您保留，开始前会提醒您。"
+                    else msg("You won a place! It is kept for you; you will be reminded before it starts.")
                 )
                 told.append(
                     notices.notice(
                         row.member_id,
                         row.market_id,
                         "draw_won",
-                        f"抽签结果：{listing.title}",
+                        msg("Draw result: %(title)s", title=listing.title),
                         body,
                         {"order_id": row.id, "session_id": session.id},
                         f"order:{row.id}:draw",
@@ -363,8 +363,12 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
                         row.member_id,
                         row.market_id,
                         "draw_waiting",
-                        f"抽签结果：{listing.title}",
-                        f"本次未中签，您在候补名单第 {waiting_place} 位；有名额空出时按抽签顺序递补。",
+                        msg("Draw result: %(title)s", title=listing.title),
+                        msg(
+                            "Not drawn this time: you are number %(n)s on the waiting list; freed places go "
+                            "in draw order.",
+                            n=waiting_place,
+                        ),
                         {"order_id": row.id, "session_id": session.id},
                         f"order:{row.id}:draw",
                     )

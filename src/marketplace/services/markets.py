@@ -21,5 +21,5 @@ async def ensure_market(
 async def market_id_for(db: AsyncSession, slug: str) -> int:
     market_id = (await db.execute(sa.select(Market.id).where(Market.slug == slug))).scalar_one_or_none()
     if market_id is None:
-        raise NotFound(f"There is no market called '{slug}'.", field="market")
+        raise NotFound("There is no market called '%(slug)s'.", field="market", params={"slug": slug})
     return market_id

@@ -1,7 +1,6 @@
 """The machinery every order use case shares: lock, check the table, move, record; seats; offers."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,12 +9,12 @@ from .. import queue
 from ..auth import has_role
 from ..db import settings_of
 from ..domain.orders import Actor, OrderState, Transition, acting_role, check_time, transition
-from ..domain.reminders import local_text
 from ..domain.roles import Role
 from ..domain.service_time import DEFAULT_LENGTH, MAX_MINUTES, ServiceTime, offer_deadline, service_time
 from ..errors import NotFound
 from ..models import Category, Listing, ListingSession, Offer, Order, OrderEvent, User
 from ..models.base import utcnow
+from ..texts import Msg, msg
 from . import notices, reminders
 
 DEFAULT_OFFER_HOURS = 48
@@ -224,9 +223,12 @@ async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
             waiting.member_id,
             waiting.market_id,
             "waitlist_promoted",
-            f"候补成功：{listing.title}",
-            f"有名额空出，请在 {local_text(waiting.confirm_by, reminders.market_zone(db))} 前确认参加，"
-            "逾期名额将顺延给下一位候补。",
+            msg("A place came free: %(title)s", title=listing.title),
+            msg(
+                "A place came free for you: please confirm before %(deadline)s, or it goes to the next on the "
+                "waiting list.",
+                deadline=waiting.confirm_by,
+            ),
             {"order_id": waiting.id},
             dedupe_key=f"order:{waiting.id}:promoted:{waiting.updated_at.isoformat()}",
         )
@@ -255,12 +257,10 @@ async def offer_deadline_hours(db: AsyncSession, category_id: int) -> int:
     return answer_window(hours)
 
 
-def offer_notice(
-    order_id: int, title: str, deadline: datetime, zone: ZoneInfo, attempt: int
-) -> tuple[str, str, str, str]:
+def offer_notice(order_id: int, title: str, deadline: datetime, attempt: int) -> tuple[str, Msg, Msg, str]:
     """(kind, title, body, dedupe key) of the notice telling a provider of an offer."""
-    body = f"请在 {local_text(deadline, zone)} 前接单或婉拒。"
-    return "offer", f"新的服务请求：{title}", body, f"order:{order_id}:offer:{attempt}"
+    body = msg("Please accept or decline before %(deadline)s.", deadline=deadline)
+    return "offer", msg("New service request: %(title)s", title=title), body, f"order:{order_id}:offer:{attempt}"
 
 
 async def open_offer(
@@ -288,8 +288,7 @@ async def open_offer(
     )
     db.add(offer)
     await reminders.plan_offer(db, order, offer)
-    zone = reminders.market_zone(db)
-    kind, title, body, key = offer_notice(order.id, order.title, offer.deadline_at, zone, order.offer_attempts)
+    kind, title, body, key = offer_notice(order.id, order.title, offer.deadline_at, order.offer_attempts)
     await notices.notify(db, provider_id, order.market_id, kind, title, body, {"order_id": order.id}, dedupe_key=key)
     return offer
 

@@ -12,6 +12,7 @@ from ..errors import Conflict, Forbidden, NotFound
 from ..models import Order, OrderMessage, User
 from ..schemas.common import Page
 from ..schemas.messages import MessageOut
+from ..texts import msg
 from . import notices
 from .order_flow import capacities
 
@@ -120,7 +121,7 @@ async def post(db: AsyncSession, user: User, order_id: int, body: str) -> Messag
     )
     db.add(message)
     await db.flush()
-    who = user.name if found.party else "工会工作人员"
+    who = user.name if found.party else msg("the union's staff")
     excerpt = body if len(body) <= EXCERPT else body[: EXCERPT - 1] + "…"
     for uid in to:
         await notices.notify(
@@ -128,8 +129,8 @@ async def post(db: AsyncSession, user: User, order_id: int, body: str) -> Messag
             uid,
             order.market_id,
             "order_message",
-            f"新消息：{order.title}",
-            f"{who}：{excerpt}",
+            msg("New message: %(title)s", title=order.title),
+            msg("%(who)s: %(text)s", who=who, text=excerpt),
             {"order_id": order.id, "message_id": message.id},
             dedupe_key=f"order:{order.id}:message:{message.id}:{uid}",
         )

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import queue
+from ..db import settings_of
 from ..domain.listings import ListingShape, ListingState
 from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, transition
 from ..domain.service_time import ServiceTime, Window, offer_deadline, window_refusal
@@ -22,18 +23,10 @@ from ..errors import Conflict, Forbidden, InvalidInput
 from ..models import Category, Listing, ListingSession, LotteryDraw, Order, User
 from ..models.base import utcnow
 from ..schemas.orders import ListingRef, SessionRef
-from . import outbound, reminders
+from ..texts import msg
+from . import notices, outbound, reminders
 from .order_flow import answer_window, offer_notice
 from .order_views import Known, NewOffer, Party
-
-GROUP_NAMES = {
-    "new_employment": "新就业形态劳动者",
-    "migrant": "外来务工人员",
-    "parent": "双职工家庭",
-    "youth": "青年职工",
-    "women": "女职工",
-    "retiree": "退休职工",
-}
 
 # The listing, its category's answer window, its provider and the wanted session, in one read. Table
 # columns, not ORM attributes: the rows are read as plain rows, with no ORM loading.
@@ -140,7 +133,7 @@ WITH seat AS (
 ), notice AS (
     INSERT INTO notifications (user_id, market_id, kind, title, body, data, dedupe_key, created_at)
     SELECT CAST(:provider_id AS integer), market_id, CAST(:notice_kind AS varchar), CAST(:notice_title AS varchar),
-        CAST(:notice_body AS text), jsonb_build_object('order_id', id), CAST(:notice_key AS varchar),
+        CAST(:notice_body AS text), CAST(:notice_data AS jsonb), CAST(:notice_key AS varchar),
         CAST(:now AS timestamptz)
     FROM seated
     ON CONFLICT (dedupe_key) DO NOTHING
@@ -158,7 +151,11 @@ SELECT {", ".join(f"placed.{name}" for name in _ORDER_COLUMNS)},
 FROM placed
 """
     )
-    .bindparams(sa.bindparam("place_data", type_=JSONB), sa.bindparam("jobs", type_=JSONB))
+    .bindparams(
+        sa.bindparam("place_data", type_=JSONB),
+        sa.bindparam("jobs", type_=JSONB),
+        sa.bindparam("notice_data", type_=JSONB),
+    )
     .columns(
         *Order.__table__.c,
         sa.column("waitlist_position", sa.Integer),
@@ -185,23 +182,30 @@ async def read_target(db: AsyncSession, listing_id: int, session_id: int | None)
 def check_orderable(member: User, target: sa.Row | None, listing_id: int) -> sa.Row:
     """Refuse what the member may not order: an unknown or closed listing, one's own, another group's."""
     if target is None or target.state in (ListingState.draft, ListingState.submitted):
-        raise InvalidInput(f"Unknown listing: {listing_id}.", field="listing_id")
+        raise InvalidInput("Unknown listing: %(id)s.", field="listing_id", params={"id": listing_id})
     if target.state != ListingState.published:
-        raise Conflict(f"This listing takes no orders (it is {target.state}).", field="listing_id")
+        raise Conflict(
+            "This listing takes no orders (it is %(listing_state)s).",
+            field="listing_id",
+            params={"listing_state": target.state},
+        )
     if target.provider_id == member.id:
         raise Conflict("You cannot order your own listing.", field="listing_id")
     # Members may browse other unions' menus, and order in their own, or where a curator allowed them.
     if target.market_id != member.market_id and target.market_id not in (member.order_markets or []):
         raise Forbidden("This service is in another union's market; members order in their own union's market.")
     if target.target_groups and not set(target.target_groups) & set(member.groups):
-        groups = "、".join(GROUP_NAMES.get(g, g) for g in target.target_groups)
-        raise Forbidden(f"This service is for {groups} only ({', '.join(target.target_groups)}).")
+        raise Forbidden("This service is for %(groups)s only.", params={"groups": list(target.target_groups)})
     return target
 
 
 def check_session(target: sa.Row, session_id: int) -> None:
     if target.session_id is None:
-        raise InvalidInput(f"Listing {target.id} has no session {session_id}.", field="session_id")
+        raise InvalidInput(
+            "Listing %(listing)s has no session %(session)s.",
+            field="session_id",
+            params={"listing": target.id, "session": session_id},
+        )
     if target.cancelled_at is not None:
         raise Conflict("This session was cancelled.", field="session_id")
     # The same time guard as the transition table's: a seat is given only before the session starts.
@@ -285,21 +289,25 @@ def _follow_ups(db: AsyncSession, member: User, target: sa.Row, needs_seat: bool
         zone = reminders.market_zone(db)
         jobs = reminders.session_jobs(order_id, target.session_id, True, starts_at, now, zone) if starts_at else []
         deadline = None
-        notice = ("order_accepted", f"新报名：{target.title}", member.name, f"order:{order_id}:auto_accepted")
+        title = msg("New booking: %(title)s", title=target.title)
+        body = msg("Booked by %(name)s.", name=member.name)
+        notice = ("order_accepted", title, body, f"order:{order_id}:auto_accepted")
     else:
         hours = answer_window(target.offer_deadline_hours)
         when = ServiceTime(target.starts_at, target.ends_at) if needs_seat else ServiceTime()
         deadline = offer_deadline(now, hours, when)
         job = reminders.offer_job(order_id, 1, now, deadline)
         jobs = [job] if job is not None else []
-        notice = offer_notice(order_id, target.title, deadline, reminders.market_zone(db), 1)
+        notice = offer_notice(order_id, target.title, deadline, 1)
     kind, title, body, key = notice
+    title, body, data = notices.stored(settings_of(db), title, body, {"order_id": order_id})
     return {
         "jobs": queue.job_rows(jobs, now),
         "offer_deadline": deadline,
         "notice_kind": kind,
         "notice_title": title,
         "notice_body": body,
+        "notice_data": data,
         "notice_key": key,
     }
 

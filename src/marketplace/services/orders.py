@@ -8,13 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.listings import ListingShape
 from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState, arrangement_steps, transition
-from ..domain.reminders import local_text
 from ..domain.roles import Role
 from ..domain.service_time import arrangement_refusal
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import utcnow
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ProposeTimeIn, ResolveIn
+from ..texts import N_, Msg, joined, msg
 from . import categories, classify, deadlines, lottery, notices, quotas, reminders
 from . import order_placement as placement
 from .matching import queue_match
@@ -171,8 +171,8 @@ async def accept(db: AsyncSession, user: User, order_id: int) -> Order:
         order.member_id,
         order.market_id,
         "order_accepted",
-        f"已接单：{order.title}",
-        "服务者已接受您的订单。",
+        msg("Accepted: %(title)s", title=order.title),
+        msg("The provider accepted your order."),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:accepted:{order.updated_at.isoformat()}",
     )
@@ -190,7 +190,7 @@ async def decline(db: AsyncSession, user: User, order_id: int, reason: str) -> O
             order.member_id,
             order.market_id,
             "order_declined",
-            f"未能接单：{order.title}",
+            msg("Declined: %(title)s", title=order.title),
             reason,
             {"order_id": order.id},
             dedupe_key=f"order:{order.id}:declined",
@@ -207,7 +207,7 @@ async def offer_to(db: AsyncSession, staff: User, order_id: int, provider_id: in
     order, caps = await for_action(db, staff, order_id)
     provider = await db.get(User, provider_id)
     if provider is None or Role.provider not in provider.roles or not provider.is_active:
-        raise InvalidInput(f"Unknown provider: {provider_id}.", field="provider_id")
+        raise InvalidInput("Unknown provider: %(id)s.", field="provider_id", params={"id": provider_id})
     if provider.id == order.member_id:
         raise InvalidInput("A member's order cannot be offered to the member.", field="provider_id")
     if not await serves_category(db, provider.id, order.category_id):
@@ -250,13 +250,13 @@ async def arrange(db: AsyncSession, user: User, order_id: int, data: ArrangeIn) 
     order.time_proposal = None
     order.time_agreed_at = None
     await reminders.plan_session(db, order)  # a new time moves the reminders with it
-    details = arrangement_text(arrangement, reminders.market_zone(db))
+    details = arrangement_text(arrangement)
     await notices.notify(
         db,
         order.member_id,
         order.market_id,
         "order_arranged",
-        f"服务安排：{order.title}",
+        msg("Arranged: %(title)s", title=order.title),
         details,
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:arranged:{order.arranged_at.isoformat()}",
@@ -301,8 +301,8 @@ async def agree_time(db: AsyncSession, user: User, order_id: int) -> Order:
         order.provider_id,
         order.market_id,
         "time_agreed",
-        f"会员已确认安排：{order.title}",
-        arrangement_text(order.arrangement, reminders.market_zone(db)).replace("服务者已确认安排。", "会员已确认。"),
+        msg("The member agreed to the arrangement: %(title)s", title=order.title),
+        arrangement_text(order.arrangement, N_("The member agreed.")),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:time_agreed:{order.time_agreed_at.isoformat()}",
     )
@@ -319,14 +319,16 @@ async def propose_time(db: AsyncSession, user: User, order_id: int, data: Propos
     proposal = {"starts_at": data.starts_at.isoformat(), "note": data.note, "at": utcnow().isoformat()}
     move(db, order, "propose_time", caps, user, data.note, data=proposal, when=await service_time_of(db, order))
     order.time_proposal = proposal
-    zone = reminders.market_zone(db)
-    body = f"会员希望改到 {local_text(data.starts_at, zone)}。" + (f"留言：{data.note}" if data.note else "")
+    body = joined(
+        msg("The member would rather come at %(at)s.", at=data.starts_at),
+        msg("Note: %(note)s", note=data.note) if data.note else None,
+    )
     await notices.notify(
         db,
         order.provider_id,
         order.market_id,
         "time_proposed",
-        f"会员提议另约时间：{order.title}",
+        msg("The member proposes another time: %(title)s", title=order.title),
         body,
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:time_proposed:{proposal['at']}",
@@ -353,8 +355,8 @@ async def accept_time(db: AsyncSession, user: User, order_id: int) -> Order:
         order.member_id,
         order.market_id,
         "time_accepted",
-        f"服务者同意了您提议的时间：{order.title}",
-        arrangement_text(arrangement, reminders.market_zone(db)),
+        msg("The provider accepted the time you proposed: %(title)s", title=order.title),
+        arrangement_text(arrangement, N_("The provider accepted your time.")),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:time_accepted:{order.arranged_at.isoformat()}",
     )
@@ -388,8 +390,8 @@ async def after_delivery(db: AsyncSession, order: Order, note: str = "") -> None
         order.member_id,
         order.market_id,
         "order_delivered",
-        f"请签收：{order.title}",
-        "服务已完成，请确认签收并评价。",
+        msg("Please sign off: %(title)s", title=order.title),
+        msg("The service is done: please sign it off and review it."),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:delivered",
     )
@@ -416,7 +418,7 @@ async def attendance(db: AsyncSession, provider: User, session_id: int, data: At
     )
     missing = sorted(set(wanted) - {o.id for o in orders})
     if missing:
-        raise InvalidInput(f"Order {missing[0]} is not an order of this session.", field="present")
+        raise InvalidInput("Order %(id)s is not an order of this session.", field="present", params={"id": missing[0]})
     for order in orders:
         await _deliver_one(db, order, {Actor.provider}, provider, wanted[order.id], data.note)
     return orders
@@ -462,7 +464,7 @@ async def resolve(db: AsyncSession, staff: User, order_id: int, data: ResolveIn)
         order.member_id,
         order.market_id,
         "dispute_resolved",
-        f"争议已处理：{order.title}",
+        msg("Dispute settled: %(title)s", title=order.title),
         data.reason,
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:resolved",
@@ -493,7 +495,7 @@ async def cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Or
             other,
             order.market_id,
             "order_cancelled",
-            f"订单已取消：{order.title}",
+            msg("Order cancelled: %(title)s", title=order.title),
             reason,
             {"order_id": order.id},
             dedupe_key=f"order:{order.id}:cancelled:{other}",
@@ -501,13 +503,12 @@ async def cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Or
     return order
 
 
-def arrangement_text(arrangement: dict, zone) -> str:
-    """The arrangement as a finished sentence, fit for an SMS: 时间：12月15日 14:30；地点：…；链接：…。"""
-    parts = []
-    if arrangement.get("starts_at"):
-        parts.append(f"时间：{local_text(datetime.fromisoformat(arrangement['starts_at']), zone)}")
-    if arrangement.get("place"):
-        parts.append(f"地点：{arrangement['place']}")
-    if arrangement.get("link"):
-        parts.append(f"链接：{arrangement['link']}")
-    return "服务者已确认安排。" + "；".join(parts) + "。"
+def arrangement_text(arrangement: dict, opening: str = N_("The provider confirmed the arrangement.")) -> Msg:
+    """The arrangement as finished sentences, fit for an SMS: 服务者已确认安排。时间：12月15日周二 14:30。地点：…。"""
+    starts_at = arrangement.get("starts_at")
+    return joined(
+        msg(opening),
+        msg("Time: %(at)s.", at=datetime.fromisoformat(starts_at)) if starts_at else None,
+        msg("Place: %(place)s.", place=arrangement["place"]) if arrangement.get("place") else None,
+        msg("Link: %(link)s", link=arrangement["link"]) if arrangement.get("link") else None,
+    )

@@ -25,6 +25,7 @@ from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import CheckIn, Listing, ListingSession, Order, Organisation, OrgBooking, OrgSeat, User
 from ..models.base import utcnow
 from ..schemas.checkin import BookingIn, BookingOut, OrganisationIn, OrganisationOut, OrganisationPatch, SeatOut
+from ..texts import msg
 from . import audit, notices, reminders
 from .accounts import INVITED
 from .order_flow import drop_reminders, lock_order, move, record
@@ -344,8 +345,11 @@ async def _seat(
         member.id,
         org.market_id,
         "org_booked",
-        f"团体预约：{listing.title}",
-        f"{org.name}为您预约了名额，请按时参加，签到码见订单页面。",
+        msg("Group booking: %(title)s", title=listing.title),
+        msg(
+            "%(organisation)s booked you a place. Please come on time; your check-in code is on the order page.",
+            organisation=org.name,
+        ),
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:org_booked",
     )
@@ -384,8 +388,8 @@ async def swap(db: AsyncSession, contact: User, seat_id: int, name: str, phone: 
         old.member_id,
         old.market_id,
         "org_swapped",
-        f"团体预约已调整：{listing.title}",
-        f"{org.name}已将您的名额调整给他人。",
+        msg("Group booking changed: %(title)s", title=listing.title),
+        msg("%(organisation)s gave your place to someone else.", organisation=org.name),
         {"order_id": old.id},
         dedupe_key=f"order:{old.id}:org_swapped",
     )

@@ -13,11 +13,12 @@ import hmac
 import json
 from dataclasses import dataclass
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import queue
+from .. import queue, texts
 from ..db import settings_of
 from ..models import Market, Notification, User
 from ..settings import Settings
@@ -87,17 +88,25 @@ async def queue_deliveries(db: AsyncSession, notification_ids: list[int]) -> Non
 
 
 async def payload(db: AsyncSession, notification: Notification) -> dict:
+    """The notice as the gateway sends it: title and body in the person's language (users.language, else
+    the deployment's), finished sentences fit for an SMS."""
+    from .notices import TEXT_KEY, words  # notices imports this module
+
     user = await db.get(User, notification.user_id)
     market = await db.get(Market, notification.market_id)
+    settings = settings_of(db)
+    lang = texts.language(user.language if user else None, settings.language)
+    title, body = words(notification, lang, ZoneInfo(settings.time_zone))
     return {
         "id": notification.id,
         "market": market.slug if market else None,
         # The union's own gateway needs the number to reach the person.
         "user": {"id": user.id, "name": user.name, "phone": user.phone},
         "kind": notification.kind,
-        "title": notification.title,
-        "body": notification.body,
-        "data": notification.data,
+        "language": lang,
+        "title": title,
+        "body": body,
+        "data": {k: v for k, v in (notification.data or {}).items() if k != TEXT_KEY},
         "created_at": notification.created_at.isoformat(),
     }
 

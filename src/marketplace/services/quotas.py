@@ -79,19 +79,11 @@ async def check(db: AsyncSession, member: User, category_id: int, now: datetime 
             continue
         if refusal.kind == "live":
             values = {"limit": refusal.limit}
-            raise Conflict(
-                LIVE_MESSAGE % values, extra={"quota_id": quota.id, "template": LIVE_MESSAGE, "values": values}
-            )
+            raise Conflict(LIVE_MESSAGE, params=values, extra={"quota_id": quota.id})
         date = refusal.again_at.astimezone(market_zone(db)).date().isoformat()
         values = {"limit": refusal.limit, "days": quota.period_days, "date": date}
         raise Conflict(
-            PERIOD_MESSAGE % values,
-            extra={
-                "quota_id": quota.id,
-                "again_at": refusal.again_at.isoformat(),
-                "template": PERIOD_MESSAGE,
-                "values": values,
-            },
+            PERIOD_MESSAGE, params=values, extra={"quota_id": quota.id, "again_at": refusal.again_at.isoformat()}
         )
 
 

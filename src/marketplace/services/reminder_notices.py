@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import settings_of
 from ..domain.orders import OrderState
-from ..domain.reminders import local_text
 from ..models import Listing, ListingSession, Offer, Order
 from ..models.base import utcnow
+from ..texts import Msg, joined, msg
 from . import notices
 from .reminders import market_zone
 
@@ -120,8 +120,8 @@ async def _offer(db: AsyncSession, args: dict, loaded: _Batch) -> str:
             offer.provider_id,
             order.market_id,
             "offer_reminder",
-            f"待您答复：{order.title}",
-            f"请在 {local_text(offer.deadline_at, market_zone(db))} 前接单或婉拒。",
+            msg("Waiting for your answer: %(title)s", title=order.title),
+            msg("Please accept or decline before %(deadline)s.", deadline=offer.deadline_at),
             {"order_id": order.id},
             dedupe_key=args["key"],
         )
@@ -129,21 +129,23 @@ async def _offer(db: AsyncSession, args: dict, loaded: _Batch) -> str:
     return "sent"
 
 
-def _title(kind: str, title: str) -> str:
-    return f"明天的服务：{title}" if kind == "day_before" else f"服务即将开始：{title}"
+def _title(kind: str, title: str) -> Msg:
+    if kind == "day_before":
+        return msg("Your service tomorrow: %(title)s", title=title)
+    return msg("Your service starts soon: %(title)s", title=title)
 
 
-async def _place_of(db: AsyncSession, order: Order) -> str:
+async def _place_of(db: AsyncSession, order: Order) -> list[Msg]:
     parts = []
     place = order.arrangement.get("place")
     if not place and order.listing_id is not None:
         listing = await db.get(Listing, order.listing_id)
         place = listing.location if listing else ""
     if place:
-        parts.append(f"地点：{place}")
+        parts.append(msg("Place: %(place)s.", place=place))
     if order.arrangement.get("link"):
-        parts.append(f"链接：{order.arrangement['link']}")
-    return "；".join(parts)
+        parts.append(msg("Link: %(link)s", link=order.arrangement["link"]))
+    return parts
 
 
 async def _start_of(db: AsyncSession, order: Order) -> datetime | None:
@@ -177,7 +179,7 @@ async def _session_order(db: AsyncSession, args: dict, loaded: _Batch) -> str:
     if _too_late(args["kind"], starts_at, zone):
         return "too late"
     user_id = order.member_id if args["to"] == "member" else order.provider_id
-    details = "；".join(p for p in (f"时间：{local_text(starts_at, zone)}", await _place_of(db, order)) if p)
+    details = joined(msg("Time: %(at)s.", at=starts_at), *await _place_of(db, order))
     loaded.out.append(
         notices.notice(
             user_id,
@@ -204,14 +206,18 @@ async def _session_provider(db: AsyncSession, args: dict, loaded: _Batch) -> str
     if coming == 0:
         return "nobody coming"
     listing = await db.get(Listing, session.listing_id)
-    where = f"；地点：{listing.location}" if listing.location else ""
+    where = msg("Place: %(place)s.", place=listing.location) if listing.location else None
     loaded.out.append(
         notices.notice(
             listing.provider_id,
             session.market_id,
             f"reminder_{args['kind']}",
             _title(args["kind"], listing.title),
-            f"时间：{local_text(session.starts_at, zone)}{where}；已确认 {coming} 人",
+            joined(
+                msg("Time: %(at)s.", at=session.starts_at),
+                where,
+                msg("Booked: %(n)s.", n=coming),
+            ),
             {"listing_id": listing.id, "session_id": session.id},
             dedupe_key=args["key"],
         )
@@ -225,9 +231,11 @@ async def _simple(db: AsyncSession, args: dict, state: OrderState, loaded: _Batc
         return "done already"
     if args["kind"] == "sign_off":
         days = settings_of(db).auto_receive_days
-        title, body = f"请确认签收：{order.title}", f"服务已完成，请确认签收；{days} 天内未确认将自动签收。"
+        title = msg("Please sign off: %(title)s", title=order.title)
+        body = msg("The service is done: please sign it off. It is signed off for you after %(days)s days.", days=days)
     else:
-        title, body = f"邀请您评价：{order.title}", "您的评价能帮助其他职工选择服务，也是对劳模工匠的鼓励。"
+        title = msg("Please review: %(title)s", title=order.title)
+        body = msg("Your review helps other workers choose, and encourages the provider.")
     loaded.out.append(
         notices.notice(
             order.member_id,

@@ -13,6 +13,7 @@ from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.orders import ReviewIn
 from ..schemas.reviews import ReviewOut
+from ..texts import msg
 from . import audit, categories, notices
 from .order_flow import for_action, move
 
@@ -99,7 +100,7 @@ async def review(db: AsyncSession, member: User, order_id: int, data: ReviewIn) 
         order.provider_id,
         order.market_id,
         "new_review",
-        f"新评价：{order.title}",
+        msg("New review: %(title)s", title=order.title),
         f"{'★' * data.stars} {data.text}",
         {"order_id": order.id},
         dedupe_key=f"order:{order.id}:reviewed",
@@ -144,8 +145,8 @@ async def set_hidden(db: AsyncSession, curator: User, review_id: int, hidden: bo
             review.member_id,
             review.market_id,
             "review_hidden",
-            "您的评价已被隐藏",
-            f"原因：{reason}",
+            msg("Your review was hidden"),
+            msg("Reason: %(reason)s", reason=reason),
             {"review_id": review.id, "order_id": review.order_id},
         )
     await recompute_ratings(db, review.listing_id, review.provider_id)

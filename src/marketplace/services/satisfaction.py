@@ -93,7 +93,7 @@ async def move_case(db: AsyncSession, staff: User, case_id: int, action: str, no
     try:
         case.state = case_move(case.state, action)
     except IllegalCaseMove as exc:
-        raise Conflict(str(exc), field="state") from None
+        raise Conflict(exc.message, field="state", params=exc.params) from None
     now = utcnow()
     if action == "contact":
         case.contacted_at, case.contacted_by, case.contact_note = now, staff.id, note

@@ -60,7 +60,11 @@ async def check_body(request: Request) -> None:
     except ClientException as exc:
         if exc.status_code == 413:
             limit = request.route_handler.resolve_request_max_body_size() or MAX_BODY_BYTES
-            raise TooLarge(f"The request body is too large: at most {limit:,} bytes.", field="body") from None
+            raise TooLarge(
+                "The request body is too large: at most %(bytes)s bytes.",
+                field="body",
+                params={"bytes": f"{limit:,}"},
+            ) from None
         raise
     if not body:
         return
@@ -74,11 +78,15 @@ async def check_body(request: Request) -> None:
     if request.content_type[0] in _FORMS:
         return
     if json_depth(body, enough=MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH:
-        raise InvalidInput(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.", field="body")
+        raise InvalidInput(
+            "The JSON body nests deeper than %(levels)s levels.", field="body", params={"levels": MAX_JSON_DEPTH}
+        )
     try:  # the framework's own message ("Input data was truncated") names no field and reads as no sentence
         msgspec.json.decode(body)
     except msgspec.DecodeError as error:
-        raise InvalidInput(f"The body is not valid JSON ({error}).", field="body") from None
+        raise InvalidInput(
+            "The body is not valid JSON (%(error)s).", field="body", params={"error": str(error)}
+        ) from None
 
 
 def _text_parts(body: bytes, content_type: tuple[str, dict[str, str]]) -> list[bytes]:

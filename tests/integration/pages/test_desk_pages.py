@@ -41,7 +41,7 @@ async def test_dashboard_figures_and_csv_exports(pages, factory, client):
     orders_csv = await pages.get("/desk/export/orders.csv")
     assert orders_csv.status_code == 200 and orders_csv.headers["content-type"] == "text/csv; charset=utf-8"  # once
     lines = orders_csv.text.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("id,created_at") and len(lines) == 2 and "reviewed" in lines[1]
+    assert lines[0].startswith("订单号,下单时间,类型,状态") and len(lines) == 2 and ",已评价," in lines[1]
     reviews_csv = await pages.get("/desk/export/reviews.csv")
     assert "广告内容" in reviews_csv.text and reviews_csv.headers["content-type"] == "text/csv; charset=utf-8"
     stats = await client.get("/api/v1/admin/stats", headers=factory.headers(curator))
@@ -201,7 +201,7 @@ async def test_the_audit_trail_shows_who_did_what_when_and_why_and_exports_it(pa
     assert rows[:3] == [("周主任", "已派给服务者"), ("吴志愿者", "停用账号"), ("周主任", "修改角色")]  # newest first
     assert "离得近" in trail.text and f'href="/orders/{need.json()["id"]}"' in trail.text
     exported = await pages.get("/desk/export/audit.csv")
-    assert exported.status_code == 200 and "离得近" in exported.text and "deactivate" in exported.text
+    assert exported.status_code == 200 and "离得近" in exported.text and "停用账号" in exported.text
     pages.login(operator)
     assert (await pages.get("/desk/audit")).status_code == 403  # the curators' to read
 

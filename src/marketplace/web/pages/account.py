@@ -41,7 +41,7 @@ from .common import (
     session_cookie,
     validate,
 )
-from .i18n import LANG_COOKIE, LANGUAGES
+from .i18n import LANG_COOKIE, LANGUAGES, lang_of
 from .labels import GROUPS
 from .once import once_anonymous
 
@@ -75,6 +75,7 @@ class AccountPages(Controller):
 
             async def work() -> tuple[str, str]:
                 user = await accounts.register(db, settings, market_id, data, limits, client_ip(request))
+                user.language = lang_of(request)  # the language they registered in is theirs (notices)
                 return "/?ok=welcome", await login_sessions.open_session(db, settings, user.id, user_agent(request))
 
             done, exc = await attempt(db, lambda: once_anonymous(request, work))
@@ -234,12 +235,17 @@ class AccountPages(Controller):
         self,
         request: Request,
         code: FromPath[str],
+        page_user: PageUser,
+        db: Db,
         next_path: Annotated[str, QueryParameter(name="next", max_length=500)] = "/",
     ) -> Redirect:
-        """A preference, not an action: a plain link sets it, so it works on every page, even error pages."""
+        """A preference, not an action: a plain link sets it, so it works on every page, even error pages.
+        A logged-in visitor's choice is also theirs (users.language): notices are written to them in it."""
         response = Redirect(safe_next(next_path), status_code=303)
         if code in LANGUAGES:
             response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+            if page_user is not None and page_user.language != code:
+                page_user.language = code
         return response
 
     @get("/me")

@@ -18,7 +18,8 @@ from ...domain.roles import Role
 from ...errors import Forbidden, MarketError
 from ...models import User
 from ...services import notices
-from .i18n import N_, is_translated, lang_of, tr
+from . import refusals
+from .i18n import N_, lang_of, tr
 
 T = TypeVar("T")
 CSRF_COOKIE = "mkt_csrf"
@@ -215,28 +216,26 @@ _GENERIC = {
 
 
 def _service_text(lang: str, detail: str) -> str:
-    # The services' sentences are English; those in the catalogue are shown translated.
-    return tr(lang, detail) if is_translated(lang, detail) else detail
+    # The services' sentences are English; those in the catalogue are shown translated, others (not yet in
+    # the catalogue) as a general request to check the value, never as English on a Chinese page.
+    return refusals.words(lang, detail) or tr(lang, _INVALID)
 
 
 def refusal(request: Request, exc: Exception, default_field: str = "form") -> tuple[int, dict[str, str]]:
     """A use case's refusal as (HTTP status, {field: message in the page's language})."""
     lang = lang_of(request)
+    field = default_field
     if isinstance(exc, MarketError):
-        status, detail, field = exc.status_code, exc.detail, exc.extra.get("field") or default_field
+        status, field = exc.status_code, exc.extra.get("field") or default_field
     elif isinstance(exc, IllegalTransition):
-        status, detail, field = 409, str(exc), default_field
+        status = 409
     elif isinstance(exc, ActorNotAllowed):
-        status, detail, field = 403, str(exc), default_field
+        status = 403
     else:  # a constraint no rule caught first
-        status, detail, field = 409, _GENERIC[409], default_field
-    template = exc.extra.get("template") if isinstance(exc, MarketError) else None
-    if template and is_translated(lang, template):  # a sentence with values in it (a quota's date, …)
-        return status, {field: tr(lang, template, **exc.extra.get("values", {}))}
-    if is_translated(lang, detail):
-        return status, {field: tr(lang, detail)}
-    generic = tr(lang, _GENERIC.get(status, _GENERIC[400]))
-    return status, {field: f"{generic} ({detail})"}
+        return 409, {field: tr(lang, _GENERIC[409])}
+    message, params = refusals.parts(exc)
+    # A sentence not (yet) in the catalogue: what kind of refusal it is, in the page's language only.
+    return status, {field: refusals.words(lang, message, params) or tr(lang, _GENERIC.get(status, _GENERIC[400]))}
 
 
 async def attempt(db: AsyncSession, work: Callable[[], Awaitable[T]]) -> tuple[T | None, Exception | None]:

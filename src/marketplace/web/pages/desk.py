@@ -33,6 +33,7 @@ from ...services import (
     reviews,
 )
 from ..common import Db, IdParam
+from . import labels
 from .charts import Series, line_chart
 from .common import (
     PAGE_DEPENDENCIES,
@@ -415,20 +416,22 @@ class DeskPages(Controller):
 
     # Exports -----------------------------------------------------------------------------------
 
-    @get("/export/orders.csv")
-    async def export_orders(self, page_user: PageUser, db: Db) -> Response:
+    @get("/export/{name:str}")
+    async def export(self, request: Request, name: FromPath[str], page_user: PageUser, db: Db) -> Response:
+        """orders|reviews|audit .csv|.xlsx, in the page's language (headers, states, local times)."""
         user = need(page_user, Role.curator)
-        return _csv_response(await exports.orders_csv(db, user.market_id), "orders.csv")
-
-    @get("/export/reviews.csv")
-    async def export_reviews(self, page_user: PageUser, db: Db) -> Response:
-        user = need(page_user, Role.curator)
-        return _csv_response(await exports.reviews_csv(db, user.market_id), "reviews.csv")
-
-    @get("/export/audit.csv")
-    async def export_audit(self, page_user: PageUser, db: Db) -> Response:
-        user = need(page_user, Role.curator)
-        return _csv_response(await exports.audit_csv(db, user.market_id), "audit.csv")
+        stem, _, kind = name.partition(".")
+        make = _EXPORTS.get(stem)
+        if make is None or kind not in ("csv", "xlsx"):
+            raise NotFound("No such export.")
+        table = await make(db, user.market_id, _export_words(request))
+        if kind == "xlsx":
+            return Response(
+                exports.xlsx_bytes(table),
+                media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                headers={"Content-Disposition": f'attachment; filename="{table.name}.xlsx"'},
+            )
+        return _csv_response(exports.csv_text(table), f"{table.name}.csv")
 
     # The audit trail ---------------------------------------------------------------------------
 
@@ -484,6 +487,19 @@ async def _accounts_refused(request: Request, db, user, user_id: int, status: in
 
 def safe_back(path: str | None) -> str:
     return path if path in ("/desk/batches", "/desk/approvals") else "/desk/batches"
+
+
+_EXPORTS = {"orders": exports.orders_table, "reviews": exports.reviews_table, "audit": exports.audit_table}
+
+
+def _export_words(request: Request) -> exports.Words:
+    lang = lang_of(request)
+
+    def label(table: str, value: str | None) -> str:
+        message = getattr(labels, table).get(value or "")
+        return tr(lang, message) if message else (value or "")
+
+    return exports.Words(lang, ZoneInfo(request.app.state.settings.time_zone), label)
 
 
 def _csv_response(body: str, name: str) -> Response:

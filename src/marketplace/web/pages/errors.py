@@ -6,9 +6,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.response import Template
 
-from ...errors import MarketError
+from . import refusals
 from .common import LoginRequired, login_redirect
-from .i18n import N_, is_translated, lang_of, tr
+from .i18n import N_, lang_of, tr
 
 _NOT_PAGES = ("/api/", "/schema", "/healthz", "/static/")
 
@@ -47,10 +47,13 @@ def _message(request: Request, exc: Exception, status: int) -> str:
         return tr(lang, _UNAVAILABLE)
     if status >= 500:
         return tr(lang, _BROKEN)
-    detail = exc.detail if isinstance(exc, MarketError | HTTPException) else str(exc)
+    if isinstance(exc, HTTPException):
+        message, params = str(exc.detail), {}
+    else:
+        message, params = refusals.parts(exc)
     # A sentence the catalogue does not know (the framework's, naming the request) is not shown in
     # English on a Chinese page: the page says, in its language, to check what was entered.
-    return tr(lang, detail) if is_translated(lang, detail) else tr(lang, _CHECK)
+    return refusals.words(lang, message, params) or tr(lang, _CHECK)
 
 
 def _expired_form(exc: Exception) -> bool:

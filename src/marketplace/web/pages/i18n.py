@@ -1,54 +1,17 @@
-"""Page languages: gettext catalogues and Babel's date and number formats.
-
-The `.po` files in `marketplace/locale` are the source; they are compiled in
-memory on first use, so no generated `.mo` file lives in the repository.
-"""
+"""Page languages: the visitor's language, and Babel's date and number formats for it (the catalogues
+themselves are `marketplace.texts`, which notices and refusals share)."""
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from io import BytesIO
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_skeleton, format_timedelta
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.dates import format_timedelta
 from babel.numbers import format_decimal, format_percent
-from babel.support import Translations
 from litestar import Request
 
-LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
-# Page language (as in settings and the `lang` attribute) -> gettext locale folder.
-LANGUAGES = {"zh-CN": "zh_CN", "en": "en"}
+from ...texts import LANGUAGES, LOCALE_DIR, LOCALES, N_, is_translated, moment, tr, translations  # noqa: F401
+
 LANG_COOKIE = "mkt_lang"
-# Parsed once: Babel parses a locale given by name on every call, which costs far more than the formatting.
-LOCALES = {lang: Locale.parse(locale) for lang, locale in LANGUAGES.items()}
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogue; it is translated where it is shown."""
-    return message
-
-
-@lru_cache
-def translations(lang: str) -> Translations:
-    locale = LANGUAGES[lang]
-    with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalog = read_po(po, locale=locale)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
-    compiled.seek(0)
-    return Translations(fp=compiled)
-
-
-def tr(lang: str, message: str, **params) -> str:
-    text = translations(lang).gettext(message)
-    return text % params if params else text
-
-
-def is_translated(lang: str, message: str) -> bool:
-    return lang == "en" or translations(lang).gettext(message) != message
 
 
 def lang_of(request: Request) -> str:
@@ -76,14 +39,13 @@ def when(request: Request, value: datetime | str | None, skeleton: str = "MMMEd 
     the skeleton is one or more of the locale's skeletons (MMMEd, Hm, yMMMd …) separated by spaces."""
     if value is None:
         return ""
-    try:
-        if isinstance(value, str):
+    if isinstance(value, str):
+        try:
             value = datetime.fromisoformat(value)
-        locale, zone = LOCALES[lang_of(request)], _zone(request)
-        return " ".join(format_skeleton(part, value, tzinfo=zone, locale=locale) for part in skeleton.split())
-    except (OverflowError, ValueError):
-        # A row from before the input bounds (year 9999 overflows in the zone): shown as stored, not a 500.
-        return value.strftime("%Y-%m-%d %H:%M UTC") if isinstance(value, datetime) else str(value)
+        except ValueError:
+            return value
+    # A row from before the input bounds (year 9999 overflows in the zone) is shown as stored, not a 500.
+    return moment(lang_of(request), value, _zone(request), skeleton)
 
 
 def local_input(request: Request, value: datetime | None) -> str:

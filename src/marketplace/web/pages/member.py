@@ -329,7 +329,7 @@ class MemberPages(Controller):
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=1000)] = 1,
     ) -> Template:
         user = need(page_user)
-        found = await notices.list_for(db, user, False, 30, (page_number - 1) * 30)
+        found = await notices.list_for(db, user, False, 30, (page_number - 1) * 30, lang_of(request))
         return page(request, "member/notices.html", user, found=found, page_number=page_number)
 
     @get("/notices/{notification_id:int}")

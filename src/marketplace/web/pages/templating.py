@@ -11,6 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from ...services import personal_data, reviews
 from . import i18n, labels, once, reasons
 from .i18n import N_
 
@@ -111,6 +112,19 @@ def _stars(value: float | int | None) -> str:
     return "★" * full + "☆" * (5 - full)
 
 
+# Names the system gives (an anonymous reviewer, a deleted account), said in the page's language.
+SYSTEM_NAMES = {
+    reviews.ANONYMOUS: i18n.N_("Anonymous worker"),
+    personal_data.DELETED_NAME: i18n.N_("Deleted account"),
+}
+
+
+@pass_context
+def _person(context, name: str | None) -> str:
+    message = SYSTEM_NAMES.get(name or "")
+    return _gettext(context, message) if message else (name or "")
+
+
 @functools.cache
 def static_url(path: str) -> str:
     """A static file's address with its content's digest: cached by browsers for a year (the files are
@@ -133,6 +147,7 @@ def configure(engine: JinjaTemplateEngine) -> None:
         until=_until,
         local_input=_local_input,
         stars=_stars,
+        person=_person,
     )
     env.globals["colon"] = _colon
     env.globals["back_link"] = _back_link
