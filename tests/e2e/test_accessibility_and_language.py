@@ -20,18 +20,21 @@ ARTIFACTS.mkdir(exist_ok=True)
 
 # Words that may stand on a Chinese page as they are: the product's and the standards' names and units.
 ALLOWED_ON_ZH = {"QR", "CSV", "XLSX", "PDF", "ics", "km", "h", "min", "App", "ID", "Chromium", "URL", "Wi", "Fi"}
+# … file formats and the lottery's published algorithms (抽签公示 names them as the standards do)
+ALLOWED_ON_ZH |= {"JPEG", "PNG", "WebP", "MB", "SHA", "HMAC", "JSON"}
 WORD = re.compile(r"[A-Za-z]{2,}")
 HAN = re.compile(r"[\u3400-\u9fff]")
 TEXT_OUTSIDE_PEOPLES_WORDS = """
 () => {
   // The visible text, leaving out what is not shown and what people typed that templates mark: a name
-  // (translate="no": a masked reviewer's name) or words in the other language (lang: a category's names).
+  // (translate="no": a masked reviewer's name) or words in the other language (lang: a category's names);
+  // and code (a hash, a check-in code, a command), which is in no language.
   const pageLang = document.documentElement.lang;
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (!parent || parent.closest("script,style,noscript,[hidden],[aria-hidden=true],[translate=no]")) continue;
+    if (!parent || parent.closest("script,style,noscript,code,kbd,samp,[hidden],[aria-hidden=true],[translate=no]")) continue;
     const marked = parent.closest("[lang]");
     if (marked && marked.lang !== pageLang) continue;
     if (!parent.checkVisibility || parent.checkVisibility()) out.push(node.textContent);
@@ -89,7 +92,9 @@ UNION SELECT description FROM orders UNION SELECT note FROM orders UNION SELECT 
 UNION SELECT text FROM reviews UNION SELECT coalesce(reply, '') FROM reviews UNION SELECT unnest(tags) FROM reviews
 UNION SELECT bio FROM provider_profiles UNION SELECT area FROM provider_profiles
 UNION SELECT unnest(honours) FROM provider_profiles UNION SELECT unnest(skills) FROM provider_profiles
-UNION SELECT name FROM batches
+UNION SELECT name FROM batches UNION SELECT name FROM stations UNION SELECT address FROM stations
+UNION SELECT name FROM landmarks UNION SELECT name FROM organisations UNION SELECT name FROM org_seats
+UNION SELECT reason FROM hotline_calls UNION SELECT note FROM hotline_calls
 """
 
 

@@ -441,3 +441,20 @@ PRIORITY_GROUPS = {
     "hardship": N_("Members in hardship"),
     "first_time": N_("First-time members"),
 }
+
+# Group bookings (团体预约), quotas and draws (抽签): their notices and the audit trail's words.
+NOTICE_KINDS.update(
+    {
+        "org_booked": N_("Group booking"),
+        "org_swapped": N_("Group booking changed"),
+        "gap_invitation": N_("Invitation to list a service"),
+    }
+)
+AUDIT_ACTIONS.update(
+    {
+        "organisation_created": N_("organisation recorded"),
+        "organisation_changed": N_("organisation changed"),
+        "invite_providers": N_("providers invited to list"),
+    }
+)
+AUDIT_TARGETS.update({"organisation": N_("organisation"), "quota": N_("quota"), "session": N_("session")})
