@@ -34,7 +34,8 @@ TEXT_OUTSIDE_PEOPLES_WORDS = """
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (!parent || parent.closest("script,style,noscript,code,kbd,samp,[hidden],[aria-hidden=true],[translate=no]")) continue;
+    const skipped = "script,style,noscript,code,kbd,samp,[hidden],[aria-hidden=true],[translate=no]";
+    if (!parent || parent.closest(skipped)) continue;
     const marked = parent.closest("[lang]");
     if (marked && marked.lang !== pageLang) continue;
     if (!parent.checkVisibility || parent.checkVisibility()) out.push(node.textContent);

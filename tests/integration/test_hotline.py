@@ -28,7 +28,7 @@ async def test_an_operator_orders_and_cancels_for_a_caller_and_everyone_can_see_
     for refused, status in (
         ({"phone": masked, "reason": "来电咨询"}, 400),  # a masked number finds no one
         ({"phone": member.phone[:7], "reason": "来电咨询"}, 400),
-        ({"phone": "13999999999", "reason": "来电咨询"}, 404),
+        ({"phone": "13999999999", "reason": "来电咨询"}, 400),
         ({"phone": member.phone}, 400),  # no reason
         ({"reason": "来电咨询"}, 400),
         ({"phone": member.phone, "card": "NS-2026-0001", "reason": "来电"}, 400),

@@ -3,11 +3,20 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from .common import DbId, Note, Reason, Text
 from .orders import OrderIn
 
+
+def _day_as_text(value: object) -> object:
+    """A day is written YYYY-MM-DD: a number is not taken for seconds since 1970."""
+    if not isinstance(value, str | date):
+        raise ValueError("give the day as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day_as_text)]
 Topic = Literal["order", "cancel", "need", "question", "complaint", "other"]
 Outcome = Literal["resolved", "referred", "follow_up"]
 
@@ -59,7 +68,7 @@ class CallEndIn(BaseModel):
     topic: Topic
     outcome: Outcome
     note: Note = ""
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
 
 
 class CallLogIn(CallEndIn):

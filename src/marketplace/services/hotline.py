@@ -3,7 +3,7 @@ number (the reason recorded), then orders, cancels or posts a need on the member
 the member's own use case, so every rule holds as if the member did it; its order events are then marked
 "by operator X" (order_events.data) and it is audited, and the member is told by a notice."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +35,8 @@ async def find_member(db: AsyncSession, market_id: int, phone: str | None, card:
         condition = User.union_card == card.strip()
     member = await db.scalar(sa.select(User).where(User.market_id == market_id, condition, User.is_active))
     if member is None:
-        raise NotFound("No member of this union has that number.", field="card" if card else "phone")
+        # 400, not 404: the number sent names no member (the API documents 404 for ids in the path only)
+        raise InvalidInput("No member of this union has that number.", field="card" if card else "phone")
     return member
 
 
@@ -193,6 +194,9 @@ def _close(call: HotlineCall, topic: str, outcome: str, note: str, follow_up_on:
         raise InvalidInput("Choose how the call ended.", field="outcome")
     if outcome == "follow_up" and follow_up_on is None:
         raise InvalidInput("Give the day to call the member back.", field="follow_up_on")
+    today = utcnow().date()
+    if follow_up_on is not None and not today - timedelta(days=1) <= follow_up_on <= today + timedelta(days=366):
+        raise InvalidInput("The call-back day is within a year from today.", field="follow_up_on")
     call.topic, call.outcome, call.note = topic, outcome, note
     call.follow_up_on = follow_up_on if outcome == "follow_up" else None
     call.ended_at = utcnow()

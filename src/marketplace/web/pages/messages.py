@@ -183,4 +183,5 @@ SERVICE_MESSAGES = [
         "you may order again when one of them is finished or cancelled."
     ),
     N_("You may place at most %(limit)s orders of this kind in %(days)s days; you may order again from %(date)s."),
+    N_("The call-back day is within a year from today."),
 ]
