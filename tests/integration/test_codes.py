@@ -20,7 +20,7 @@ from marketplace.app import create_app
 from marketplace.db import make_sessionmaker
 from marketplace.domain.roles import Role
 from marketplace.jobs import run_outbox_job
-from marketplace.models import Market, OneTimeCode, OutboxJob
+from marketplace.models import Market, Notification, OneTimeCode, OutboxJob
 from marketplace.models.base import utcnow
 from marketplace.services import sms
 from marketplace.settings import Settings
@@ -68,7 +68,7 @@ async def test_a_new_code_replaces_the_old_one(client, factory, settings):
     ).status_code == 200
 
 
-async def test_a_code_has_a_few_tries_then_even_the_right_one_is_refused(client, factory, settings):
+async def test_a_code_has_a_few_tries_then_even_the_right_one_is_refused(client, factory, settings, engine):
     member = await factory.user()
     code = await ask_code(client, settings, member.phone, "login")
     wrong = f"{(int(code) + 1) % 10**6:06d}"
@@ -77,6 +77,12 @@ async def test_a_code_has_a_few_tries_then_even_the_right_one_is_refused(client,
         assert answer.status_code == 400
     spent = await client.post("/api/v1/auth/login/code", json={"phone": member.phone, "code": code})
     assert spent.status_code == 400 and spent.json()["extra"]["field"] == "code"
+    # the owner is told, once, that their code was guessed at
+    async with engine.connect() as conn:
+        told = (
+            (await conn.execute(sa.select(Notification.kind).where(Notification.user_id == member.id))).scalars().all()
+        )
+    assert told == ["code_failures"]
 
 
 async def test_codes_are_kept_only_as_hmacs_and_sealed_in_their_job(client, factory, settings, engine):

@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import queue
 from ..errors import InvalidInput
-from ..models import OneTimeCode
+from ..models import OneTimeCode, User
 from ..models.base import utcnow
 from ..ratelimits import Limits
 from ..settings import Settings
-from . import sms
+from ..texts import msg
+from . import notices, sms
 
 TOO_MANY_CODES = "Too many codes asked for: please wait a while and try again."
 TOO_MANY_TRIES = "Too many codes tried: please wait a while and try again."
@@ -85,9 +86,12 @@ async def check_code(
     ).first()
     expected = row.code_hash if row is not None else "0" * 64
     given = code_hash(settings, phone, purpose.value, code)
-    if row is None or not await _count_try(db, row.id, settings.code_max_attempts):
+    tries = await _count_try(db, row.id) if row is not None else 0
+    if row is None or tries > settings.code_max_attempts:
         raise InvalidInput(WRONG_CODE, field="code")
     if not hmac.compare_digest(expected, given):
+        if tries == settings.code_max_attempts:  # the code is spent on wrong guesses: tell the owner, once
+            await _tell_owner(db, phone, row.id)
         raise InvalidInput(WRONG_CODE, field="code")
     spent = await db.execute(
         sa.update(OneTimeCode)
@@ -99,10 +103,10 @@ async def check_code(
         raise InvalidInput(WRONG_CODE, field="code")
 
 
-async def _count_try(db: AsyncSession, code_id: int, most: int) -> bool:
-    """One more try of this code; False when it has had its tries."""
+async def _count_try(db: AsyncSession, code_id: int) -> int:
+    """One more try of this code, counted in a transaction of its own; how many it has had now."""
     async with AsyncSession(db.bind, info=db.info) as own, own.begin():
-        tries = (
+        return (
             await own.execute(
                 sa.update(OneTimeCode)
                 .where(OneTimeCode.id == code_id)
@@ -110,7 +114,27 @@ async def _count_try(db: AsyncSession, code_id: int, most: int) -> bool:
                 .returning(OneTimeCode.attempts)
             )
         ).scalar_one()
-    return tries <= most
+
+
+async def _tell_owner(db: AsyncSession, phone: str, code_id: int) -> None:
+    """A notice to the account on this phone (if there is one) that its code was guessed at, in a transaction
+    of its own: the refusal that follows rolls the caller's back."""
+    async with AsyncSession(db.bind, info=db.info) as own, own.begin():
+        owner = (await own.execute(sa.select(User.id, User.market_id).where(User.phone == phone))).first()
+        if owner is None:
+            return
+        await notices.notify(
+            own,
+            owner.id,
+            owner.market_id,
+            "code_failures",
+            msg("Someone guessed at a code sent to your phone"),
+            msg(
+                "A verification code sent to your phone was entered wrongly several times and no longer works. "
+                "If it was not you, nothing was changed; if it keeps happening, tell your union."
+            ),
+            dedupe_key=f"code-failures:{code_id}",
+        )
 
 
 async def purge(db: AsyncSession, older_than: timedelta = timedelta(days=1)) -> int:

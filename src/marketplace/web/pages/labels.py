@@ -448,6 +448,7 @@ NOTICE_KINDS.update(
         "org_booked": N_("Group booking"),
         "org_swapped": N_("Group booking changed"),
         "gap_invitation": N_("Invitation to list a service"),
+        "code_failures": N_("Verification code attempts"),
     }
 )
 AUDIT_ACTIONS.update(
