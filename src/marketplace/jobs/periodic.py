@@ -7,7 +7,7 @@ from datetime import timedelta
 from .. import lost_queue, queue
 from ..db import transaction
 from ..outage import is_outage, retry_later
-from ..services import codes, deadlines, digest, login_sessions, matching, star_levels
+from ..services import codes, deadlines, digest, login_sessions, matching, star_levels, surveys
 
 log = logging.getLogger(__name__)
 # Finished outbox rows are kept this long (for looking into what happened), then deleted.
@@ -85,8 +85,15 @@ async def nightly(ctx: dict) -> dict:
         purged = await queue.purge_finished(db, KEEP_FINISHED_JOBS)
         sessions = await login_sessions.purge_ended(db, KEEP_ENDED_SESSIONS)
         old_codes = await codes.purge(db)
+        uploads = await surveys.purge_abandoned(db)
     log.info("star levels: %s; finished jobs purged: %d; ended login sessions purged: %d", stars, purged, sessions)
-    return {**stars, "purged": purged, "sessions_purged": sessions, "codes_purged": old_codes}
+    return {
+        **stars,
+        "purged": purged,
+        "sessions_purged": sessions,
+        "codes_purged": old_codes,
+        "abandoned_uploads_purged": uploads,
+    }
 
 
 @_through_outages(frequent=False)

@@ -15,7 +15,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -377,3 +377,14 @@ async def import_file(
 
 def moment_label(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+async def purge_abandoned(db: AsyncSession, older_than: timedelta = timedelta(days=1)) -> int:
+    """Forget uploads never started within a day: their rows (names and phones among them, before the
+    mapping drops them) must not stay in the database. Nothing of them was imported."""
+    stale = sa.select(SurveyImport.id).where(
+        SurveyImport.state == "uploaded", SurveyImport.created_at < utcnow() - older_than
+    )
+    await db.execute(sa.delete(SurveyFile).where(SurveyFile.import_id.in_(stale)))
+    result = await db.execute(sa.delete(SurveyImport).where(SurveyImport.id.in_(stale)))
+    return result.rowcount or 0

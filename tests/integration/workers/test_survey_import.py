@@ -3,11 +3,12 @@ the same file twice adds nothing; then the needs list, the gaps, invitations and
 
 import csv
 import io
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
-from marketplace.models import Listing, Notification, OutboxJob, SurveyFile, SurveyNeed
+from marketplace.models import Listing, Notification, OutboxJob, SurveyFile, SurveyImport, SurveyNeed
 from marketplace.services import surveys
 from seeds import survey as example
 from seeds.categories import DOMAINS
@@ -261,3 +262,23 @@ async def test_the_example_file_in_xlsx_imports_with_its_bad_rows_by_number(fact
     assert [e["row"] for e in found.errors] == expected_bad
     assert found.imported_rows + found.bad_rows + found.duplicate_rows == 600
     assert seen[-1] == 600
+
+
+async def test_an_upload_never_started_is_forgotten_after_a_day_with_its_rows(client, factory, jobs):
+    """The uploaded rows hold what the mapping would drop (names, phones): they do not stay when nobody
+    starts the import. A started import is kept."""
+    await seed_tree(factory)
+    headers = factory.headers(await factory.user(Role.curator))
+    left = (await _upload(client, headers, csv_file(ROWS))).json()["id"]
+    fresh = (await _upload(client, headers, csv_file(ROWS[:3]), name="fresh.csv")).json()["id"]
+    async with factory.sessionmaker() as db, db.begin():
+        await db.execute(
+            sa.update(SurveyImport).where(SurveyImport.id == left).values(created_at=sa.func.now() - timedelta(days=2))
+        )
+    async with factory.sessionmaker() as db, db.begin():
+        assert await surveys.purge_abandoned(db) == 1
+    async with factory.sessionmaker() as db:
+        kept = (await db.execute(sa.select(SurveyImport.id))).scalars().all()
+        files = (await db.execute(sa.select(SurveyFile.import_id))).scalars().all()
+    assert kept == [fresh] and files == [fresh]
+    assert (await client.get(f"/api/v1/admin/surveys/{left}", headers=headers)).status_code == 404
