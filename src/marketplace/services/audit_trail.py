@@ -64,13 +64,31 @@ def _query(market_id: int):
     return sa.union_all(staff_events, order_moves).subquery("trail")
 
 
-async def trail(db: AsyncSession, market_id: int, limit: int = 50, offset: int = 0) -> Page[TrailEntry]:
-    """The newest first, a page at a time, with the complete count."""
+async def trail(
+    db: AsyncSession,
+    market_id: int,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    action: str | None = None,
+    target_type: str | None = None,
+    since: datetime | None = None,
+) -> Page[TrailEntry]:
+    """The newest first, a page at a time, with the complete count; narrowed to one kind of act, one kind
+    of thing acted on, or a period when asked."""
     found = _query(market_id)
-    total = (await db.execute(sa.select(sa.func.count()).select_from(found))).scalar_one()
+    where = []
+    if action:
+        where.append(found.c.action == action)
+    if target_type:
+        where.append(found.c.target_type == target_type)
+    if since is not None:
+        where.append(found.c.at >= since)
+    total = (await db.execute(sa.select(sa.func.count()).select_from(found).where(*where))).scalar_one()
     rows = await db.execute(
         sa.select(found, User.name)
         .outerjoin(User, User.id == found.c.actor_id)
+        .where(*where)
         .order_by(found.c.at.desc())
         .limit(limit)
         .offset(offset)

@@ -8,8 +8,9 @@ from ..domain.service_time import ServiceTime
 from ..schemas.orders import OrderOut
 
 
-def order_event(order: OrderOut, when: ServiceTime, host: str, now: datetime) -> bytes:
-    """One VEVENT with the service's time, place or link, and a reminder an hour before (RFC 5545)."""
+def order_event(order: OrderOut, when: ServiceTime, host: str, now: datetime, description: str) -> bytes:
+    """One VEVENT with the service's time, place or link, and a reminder an hour before (RFC 5545);
+    `description` in the reader's language (the page puts it into words)."""
     calendar = Calendar()
     calendar.add("prodid", "-//Cloud Market//云集市//ZH")
     calendar.add("version", "2.0")
@@ -25,7 +26,7 @@ def order_event(order: OrderOut, when: ServiceTime, host: str, now: datetime) ->
     link = order.arrangement.get("link")
     if link:
         event.add("url", link)
-    event.add("description", f"云集市订单 #{order.id}" + (f"\n{link}" if link else ""))
+    event.add("description", description + (f"\n{link}" if link else ""))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", order.title)

@@ -202,6 +202,16 @@ async def test_the_audit_trail_shows_who_did_what_when_and_why_and_exports_it(pa
     assert "离得近" in trail.text and f'href="/orders/{need.json()["id"]}"' in trail.text
     exported = await pages.get("/desk/export/audit.csv")
     assert exported.status_code == 200 and "离得近" in exported.text and "停用账号" in exported.text
+    # filtered as the form sends it (empty choices mean all; an unknown value is left out, not refused)
+    only_roles = await pages.get("/desk/audit", params={"action": "set_roles", "target": "", "days": "7"})
+    rows = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", only_roles.text)
+    assert rows == [("周主任", "修改角色")]
+    orders_only = await pages.get("/desk/audit", params={"action": "", "target": "order", "days": ""})
+    rows = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", orders_only.text)
+    assert rows == [("周主任", "已派给服务者")] and "离得近" in orders_only.text
+    odd = await pages.get("/desk/audit", params={"action": "<script>", "days": "10000"})
+    rows = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", odd.text)
+    assert odd.status_code == 200 and len(rows) == 3
     pages.login(operator)
     assert (await pages.get("/desk/audit")).status_code == 403  # the curators' to read
 

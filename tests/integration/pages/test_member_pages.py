@@ -492,6 +492,12 @@ async def test_a_booked_session_goes_into_the_members_calendar(pages, factory, c
     assert "BEGIN:VEVENT" in text and f"SUMMARY:{listing.title}" in text
     assert f"DTSTART:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in text
     assert "LOCATION:南山区工人文化宫" in text and "TRIGGER:-PT1H" in text
+    order_id = order_path.rsplit("/", 1)[1]
+    assert f"DESCRIPTION:云集市订单 #{order_id}" in text  # the reader's language …
+    await pages.get("/lang/en")
+    english = (await pages.get(f"{order_path}/calendar.ics")).text.replace("\r\n ", "")
+    assert f"DESCRIPTION:Cloud Market order #{order_id}" in english  # … whichever it is
+    await pages.get("/lang/zh-CN")
     pages.login(stranger)
     assert (await pages.get(f"{order_path}/calendar.ics")).status_code == 404  # not theirs
 

@@ -3,6 +3,7 @@
 Curators see all of it; operators see the figures and the stuck orders (their role runs the market day to day).
 """
 
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -443,10 +444,37 @@ class DeskPages(Controller):
         db: Db,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
-        """Who did what to accounts, the catalogue, reviews and orders, when and why (newest first)."""
+        """Who did what to accounts, the catalogue, reviews and orders, when and why (newest first); filtered
+        by the kind of act, what it was done to, and the period (unknown values are left out, not refused:
+        the form's own empty choices included)."""
         user = need(page_user, Role.curator)
-        found = await audit_trail.trail(db, user.market_id, AUDIT_PAGE, (page_number - 1) * AUDIT_PAGE)
-        return page(request, "desk/audit.html", user, found=found, page_number=page_number, size=AUDIT_PAGE)
+        query = request.query_params
+        action = query.get("action") if query.get("action") in labels.AUDIT_ACTIONS else None
+        target = query.get("target") if query.get("target") in labels.AUDIT_TARGETS else None
+        days = query.get("days") if query.get("days") in ("7", "30", "90", "365") else None
+        since = utcnow() - timedelta(days=int(days)) if days else None
+        found = await audit_trail.trail(
+            db,
+            user.market_id,
+            AUDIT_PAGE,
+            (page_number - 1) * AUDIT_PAGE,
+            action=action,
+            target_type=target,
+            since=since,
+        )
+        kept = urlencode({k: v for k, v in (("action", action), ("target", target), ("days", days)) if v})
+        return page(
+            request,
+            "desk/audit.html",
+            user,
+            found=found,
+            page_number=page_number,
+            size=AUDIT_PAGE,
+            chosen={"action": action or "", "target": target or "", "days": days or ""},
+            query=f"{kept}&" if kept else "",
+            actions=sorted(labels.AUDIT_ACTIONS),
+            targets=sorted(labels.AUDIT_TARGETS),
+        )
 
 
 PERIOD_NAMES = [

@@ -39,7 +39,7 @@ from .common import (
     refusal,
     validate,
 )
-from .i18n import lang_of, parse_local
+from .i18n import N_, lang_of, parse_local, tr
 from .labels import REVIEW_TAG_GROUPS, SCORE_PARTS
 from .once import once
 
@@ -256,7 +256,8 @@ class OrderPages(Controller):
         )
         if not when.known:
             raise Conflict("No time is agreed for this order yet.")
-        body = calendar.order_event(order, when, request.url.hostname or "cloud-market", utcnow())
+        description = tr(lang_of(request), N_("Cloud Market order #%(id)s"), id=order.id)
+        body = calendar.order_event(order, when, request.url.hostname or "cloud-market", utcnow(), description)
         return Response(
             body,
             media_type="text/calendar; charset=utf-8",
