@@ -29,6 +29,7 @@ from ..texts import msg
 from . import audit, notices, reminders
 from .accounts import INVITED
 from .order_flow import drop_reminders, lock_order, move, record
+from .tabular import decode_csv
 
 CONTACT = {Actor.org_contact}
 NOT_A_CONTACT = "Only the contact of an organisation may book for it."
@@ -164,13 +165,8 @@ def parse_roster_file(filename: str, content: bytes) -> list[tuple[str, str]]:
             if r and any(v is not None for v in r[:2])
         ]
     else:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
+        text = decode_csv(content)
+        if text is None:
             raise InvalidInput("This file could not be read as CSV.", field="file")
         rows = [(r[0].strip(), r[1].strip() if len(r) > 1 else "") for r in csv.reader(io.StringIO(text)) if r]
     if rows and normalize_phone(rows[0][1]) is None and rows[0][1] in ("手机", "手机号", "电话", "phone", "Phone"):

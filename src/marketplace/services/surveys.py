@@ -30,6 +30,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..models import SurveyFile, SurveyImport, SurveyNeed, User
 from ..models.base import utcnow
 from . import audit, classify
+from .tabular import decode_csv
 
 IMPORT_JOB = "import_survey"
 BATCH_ROWS = 2500
@@ -50,15 +51,8 @@ def read_table(content: bytes) -> Table:
     """The file's header row and an iterator over its data rows (CSV in UTF-8 or GB18030, or XLSX)."""
     if content.startswith(b"PK\x03\x04"):
         return _read_xlsx(content)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InvalidInput("The file is neither CSV (UTF-8 or GBK) nor XLSX.", field="file")
-    if "\x00" in text:
+    text = decode_csv(content)
+    if text is None:
         raise InvalidInput("The file is neither CSV (UTF-8 or GBK) nor XLSX.", field="file")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
