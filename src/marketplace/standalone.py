@@ -64,7 +64,7 @@ async def import_survey(settings: Settings, content: bytes, filename: str, phone
         async with transaction(sessionmaker) as db:
             market_id = await ensure_market(db, settings.default_market)
             query = sa.select(User).where(
-                User.market_id == market_id, User.is_active.is_(True), User.roles.any(Role.curator.value)
+                User.market_id == market_id, User.is_active.is_(True), User.roles.contains([Role.curator.value])
             )
             if phone:
                 query = query.where(User.phone == phone)

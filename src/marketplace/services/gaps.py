@@ -182,7 +182,7 @@ async def fitting_providers(db: AsyncSession, market_id: int, category_id: int, 
         .where(
             User.market_id == market_id,
             User.is_active.is_(True),
-            User.roles.any(Role.provider.value),
+            User.roles.contains([Role.provider.value]),
             ProviderCategory.category_id.in_(ids),
         )
         .distinct()
