@@ -399,15 +399,21 @@ async def create_batch(db: AsyncSession, curator: User, data: BatchIn) -> BatchO
 ALL_BATCHES = 1000
 
 
-async def list_batches(db: AsyncSession, market_id: int, limit: int = ALL_BATCHES, offset: int = 0) -> Page[BatchOut]:
-    """The market's batches, oldest first, each with how many listings it holds."""
-    total = (await db.execute(sa.select(sa.func.count()).where(Batch.market_id == market_id))).scalar_one()
+async def list_batches(
+    db: AsyncSession, market_id: int, limit: int = ALL_BATCHES, offset: int = 0, name: str | None = None
+) -> Page[BatchOut]:
+    """The market's batches, oldest first, each with how many listings it holds; those whose name has
+    `name` in it when asked."""
+    scope = [Batch.market_id == market_id]
+    if name:
+        scope.append(Batch.name.icontains(name, autoescape=True))
+    total = (await db.execute(sa.select(sa.func.count()).select_from(Batch).where(*scope))).scalar_one()
     counts = sa.select(Listing.batch_id, sa.func.count().label("n")).group_by(Listing.batch_id).subquery("counts")
     rows = (
         await db.execute(
             sa.select(Batch, sa.func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.batch_id == Batch.id)
-            .where(Batch.market_id == market_id)
+            .where(*scope)
             .order_by(Batch.id)
             .limit(limit)
             .offset(offset)

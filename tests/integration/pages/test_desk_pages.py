@@ -80,6 +80,12 @@ async def test_curator_approves_into_a_batch_and_rejects_with_a_reason(pages, fa
     assert f"/listings/{first.id}" in (await pages.get("/menu")).text
     batches = await pages.get("/desk/batches")
     assert "第一批" in batches.text
+    assert (await pages.post("/desk/batches", {"name": "2026年秋_100%"})).status_code == 303
+    found = await pages.get("/desk/batches", params={"q": "_100%"})  # LIKE's own characters taken as typed
+    assert "2026年秋_100%" in found.text and "<td>第一批</td>" not in found.text
+    everything = await pages.get("/desk/batches", params={"q": ""})  # the form's empty box: every batch
+    assert "<td>第一批</td>" in everything.text and "<td>2026年秋_100%</td>" in everything.text
+    assert (await pages.get("/desk/batches", params={"q": "\x00"})).status_code == 200
 
 
 async def test_curator_hides_and_shows_a_review_with_a_reason(pages, factory, client):

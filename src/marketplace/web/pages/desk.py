@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...auth import login_session_of
+from ...domain.bounds import OutOfBounds, search_text
 from ...domain.periods import DEFAULT_PERIOD, PERIODS, period_start
 from ...domain.roles import Role
 from ...errors import NotFound
@@ -226,8 +227,15 @@ class DeskPages(Controller):
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
         user = need(page_user, *STAFF)
-        found = await listings.list_batches(db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE)
-        context = {"found": found, "page_number": page_number, "size": DESK_PAGE}
+        try:  # the search box as the form sends it: empty is every batch, unreadable text is none asked
+            name = search_text(request.query_params.get("q", "")[:100]) or ""
+        except OutOfBounds:
+            name = ""
+        found = await listings.list_batches(
+            db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE, name=name or None
+        )
+        query = f"{urlencode({'q': name})}&" if name else ""
+        context = {"found": found, "page_number": page_number, "size": DESK_PAGE, "q": name, "query": query}
         return page(request, "desk/batches.html", user, batches=found.items, values={}, **context)
 
     @post("/batches")
