@@ -12,6 +12,16 @@ from . import servers as test_servers
 from .factories import Factory
 
 
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller (or a run without workers)
+        config.embedded_servers = test_servers.start_embedded_if_unset()
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "embedded_servers", None) is not None:
+        config.embedded_servers.stop()
+
+
 @pytest.fixture(scope="session")
 async def servers():
     started = await test_servers.start()

@@ -23,7 +23,6 @@ class TestServers:
     database_name: str
     redis_url: str
     queue_name: str
-    _embedded: object | None
 
     async def drop(self) -> None:
         conn = await asyncpg.connect(self.admin_dsn)
@@ -31,8 +30,6 @@ class TestServers:
             await conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
         finally:
             await conn.close()
-        if self._embedded is not None:
-            self._embedded.stop()
 
 
 def _with_database(url: str, name: str) -> str:
@@ -45,15 +42,8 @@ def _asyncpg_dsn(sqlalchemy_url: str) -> str:
 
 
 async def start() -> TestServers:
-    database_url = os.environ.get("DATABASE_URL")
-    redis_url = os.environ.get("REDIS_URL")
-    servers = None
-    if not database_url or not redis_url:
-        servers = await asyncio.to_thread(
-            embedded.start, PROJECT_ROOT / ".marketplace" / "test", not database_url, not redis_url
-        )
-        database_url = database_url or servers.database_url
-        redis_url = redis_url or servers.redis_url
+    """This run's (or this xdist worker's) own database on the server DATABASE_URL names, migrated."""
+    database_url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
     suffix = secrets.token_hex(4)
     name = f"marketplace_test_{suffix}"
     admin_dsn = _asyncpg_dsn(_with_database(database_url, "postgres"))
@@ -64,4 +54,16 @@ async def start() -> TestServers:
         await conn.close()
     test_url = _with_database(database_url, name)
     await asyncio.to_thread(migrate.upgrade, test_url)
-    return TestServers(admin_dsn, test_url, name, redis_url, f"mkt-test-{suffix}", servers)
+    return TestServers(admin_dsn, test_url, name, redis_url, f"mkt-test-{suffix}")
+
+
+def start_embedded_if_unset() -> object | None:
+    """The embedded PostgreSQL and Redis for what DATABASE_URL/REDIS_URL leave unset, started once for the
+    whole run (in pytest-xdist's controller, before its workers start) and handed on through the environment."""
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    if database_url and redis_url:
+        return None
+    servers = embedded.start(PROJECT_ROOT / ".marketplace" / "test", not database_url, not redis_url)
+    os.environ["DATABASE_URL"] = database_url or servers.database_url
+    os.environ["REDIS_URL"] = redis_url or servers.redis_url
+    return servers

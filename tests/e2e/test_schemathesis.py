@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from marketplace.domain.roles import Role
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -50,8 +52,10 @@ def _run(live_server: str, headers: dict[str, str], report: Path) -> subprocess.
     return subprocess.run(command, capture_output=True, text=True, timeout=420, cwd=report.parent)
 
 
-async def test_schemathesis_finds_nothing(live_server, factory, tmp_path):
+# one test per role, so that pytest-xdist runs them side by side
+@pytest.mark.parametrize("who", ["member", "curator"])
+async def test_schemathesis_finds_nothing(live_server, factory, tmp_path, who):
     member, curator = await _market(factory)
-    for who, user in (("member", member), ("curator", curator)):
-        result = _run(live_server, factory.headers(user), tmp_path / who)
-        assert result.returncode == 0, f"as the {who}:\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}"
+    user = {"member": member, "curator": curator}[who]
+    result = _run(live_server, factory.headers(user), tmp_path / who)
+    assert result.returncode == 0, f"as the {who}:\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}"
