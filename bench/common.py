@@ -6,6 +6,7 @@ on the local PostgreSQL (dropped at the end) and a Redis queue name of its own.
 
 import asyncio
 import contextlib
+import json
 import os
 import platform
 import secrets
@@ -203,3 +204,23 @@ def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far: per-request CPU is robust to a busy machine."""
     times = psutil.Process(pid).cpu_times()
     return times.user + times.system
+
+
+def _positional(engine, query, values: dict | None = None) -> tuple[str, list]:
+    compiled = query.compile(dialect=engine.dialect)
+    known = {**compiled.params, **(values or {})}
+    return compiled.string, [known[name] for name in compiled.positiontup]
+
+
+async def server_ms(raw, engine, query, values: dict | None = None) -> float:
+    """The database's own execution time of `query` (EXPLAIN ANALYZE): what the query costs, whatever the
+    client and the machine's load add around it."""
+    text, params = _positional(engine, query, values)
+    plan = await raw.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + text, *params)
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Execution Time"]
+
+
+async def explain(raw, engine, query, values: dict) -> list[str]:
+    text, params = _positional(engine, query, values)
+    return [r[0] for r in await raw.fetch("EXPLAIN (ANALYZE, BUFFERS) " + text, *params)]

@@ -7,7 +7,6 @@ station's distance computed: what the index saves).
 """
 
 import argparse
-import json
 import random
 import time
 
@@ -20,7 +19,7 @@ from marketplace.services import stations
 from marketplace.services.markets import ensure_market
 from marketplace.settings import Settings
 
-from .common import REDIS_URL, ScratchDb, median, percentile, run_async
+from .common import REDIS_URL, ScratchDb, explain, median, percentile, run_async, server_ms
 from .report import Row, save, table
 
 CENTRE = (22.54, 113.95)
@@ -54,26 +53,6 @@ async def _fill(sessionmaker, market_id: int, n: int, rng: random.Random) -> Non
     async with sessionmaker() as db, db.begin():
         for table in ("stations", "station_openings"):
             await db.execute(sa.text(f"ANALYZE {table}"))
-
-
-def _positional(engine, query, values: dict | None = None) -> tuple[str, list]:
-    compiled = query.compile(dialect=engine.dialect)
-    known = {**compiled.params, **(values or {})}
-    return compiled.string, [known[name] for name in compiled.positiontup]
-
-
-async def _server_ms(raw, engine, query, values: dict | None = None) -> float:
-    """The database's own execution time of `query` (EXPLAIN ANALYZE): what the query costs, whatever the
-    client and the machine's load add around it."""
-    text, params = _positional(engine, query, values)
-    plan = await raw.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + text, *params)
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return plan[0]["Execution Time"]
-
-
-async def _plan(raw, engine, query, values: dict) -> list[str]:
-    text, params = _positional(engine, query, values)
-    return [r[0] for r in await raw.fetch("EXPLAIN (ANALYZE, BUFFERS) " + text, *params)]
 
 
 async def _time(work, count: int) -> list[float]:
@@ -142,9 +121,11 @@ async def measure(args) -> tuple[list[Row], dict]:
                     .order_by(distance)
                     .limit(10)
                 )
-                server["nearest"].append(await _server_ms(raw, engine, *box_query))
-                server["no_box"].append(await _server_ms(raw, engine, plain))
-            plan = await _plan(raw, engine, *stations.nearest_query(market_id, *points[0], local, ["hot_water"], True))
+                server["nearest"].append(await server_ms(raw, engine, *box_query))
+                server["no_box"].append(await server_ms(raw, engine, plain))
+            plan = await explain(
+                raw, engine, *stations.nearest_query(market_id, *points[0], local, ["hot_water"], True)
+            )
     finally:
         await engine.dispose()
         await scratch.drop()

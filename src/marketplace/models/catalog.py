@@ -1,6 +1,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 from ..domain.listings import ListingState
@@ -55,7 +56,12 @@ class Listing(SQLModel, table=True):
     """A service a provider offers on the menu (备货)."""
 
     __tablename__ = "listings"
-    __table_args__ = (sa.Index("ix_listings_market_state_category", "market_id", "state", "category_id"),)
+    __table_args__ = (
+        sa.Index("ix_listings_market_state_category", "market_id", "state", "category_id"),
+        sa.Index(
+            "ix_listings_search_grams", "search_grams", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     market_id: int = market_fk()
@@ -76,6 +82,12 @@ class Listing(SQLModel, table=True):
     rejection_reason: str | None = Field(default=None, sa_type=sa.Text)
     # Title, summary, description, category and provider text, searched with ILIKE in PostgreSQL.
     search_text: str = Field(default="", sa_type=sa.Text, nullable=False)
+    # search_text's Chinese characters and character pairs and its Latin words, computed by PostgreSQL (the
+    # search_grams() function of the migrations): a GIN index on it finds a term's listings without a scan.
+    search_grams: list[str] | None = Field(
+        default=None,
+        sa_column=sa.Column(ARRAY(sa.Text), sa.Computed("search_grams(search_text)", persisted=True), nullable=False),
+    )
     rating_avg: float | None = Field(default=None)
     rating_count: int = Field(default=0, nullable=False)
     rating_score: float | None = Field(default=None)
