@@ -118,6 +118,11 @@ ACTIONS: dict[str, Action] = {
     "receive": (None, _plain, lambda db, user, oid, data: orders.receive(db, user, oid)),
     "dispute": (RequiredReasonIn, _plain, lambda db, user, oid, data: orders.dispute(db, user, oid, data.reason)),
     "cancel": (ReasonIn, _plain, lambda db, user, oid, data: orders.cancel(db, user, oid, data.reason)),
+    "provider_cancel": (
+        RequiredReasonIn,
+        _plain,
+        lambda db, user, oid, data: orders.provider_cancel(db, user, oid, data.reason),
+    ),
     "withdraw": (None, _plain, lambda db, user, oid, data: lottery.withdraw(db, user, oid)),
     "review": (ReviewIn, _review_values, lambda db, user, oid, data: reviews.review(db, user, oid, data)),
     "reorder": (None, _plain, lambda db, user, oid, data: orders.reorder(db, user, oid)),
