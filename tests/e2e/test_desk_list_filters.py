@@ -144,4 +144,4 @@ async def test_a_curator_filters_the_desk_lists_and_goes_back(page, factory):
     await expect(page.get_by_role("cell", name="法律咨询")).to_be_visible()
     await page.get_by_label("按类别名称搜索限额").fill("驿站")
     await page.get_by_role("button", name="搜索", exact=True).click()
-    await expect(page.get_by_text("没有类别名称包含“驿站”的限额。")).to_be_visible()
+    await expect(page.get_by_text("没有类别名称包含所搜内容的限额。")).to_be_visible()

@@ -169,7 +169,7 @@ async def test_organisations_and_quotas_found_by_name_and_paged(pages, factory, 
     assert "/desk/organisations?q=%E8%BD%A6%E9%97%B4&page=2" in _pager_links(workshops.text)
     assert "第51车间工会" in (await pages.get("/desk/organisations?q=%E8%BD%A6%E9%97%B4&page=2")).text
     none = await pages.get("/desk/organisations", params={"q": "不存在"})
-    assert "没有名称包含“不存在”的组织。" in none.text
+    assert "没有名称包含所搜内容的组织。" in none.text
     assert (await pages.get("/desk/organisations", params={"q": "\x00"})).status_code == 200
     assert len((await client.get("/api/v1/admin/organisations", headers=factory.headers(curator))).json()) == 53
 
@@ -185,5 +185,5 @@ async def test_organisations_and_quotas_found_by_name_and_paged(pages, factory, 
     healthy = await pages.get("/desk/quotas", params={"q": "健康"})
     assert "共 51 条限额" in healthy.text and "/desk/quotas?q=%E5%81%A5%E5%BA%B7&page=2" in _pager_links(healthy.text)
     none = await pages.get("/desk/quotas", params={"q": "%"})
-    assert "没有类别名称包含“%”的限额。" in none.text
+    assert "没有类别名称包含所搜内容的限额。" in none.text
     assert len((await client.get("/api/v1/admin/quotas", headers=factory.headers(curator))).json()) == 53
