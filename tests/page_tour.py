@@ -106,6 +106,11 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/audit",
                 "/desk/organisations",
                 "/desk/quotas",
+                # the lists filtered as their forms send them, and a filter that finds nothing
+                "/desk/approvals?category=&provider=",
+                "/desk/reviews?hidden=&stars=2&listing=",
+                "/desk/organisations?q=不存在",
+                "/desk/quotas?q=驿站",
                 f"/orders/{order['id']}",
                 "/desk/export/orders.csv",
                 "/desk/export/reviews.csv",
@@ -130,6 +135,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                     "/desk/quotas",
                 ],
                 *["/desk/hotline", f"/desk/hotline/{call.json()['id']}", f"/desk/hotline/{call.json()['id']}?q=书法"],
+                "/desk/hotline?outcome=follow_up&topic=&period=7d",
             ],
         ),
     ]

@@ -95,8 +95,9 @@ async def test_an_operators_whole_day_in_english(browser, live_server, factory, 
         await page.goto("/desk/cases?state=open")
         await expect(page.locator("main")).to_contain_text("迟到一小时")
         await page.get_by_label("Note").first.fill("电话联系，已道歉并改约")
-        await page.get_by_role("button", name="Member contacted").first.click()
-        await expect(page.get_by_role("status")).to_be_visible()
+        await page.get_by_role("button", name="Member contacted").first.dblclick()  # a double tap acts once
+        await expect(page.get_by_role("status")).to_contain_text("Recorded: the member was contacted.")
+        await expect(page.locator("main")).not_to_contain_text("This case")  # no refusal of a second move
         await page.goto("/desk/cases?state=contacted")
         await page.get_by_label("Note").first.fill("会员满意新的安排")
         await page.get_by_role("button", name="Resolve").first.click()

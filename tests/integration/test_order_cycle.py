@@ -316,3 +316,62 @@ async def test_idempotency_key_replays_the_first_response(client, factory):
     assert first.json() == again.json()
     mine = (await client.get("/api/v1/orders", headers=factory.headers(member))).json()
     assert mine["total"] == 1
+
+
+async def test_a_provider_cancels_an_accepted_order_before_it_starts(client, factory):
+    provider = await factory.user(Role.provider, name="王老师")
+    listing = await factory.listing(
+        provider, await factory.category("急救培训"), title="急救知识科普", sessions=[(2, 1)], auto_accept=True
+    )
+    session_id = (await factory.sessions_of(listing))[0].id
+    a, b = await factory.members(2)
+    p = factory.headers(provider)
+    ordered = [
+        (
+            await client.post(
+                "/api/v1/orders", json={"listing_id": listing.id, "session_id": session_id}, headers=factory.headers(x)
+            )
+        ).json()
+        for x in (a, b)
+    ]
+    assert [o["state"] for o in ordered] == ["accepted", "waitlisted"]
+    first, second = ordered
+    url = f"/api/v1/orders/{first['id']}/provider-cancel"
+    assert "provider_cancel" in (await client.get(f"/api/v1/orders/{first['id']}", headers=p)).json()["actions"]
+
+    # a reason is required; only the order's provider may do it; others learn nothing of the order
+    for body in ({}, {"reason": ""}, {"reason": "   "}):
+        refused = await client.post(url, json=body, headers=p)
+        assert refused.status_code == 400 and "reason" in refused.text, refused.text
+    assert (await client.post(url, json={"reason": "x"}, headers=factory.headers(a))).status_code == 403
+    other = await factory.user(Role.provider)
+    assert (await client.post(url, json={"reason": "x"}, headers=factory.headers(other))).status_code == 404
+
+    done = await client.post(url, json={"reason": "那天临时出差"}, headers=p)
+    assert done.status_code == 200 and done.json()["state"] == "cancelled"
+    last = done.json()["events"][-1]
+    assert (last["action"], last["from"], last["to"], last["actor"]) == (
+        "provider_cancel",
+        "accepted",
+        "cancelled",
+        "provider",
+    )
+    assert last["reason"] == "那天临时出差"
+    # the seat goes to the waiting list, as when a member cancels
+    promoted = (await client.get(f"/api/v1/orders/{second['id']}", headers=factory.headers(b))).json()
+    assert promoted["state"] == "accepted" and promoted["events"][-1]["action"] == "promote"
+    # the member is told, in their language
+    [notice] = [
+        n
+        for n in (await client.get("/api/v1/notifications", headers=factory.headers(a))).json()["items"]
+        if n["kind"] == "order_cancelled"
+    ]
+    assert notice["title"] == "订单已取消：急救知识科普"
+    assert notice["body"] == "服务者无法提供本次服务，已取消订单。原因：那天临时出差"
+    again = await client.post(url, json={"reason": "那天临时出差"}, headers=p)
+    assert again.status_code == 409 and "cancelled" in again.json()["detail"]
+
+    # once the session has started it is too late: the union handles it
+    await factory.move_session(session_id, timedelta(minutes=-5))
+    late = await client.post(f"/api/v1/orders/{second['id']}/provider-cancel", json={"reason": "太晚了"}, headers=p)
+    assert late.status_code == 409 and "already started" in late.json()["detail"]

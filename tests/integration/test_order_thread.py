@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
-from marketplace.models import Notification, OrderMessage
+from marketplace.models import Market, Notification, OrderMessage
+
+from ..factories import Factory
 
 
 async def _on_request(factory, state="accepted"):
@@ -88,6 +90,45 @@ async def test_only_the_parties_read_and_write_and_staff_join_once_disputed(clie
     for party in (member, provider):  # the union's message reaches both sides
         told = await _notices(factory, party.id, "order_message")
         assert any(n.body == "工会工作人员：工会已介入，请双方说明情况" for n in told)
+
+
+async def test_staff_keep_reading_the_thread_after_the_dispute_is_resolved_but_no_longer_write(client, factory):
+    provider, member, _, order = await _on_request(factory, state="delivered")
+    url = f"/api/v1/orders/{order.id}/messages"
+    m, operator, curator = factory.headers(member), await factory.user(Role.operator), await factory.user(Role.curator)
+    await client.post(url, json={"body": "老师没有来"}, headers=m)
+    await client.post(f"/api/v1/orders/{order.id}/dispute", json={"reason": "没来"}, headers=m)
+    await client.post(url, json={"body": "工会已介入"}, headers=factory.headers(operator))
+    settled = await client.post(
+        f"/api/v1/orders/{order.id}/resolve",
+        json={"outcome": "received", "reason": "双方确认已补课"},
+        headers=factory.headers(curator),
+    )
+    assert settled.status_code == 200 and settled.json()["state"] == "received"
+    for staff in (operator, curator):  # the history stays readable for quality review
+        read = await client.get(url, headers=factory.headers(staff))
+        assert read.status_code == 200, read.text
+        assert [x["body"] for x in read.json()["items"]] == ["老师没有来", "工会已介入"]
+        closed = await client.post(url, json={"body": "回访一下"}, headers=factory.headers(staff))
+        assert closed.status_code == 403 and "disputed or escalated" in closed.json()["detail"]
+    # the parties still talk; strangers and the providers of other orders still learn nothing
+    assert (await client.post(url, json={"body": "谢谢工会"}, headers=m)).status_code == 201
+    for outsider in (await factory.user(), await factory.user(Role.provider)):
+        assert (await client.get(url, headers=factory.headers(outsider))).status_code == 404
+    async with factory.sessionmaker() as db, db.begin():
+        other = Market(slug="futian", name_zh="福田区总工会", name_en="Futian")
+        db.add(other)
+    there = Factory(factory.sessionmaker, factory.settings, other.id)  # staff of another union's market
+    assert (await client.get(url, headers=there.headers(await there.user(Role.operator)))).status_code == 404
+
+
+async def test_staff_never_read_the_thread_of_an_order_never_disputed_or_escalated(client, factory):
+    _, member, _, order = await _on_request(factory, state="delivered")
+    url = f"/api/v1/orders/{order.id}/messages"
+    await client.post(url, json={"body": "明天见"}, headers=factory.headers(member))
+    assert (await client.post(f"/api/v1/orders/{order.id}/receive", headers=factory.headers(member))).is_success
+    refused = await client.get(url, headers=factory.headers(await factory.user(Role.curator)))
+    assert refused.status_code == 403
 
 
 async def test_a_message_is_bounded_plain_text_and_counted_per_person(client, factory, settings):

@@ -19,6 +19,7 @@ ENDPOINTS = {
     "dispute": ({"reason": "没来"}, ["dispute"]),
     "resolve": ({"outcome": "received", "reason": "核实"}, ["resolve_received"]),
     "cancel": ({"reason": "有事"}, ["cancel"]),
+    "provider-cancel": ({"reason": "临时出差"}, ["provider_cancel"]),
     "review": ({"stars": 5}, ["review"]),
 }
 

@@ -62,6 +62,21 @@ def test_members_cancel_only_before_delivery():
     assert cancellable == {OrderState.placed, OrderState.offered, OrderState.accepted, OrderState.waitlisted}
 
 
+def test_a_provider_cancels_only_an_accepted_listing_order_and_only_their_own_move():
+    found = transition(OrderState.accepted, "provider_cancel", OrderKind.listing, {Actor.provider})
+    assert found.target == OrderState.cancelled and found.window is not None
+    assert {t.source for t in TRANSITIONS if t.action == "provider_cancel"} == {OrderState.accepted}
+    with pytest.raises(IllegalTransition):  # an offer is declined, not cancelled
+        transition(OrderState.offered, "provider_cancel", OrderKind.listing, {Actor.provider})
+    with pytest.raises(IllegalTransition):  # a need goes back to the operators' reassignment instead
+        transition(OrderState.accepted, "provider_cancel", OrderKind.need, {Actor.provider})
+    for other in (Actor.member, Actor.operator, Actor.curator, Actor.system):
+        with pytest.raises(ActorNotAllowed):
+            transition(OrderState.accepted, "provider_cancel", OrderKind.listing, {other})
+    assert "provider_cancel" in actions_for(OrderState.accepted, OrderKind.listing, {Actor.provider})
+    assert "provider_cancel" not in actions_for(OrderState.accepted, OrderKind.listing, {Actor.member})
+
+
 def test_seat_holding_states_are_live_and_live_states_are_not_terminal():
     assert SEAT_HOLDING_STATES <= LIVE_STATES
     assert not LIVE_STATES & TERMINAL_STATES

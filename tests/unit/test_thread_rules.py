@@ -33,7 +33,7 @@ def test_the_buttons_show_only_the_open_steps_for_each_party():
     member = actions_for(OrderState.accepted, OrderKind.listing, {Actor.member}, steps=steps)
     provider = actions_for(OrderState.accepted, OrderKind.listing, {Actor.provider}, steps=steps)
     assert member == ["agree_time", "propose_time", "cancel"]
-    assert provider == ["arrange", "accept_time", "deliver", "no_show"]
+    assert provider == ["arrange", "accept_time", "deliver", "no_show", "provider_cancel"]
     assert "agree_time" not in actions_for(OrderState.accepted, OrderKind.need, {Actor.member})
 
 

@@ -50,6 +50,7 @@ EXPECTED = {
     "agree_time": BEFORE,  # the member answers an arrangement before its time
     "propose_time": BEFORE,
     "session_cancelled": BEFORE,
+    "provider_cancel": BEFORE,  # a provider gives an accepted order back only before it starts
     "deliver": FROM_START,
     "no_show": FROM_START,
     "org_book": BEFORE,
@@ -145,7 +146,10 @@ def test_overdue_stages_follow_the_end_of_the_service():
 def test_buttons_follow_the_clock():
     provider = {Actor.provider}
     before, during = MOMENTS["before"], MOMENTS["during"]
-    assert actions_for(OrderState.accepted, OrderKind.listing, provider, now=before, when=SESSION) == ["arrange"]
+    assert actions_for(OrderState.accepted, OrderKind.listing, provider, now=before, when=SESSION) == [
+        "arrange",
+        "provider_cancel",
+    ]
     assert actions_for(OrderState.accepted, OrderKind.listing, provider, now=during, when=SESSION) == [
         "arrange",
         "deliver",

@@ -149,6 +149,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         _t("cancel", source, S.cancelled, {A.member, A.operator, A.curator}, window=BEFORE, binds={A.member})
         for source in (S.placed, S.offered, S.accepted, S.waitlisted)
     ),
+    # a provider who accepted a listing order and cannot serve it after all gives it back, with a reason,
+    # before the service starts: the order ends, its seat goes to the waiting list, the member is told
+    _t("provider_cancel", S.accepted, S.cancelled, {A.provider}, LISTING, BEFORE),
     # a second live order of the same on-request listing, withdrawn when that rule came in (migration 0004)
     *(
         _t("withdraw_duplicate", source, S.cancelled, {A.system}, LISTING)

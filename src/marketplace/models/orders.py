@@ -100,7 +100,7 @@ class OrderEvent(SQLModel, table=True):
 
 class OrderMessage(SQLModel, table=True):
     """One message of an order's thread: its member and provider talk (phones stay masked); staff read
-    and write while the order is disputed or escalated."""
+    and write while the order is disputed or escalated, and read it after that."""
 
     __tablename__ = "order_messages"
     __table_args__ = (sa.Index("ix_order_messages_order_created", "order_id", "created_at"),)

@@ -3,7 +3,7 @@ number (the reason recorded), then orders, cancels or posts a need on the member
 the member's own use case, so every rule holds as if the member did it; its order events are then marked
 "by operator X" (order_events.data) and it is audited, and the member is told by a notice."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -210,13 +210,29 @@ async def end_call(
     return call
 
 
-async def calls(db: AsyncSession, market_id: int, limit: int = 50, offset: int = 0) -> tuple[list[HotlineCall], int]:
-    """The call log, newest first; calls to return (回访) first among them."""
-    scope = HotlineCall.market_id == market_id
-    total = await db.scalar(sa.select(sa.func.count()).select_from(HotlineCall).where(scope))
+async def calls(
+    db: AsyncSession,
+    market_id: int,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    outcome: str | None = None,
+    topic: str | None = None,
+    since: datetime | None = None,
+) -> tuple[list[HotlineCall], int]:
+    """The call log, newest first; calls to return (回访) first among them. By outcome (`open`: not ended),
+    topic and the moment the call started from, when asked."""
+    scope = [HotlineCall.market_id == market_id]
+    if outcome:
+        scope.append(HotlineCall.outcome == outcome)
+    if topic:
+        scope.append(HotlineCall.topic == topic)
+    if since is not None:
+        scope.append(HotlineCall.started_at >= since)
+    total = await db.scalar(sa.select(sa.func.count()).select_from(HotlineCall).where(*scope))
     rows = await db.execute(
         sa.select(HotlineCall)
-        .where(scope)
+        .where(*scope)
         .order_by((HotlineCall.outcome == "follow_up").desc(), HotlineCall.started_at.desc(), HotlineCall.id.desc())
         .limit(limit)
         .offset(offset)

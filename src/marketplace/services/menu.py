@@ -208,7 +208,36 @@ async def mine(db: AsyncSession, provider: User, state: str | None, limit: int, 
     return await _page(db, query, (Listing.id.desc(),), limit, offset)
 
 
-async def waiting_for_approval(db: AsyncSession, market_id: int, limit: int, offset: int) -> Page[ListingSummaryOut]:
+async def waiting_for_approval(
+    db: AsyncSession,
+    market_id: int,
+    limit: int,
+    offset: int,
+    category_id: int | None = None,
+    provider_id: int | None = None,
+) -> Page[ListingSummaryOut]:
+    """Listings submitted for approval, the longest waiting first; of a category (and those below it) and
+    of a provider when asked."""
     seats, query = _listing_rows()
     query = query.where(Listing.market_id == market_id, Listing.state == ListingState.submitted)
+    if category_id is not None:
+        query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
+    if provider_id is not None:
+        query = query.where(Listing.provider_id == provider_id)
     return await _page(db, query, (Listing.updated_at.asc().nulls_first(), Listing.id), limit, offset)
+
+
+async def waiting_providers(db: AsyncSession, market_id: int) -> list[tuple[int, str]]:
+    """The providers with listings waiting for approval (id, name), by name: the approvals' filter."""
+    rows = await db.execute(
+        sa.select(User.id, User.name)
+        .where(
+            User.id.in_(
+                sa.select(Listing.provider_id).where(
+                    Listing.market_id == market_id, Listing.state == ListingState.submitted
+                )
+            )
+        )
+        .order_by(User.name, User.id)
+    )
+    return [(uid, name) for uid, name in rows.all()]

@@ -1,5 +1,6 @@
 """The order's thread: its member and provider talk inside the order (phones stay masked to both); the
-union's operators and curators read and write once the order is disputed or escalated. Every new
+union's operators and curators read and write once the order is disputed or escalated, and keep reading
+it after that is over. Every new
 message tells the other party (a notice, and the webhook beyond the app)."""
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.orders import Actor, OrderState
 from ..errors import Conflict, Forbidden, NotFound
-from ..models import Order, OrderMessage, User
+from ..models import Order, OrderEvent, OrderMessage, User
 from ..schemas.common import Page
 from ..schemas.messages import MessageOut
 from ..texts import msg
@@ -30,6 +31,7 @@ class Access:
 
     role: Actor  # the capacity they write in
     party: bool  # the member or the provider (else staff)
+    writes: bool = True  # False: staff reading the thread of a dispute or an escalation that is over
 
 
 def access(user: User, order: Order | None) -> Access:
@@ -50,10 +52,36 @@ def staff_may_join(order: Order) -> bool:
     return order.state == OrderState.disputed or order.escalated_at is not None
 
 
+async def read_access(db: AsyncSession, user: User, order: Order | None) -> Access:
+    """The caller's place in the thread for reading it: as `access`, and staff keep reading the thread
+    of an order once disputed or escalated after that is over (its history, for quality review), without
+    writing in it any more."""
+    try:
+        return access(user, order)
+    except Forbidden:
+        if not await _joined_once(db, order.id):
+            raise
+    caps = capacities(user, order)
+    return Access(Actor.operator if Actor.operator in caps else Actor.curator, False, writes=False)
+
+
+async def _joined_once(db: AsyncSession, order_id: int) -> bool:
+    """Was the order ever disputed or escalated (the union brought into its conversation)?"""
+    found = await db.execute(
+        sa.select(OrderEvent.id)
+        .where(
+            OrderEvent.order_id == order_id,
+            sa.or_(OrderEvent.to_state == OrderState.disputed, OrderEvent.action == "escalate"),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
 async def thread(db: AsyncSession, user: User, order_id: int, limit: int, offset: int) -> Page[MessageOut]:
     """The order's messages, oldest first."""
     order = await db.get(Order, order_id)
-    access(user, order)
+    await read_access(db, user, order)
     return await _page(db, user, order_id, limit, offset)
 
 

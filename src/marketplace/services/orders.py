@@ -503,6 +503,26 @@ async def cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Or
     return order
 
 
+async def provider_cancel(db: AsyncSession, user: User, order_id: int, reason: str) -> Order:
+    """The provider gives back an accepted listing order before the service starts (a reason is required):
+    its seat goes to the first on the waiting list, as when the member cancels, and the member is told."""
+    order, caps = await for_action(db, user, order_id)
+    move(db, order, "provider_cancel", caps, user, reason, when=await service_time_of(db, order))
+    await drop_reminders(db, order)
+    await free_seat_and_promote(db, order)
+    await notices.notify(
+        db,
+        order.member_id,
+        order.market_id,
+        "order_cancelled",
+        msg("Order cancelled: %(title)s", title=order.title),
+        msg("The provider cannot serve this order and cancelled it. Reason: %(reason)s", reason=reason),
+        {"order_id": order.id},
+        dedupe_key=f"order:{order.id}:cancelled:{order.member_id}",
+    )
+    return order
+
+
 def arrangement_text(arrangement: dict, opening: str = N_("The provider confirmed the arrangement.")) -> Msg:
     """The arrangement as finished sentences, fit for an SMS: 服务者已确认安排。时间：12月15日周二 14:30。地点：…。"""
     starts_at = arrangement.get("starts_at")

@@ -25,6 +25,7 @@ from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import CheckIn, Listing, ListingSession, Order, Organisation, OrgBooking, OrgSeat, User
 from ..models.base import utcnow
 from ..schemas.checkin import BookingIn, BookingOut, OrganisationIn, OrganisationOut, OrganisationPatch, SeatOut
+from ..schemas.common import Page
 from ..texts import msg
 from . import audit, notices, reminders
 from .accounts import INVITED
@@ -87,16 +88,25 @@ async def update(db: AsyncSession, curator: User, org_id: int, data: Organisatio
     return org
 
 
-async def list_all(db: AsyncSession, market_id: int) -> list[OrganisationOut]:
+async def list_all(
+    db: AsyncSession, market_id: int, name: str | None = None, limit: int | None = None, offset: int = 0
+) -> Page[OrganisationOut]:
+    """The market's organisations by name; those whose name has `name` in it (taken as typed) when asked."""
+    scope = [Organisation.market_id == market_id]
+    if name:
+        scope.append(Organisation.name.icontains(name, autoescape=True))
+    total = (await db.execute(sa.select(sa.func.count()).select_from(Organisation).where(*scope))).scalar_one()
     rows = (
         await db.execute(
             sa.select(Organisation, User.name)
             .outerjoin(User, User.id == Organisation.contact_id)
-            .where(Organisation.market_id == market_id)
-            .order_by(Organisation.name)
+            .where(*scope)
+            .order_by(Organisation.name, Organisation.id)
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
-    return [out(org, name) for org, name in rows]
+    return Page[OrganisationOut](items=[out(org, contact) for org, contact in rows], total=total)
 
 
 def out(org: Organisation, contact_name: str | None) -> OrganisationOut:

@@ -16,6 +16,7 @@ from ..domain.quotas import check as check_rule
 from ..errors import Conflict, NotFound
 from ..models import Category, Order, Quota, User
 from ..models.base import utcnow
+from ..schemas.common import Page
 from ..schemas.fairseats import QuotaIn, QuotaOut
 from . import audit
 from .categories import ancestors_and_self, get_live
@@ -91,9 +92,23 @@ def out(quota: Quota) -> QuotaOut:
     return QuotaOut.model_validate(quota, from_attributes=True)
 
 
-async def list_quotas(db: AsyncSession, market_id: int) -> list[QuotaOut]:
-    rows = await db.execute(sa.select(Quota).where(Quota.market_id == market_id).order_by(Quota.id))
-    return [out(q) for q in rows.scalars()]
+async def list_quotas(
+    db: AsyncSession, market_id: int, name: str | None = None, limit: int | None = None, offset: int = 0
+) -> Page[QuotaOut]:
+    """The market's quotas, oldest first; those of a category whose Chinese or English name has `name` in it
+    (taken as typed) when asked."""
+    scope = [Quota.market_id == market_id]
+    if name:
+        named = sa.select(Category.id).where(
+            Category.market_id == market_id,
+            sa.or_(
+                Category.name_zh.icontains(name, autoescape=True), Category.name_en.icontains(name, autoescape=True)
+            ),
+        )
+        scope.append(Quota.category_id.in_(named))
+    total = (await db.execute(sa.select(sa.func.count()).select_from(Quota).where(*scope))).scalar_one()
+    rows = await db.execute(sa.select(Quota).where(*scope).order_by(Quota.id).limit(limit).offset(offset))
+    return Page[QuotaOut](items=[out(q) for q in rows.scalars()], total=total)
 
 
 async def create(db: AsyncSession, curator: User, data: QuotaIn) -> QuotaOut:

@@ -164,11 +164,34 @@ async def for_provider(db: AsyncSession, provider: User, limit: int, offset: int
     return await _page(db, provider, Review.provider_id == provider.id, limit, offset, include_hidden=True)
 
 
-async def for_staff(db: AsyncSession, staff: User, hidden: bool | None, limit: int, offset: int) -> Page[ReviewOut]:
+async def for_staff(
+    db: AsyncSession,
+    staff: User,
+    hidden: bool | None,
+    limit: int,
+    offset: int,
+    stars: int | None = None,
+    listing_id: int | None = None,
+) -> Page[ReviewOut]:
+    """The market's reviews, newest first: hidden or shown, of so many stars, of one listing, when asked."""
     condition = Review.market_id == staff.market_id
     if hidden is not None:
         condition = sa.and_(condition, Review.hidden_at.is_not(None) if hidden else Review.hidden_at.is_(None))
+    if stars is not None:
+        condition = sa.and_(condition, Review.stars == stars)
+    if listing_id is not None:
+        condition = sa.and_(condition, Review.listing_id == listing_id)
     return await _page(db, staff, condition, limit, offset, include_hidden=True)
+
+
+async def reviewed_listings(db: AsyncSession, market_id: int) -> list[tuple[int, str]]:
+    """The listings of the market that have reviews (id, title), by title: moderation's filter."""
+    rows = await db.execute(
+        sa.select(Listing.id, Listing.title)
+        .where(Listing.id.in_(sa.select(Review.listing_id).where(Review.market_id == market_id)))
+        .order_by(Listing.title, Listing.id)
+    )
+    return [(lid, title) for lid, title in rows.all()]
 
 
 async def _page(db, viewer, condition, limit, offset, include_hidden: bool) -> Page[ReviewOut]:

@@ -96,7 +96,7 @@ class OrganisationController(Controller):
 
     @get("/admin/organisations", opt=for_roles(Role.curator))
     async def list_organisations(self, user: CurrentUser, db: Db) -> list[OrganisationOut]:
-        return await organisations.list_all(db, user.market_id)
+        return (await organisations.list_all(db, user.market_id)).items
 
     @post("/admin/organisations", opt=for_roles(Role.curator))
     async def create_organisation(self, data: JSONBody[OrganisationIn], user: CurrentUser, db: Db) -> OrganisationOut:

@@ -57,7 +57,7 @@ class DrawController(Controller):
 
     @get("/admin/quotas", opt=for_roles(Role.curator, Role.operator))
     async def list_quotas(self, user: CurrentUser, db: Db) -> list[QuotaOut]:
-        return await quotas.list_quotas(db, user.market_id)
+        return (await quotas.list_quotas(db, user.market_id)).items
 
     @post("/admin/quotas", opt=for_roles(Role.curator))
     async def create_quota(self, data: JSONBody[QuotaIn], user: CurrentUser, db: Db) -> QuotaOut:

@@ -1,11 +1,16 @@
 """The union hotline (12351): operators find a caller's record and act on their behalf."""
 
-from litestar import Controller, get, post
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody
 
 from ..auth import for_roles
+from ..domain.periods import DEFAULT_PERIOD, period_start
 from ..domain.roles import Role
 from ..models import HotlineCall, User
+from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.hotline import (
     CallCancelIn,
@@ -16,10 +21,13 @@ from ..schemas.hotline import (
     CallOrderIn,
     CallOut,
     LookupIn,
+    Outcome,
+    Topic,
 )
 from ..schemas.orders import OrderOut
 from ..services import hotline, order_views
 from .common import CurrentUser, Db, IdParam, Limit, Offset
+from .insights import Period
 
 STAFF = for_roles(Role.operator, Role.curator)
 
@@ -52,9 +60,20 @@ class HotlineController(Controller):
 
     @get("/", opt=STAFF)
     async def list_calls(
-        self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
+        self,
+        request: Request,
+        user: CurrentUser,
+        db: Db,
+        outcome: FromQuery[Outcome | Literal["open"] | None] = None,
+        topic: FromQuery[Topic | None] = None,
+        period: FromQuery[Period] = DEFAULT_PERIOD,
+        limit: FromQuery[Limit] = 50,
+        offset: FromQuery[Offset] = 0,
     ) -> Page[CallOut]:
-        found, total = await hotline.calls(db, user.market_id, limit, offset)
+        """The call log, newest first, calls to return first; by outcome (`open`: not ended yet), topic and
+        `period` (7d, 30d, 90d, year — from 1 January — or all) when asked."""
+        since = period_start(period, utcnow(), ZoneInfo(request.app.state.settings.time_zone))
+        found, total = await hotline.calls(db, user.market_id, limit, offset, outcome=outcome, topic=topic, since=since)
         return Page(items=[await call_out(db, c) for c in found], total=total)
 
     @get("/{call_id:int}", opt=STAFF)

@@ -162,9 +162,17 @@ class ListingAdminController(Controller):
 
     @get("/listings/submitted", opt=for_roles(Role.curator))
     async def submitted(
-        self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
+        self,
+        user: CurrentUser,
+        db: Db,
+        category: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
+        provider: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
+        limit: FromQuery[Limit] = 50,
+        offset: FromQuery[Offset] = 0,
     ) -> Page[ListingSummaryOut]:
-        return await menu.waiting_for_approval(db, user.market_id, limit, offset)
+        """Listings waiting for approval, the longest waiting first; of a category (with those below it) or
+        a provider when asked."""
+        return await menu.waiting_for_approval(db, user.market_id, limit, offset, category, provider)
 
     @post("/listings/approve", status_code=200, opt=for_roles(Role.curator))
     async def approve_many(self, data: JSONBody[BulkApproveIn], user: CurrentUser, db: Db) -> BulkApproveOut:

@@ -162,6 +162,14 @@ class OrderController(Controller):
     ) -> OrderOut:
         return await _answer(db, user, await orders.cancel(db, user, order_id, (data or ReasonIn()).reason))
 
+    @post("/{order_id:int}/provider-cancel", status_code=200)
+    async def provider_cancel(
+        self, order_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db
+    ) -> OrderOut:
+        """The provider gives back an accepted listing order before the service starts, with a reason: the
+        seat goes to the waiting list and the member is told."""
+        return await _answer(db, user, await orders.provider_cancel(db, user, order_id, data.reason))
+
     @post("/{order_id:int}/no-show", status_code=200)
     async def no_show(
         self, order_id: IdParam, user: CurrentUser, db: Db, data: JSONBody[ReasonIn | None] = None

@@ -1,5 +1,7 @@
+from typing import Annotated
+
 from litestar import Controller, get, post
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, Parameter
 
 from ..auth import for_roles
 from ..domain.roles import Role
@@ -31,10 +33,13 @@ class ReviewController(Controller):
         user: CurrentUser,
         db: Db,
         hidden: FromQuery[bool | None] = None,
+        stars: FromQuery[Annotated[int | None, Parameter(ge=1, le=5)]] = None,
+        listing: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
         limit: FromQuery[Limit] = 20,
         offset: FromQuery[Offset] = 0,
     ) -> Page[ReviewOut]:
-        return await reviews.for_staff(db, user, hidden, limit, offset)
+        """The market's reviews, newest first; hidden or shown, of so many stars, of one listing, when asked."""
+        return await reviews.for_staff(db, user, hidden, limit, offset, stars, listing)
 
     @post("/admin/reviews/{review_id:int}/hide", status_code=200, opt=for_roles(Role.curator))
     async def hide(self, review_id: IdParam, data: JSONBody[RequiredReasonIn], user: CurrentUser, db: Db) -> ReviewOut:

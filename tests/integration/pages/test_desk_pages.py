@@ -125,6 +125,11 @@ async def test_category_tree_editing(pages, factory):
     empty = await pages.post(f"/desk/categories/{domain.id}", {"name_zh": "", "name_en": "Education"})
     assert empty.status_code == 400 and _field_error(empty.text, f"{domain.id}.name_zh")
     assert "教育" in (await pages.get("/desk/categories")).text
+    summary = '<span lang="zh-CN">教育</span> / <span lang="en">Education</span>'
+    assert summary in (await pages.get("/desk/categories")).text  # a Chinese page: the Chinese name first
+    await pages.get("/lang/en")
+    english = (await pages.get("/desk/categories")).text  # an English page: the English name first
+    assert '<span lang="en">Education</span> / <span lang="zh-CN">教育</span>' in english
 
 
 async def test_stuck_orders_are_resolved_and_reassigned_from_the_order_page(pages, factory, client):

@@ -204,3 +204,26 @@ async def test_me_shows_my_needs_follows_and_groups_and_a_way_back(pages, factor
     assert "您还没有关注任何分类" in (await pages.get("/me")).text
     for path in ("/menu", "/orders", "/notices", "/need"):
         assert '<p class="back"><a href="/">' in (await pages.get(path)).text, path
+
+
+async def test_staff_read_a_settled_dispute_s_thread_on_the_order_page_without_the_form(pages, factory, client):
+    provider = await factory.provider(name="王律师")
+    listing = await factory.listing(provider, await factory.category("法律咨询"), shape="on_request")
+    member = await factory.user(name="刘师傅")
+    order = await factory.order_in_state(member, listing, "delivered")
+    m, operator = factory.headers(member), await factory.user(Role.operator)
+    await client.post(f"/api/v1/orders/{order.id}/messages", json={"body": "老师没有来"}, headers=m)
+    await client.post(f"/api/v1/orders/{order.id}/dispute", json={"reason": "没来"}, headers=m)
+    pages.login(operator)
+    form = f'action="/orders/{order.id}/messages"'
+    assert form in _thread((await pages.get(f"/orders/{order.id}")).text)  # disputed: the union joins
+    settled = await client.post(
+        f"/api/v1/orders/{order.id}/resolve",
+        json={"outcome": "received", "reason": "双方确认已补课"},
+        headers=factory.headers(operator),
+    )
+    assert settled.status_code == 200
+    thread = _thread((await pages.get(f"/orders/{order.id}")).text)
+    assert "老师没有来" in thread and form not in thread and "工会可查看这段对话，但不再参与" in thread
+    refused = await pages.post(f"/orders/{order.id}/messages", {"body": "回访一下"})
+    assert refused.status_code == 403

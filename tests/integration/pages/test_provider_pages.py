@@ -398,3 +398,28 @@ async def test_pictures_from_the_console_show_on_the_listing_page_and_the_menu(p
     removed = await pages.post(f"{path}/pictures/{picture_id}/remove")
     assert removed.status_code == 303
     assert "/pictures/" not in (await pages.get(path)).text
+
+
+async def test_provider_cancels_an_accepted_order_from_its_page_after_a_confirmation_step(pages, factory):
+    provider = await factory.provider([await factory.category("急救培训")], name="王老师")
+    listing = await factory.listing(provider, await factory.category("急救"), title="急救知识科普", sessions=[(2, 1)])
+    member, waiting = await factory.members(2)
+    order = await factory.order_in_state(member, listing, "accepted", provider=provider)
+    queued = await factory.order_in_state(waiting, listing, "waitlisted")
+    pages.login(provider)
+    shown = (await pages.get(f"/orders/{order.id}")).text
+    # the step before: what follows (the seat to the waiting list, the member told), a required reason
+    assert "<summary>取消订单（无法服务）</summary>" in shown and 'id="provider_cancel-step"' in shown
+    assert "顺延给候补名单上的第一位会员" in shown and "系统会把您填写的原因告知会员" in shown
+    empty = await pages.post(f"/orders/{order.id}/provider_cancel", {"reason": ""})
+    assert empty.status_code == 400 and _field_error(empty.text, "provider_cancel.reason")
+    assert "<details open>" in empty.text  # the step stays open beside its error
+    tap = {"reason": "那天临时出差", "_form_key": "form:provider-cancel-1"}
+    done = await pages.post(f"/orders/{order.id}/provider_cancel", tap)
+    assert done.status_code == 303 and "ok=provider_cancel" in done.headers["location"]
+    again = await pages.post(f"/orders/{order.id}/provider_cancel", tap)  # a double tap: the same page
+    assert again.status_code == 303 and again.headers["location"] == done.headers["location"]
+    after = (await pages.get(done.headers["location"])).text
+    assert "订单已取消，已通知会员。" in after and "服务者取消了订单" in after and "那天临时出差" in after
+    pages.login(waiting)  # the freed seat goes to the waiting list: offered to the provider
+    assert '<span class="badge warn">等待服务者接单</span>' in (await pages.get(f"/orders/{queued.id}")).text

@@ -35,8 +35,14 @@ async def test_a_member_answers_the_survey_from_the_order_page_and_a_poor_answer
     case_id = desk.text.split('action="/desk/cases/')[1].split("/")[0]
     refused = await pages.post(f"/desk/cases/{case_id}/contact", {"note": ""})
     assert refused.status_code == 400 and f'id="e-{case_id}.note"' in refused.text
-    contacted = await pages.post(f"/desk/cases/{case_id}/contact", {"note": "已电话联系"})
+    tap = {"note": "已电话联系", "_form_key": "form:case-contact-1"}
+    contacted = await pages.post(f"/desk/cases/{case_id}/contact", tap)
     assert contacted.status_code == 303 and "ok=contacted" in contacted.headers["location"]
+    # a double tap (the same form sent again) acts once: the same page, not a refusal nor a second note
+    again = await pages.post(f"/desk/cases/{case_id}/contact", {**tap, "note": "第二次"})
+    assert again.status_code == 303 and again.headers["location"] == contacted.headers["location"]
+    assert "第二次" not in (await pages.get("/desk/cases")).text
+    assert 'name="_form_key"' in (await pages.get("/desk/cases")).text
     resolved = await pages.post(f"/desk/cases/{case_id}/resolve", {"note": "下期优先安排"})
     assert resolved.status_code == 303
     done = await pages.get("/desk/cases?state=resolved")

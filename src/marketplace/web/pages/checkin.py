@@ -21,7 +21,20 @@ from ...schemas.checkin import MAX_ROSTER, BookingIn, CheckInIn, OrganisationIn,
 from ...services import checkin, organisations
 from ..checkin import session_code_url
 from ..common import Db, IdParam
-from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_of, need, page, refusal, validate
+from .common import (
+    PAGE_DEPENDENCIES,
+    PageUser,
+    attempt,
+    form_of,
+    kept,
+    need,
+    page,
+    page_of,
+    refusal,
+    search_box,
+    validate,
+)
+from .desk import DESK_PAGE
 from .i18n import lang_of, tr
 from .once import once
 
@@ -270,11 +283,18 @@ async def _org_page(request: Request, db, user: User, status: int = 200, **conte
 
 async def _desk_page(request: Request, db, user: User, status: int = 200, **context) -> Template:
     context.setdefault("values", {"max_share_percent": 50})
+    name, number = search_box(request), page_of(request)  # the search box as sent: empty is every one
+    found = await organisations.list_all(db, user.market_id, name or None, DESK_PAGE, (number - 1) * DESK_PAGE)
     return page(
         request,
         "desk/organisations.html",
         user,
         status,
-        organisations=await organisations.list_all(db, user.market_id),
+        organisations=found.items,
+        found=found,
+        q=name,
+        query=kept({"q": name}),
+        page_number=number,
+        size=DESK_PAGE,
         **context,
     )

@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from litestar import Request
 from litestar.datastructures import Cookie
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ...auth import SESSION_COOKIE, has_role, provide_optional_page_user, read_token, user_for_token
+from ...domain.bounds import OutOfBounds, search_text
 from ...domain.orders import ActorNotAllowed, IllegalTransition
 from ...domain.roles import Role
 from ...errors import Forbidden, MarketError
@@ -146,6 +147,35 @@ def form_id(text: str) -> int | None:
     """A whole number a form sent (an id, minutes): ASCII digits of a database integer's size, else None
     (str.isdigit also says yes to '²' and to 5,000 digits, which int() then refuses)."""
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def search_box(request: Request, name: str = "q", limit: int = 100) -> str:
+    """A list's search box as its form sends it: empty is no search, and so is text the bounds refuse (a
+    NUL, control characters) — a list filter is never a refusal. LIKE's own characters are the caller's
+    to take literally (`icontains(…, autoescape=True)`)."""
+    try:
+        return search_text(request.query_params.get(name, "")[:limit]) or ""
+    except OutOfBounds:
+        return ""
+
+
+def chosen(request: Request, name: str, allowed) -> str:
+    """A list filter's <select> as its form sends it: one of the allowed values, else "" (the form's own
+    empty choice, or a stale or hand-made link), never a refusal."""
+    value = request.query_params.get(name, "")
+    return value if value in allowed else ""
+
+
+def page_of(request: Request) -> int:
+    """A list's page number from its pager link (1 when missing or odd)."""
+    number = form_id(request.query_params.get("page", "1"))
+    return number if number and number < 10_000 else 1
+
+
+def kept(values: dict) -> str:
+    """A list's filters as its pager links carry them (`a=1&b=2&`, the empty ones left out)."""
+    found = urlencode({k: v for k, v in values.items() if v})
+    return f"{found}&" if found else ""
 
 
 def as_list(value: Any) -> list[str]:

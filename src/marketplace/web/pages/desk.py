@@ -13,7 +13,6 @@ from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...auth import login_session_of
-from ...domain.bounds import OutOfBounds, search_text
 from ...domain.periods import DEFAULT_PERIOD, PERIODS, period_start
 from ...domain.roles import Role
 from ...errors import NotFound
@@ -42,14 +41,17 @@ from .common import (
     PageUser,
     as_list,
     attempt,
+    chosen,
     done_at,
     flat_categories,
     form_id,
     form_of,
+    kept,
     need,
     page,
     redirect,
     refusal,
+    search_box,
     validate,
 )
 from .i18n import N_, lang_of, tr, when
@@ -227,15 +229,11 @@ class DeskPages(Controller):
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
         user = need(page_user, *STAFF)
-        try:  # the search box as the form sends it: empty is every batch, unreadable text is none asked
-            name = search_text(request.query_params.get("q", "")[:100]) or ""
-        except OutOfBounds:
-            name = ""
+        name = search_box(request)  # empty: every batch
         found = await listings.list_batches(
             db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE, name=name or None
         )
-        query = f"{urlencode({'q': name})}&" if name else ""
-        context = {"found": found, "page_number": page_number, "size": DESK_PAGE, "q": name, "query": query}
+        context = {"found": found, "page_number": page_number, "size": DESK_PAGE, "q": name, "query": kept({"q": name})}
         return page(request, "desk/batches.html", user, batches=found.items, values={}, **context)
 
     @post("/batches")
@@ -257,13 +255,28 @@ class DeskPages(Controller):
         request: Request,
         page_user: PageUser,
         db: Db,
-        hidden: FromQuery[bool | None] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
+        """Reviews to moderate, newest first: shown or hidden, by stars, by listing (the filters as the form
+        sends them: an empty or unknown value is no filter)."""
         user = need(page_user, Role.curator)
-        found = await reviews.for_staff(db, user, hidden, DESK_PAGE, (page_number - 1) * DESK_PAGE)
-        context = {"found": found, "hidden": hidden, "page_number": page_number, "size": DESK_PAGE}
-        return page(request, "desk/reviews.html", user, **context)
+        listed = await reviews.reviewed_listings(db, user.market_id)
+        filters = {
+            "hidden": chosen(request, "hidden", {"true", "false"}),
+            "stars": chosen(request, "stars", {"1", "2", "3", "4", "5"}),
+            "listing": chosen(request, "listing", {str(lid) for lid, _ in listed}),
+        }
+        found = await reviews.for_staff(
+            db,
+            user,
+            {"true": True, "false": False}.get(filters["hidden"]),
+            DESK_PAGE,
+            (page_number - 1) * DESK_PAGE,
+            int(filters["stars"]) if filters["stars"] else None,
+            int(filters["listing"]) if filters["listing"] else None,
+        )
+        context = {"found": found, "page_number": page_number, "size": DESK_PAGE, "listed": listed}
+        return page(request, "desk/reviews.html", user, filters=filters, query=kept(filters), **context)
 
     @post("/reviews/{review_id:int}/{action:str}")
     async def moderate(
@@ -283,7 +296,8 @@ class DeskPages(Controller):
             status, errors = refusal(request, exc, "reason")
         found = await reviews.for_staff(db, user, None, 50, 0)
         errors = {f"{review_id}.{k}": v for k, v in errors.items()}
-        return page(request, "desk/reviews.html", user, status, found=found, hidden=None, errors=errors)
+        listed = await reviews.reviewed_listings(db, user.market_id)
+        return page(request, "desk/reviews.html", user, status, found=found, filters={}, listed=listed, errors=errors)
 
     # Stuck orders and disputes -----------------------------------------------------------------
 
@@ -582,9 +596,23 @@ async def _refused_listings(db, user, text: str | None) -> list[dict]:
 
 async def _approvals_page(request: Request, db, user, status: int = 200, **context) -> Template:
     page_number = context.pop("page_number", 1)
-    waiting = await menu.waiting_for_approval(db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE)
+    # Filters as the form sends them (empty: all); an unknown category or provider is none asked.
+    tree = flat_categories((await categories.tree(db, user.market_id)).items)
+    providers = await menu.waiting_providers(db, user.market_id)
+    category = chosen(request, "category", {str(row[0]) for row in tree})
+    provider = chosen(request, "provider", {str(pid) for pid, _ in providers})
+    waiting = await menu.waiting_for_approval(
+        db,
+        user.market_id,
+        DESK_PAGE,
+        (page_number - 1) * DESK_PAGE,
+        int(category) if category else None,
+        int(provider) if provider else None,
+    )
     context.setdefault("refused", [])
-    context.update(page_number=page_number, size=DESK_PAGE)
+    filters = {"category": category, "provider": provider}
+    context.update(page_number=page_number, size=DESK_PAGE, filters=filters, query=kept(filters))
+    context.update(categories=tree, providers=providers)
     found = (await listings.list_batches(db, user.market_id)).items
     context.setdefault("values", {})
     shown = {str(item.id) for item in waiting.items}

@@ -14,11 +14,15 @@ from .common import (
     attempt,
     flat_categories,
     form_of,
+    kept,
     need,
     page,
+    page_of,
     refusal,
+    search_box,
     validate,
 )
+from .desk import DESK_PAGE
 from .once import once
 
 RESULT_ROWS = 200  # the page lists the first rows of the draw order; the JSON has them all
@@ -94,12 +98,19 @@ class FairSeatPages(Controller):
 async def _quotas(request: Request, db, user, status: int = 200, values=None, errors=None) -> Template:
     tree = await categories.tree(db, user.market_id)
     names = {cid: (zh, en) for cid, zh, en, _ in flat_categories(tree.items)}
+    name, number = search_box(request), page_of(request)  # the search box as sent: empty is every quota
+    found = await quotas.list_quotas(db, user.market_id, name or None, DESK_PAGE, (number - 1) * DESK_PAGE)
     return page(
         request,
         "desk/quotas.html",
         user,
         status,
-        quotas=await quotas.list_quotas(db, user.market_id),
+        quotas=found.items,
+        found=found,
+        q=name,
+        query=kept({"q": name}),
+        page_number=number,
+        size=DESK_PAGE,
         categories_options=[(cid, ("　" * depth) + zh) for cid, zh, _, depth in flat_categories(tree.items)],
         names=names,
         values=values or {},

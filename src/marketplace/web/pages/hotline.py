@@ -2,20 +2,37 @@
 its topic and outcome; and the call log, calls to return first."""
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from ...domain.bounds import OutOfBounds, search_text
 from ...domain.orders import LIVE_STATES
+from ...domain.periods import DEFAULT_PERIOD, PERIODS, period_start
 from ...domain.roles import Role
 from ...errors import InvalidInput
 from ...models import Order, User
+from ...models.base import utcnow
 from ...schemas.orders import OrderIn
 from ...services import categories, hotline, menu
 from ..common import Db, IdParam
-from .common import PAGE_DEPENDENCIES, PageUser, attempt, flat_categories, form_of, need, page, refusal, validate
+from .common import (
+    PAGE_DEPENDENCIES,
+    PageUser,
+    attempt,
+    chosen,
+    flat_categories,
+    form_of,
+    kept,
+    need,
+    page,
+    page_of,
+    refusal,
+    search_box,
+    validate,
+)
+from .desk import PERIOD_NAMES
 from .once import once
 
 PAGE_SIZE = 30
@@ -165,9 +182,23 @@ async def _act(request, db, user, call_id: int, work, field: str, values=None, p
 
 
 async def _desk_page(request: Request, db, user: User, status: int = 200, **context) -> Template:
-    number = request.query_params.get("page", "1")
-    number = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
-    found, total = await hotline.calls(db, user.market_id, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    number = page_of(request)
+    # The log's filters as the form sends them: an empty or unknown value is no filter.
+    filters = {
+        "outcome": chosen(request, "outcome", {"open", *hotline.OUTCOMES}),
+        "topic": chosen(request, "topic", hotline.TOPICS),
+        "period": chosen(request, "period", PERIODS),
+    }
+    since = period_start(filters["period"] or DEFAULT_PERIOD, utcnow(), ZoneInfo(request.app.state.settings.time_zone))
+    found, total = await hotline.calls(
+        db,
+        user.market_id,
+        PAGE_SIZE,
+        (number - 1) * PAGE_SIZE,
+        outcome=filters["outcome"] or None,
+        topic=filters["topic"] or None,
+        since=since,
+    )
     members = {
         u.id: u
         for u in (
@@ -186,6 +217,9 @@ async def _desk_page(request: Request, db, user: User, status: int = 200, **cont
         members=members,
         topics=hotline.TOPICS,
         outcomes=hotline.OUTCOMES,
+        filters=filters,
+        query=kept(filters),
+        periods=PERIOD_NAMES,
         **{"errors": {}, "values": {}, "log_values": {}, **context},
     )
 
@@ -205,10 +239,7 @@ async def _call_page(request: Request, db, user: User, call_id: int, status: int
                 )
             ).scalars()
         )
-    try:
-        q = search_text(request.query_params.get("q", "")[:60]) or ""
-    except OutOfBounds:
-        q = ""
+    q = search_box(request, "q", 60)
     results = (await menu.browse(db, user.market_id, q=q, available=True, limit=10)).items if q else None
     tree = await categories.tree(db, user.market_id)
     return page(

@@ -459,3 +459,8 @@ AUDIT_ACTIONS.update(
     }
 )
 AUDIT_TARGETS.update({"organisation": N_("organisation"), "quota": N_("quota"), "session": N_("session")})
+
+# A provider giving back an accepted order (issue #13).
+ORDER_ACTIONS.update({"provider_cancel": N_("Cancel: I cannot serve it")})
+EVENT_ACTIONS.update({"provider_cancel": N_("cancelled by the provider")})
+DONE.update({"provider_cancel": N_("The order is cancelled; the member is told.")})

@@ -118,6 +118,11 @@ ACTIONS: dict[str, Action] = {
     "receive": (None, _plain, lambda db, user, oid, data: orders.receive(db, user, oid)),
     "dispute": (RequiredReasonIn, _plain, lambda db, user, oid, data: orders.dispute(db, user, oid, data.reason)),
     "cancel": (ReasonIn, _plain, lambda db, user, oid, data: orders.cancel(db, user, oid, data.reason)),
+    "provider_cancel": (
+        RequiredReasonIn,
+        _plain,
+        lambda db, user, oid, data: orders.provider_cancel(db, user, oid, data.reason),
+    ),
     "withdraw": (None, _plain, lambda db, user, oid, data: lottery.withdraw(db, user, oid)),
     "review": (ReviewIn, _review_values, lambda db, user, oid, data: reviews.review(db, user, oid, data)),
     "reorder": (None, _plain, lambda db, user, oid, data: orders.reorder(db, user, oid)),
@@ -157,7 +162,7 @@ async def order_page(request: Request, db, user: User, order_id: int, status: in
         candidates = await staffing.candidates(db, user.market_id, order.category_id)
     context.setdefault("values", {})
     context.setdefault("message_values", {})
-    thread, thread_closed = await _thread(db, user, order_id)
+    thread, thread_closed, thread_writes = await _thread(db, user, order_id)
     code = None  # 扫码签到: the member's own code of an accepted session order
     if order.member.id == user.id and order.session and order.state in ("accepted", "delivered"):
         code = await checkin.member_code(db, user, order.id)
@@ -175,6 +180,7 @@ async def order_page(request: Request, db, user: User, order_id: int, status: in
         score_parts=list(SCORE_PARTS),
         thread=thread,
         thread_closed=thread_closed,
+        thread_writes=thread_writes,
         tag_groups=REVIEW_TAG_GROUPS,
         **context,
     )
@@ -184,14 +190,14 @@ THREAD_SHOWN = 50  # the order page shows the last messages; the API pages throu
 
 
 async def _thread(db, user: User, order_id: int):
-    """The thread's last messages for the order page, or (None, True) when this viewer may not read it
-    (staff before a dispute or an escalation)."""
+    """The thread's last messages for the order page, whether it is closed to this viewer (staff before
+    a dispute or an escalation) and whether they may write in it (not staff once that is over)."""
     order = await db.get(Order, order_id)
     try:
-        order_messages.access(user, order)
+        found = await order_messages.read_access(db, user, order)
     except Forbidden:
-        return None, True
-    return await order_messages.latest(db, user, order, THREAD_SHOWN), False
+        return None, True, False
+    return await order_messages.latest(db, user, order, THREAD_SHOWN), False, found.writes
 
 
 class OrderPages(Controller):

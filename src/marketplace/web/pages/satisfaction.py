@@ -12,7 +12,8 @@ from ...errors import NotFound
 from ...schemas.satisfaction import CaseNoteIn, SurveyIn
 from ...services import satisfaction
 from ..common import Db, IdParam
-from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_of, need, page, redirect, refusal, validate
+from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, redirect, refusal, validate
+from .once import once
 
 CASE_ACTIONS = {"contact": "contacted", "resolve": "resolved"}
 
@@ -76,9 +77,14 @@ class SatisfactionPages(Controller):
         data, errors = validate(request, CaseNoteIn, {"note": values.get("note", "")})
         status = 400
         if data is not None:
-            _, exc = await attempt(db, lambda: satisfaction.move_case(db, user, case_id, action, data.note))
+
+            async def work() -> str:
+                await satisfaction.move_case(db, user, case_id, action, data.note)
+                return done_at("/desk/cases", CASE_ACTIONS[action])
+
+            location, exc = await attempt(db, lambda: once(request, db, user, work))  # a double tap acts once
             if exc is None:
-                return redirect("/desk/cases", CASE_ACTIONS[action])
+                return Redirect(location, status_code=303)
             status, errors = refusal(request, exc, "note")
         errors = {f"{case_id}.{k}": v for k, v in errors.items()}
         return await _cases_page(request, db, user, None, status, errors=errors)
