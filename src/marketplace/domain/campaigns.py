@@ -107,13 +107,9 @@ def ranking(seed: str, members: Mapping[int, Iterable[str]]) -> list[int]:
     return sorted(members, key=lambda m: (FIRST not in set(members[m]), ticket(seed, m), m))
 
 
-def eligible(groups: Iterable[str], targets: Iterable[str]) -> bool:
-    """A member is eligible when a group a curator confirmed for them is one the campaign targets."""
-    return bool(set(groups) & set(targets))
-
-
 def reached_groups(groups: Iterable[str], targets: Iterable[str]) -> list[str]:
-    """The targeted groups a member counts in for the figures (惠及 N 人 by group)."""
+    """The targeted groups a member is in: eligible when there is one (services/campaigns reads eligible
+    members with the same overlap in SQL), and counted in each for the figures (惠及 N 人 by group)."""
     wanted = list(targets)
     mine = set(groups)
     return [g for g in wanted if g in mine]

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from marketplace.domain import campaigns as rules
 from marketplace.domain.roles import Role
 from marketplace.models import Campaign, CampaignOffer, ListingSession, Market, Order
 from marketplace.models.base import utcnow
