@@ -471,8 +471,8 @@ CAMPAIGN_STATES = {
 CAMPAIGN_KINDS = {"seats": N_("Seats of a session"), "benefit": N_("A benefit")}
 OFFER_STATES = {
     "pending": N_("Waiting for your answer"),
-    "accepted": N_("Accepted"),
-    "declined": N_("Declined"),
+    "accepted": N_("Took the place"),
+    "declined": N_("Turned down"),
     "expired": N_("No answer in time"),
     "passed": N_("Passed on"),
     "withdrawn": N_("Withdrawn"),
