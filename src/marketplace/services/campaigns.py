@@ -26,7 +26,7 @@ from .. import queue
 from ..domain import campaigns as rules
 from ..domain.campaigns import CampaignKind, CampaignState, IllegalCampaignMove, OfferState
 from ..domain.listings import ListingShape, ListingState
-from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState
+from ..domain.orders import LIVE_STATES, Actor
 from ..domain.phones import mask_phone
 from ..domain.roles import Role
 from ..domain.service_time import service_time
@@ -37,7 +37,7 @@ from ..schemas.campaigns import CampaignFigures, CampaignIn, CampaignOfferRow, C
 from ..schemas.common import Page
 from ..texts import msg
 from . import audit, notices, reminders
-from .order_flow import move, promote_waitlist, record
+from .order_flow import move, promote_waitlist, record, seat_order
 
 MEMBER = {Actor.member}
 NO_SUCH_CAMPAIGN = "No such campaign."
@@ -57,7 +57,11 @@ async def create(db: AsyncSession, curator: User, data: CampaignIn) -> Campaign:
     if data.kind == CampaignKind.seats:
         if data.session_id is None:
             raise InvalidInput("Choose the session whose seats are offered.", field="session_id")
-        await _session_to_offer(db, curator.market_id, data.session_id, data.places)
+        _, listing = await _session_to_offer(db, curator.market_id, data.session_id, data.places)
+        if listing.target_groups and not {g.value for g in data.groups} <= set(listing.target_groups):
+            raise InvalidInput(
+                "This service is for %(groups)s only.", field="groups", params={"groups": list(listing.target_groups)}
+            )
         name, description = "", ""
     else:
         if not data.benefit_name:
@@ -409,18 +413,7 @@ async def _seat_order(db: AsyncSession, campaign: Campaign, member: User, now: d
             field="state",
             params={"listing_state": listing.state},
         )
-    order = Order(
-        market_id=campaign.market_id,
-        kind=OrderKind.listing,
-        member_id=member.id,
-        listing_id=listing.id,
-        session_id=session.id,
-        category_id=listing.category_id,
-        provider_id=listing.provider_id,
-        title=listing.title,
-        state=OrderState.placed,
-        holds_seat=True,
-    )
+    order = seat_order(listing, session, member.id)
     try:
         async with db.begin_nested():  # the live-order unique index: one seat of a session per member
             db.add(order)

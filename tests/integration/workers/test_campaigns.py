@@ -7,11 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
-from marketplace.models import Campaign, CampaignOffer, ListingSession, Market, Order
+from marketplace.models import Campaign, CampaignOffer, ListingSession, Order
 from marketplace.models.base import utcnow
 from marketplace.services import campaigns
-
-from ...factories import Factory
 
 HARDSHIP, RIDER = "hardship", "new_employment"
 
@@ -208,13 +206,7 @@ async def test_benefit_claim_gets_a_code_and_cancel_releases(client, factory, jo
     r = await client.post(f"/api/v1/campaign-offers/{offers[0].id}/accept", headers=factory.headers(taker))
     assert r.json()["state"] == "accepted" and len(r.json()["redeem_code"]) == 8
     # another market's curator does not see it
-    async with factory.sessionmaker() as db, db.begin():
-        market = (await db.execute(sa.select(Market).where(Market.slug == "luohu"))).scalar_one_or_none()
-        if market is None:
-            market = Market(slug="luohu", name_zh="罗湖区总工会", name_en="Luohu")
-            db.add(market)
-            await db.flush()
-    elsewhere = Factory(factory.sessionmaker, factory.settings, market.id)
+    elsewhere = await factory.other_market()
     stranger = await elsewhere.user(Role.curator)
     for path in (f"/api/v1/admin/campaigns/{cid}", f"/api/v1/admin/campaigns/{cid}/offers"):
         assert (await client.get(path, headers=elsewhere.headers(stranger))).status_code == 404
@@ -266,3 +258,31 @@ async def test_a_session_that_starts_ends_the_campaign(client, factory, jobs):
     async with factory.sessionmaker() as db:
         campaign = await db.get(Campaign, cid)
     assert campaign.state == "finished" and campaign.seats_held == 0
+
+
+async def test_a_group_service_is_offered_only_to_its_groups(client, factory, jobs):
+    provider, curator = await factory.user(Role.provider), await factory.user(Role.curator)
+    listing = await factory.listing(provider, await factory.category(), target_groups=[RIDER])
+    session = (await factory.sessions_of(listing))[0]
+    body = {"title": "骑手专场", "kind": "seats", "session_id": session.id, "places": 1, "groups": [RIDER, HARDSHIP]}
+    r = await client.post("/api/v1/admin/campaigns", json=body, headers=factory.headers(curator))
+    assert r.status_code == 400 and r.json()["extra"]["field"] == "groups", r.text
+    for bad in ({**body, "groups": []}, {**body, "places": 0}, {**body, "kind": "seats", "session_id": None}):
+        r = await client.post("/api/v1/admin/campaigns", json=bad, headers=factory.headers(curator))
+        assert r.status_code == 400, (bad, r.text)
+    r = await client.post("/api/v1/admin/campaigns", json={**body, "groups": [RIDER]}, headers=factory.headers(curator))
+    assert r.status_code == 201
+    # started twice (a double tap): the second is refused, the seats are reserved once
+    await factory.user(groups=[RIDER])
+    cid = r.json()["id"]
+    await _start(client, factory, curator, cid)
+    r = await client.post(f"/api/v1/admin/campaigns/{cid}/start", headers=factory.headers(curator))
+    assert r.status_code == 409 and r.json()["extra"]["field"] == "state"
+    assert await _seats(factory, session.id) == 1
+    # with nobody eligible, a campaign ends at its start and gives its seats back
+    other = (await factory.sessions_of(await factory.listing(provider, await factory.category())))[0]
+    body = {"title": "家长专场", "kind": "seats", "session_id": other.id, "places": 2, "groups": ["parent"]}
+    r = await client.post("/api/v1/admin/campaigns", json=body, headers=factory.headers(curator))
+    started = await _start(client, factory, curator, r.json()["id"])
+    assert started["state"] == "finished" and started["figures"]["seats_released"] == 2
+    assert await _seats(factory, other.id) == 0
