@@ -326,15 +326,18 @@ async def _end(db: AsyncSession, campaign: Campaign, now: datetime, tell: bool) 
             )
     if campaign.seats_held and campaign.session_id is not None:
         held = campaign.seats_held
-        await db.execute(
-            sa.update(ListingSession)
-            .where(ListingSession.id == campaign.session_id)
-            .values(seats_taken=ListingSession.seats_taken - held)
-        )
-        campaign.seats_released += held
         campaign.seats_held = 0
-        await db.flush()
-        await promote_waitlist(db, campaign.session_id)
+        # a session called off counts no seats any more (listings.cancel_session): nothing to give back
+        given = await db.execute(
+            sa.update(ListingSession)
+            .where(ListingSession.id == campaign.session_id, ListingSession.cancelled_at.is_(None))
+            .values(seats_taken=ListingSession.seats_taken - held)
+            .returning(ListingSession.id)
+        )
+        if given.first() is not None:
+            campaign.seats_released += held
+            await db.flush()
+            await promote_waitlist(db, campaign.session_id)
     await db.flush()
     return len(open_offers)
 

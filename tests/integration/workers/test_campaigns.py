@@ -286,3 +286,21 @@ async def test_a_group_service_is_offered_only_to_its_groups(client, factory, jo
     started = await _start(client, factory, curator, r.json()["id"])
     assert started["state"] == "finished" and started["figures"]["seats_released"] == 2
     assert await _seats(factory, other.id) == 0
+
+
+async def test_a_session_called_off_ends_the_campaign_without_giving_seats_back(client, factory, jobs):
+    members = [await factory.user(groups=[RIDER]) for _ in range(2)]
+    curator, session, listing, cid = await _seats_campaign(client, factory, places=1)
+    await _start(client, factory, curator, cid)
+    r = await client.post(
+        f"/api/v1/sessions/{session.id}/cancel", json={"reason": "场地维修"}, headers=factory.headers(curator)
+    )
+    assert r.status_code == 200, r.text
+    await jobs.scan(utcnow())
+    await jobs.drain()
+    async with factory.sessionmaker() as db:
+        campaign = await db.get(Campaign, cid)
+    assert campaign.state == "finished" and campaign.seats_held == 0 and campaign.seats_released == 0
+    assert await _seats(factory, session.id) == 0
+    (offer,) = await _offers(factory, cid)
+    assert offer.state == "withdrawn" and offer.member_id in {m.id for m in members}
