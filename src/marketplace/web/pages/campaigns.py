@@ -110,7 +110,7 @@ class CampaignPages(Controller):
         if exc is None:
             return Redirect(location, status_code=303)
         status, errors = refusal(request, exc)
-        return await _detail(request, db, user, campaign_id, 1, status, errors)
+        return await _detail(request, db, user, campaign_id, 1, status, _at_top(errors))
 
     @post("/desk/campaigns/{campaign_id:int}/cancel")
     async def cancel(self, request: Request, campaign_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
@@ -127,8 +127,8 @@ class CampaignPages(Controller):
             location, exc = await attempt(db, lambda: once(request, db, user, work))
             if exc is None:
                 return Redirect(location, status_code=303)
-            status, errors = refusal(request, exc)
-        return await _detail(request, db, user, campaign_id, 1, status, errors, values)
+            status, errors = refusal(request, exc, "reason")
+        return await _detail(request, db, user, campaign_id, 1, status, _at_top(errors, keep="reason"), values)
 
     # The member ----------------------------------------------------------------------------------------
 
@@ -155,7 +155,12 @@ class CampaignPages(Controller):
             return Redirect(location, status_code=303)
         status, errors = refusal(request, exc)
         offer = await campaigns.offer_for(db, user, offer_id)
-        return page(request, "member/offer.html", user, status, offer=offer, errors={"form": errors.popitem()[1]})
+        return page(request, "member/offer.html", user, status, offer=offer, errors=_at_top(errors))
+
+
+def _at_top(errors: dict[str, str], keep: str | None = None) -> dict[str, str]:
+    """A refusal about the campaign or the offer (its state), not a field of the form: said at the top."""
+    return {(k if k == keep else "form"): v for k, v in errors.items()}
 
 
 async def _form(request: Request, db, user, status: int = 200, values=None, errors=None) -> Template:
