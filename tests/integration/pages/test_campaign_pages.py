@@ -66,6 +66,8 @@ async def test_the_desk_creates_starts_and_cancels_a_campaign_by_its_forms(pages
     assert "为您保留" in mine.text and f"/offers/{offer.id}" in mine.text
     declined = await pages.post(f"/offers/{offer.id}/decline")
     assert declined.status_code == 303 and declined.headers["location"].endswith("?ok=offer_declined")
+    me = await pages.get("/me")  # the member's own page keeps what was offered, and the answer
+    assert "为您保留" in me.text and "已放弃" in me.text
     late = await pages.post(f"/offers/{offer.id}/accept")
     assert late.status_code == 409 and "此名额当前为“已放弃”，已无法答复。" in late.text
     assert (await pages.post(f"/offers/{offer.id}/maybe")).status_code == 404
