@@ -14,6 +14,7 @@ from marketplace.services.markets import ensure_market
 from marketplace.settings import Settings
 from marketplace.standalone import unit_of_work
 
+from .campaigns import load_campaign
 from .categories import CONFIDENTIAL, DOMAINS
 from .history import load_history
 from .stations import load_stations
@@ -169,6 +170,7 @@ async def _load_market(settings: Settings) -> dict:
                 "reason": "demo data already present",
                 **await load_history(db, market_id, DEMO_LOGINS["provider"][0]),
                 **await load_stations(db, market_id),
+                **await load_campaign(db, market_id),
             }
         categories = await _seed_categories(db, market_id)
         people = await _seed_people(db, settings, market_id, categories)
@@ -176,6 +178,7 @@ async def _load_market(settings: Settings) -> dict:
         return {
             **history,
             **await load_stations(db, market_id),
+            **await load_campaign(db, market_id),
             "loaded": True,
             "categories": len(categories),
             "providers": people["providers"],

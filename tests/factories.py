@@ -14,6 +14,7 @@ from marketplace.models import (
     Listing,
     ListingSession,
     LoginSession,
+    Market,
     Order,
     ProviderCategory,
     ProviderProfile,
@@ -168,6 +169,16 @@ class Factory:
             session = await db.get(ListingSession, session_id)
             session.starts_at = utcnow() + starts_in
             session.ends_at = session.starts_at + timedelta(hours=2)
+
+    async def other_market(self) -> "Factory":
+        """A factory for a second market (罗湖), made once per test run's database."""
+        async with self.sessionmaker() as db, db.begin():
+            market = (await db.execute(sa.select(Market).where(Market.slug == "luohu"))).scalar_one_or_none()
+            if market is None:
+                market = Market(slug="luohu", name_zh="罗湖区总工会", name_en="Luohu")
+                db.add(market)
+                await db.flush()
+        return Factory(self.sessionmaker, self.settings, market.id, self._password_hash)
 
     async def members(self, n: int, **kwargs) -> list[User]:
         return [await self.user(**kwargs) for _ in range(n)]

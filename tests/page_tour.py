@@ -52,10 +52,13 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
         headers=factory.headers(operator),
     )
     lottery_pages = await _drawn_lottery(factory, client, curator, member)
+    offer_pages = await _proactive_offer(factory, client, curator, member)
     return [
         (None, lottery_pages[:3]),  # the order is the member's own
         (member, lottery_pages[:4]),
         (curator, lottery_pages[4:]),
+        (member, offer_pages[:2]),
+        (curator, offer_pages[2:]),
         (contact, ["/org", "/me"]),
         (
             None,
@@ -187,3 +190,22 @@ async def _drawn_lottery(factory: Factory, client, curator: User, member: User) 
             await lottery.run(db, drawn, now=now + timedelta(hours=3))
     public = [f"/listings/{listing.id}", f"/draws/{drawn}", f"/draws/{still_open}"]
     return [*public, f"/orders/{entry.json()['id']}", f"/desk/sessions/{drawn}/seats", f"/draws/{drawn}"]
+
+
+async def _proactive_offer(factory: Factory, client, curator: User, member: User) -> list[str]:
+    """免申即享 (issue #16): a running campaign of a benefit for members in hardship, the member offered a place."""
+    async with factory.sessionmaker() as db, db.begin():
+        (await db.get(User, member.id)).groups = ["hardship"]
+    c = factory.headers(curator)
+    body = {
+        "title": "困难职工暖心券",
+        "kind": "benefit",
+        "benefit_name": "超市购物券",
+        "places": 1,
+        "groups": ["hardship"],
+    }
+    made = (await client.post("/api/v1/admin/campaigns", json=body, headers=c)).json()
+    await client.post(f"/api/v1/admin/campaigns/{made['id']}/start", headers=c)
+    offer = (await client.get("/api/v1/campaign-offers", headers=factory.headers(member))).json()["items"][0]
+    desk = ["/desk/campaigns", "/desk/campaigns?state=running", "/desk/campaigns/new", f"/desk/campaigns/{made['id']}"]
+    return [f"/offers/{offer['id']}", "/orders", *desk]

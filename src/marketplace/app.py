@@ -18,6 +18,7 @@ from .services.markets import ensure_market
 from .settings import Settings, get_settings
 from .web.accounts import AccountController, UserAdminController
 from .web.bodies import MAX_BODY_BYTES, BodyBounds
+from .web.campaigns import CampaignController, CampaignOfferController
 from .web.categories import CategoryAdminController, CategoryController
 from .web.checkin import CheckInController, OrganisationController
 from .web.deps import DEPENDENCIES
@@ -68,6 +69,8 @@ ROUTES = [
     SurveyImportController,
     NeedsLoopController,
     DrawController,
+    CampaignController,
+    CampaignOfferController,
 ]
 
 

@@ -96,6 +96,8 @@ UNION SELECT unnest(honours) FROM provider_profiles UNION SELECT unnest(skills) 
 UNION SELECT name FROM batches UNION SELECT name FROM stations UNION SELECT address FROM stations
 UNION SELECT name FROM landmarks UNION SELECT name FROM organisations UNION SELECT name FROM org_seats
 UNION SELECT reason FROM hotline_calls UNION SELECT note FROM hotline_calls
+UNION SELECT title FROM campaigns UNION SELECT benefit_name FROM campaigns
+UNION SELECT benefit_description FROM campaigns
 """
 
 

@@ -20,13 +20,13 @@ from marketplace.app import create_app
 from marketplace.db import make_sessionmaker
 from marketplace.domain.roles import Role
 from marketplace.jobs import run_outbox_job
-from marketplace.models import Market, Notification, OneTimeCode, OutboxJob
+from marketplace.models import Notification, OneTimeCode, OutboxJob
 from marketplace.models.base import utcnow
 from marketplace.services import sms
 from marketplace.settings import Settings
 
 from ..codes import ask_code, last_code, register, sent_codes
-from ..factories import PASSWORD, Factory
+from ..factories import PASSWORD
 
 
 async def test_code_login_opens_a_session_and_the_code_is_spent(client, factory, settings):
@@ -348,19 +348,8 @@ def test_the_webhook_key_is_derived_apart_from_the_secret(settings):
     assert sms.webhook_key(own) == "the-gateway-shared-secret"
 
 
-async def _other_market(factory: Factory) -> Market:
-    async with factory.sessionmaker() as db, db.begin():
-        market = (await db.execute(sa.select(Market).where(Market.slug == "luohu"))).scalar_one_or_none()
-        if market is None:
-            market = Market(slug="luohu", name_zh="罗湖区总工会", name_en="Luohu")
-            db.add(market)
-            await db.flush()
-    return market
-
-
 async def test_a_curator_lets_a_member_order_in_another_market(client, factory, engine):
-    other = await _other_market(factory)
-    elsewhere = Factory(factory.sessionmaker, factory.settings, other.id)
+    elsewhere = await factory.other_market()
     listing = await elsewhere.listing(await elsewhere.user(Role.provider), await elsewhere.category(), auto_accept=True)
     member, curator, operator = (
         await factory.user(),
@@ -372,13 +361,13 @@ async def test_a_curator_lets_a_member_order_in_another_market(client, factory, 
     assert (await client.post("/api/v1/orders", json=order, headers=factory.headers(member))).status_code == 403
 
     path = f"/api/v1/admin/users/{member.id}/order-markets"
-    allow = {"market_ids": [other.id]}
+    allow = {"market_ids": [elsewhere.market_id]}
     assert (await client.put(path, json=allow, headers=factory.headers(operator))).status_code == 403
     assert (await client.put(path, json=allow, headers=elsewhere.headers(their_curator))).status_code == 404
     unknown = await client.put(path, json={"market_ids": [999999]}, headers=factory.headers(curator))
     assert unknown.status_code == 400 and unknown.json()["extra"]["field"] == "market_ids"
     allowed = await client.put(path, json=allow, headers=factory.headers(curator))
-    assert allowed.status_code == 200 and allowed.json()["order_markets"] == [other.id]
+    assert allowed.status_code == 200 and allowed.json()["order_markets"] == [elsewhere.market_id]
     placed = await client.post("/api/v1/orders", json=order, headers=factory.headers(member))
     assert placed.status_code == 201, placed.text
 
@@ -387,7 +376,7 @@ async def test_a_curator_lets_a_member_order_in_another_market(client, factory, 
     async with engine.connect() as conn:
         trail = (await conn.execute(sa.text("SELECT action, actor_id, data FROM audit_events ORDER BY id"))).all()
     assert [(a, who) for a, who, _ in trail] == [("order_markets", curator.id)] * 2
-    assert trail[0].data == {"before": [], "after": [other.id]}
+    assert trail[0].data == {"before": [], "after": [elsewhere.market_id]}
 
 
 async def test_the_code_is_in_the_development_inbox_only_for_its_phone(client, settings, factory):

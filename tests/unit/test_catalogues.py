@@ -14,6 +14,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # of the error raised. pybabel is run with the same keywords (locale/babel.cfg).
 REFUSALS = ["InvalidInput", "NotAuthenticated", "Forbidden", "NotFound", "Conflict", "TooLarge", "RateLimited"]
 REFUSALS += ["MarketError", "IllegalTransition", "ActorNotAllowed", "IllegalCaseMove"]
+REFUSALS += ["IllegalCampaignMove"]  # 免申即享 (domain/campaigns.py)
 KEYWORDS = {**DEFAULT_KEYWORDS, "msg": None, **dict.fromkeys(REFUSALS)}
 
 

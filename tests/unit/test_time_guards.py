@@ -61,6 +61,7 @@ EXPECTED = {
     "win": BEFORE,
     "win_offer": BEFORE,
     "lose": BEFORE,
+    "take_offered_place": BEFORE,  # 免申即享
 }
 
 

@@ -178,6 +178,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("win_offer", S.registered, S.offered, {A.system}, LISTING, BEFORE),
     _t("lose", S.registered, S.waitlisted, {A.system}, LISTING, BEFORE),
     _t("session_cancelled", S.registered, S.cancelled, {A.provider, A.curator}, LISTING, BEFORE),
+    # 免申即享 a place the union reserved and offered to the member without their applying (domain/campaigns.py):
+    # accepting it makes the member's order, holding one of the campaign's seats, before the session starts.
+    _t("take_offered_place", S.placed, S.accepted, {A.member}, LISTING, BEFORE),
 )
 
 _BY_KEY: dict[tuple[OrderState, str, OrderKind], Transition] = {}

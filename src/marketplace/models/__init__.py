@@ -1,6 +1,7 @@
 """SQLModel tables; importing this package registers every table on the metadata."""
 
 from .accounts import ProviderCategory, ProviderProfile, User
+from .campaigns import Campaign, CampaignOffer
 from .catalog import Batch, Category, CategoryFollow, Listing, ListingPicture, ListingSession
 from .checkin import CheckIn, Organisation, OrgBooking, OrgSeat
 from .codes import OneTimeCode
@@ -26,6 +27,8 @@ __all__ = [
     "StationVisit",
     "AuditEvent",
     "Batch",
+    "Campaign",
+    "CampaignOffer",
     "Category",
     "CheckIn",
     "CategoryFollow",

@@ -12,7 +12,8 @@ order moved on meanwhile. The scan's `now` travels with the job, so tests can mo
 - a waitlist place whose session started → expire;
 - an accepted order whose service ended unrecorded → its provider is asked to record attendance
   (ATTENDANCE_REMIND_HOURS after the end), then it goes to the operators (ATTENDANCE_ESCALATE_HOURS);
-- delivered and silent for AUTO_RECEIVE_DAYS → auto_receive (签收 by the system).
+- delivered and silent for AUTO_RECEIVE_DAYS → auto_receive (签收 by the system);
+- a 免申即享 campaign with an offer past its deadline (or its session begun) → campaign_sweep.
 """
 
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from ..domain.service_time import Overdue, overdue_stage
 from ..models import ListingSession, Offer, Order, User
 from ..models.base import utcnow
 from ..texts import Msg, msg
-from . import checkin, lottery, notices, reminders
+from . import campaigns, checkin, lottery, notices, reminders
 from .matching import queue_match
 from .order_flow import (
     SERVICE_END,
@@ -121,6 +122,7 @@ async def scan(db: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     # 扫码签到: checked in before the start, delivered once the session has started
     await each("deliver_checked_in", checkin.due_query(now), lambda r: f"order:{r.id}:deliver_checked_in")
     counts["draw_lottery"] = await lottery.due(db, now)  # 抽签: a draw whose job went missing
+    counts["campaign_sweep"] = await campaigns.due(db, now)  # 免申即享: offers past their deadline pass on
     return counts
 
 

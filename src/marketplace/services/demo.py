@@ -17,6 +17,8 @@ from .. import auth, cache
 from ..models import (
     AuditEvent,
     Batch,
+    Campaign,
+    CampaignOffer,
     CategoryFollow,
     GapInvitation,
     IdempotencyKey,
@@ -98,6 +100,30 @@ async def remove(db: AsyncSession, settings: Settings, phone: str, password: str
     await run("reviews", sa.delete(Review).where(review_of_demo))
     order_keys = sa.bindparam("order_keys", [f"order:{order_id}:%" for order_id in orders], type_=ARRAY(sa.String))
     await run("jobs", sa.delete(OutboxJob).where(OutboxJob.dedupe_key.like(sa.any_(order_keys))))
+    # 免申即享: the demo's campaigns (on its sessions, or a demo curator's benefits) and the demo people's offers
+    demo_sessions = sa.select(ListingSession.id).where(ListingSession.listing_id.in_(listings))
+    demo_campaigns = sa.select(Campaign.id).where(
+        sa.or_(
+            Campaign.session_id.in_(demo_sessions),
+            sa.and_(Campaign.created_by.in_(people), Campaign.session_id.is_(None)),
+        )
+    )
+    demo_offers = list(
+        (
+            await db.execute(
+                sa.select(CampaignOffer.id).where(
+                    sa.or_(
+                        CampaignOffer.campaign_id.in_(demo_campaigns),
+                        CampaignOffer.member_id.in_(people),
+                        CampaignOffer.order_id.in_(orders),
+                    )
+                )
+            )
+        ).scalars()
+    )
+    await run("campaign_offers", sa.delete(CampaignOffer).where(CampaignOffer.id.in_(demo_offers)))
+    await run("campaigns", sa.delete(Campaign).where(Campaign.id.in_(demo_campaigns)))
+    await db.execute(sa.update(Campaign).where(Campaign.created_by.in_(people)).values(created_by=None))
     await run("orders", sa.delete(Order).where(Order.id.in_(orders)))
     await run("sessions", sa.delete(ListingSession).where(ListingSession.listing_id.in_(listings)))
     await db.execute(sa.delete(Listing).where(Listing.id.in_(listings)))
@@ -105,6 +131,7 @@ async def remove(db: AsyncSession, settings: Settings, phone: str, password: str
         Notification.user_id.in_(people),
         Notification.data["order_id"].as_integer().in_(orders),
         Notification.data["listing_id"].as_integer().in_(listings),
+        Notification.data["campaign_offer_id"].as_integer().in_(demo_offers),
     )
     await run("notifications", sa.delete(Notification).where(about_demo))
     for model, column in [

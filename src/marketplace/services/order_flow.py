@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import queue
 from ..auth import has_role
 from ..db import settings_of
-from ..domain.orders import Actor, OrderState, Transition, acting_role, check_time, transition
+from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, check_time, transition
 from ..domain.roles import Role
 from ..domain.service_time import DEFAULT_LENGTH, MAX_MINUTES, ServiceTime, offer_deadline, service_time
 from ..errors import NotFound
@@ -171,6 +171,24 @@ async def take_seat(db: AsyncSession, session_id: int) -> bool:
         .returning(ListingSession.id)
     )
     return taken.first() is not None
+
+
+def seat_order(listing: Listing, session: ListingSession, member_id: int, note: str = "") -> Order:
+    """A new order of a session whose seat was taken for it beforehand (an organisation's booking, a 免申即享
+    campaign's reserve): placed and holding that seat; the caller records it and moves it on."""
+    return Order(
+        market_id=listing.market_id,
+        kind=OrderKind.listing,
+        member_id=member_id,
+        listing_id=listing.id,
+        session_id=session.id,
+        category_id=listing.category_id,
+        provider_id=listing.provider_id,
+        title=listing.title,
+        note=note,
+        state=OrderState.placed,
+        holds_seat=True,
+    )
 
 
 async def release_seat(db: AsyncSession, order: Order) -> bool:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.listings import ListingShape, ListingState
-from ..domain.orders import LIVE_STATES, Actor, OrderKind, OrderState
+from ..domain.orders import LIVE_STATES, Actor
 from ..domain.phones import mask_phone, normalize_phone
 from ..domain.roles import Role
 from ..domain.service_time import service_time
@@ -29,7 +29,7 @@ from ..schemas.common import Page
 from ..texts import msg
 from . import audit, notices, reminders
 from .accounts import INVITED
-from .order_flow import drop_reminders, lock_order, move, record
+from .order_flow import drop_reminders, lock_order, move, record, seat_order
 from .tabular import decode_csv
 
 CONTACT = {Actor.org_contact}
@@ -327,19 +327,7 @@ async def _seat(
     )
     if live.first():
         raise refused(Conflict, "%(name)s already holds an order of this session.", "people", name=person.name)
-    order = Order(
-        market_id=org.market_id,
-        kind=OrderKind.listing,
-        member_id=member.id,
-        listing_id=listing.id,
-        session_id=session.id,
-        category_id=listing.category_id,
-        provider_id=listing.provider_id,
-        title=listing.title,
-        note=f"团体预约：{org.name}",
-        state=OrderState.placed,
-        holds_seat=True,
-    )
+    order = seat_order(listing, session, member.id, note=f"团体预约：{org.name}")
     db.add(order)
     await db.flush()
     record(db, order, "place", contact, Actor.org_contact, None, data={"organisation_id": org.id})

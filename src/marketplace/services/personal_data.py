@@ -12,7 +12,18 @@ from ..auth import hash_password, verify_password
 from ..domain.orders import LIVE_STATES
 from ..domain.roles import Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import LoginSession, Notification, Order, OrderEvent, OrderMessage, ProviderProfile, Review, User
+from ..models import (
+    Campaign,
+    CampaignOffer,
+    LoginSession,
+    Notification,
+    Order,
+    OrderEvent,
+    OrderMessage,
+    ProviderProfile,
+    Review,
+    User,
+)
 from ..models.base import utcnow
 from ..settings import Settings
 from . import audit, login_sessions
@@ -57,6 +68,14 @@ async def export(db: AsyncSession, user: User) -> dict:
     )
     sessions = (await db.execute(sa.select(LoginSession).where(LoginSession.user_id == user.id))).scalars().all()
     profile = await db.get(ProviderProfile, user.id)
+    offered = (
+        await db.execute(
+            sa.select(CampaignOffer, Campaign.title)
+            .join(Campaign, Campaign.id == CampaignOffer.campaign_id)
+            .where(CampaignOffer.member_id == user.id)
+            .order_by(CampaignOffer.id)
+        )
+    ).all()
     return {
         "account": {
             "id": user.id,
@@ -92,6 +111,19 @@ async def export(db: AsyncSession, user: User) -> dict:
         ],
         "messages": [{"order_id": m.order_id, "body": m.body, "at": _iso(m.created_at)} for m in written],
         "notices": [{"kind": n.kind, "title": n.title, "body": n.body, "at": _iso(n.created_at)} for n in notices],
+        # 免申即享: places offered without applying, and the answers
+        "proactive_offers": [
+            {
+                "campaign": title,
+                "state": o.state,
+                "groups": o.groups,
+                "offered_at": _iso(o.created_at),
+                "answered_at": _iso(o.answered_at),
+                "order_id": o.order_id,
+                "redeem_code": o.redeem_code,
+            }
+            for o, title in offered
+        ],
         "login_sessions": [
             {"user_agent": s.user_agent, "created_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at)}
             for s in sessions

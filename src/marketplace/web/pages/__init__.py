@@ -4,6 +4,7 @@ from litestar.config.csrf import CSRFConfig
 
 from ...settings import Settings
 from .account import AccountPages
+from .campaigns import CampaignPages
 from .checkin import CheckInPages
 from .common import CSRF_COOKIE
 from .desk import DeskPages
@@ -34,6 +35,7 @@ PAGE_ROUTES = [
     HotlinePages,
     CheckInPages,
     FairSeatPages,
+    CampaignPages,
 ]
 
 

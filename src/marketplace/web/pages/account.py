@@ -23,7 +23,7 @@ from ...schemas.accounts import (
     RegisterIn,
 )
 from ...schemas.login_sessions import PasswordChangeIn
-from ...services import accounts, codes, login_sessions, my_page, organisations, personal_data
+from ...services import accounts, campaigns, codes, login_sessions, my_page, organisations, personal_data
 from ..common import Db, IdParam, MarketId, client_ip, user_agent
 from .common import (
     PAGE_DEPENDENCIES,
@@ -311,6 +311,7 @@ async def _me_page(request: Request, db, user, status: int = 200, **context) -> 
         needs=needs,
         needs_total=needs_total,
         follows=follows,
+        offered=(await campaigns.mine(db, user, limit=10)).items,  # 免申即享: open ones first
         org=await organisations.of_contact(db, user),  # the contact of a grassroots union books for it (团体预约)
         **context,
     )

@@ -464,3 +464,47 @@ AUDIT_TARGETS.update({"organisation": N_("organisation"), "quota": N_("quota"), 
 ORDER_ACTIONS.update({"provider_cancel": N_("Cancel: I cannot serve it")})
 EVENT_ACTIONS.update({"provider_cancel": N_("cancelled by the provider")})
 DONE.update({"provider_cancel": N_("The order is cancelled; the member is told.")})
+# 免申即享 proactive offers (domain/campaigns.py): a campaign's states and kinds, an offer's states, their notices,
+# the audit trail's words and the member's order event.
+CAMPAIGN_STATES = {
+    "draft": N_("Draft"),
+    "running": N_("Offering"),
+    "finished": N_("Finished"),
+    "cancelled": N_("Cancelled"),
+}
+CAMPAIGN_KINDS = {"seats": N_("Seats of a session"), "benefit": N_("A benefit")}
+OFFER_STATES = {
+    "pending": N_("Waiting for your answer"),
+    "accepted": N_("Took the place"),
+    "declined": N_("Turned down"),
+    "expired": N_("No answer in time"),
+    "passed": N_("Passed on"),
+    "withdrawn": N_("Withdrawn"),
+}
+CAMPAIGN_ACTIONS = {"start": N_("start"), "finish": N_("finish"), "cancel": N_("cancel")}
+NOTICE_KINDS.update(
+    {
+        "campaign_offer": N_("Offered to you"),
+        "campaign_withdrawn": N_("Offer withdrawn"),
+        "campaign_expired": N_("Offer passed on"),
+    }
+)
+AUDIT_ACTIONS.update(
+    {
+        "create_campaign": N_("campaign created"),
+        "start_campaign": N_("campaign started: places reserved and offered"),
+        "cancel_campaign": N_("campaign cancelled"),
+    }
+)
+AUDIT_TARGETS.update({"campaign": N_("campaign")})
+EVENT_ACTIONS.update({"take_offered_place": N_("took a place offered without applying")})
+DONE.update(
+    {
+        "campaign_created": N_("The campaign is saved as a draft. Start it to reserve the places and offer them."),
+        "campaign_started": N_("Started: the places are reserved and the first members are told."),
+        "campaign_cancelled": N_("Cancelled: open offers are withdrawn and unaccepted places released."),
+        "offer_accepted": N_("The place is yours."),
+        "offer_declined": N_("Declined: the place goes to the next member."),
+        "offer_passed": N_("You already hold an order of this session, so the place went to the next member."),
+    }
+)

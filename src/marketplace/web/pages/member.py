@@ -48,6 +48,8 @@ def notice_target(kind: str, data: dict) -> str:
     if data.get("order_id"):
         # a message opens the order at its thread
         return f"/orders/{int(data['order_id'])}" + ("#thread" if kind == "order_message" else "")
+    if data.get("campaign_offer_id"):  # 免申即享: the offer, to accept or decline
+        return f"/offers/{int(data['campaign_offer_id'])}"
     if data.get("listing_id"):
         listing_id = int(data["listing_id"])
         return f"/provider/listings/{listing_id}" if kind == "listing_rejected" else f"/listings/{listing_id}"

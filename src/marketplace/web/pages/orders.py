@@ -25,7 +25,7 @@ from ...schemas.orders import (
     ResolveIn,
     ReviewIn,
 )
-from ...services import calendar, checkin, lottery, order_messages, order_views, orders, reviews, staffing
+from ...services import calendar, campaigns, checkin, lottery, order_messages, order_views, orders, reviews, staffing
 from ..common import Db, IdParam
 from .common import (
     PAGE_DEPENDENCIES,
@@ -229,6 +229,8 @@ class OrderPages(Controller):
             db, user, view, state=tabs[tab] or None, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
         )
         primary = {o.id: next((a for a in PRIMARY if a in o.actions), None) for o in found.items}
+        # 免申即享: places offered to the member without applying, waiting for their answer
+        offered = (await campaigns.mine(db, user, open_only=True, limit=10)).items if view == "member" else []
         tab_counts = {
             key: sum(counts.get(s, 0) for s in states) if states else sum(counts.values())
             for key, states in tabs.items()
@@ -244,6 +246,7 @@ class OrderPages(Controller):
             tab=tab,
             tab_counts=tab_counts,
             both=has_role(user, Role.provider),
+            offered=offered,
         )
 
     @get("/orders/{order_id:int}")
