@@ -9,14 +9,9 @@ are dropped once the import is done; only the mapped facts of each row are kept.
 """
 
 import asyncio
-import csv
-import hashlib
-import io
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from itertools import islice
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -29,94 +24,24 @@ from ..domain import surveys as rules
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import SurveyFile, SurveyImport, SurveyNeed, User
 from ..models.base import utcnow
-from . import audit, classify
-from .tabular import decode_csv
+from . import audit, classify, tabular
 
 IMPORT_JOB = "import_survey"
 BATCH_ROWS = 2500
 MAX_FILE_BYTES = 20_000_000  # ~100,000 rows of a questionnaire
 MAX_ROWS = 200_000
-MAX_ERRORS = 1000  # faults kept with their reasons (all are counted)
+MAX_ERRORS = tabular.MAX_ERRORS
 PREVIEW_ROWS = 10
-
-
-@dataclass
-class Table:
-    format: str
-    headers: list[str]
-    rows: Iterator[tuple]  # the data rows, the header row left out
-
-
-def read_table(content: bytes) -> Table:
-    """The file's header row and an iterator over its data rows (CSV in UTF-8 or GB18030, or XLSX)."""
-    if content.startswith(b"PK\x03\x04"):
-        return _read_xlsx(content)
-    text = decode_csv(content)
-    if text is None:
-        raise InvalidInput("The file is neither CSV (UTF-8 or GBK) nor XLSX.", field="file")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    headers = next(reader, None)
-    if not headers or not any(rules.clean(h) for h in headers):
-        raise InvalidInput("The file has no header row.", field="file")
-    return Table("csv", [rules.clean(h) for h in headers], (tuple(r) for r in reader))
-
-
-def _read_xlsx(content: bytes) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        headers = next(rows, None)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as exc:
-        raise InvalidInput("The XLSX file could not be read.", field="file") from exc
-    if not headers or not any(rules.clean(h) for h in headers):
-        raise InvalidInput("The file has no header row.", field="file")
-    return Table("xlsx", [rules.clean(h) for h in headers], rows)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    return rules.clean(value, fold=False)
-
-
-def normalise(content: bytes) -> tuple[Table, bytes, int]:
-    """The file read once: its header, its rows as plain UTF-8 CSV (what the batches read: an XLSX is
-    unzipped and parsed here, not in every batch) and how many rows it has."""
-    table = read_table(content)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.headers)
-    total = 0
-    for row in table.rows:
-        total += 1
-        if total > MAX_ROWS:
-            raise InvalidInput(f"The file has more than {MAX_ROWS:,} rows: please split it.", field="file")
-        writer.writerow([_cell(c) for c in row])
-    return table, buffer.getvalue().encode("utf-8"), total
 
 
 async def upload(db: AsyncSession, curator: User, filename: str, content: bytes) -> tuple[SurveyImport, bool]:
     """Keep an uploaded questionnaire with its guessed mapping. The same file again (by its digest) is the
     import already made: (that import, False)."""
-    if not content:
-        raise InvalidInput("The file is empty.", field="file")
-    if len(content) > MAX_FILE_BYTES:
-        raise InvalidInput(f"The file is larger than {MAX_FILE_BYTES:,} bytes.", field="file")
-    digest = hashlib.sha256(content).hexdigest()
+    digest = tabular.digest_of(content, MAX_FILE_BYTES)
     found = await _by_digest(db, curator.market_id, digest)
     if found is not None:
         return found, False
-    table, rows_csv, total = await asyncio.to_thread(normalise, content)
-    if total == 0:
-        raise InvalidInput("The file has a header row but no answers.", field="file")
+    table, rows_csv, total = await tabular.read_upload(content, MAX_ROWS)
     row = {
         "market_id": curator.market_id,
         "created_by": curator.id,
@@ -158,15 +83,7 @@ async def list_imports(db: AsyncSession, market_id: int, limit: int = 50, offset
 
 def parse_mapping(raw: dict[str, object], columns: int) -> dict[str, int]:
     """A mapping as sent (field → column index, empty or None for none), checked."""
-    mapping = {k: v for k, v in raw.items() if v is not None and v != ""}
-    try:
-        mapping = {k: int(v) for k, v in mapping.items()}
-    except (TypeError, ValueError):
-        raise InvalidInput("Each field maps to a column number.", field="mapping") from None
-    problem = rules.check_mapping(mapping, columns)
-    if problem:
-        raise InvalidInput(problem, field="mapping")
-    return mapping
+    return tabular.parse_mapping(raw, columns, rules.check_mapping)
 
 
 async def set_mapping(db: AsyncSession, curator: User, import_id: int, raw: dict[str, object]) -> SurveyImport:
@@ -210,7 +127,7 @@ async def preview(
 
     def first() -> list[PreviewRow]:
         rows = []
-        for number, cells in enumerate(islice(read_table(content).rows, n * 2), start=2):
+        for number, cells in tabular.rows_of(content, 0, n * 2):
             read = _read(number, cells, mapping, zone, now)
             if isinstance(read, rules.Answer):
                 rows.append(PreviewRow(number, read, None))
@@ -252,8 +169,7 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
 
     def read() -> tuple[list[rules.Answer], list[rules.Fault], int]:
         answers, faults, seen = [], [], 0
-        table_rows = read_table(content).rows if content is not None else iter(())
-        for number, cells in enumerate(islice(table_rows, start_at, start_at + rows), start=start_at + 2):
+        for number, cells in tabular.rows_of(content, start_at, rows):
             seen += 1
             got = _read(number, cells, found.mapping, zone, now)
             if isinstance(got, rules.Answer):
@@ -306,23 +222,11 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
         )
         inserted = len((await db.execute(statement, values)).all())
     classified = min(inserted, sum(1 for s in suggestions if s is not None))
-    found.processed_rows += seen
     found.imported_rows += inserted
     found.duplicate_rows += len(answers) - inserted
-    found.bad_rows += len(faults)
     found.classified_rows += classified
-    room = MAX_ERRORS - len(found.errors)
-    if faults and room > 0:
-        found.errors = [*found.errors, *({"row": f.row, "reason": f.reason} for f in faults[:room])]
-    finished = seen < rows or found.processed_rows >= found.total_rows
-    if finished:
-        found.state, found.finished_at = "done", utcnow()
-        found.total_rows = found.processed_rows
-        await db.execute(sa.delete(SurveyFile).where(SurveyFile.import_id == found.id))
-    elif chain:
-        await queue.enqueue(
-            db, IMPORT_JOB, {"import_id": found.id}, dedupe_key=f"survey:{found.id}:{found.processed_rows}"
-        )
+    tabular.record_faults(found, faults)
+    finished = await tabular.end_batch(db, found, seen, rows, SurveyFile, IMPORT_JOB, "survey", chain=chain)
     return {"import_id": found.id, "rows": seen, "imported": inserted, "bad": len(faults), "done": finished}
 
 
@@ -350,23 +254,18 @@ async def import_file(
 ) -> SurveyImport:
     """Upload, map (guessed unless given) and import a file here and now, one transaction per batch (the CLI
     and the demo data). `session_factory()` opens one unit of work (`async with`)."""
-    async with session_factory() as db:
+
+    async def begin(db: AsyncSession) -> int:
         found, _ = await upload(db, curator, filename, content)
         if found.state == "uploaded":
             if mapping is not None:
                 found.mapping = parse_mapping(mapping, len(found.headers))
             found = await start(db, curator, found.id, in_worker=False)
-        import_id = found.id
-    while True:
-        async with session_factory() as db:
-            result = await run_batch(db, import_id, chain=False)
-            current = await db.get(SurveyImport, import_id)
-            if progress is not None:
-                progress(current.processed_rows, current.total_rows)
-        if result.get("skipped") or result.get("done"):
-            break
-    async with session_factory() as db:
-        return await db.get(SurveyImport, import_id)
+        return found.id
+
+    return await tabular.run_here(
+        session_factory, SurveyImport, begin, lambda db, i: run_batch(db, i, chain=False), progress
+    )
 
 
 def moment_label(moment: datetime | None, zone: ZoneInfo) -> str:
