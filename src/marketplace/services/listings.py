@@ -331,6 +331,7 @@ async def clone(db: AsyncSession, user: User, listing_id: int) -> Listing:
         location=original.location,
         target_groups=list(original.target_groups),
         auto_accept=original.auto_accept,
+        verified_only=original.verified_only,
         search_text=original.search_text,
         cloned_from_id=original.id,
         state=ListingState.draft,
