@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from litestar import Controller, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody, Parameter
+from litestar.params import Body, JSONBody, QueryParameter
 
 from ..auth import for_roles
 from ..domain.phones import mask_phone
@@ -39,7 +39,9 @@ from .bodies import UPLOADS
 from .common import CurrentUser, Db, IdParam, Limit, Offset, SearchText
 
 UPLOAD_LIMIT = roster.MAX_FILE_BYTES + 100_000  # the file and the multipart framing around it
-RequestState = Annotated[Literal[roster.REQUEST_STATES] | None, Parameter(description="a request's state")]
+RequestState = Annotated[
+    Literal[roster.REQUEST_STATES] | None, QueryParameter(name="state", description="a request's state")
+]
 
 
 @dataclass
@@ -165,13 +167,13 @@ class RosterController(Controller):
         self,
         user: CurrentUser,
         db: Db,
-        state: RequestState = None,
+        request_state: RequestState = None,
         q: SearchText = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> VerificationsOut:
         """Members' verification requests, newest first, with the roster's row for each member's phone."""
-        found, total = await roster.requests(db, user.market_id, state, q, limit, offset)
+        found, total = await roster.requests(db, user.market_id, request_state, q, limit, offset)
         return VerificationsOut(items=[request_admin_out(r) for r in found], total=total)
 
     @post("/verifications/{request_id:int}/approve", status_code=200)
