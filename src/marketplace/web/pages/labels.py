@@ -459,3 +459,22 @@ AUDIT_ACTIONS.update(
     }
 )
 AUDIT_TARGETS.update({"organisation": N_("organisation"), "quota": N_("quota"), "session": N_("session")})
+
+# The real-name roster (实名制, services/roster.py): its notices and the audit trail's words.
+NOTICE_KINDS.update(
+    {
+        "verified": N_("Membership verified"),
+        "verification_declined": N_("Verification declined"),
+    }
+)
+AUDIT_ACTIONS.update(
+    {
+        "upload_roster": N_("roster uploaded"),
+        "map_roster": N_("roster mapping saved"),
+        "start_roster": N_("roster import started"),
+        "approve_verification": N_("verification approved"),
+        "decline_verification": N_("verification declined"),
+        "verified_only": N_("verified members only set"),
+    }
+)
+AUDIT_TARGETS.update({"roster_import": N_("roster import"), "market": N_("market")})
