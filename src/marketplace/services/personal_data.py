@@ -12,7 +12,17 @@ from ..auth import hash_password, verify_password
 from ..domain.orders import LIVE_STATES
 from ..domain.roles import Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import LoginSession, Notification, Order, OrderEvent, OrderMessage, ProviderProfile, Review, User
+from ..models import (
+    LoginSession,
+    Notification,
+    Order,
+    OrderEvent,
+    OrderMessage,
+    ProviderProfile,
+    Review,
+    User,
+    VerificationRequest,
+)
 from ..models.base import utcnow
 from ..settings import Settings
 from . import audit, login_sessions
@@ -65,6 +75,8 @@ async def export(db: AsyncSession, user: User) -> dict:
             "roles": user.roles,
             "groups": user.groups,
             "claimed_groups": user.claimed_groups,
+            "verified_at": _iso(user.verified_at),
+            "union_card": user.union_card,
             "language": user.language,
             "created_at": _iso(user.created_at),
         },
@@ -115,6 +127,19 @@ async def delete_account(db: AsyncSession, settings: Settings, user: User, passw
     user.phone = f"d{user.id}"  # unique, and never a mobile number anyone can log in with
     user.password_hash = hash_password(settings, secrets.token_urlsafe(32))
     user.groups, user.claimed_groups, user.language = [], [], None
+    user.union_card, user.verified_at, user.verified_source = None, None, None
+    # what the member told the union to be verified (the union's own roster stays the union's)
+    await db.execute(
+        sa.update(VerificationRequest)
+        .where(VerificationRequest.user_id == user.id)
+        .values(
+            union_card="",
+            workplace="",
+            note="",
+            groups=[],
+            state=sa.case((VerificationRequest.state == "pending", "closed"), else_=VerificationRequest.state),
+        )
+    )
     user.is_active = False
     user.updated_at = utcnow()
     db.add(user)
