@@ -109,10 +109,11 @@ def upgrade() -> None:
     op.add_column('users', sa.Column('verified_source', sa.String(length=10), nullable=True))
     op.add_column('users', sa.Column('verified_by', sa.Integer(), nullable=True))
     op.create_foreign_key(op.f('fk_users_verified_by_users'), 'users', 'users', ['verified_by'], ['id'])
-    # a group a member claimed before is now asked for in a verification request
+    # a group a member claimed before is now asked for in a verification request (with the groups confirmed)
     op.execute(
         "INSERT INTO verification_requests (market_id, user_id, union_card, workplace, groups, note, state, reason) "
-        "SELECT market_id, id, '', '', claimed_groups, '', 'pending', '' FROM users WHERE claimed_groups <> '{}'"
+        "SELECT market_id, id, '', '', ARRAY(SELECT DISTINCT g FROM unnest(groups || claimed_groups) AS g ORDER BY g), "
+        "'', 'pending', '' FROM users WHERE claimed_groups <> '{}'"
     )
     # ### end Alembic commands ###
 

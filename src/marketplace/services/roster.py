@@ -440,7 +440,8 @@ async def ask(
 
 async def claim_groups(db: AsyncSession, member: User, groups: list[str]) -> None:
     """Groups a member says they belong to (the Me form): leaving one is at once, joining one is a
-    verification request for the union to decide (its other answers kept)."""
+    verification request for the union to decide (its other answers kept). The request asks for every group
+    said (approving it sets the member's groups to them); `claimed_groups` are those not yet confirmed."""
     said = set(groups)
     member.groups = sorted(set(member.groups) & said)
     joining = sorted(said - set(member.groups))
@@ -454,10 +455,10 @@ async def claim_groups(db: AsyncSession, member: User, groups: list[str]) -> Non
     if joining:
         if pending is None:
             pending = VerificationRequest(market_id=member.market_id, user_id=member.id)
-        pending.groups, pending.updated_at = joining, utcnow()
+        pending.groups, pending.updated_at = sorted(said), utcnow()
         db.add(pending)
     elif pending is not None:
-        pending.groups, pending.updated_at = [], utcnow()
+        pending.groups, pending.updated_at = sorted(said), utcnow()
         if member.verified_at is not None or not (pending.union_card or pending.workplace or pending.note):
             pending.state, pending.decided_at = "closed", utcnow()  # nothing left to ask
         db.add(pending)
@@ -512,7 +513,7 @@ async def _pending(db: AsyncSession, curator: User, request_id: int) -> tuple[Ve
 
 
 async def approve(db: AsyncSession, curator: User, request_id: int, groups: list[str] | None) -> VerificationRequest:
-    """Verify the member, with the groups the curator grants (the ones asked, unless said)."""
+    """Verify the member, with the groups the curator grants (the whole list; unless said, the ones asked)."""
     found, member = await _pending(db, curator, request_id)
     granted = sorted(set(found.groups if groups is None else groups))
     found.state, found.decided_by, found.decided_at = "approved", curator.id, utcnow()
