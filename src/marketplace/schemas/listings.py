@@ -87,6 +87,7 @@ class ListingPatch(BaseModel):
 
 class ApproveIn(BaseModel):
     batch_id: DbId
+    verified_only: Flag | None = None  # the curator's say: only verified members may order it (left out: as is)
 
 
 class BulkApproveIn(BaseModel):

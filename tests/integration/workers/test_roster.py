@@ -198,6 +198,17 @@ async def test_a_member_asks_a_curator_approves_or_declines_and_verified_only_li
         actions = set((await db.execute(sa.select(AuditEvent.action))).scalars())
     assert {"approve_verification", "decline_verification", "verified_only"} <= actions
 
+    # a curator may ask it of a listing as it is approved
+    await client.put("/api/v1/admin/roster/settings", json={"verified_only": False}, headers=c)
+    waiting = await factory.listing(provider, category, title="待审核", state="submitted", auto_accept=True)
+    batch = (await client.post("/api/v1/admin/batches", json={"name": "第一批"}, headers=c)).json()
+    approved = await client.post(
+        f"/api/v1/admin/listings/{waiting.id}/approve", json={"batch_id": batch["id"], "verified_only": True}, headers=c
+    )
+    assert approved.status_code == 200 and approved.json()["verified_only"] is True, approved.text
+    blocked = await client.post("/api/v1/orders", json={"listing_id": waiting.id}, headers=factory.headers(third))
+    assert blocked.status_code == 403 and blocked.json()["extra"]["field"] == "verified"
+
 
 async def test_another_markets_curator_sees_and_decides_nothing(client, factory, jobs):
     curator = await factory.user(Role.curator)
@@ -205,7 +216,7 @@ async def test_another_markets_curator_sees_and_decides_nothing(client, factory,
     await _import(client, factory.headers(curator), roster_csv([["1", "甲", "13900000011", "", "", ""]]), jobs)
     await client.post("/api/v1/me/verification", json={"groups": ["women"]}, headers=factory.headers(member))
     async with factory.sessionmaker() as db, db.begin():
-        other = Market(slug="futian", name_zh="福田区总工会", name_en="Futian")
+        other = Market(slug="roster-elsewhere", name_zh="福田区总工会", name_en="Futian")
         db.add(other)
         await db.flush()
         outsider = await db.get(User, (await factory.user(Role.curator)).id)
