@@ -88,9 +88,9 @@ async def test_a_member_asks_a_curator_approves_and_the_member_orders(page, fact
     await expect(card).to_have_count(1)
     await expect(card).to_contain_text("美团南山站")
     await expect(card).to_contain_text("名册中没有这个手机号码")
-    await card.get_by_role("button", name="驳回").click()  # no reason: refused beside the field
+    await card.get_by_role("button", name="驳回申请").click()  # no reason: refused beside the field
     await expect(page.locator("section.card", has_text="小周").locator(".error")).to_be_visible()
-    await page.locator("section.card", has_text="小周").get_by_role("button", name="通过").click()
+    await page.locator("section.card", has_text="小周").get_by_role("button", name="通过申请").click()
     await expect(page.get_by_role("status")).to_contain_text("已通过")
     await expect(page.locator("section.card", has_text="小周")).to_have_count(0)  # no longer waiting
 
@@ -98,7 +98,7 @@ async def test_a_member_asks_a_curator_approves_and_the_member_orders(page, fact
     await page.goto(f"/listings/{listing.id}")
     await expect(page.locator("#verify-first")).to_have_count(0)
     await page.locator("form[action$='/order'] button").first.click()
-    await expect(page.get_by_role("status")).to_contain_text("下单成功")
+    await expect(page.get_by_role("status")).to_contain_text("报名成功")  # auto-accepted: a seat held
     await page.goto("/me/verification")
     await expect(page.locator("#verification-state")).to_contain_text("已实名认证")
     await expect(page.locator("#verification-state")).to_contain_text("新就业形态劳动者")

@@ -61,7 +61,7 @@ async def test_a_member_asks_on_their_page_and_a_curator_decides_on_the_desk(pag
     asked = await pages.post(
         "/me/verification", {"union_card": "NS-9", "workplace": "美团", "groups": ["new_employment"], "note": ""}
     )
-    assert asked.status_code == 303 and "ok=asked" in asked.headers["location"]
+    assert asked.status_code == 303 and "ok=verification_asked" in asked.headers["location"]
     assert "等待工会审核" in (await pages.get("/me/verification")).text
 
     pages.login(curator)
@@ -72,7 +72,7 @@ async def test_a_member_asks_on_their_page_and_a_curator_decides_on_the_desk(pag
     empty = await pages.post(f"/desk/verifications/{request_id}/decline", {"reason": ""})
     assert empty.status_code == 400
     approved = await pages.post(f"/desk/verifications/{request_id}/approve", {"groups": ["new_employment"]})
-    assert approved.status_code == 303 and "ok=approved" in approved.headers["location"]
+    assert approved.status_code == 303 and "ok=verification_approved" in approved.headers["location"]
     again = await pages.post(f"/desk/verifications/{request_id}/approve", {"groups": []})
     assert again.status_code == 409 and "这条申请已处理" in again.text
 

@@ -478,3 +478,11 @@ AUDIT_ACTIONS.update(
     }
 )
 AUDIT_TARGETS.update({"roster_import": N_("roster import"), "market": N_("market")})
+DONE.update(
+    {
+        "verification_approved": N_("Approved: the member is verified and told."),
+        "verification_declined": N_("Declined: the member is told why."),
+        "verification_asked": N_("Your request is sent: the union will check it against its roster."),
+        "roster_settings": N_("Setting saved."),
+    }
+)

@@ -107,7 +107,7 @@ class RosterPages(Controller):
 
         async def work() -> str:
             await roster.set_verified_only(db, user, values.get("verified_only") == "1")
-            return "/desk/roster?ok=settings"
+            return "/desk/roster?ok=roster_settings"
 
         location, _ = await attempt(db, lambda: once(request, db, user, work))
         return Redirect(location or "/desk/roster", status_code=303)
@@ -180,14 +180,14 @@ class RosterPages(Controller):
 
             async def work() -> str:
                 await roster.approve(db, user, request_id, groups)
-                return f"/desk/verifications?{urlencode(back)}&ok=approved"
+                return f"/desk/verifications?{urlencode(back)}&ok=verification_approved"
 
         elif action == "decline":
             data, errors = validate(request, DeclineIn, {"reason": values.get("reason", "")})
 
             async def work() -> str:
                 await roster.decline(db, user, request_id, data.reason)
-                return f"/desk/verifications?{urlencode(back)}&ok=declined"
+                return f"/desk/verifications?{urlencode(back)}&ok=verification_declined"
 
             if data is None:
                 work = None
@@ -292,7 +292,7 @@ class VerificationPages(Controller):
             async def work() -> str:
                 groups = [g.value for g in data.groups]
                 await roster.ask(db, user, data.union_card, data.workplace, groups, data.note)
-                return "/me/verification?ok=asked"
+                return "/me/verification?ok=verification_asked"
 
             location, exc = await attempt(db, lambda: once(request, db, user, work))
             if exc is None:
