@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import queue
 from ..domain import roster as rules
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Market, RosterEntry, RosterFile, RosterImport, User, VerificationRequest
@@ -39,68 +38,35 @@ REQUEST_STATES = ("pending", "approved", "declined", "closed")
 # --- importing -------------------------------------------------------------------------------------------
 
 
+KIND = tabular.Kind(
+    model=RosterImport,
+    file_model=RosterFile,
+    name="roster",
+    job=IMPORT_JOB,
+    missing="No such roster import.",
+    guess=rules.guess_mapping,
+    check=rules.check_mapping,
+    max_bytes=MAX_FILE_BYTES,
+    max_rows=MAX_ROWS,
+)
+
+
 async def upload(db: AsyncSession, curator: User, filename: str, content: bytes) -> tuple[RosterImport, bool]:
     """Keep an uploaded roster with its guessed mapping. The same file again (by its digest) is the import
     already made: (that import, False)."""
-    digest = tabular.digest_of(content, MAX_FILE_BYTES)
-    found = await _by_digest(db, curator.market_id, digest)
-    if found is not None:
-        return found, False
-    table, rows_csv, total = await tabular.read_upload(content, MAX_ROWS)
-    row = {
-        "market_id": curator.market_id,
-        "created_by": curator.id,
-        "filename": rules.clean(filename)[:200] or "roster",
-        "digest": digest,
-        "size": len(content),
-        "format": table.format,
-        "headers": table.headers,
-        "mapping": rules.guess_mapping(table.headers),
-        "total_rows": total,
-    }
-    made = await db.execute(insert(RosterImport).values(**row).on_conflict_do_nothing().returning(RosterImport.id))
-    import_id = made.scalar_one_or_none()
-    if import_id is None:  # the same file uploaded at the same moment: the first one holds
-        return await _by_digest(db, curator.market_id, digest), False
-    db.add(RosterFile(import_id=import_id, content=rows_csv))
-    await audit.record(db, curator, "upload_roster", "roster_import", import_id, rows=total)
-    return await db.get(RosterImport, import_id), True
-
-
-async def _by_digest(db: AsyncSession, market_id: int, digest: str) -> RosterImport | None:
-    query = sa.select(RosterImport).where(RosterImport.market_id == market_id, RosterImport.digest == digest)
-    return (await db.execute(query)).scalar_one_or_none()
+    return await tabular.upload(db, KIND, curator, filename, content)
 
 
 async def get_import(db: AsyncSession, market_id: int, import_id: int, *, lock: bool = False) -> RosterImport:
-    found = await db.get(RosterImport, import_id, with_for_update=lock, populate_existing=lock)
-    if found is None or found.market_id != market_id:
-        raise NotFound("No such roster import.")
-    return found
+    return await tabular.get_import(db, KIND, market_id, import_id, lock=lock)
 
 
 async def list_imports(db: AsyncSession, market_id: int, limit: int = 20, offset: int = 0) -> tuple[list, int]:
-    where = RosterImport.market_id == market_id
-    total = (await db.execute(sa.select(sa.func.count()).where(where))).scalar_one()
-    query = sa.select(RosterImport).where(where).order_by(RosterImport.id.desc()).limit(limit).offset(offset)
-    return list((await db.execute(query)).scalars()), total
-
-
-def parse_mapping(raw: dict[str, object], columns: int) -> dict[str, int]:
-    return tabular.parse_mapping(raw, columns, rules.check_mapping)
+    return await tabular.list_imports(db, KIND, market_id, limit, offset)
 
 
 async def set_mapping(db: AsyncSession, curator: User, import_id: int, raw: dict[str, object]) -> RosterImport:
-    found = await get_import(db, curator.market_id, import_id, lock=True)
-    if found.state != "uploaded":
-        raise Conflict("This import has started: its mapping can no longer change.", field="mapping")
-    found.mapping = parse_mapping(raw, len(found.headers))
-    await audit.record(db, curator, "map_roster", "roster_import", found.id, mapping=found.mapping)
-    return found
-
-
-async def _content(db: AsyncSession, import_id: int) -> bytes | None:
-    return (await db.execute(sa.select(RosterFile.content).where(RosterFile.import_id == import_id))).scalar()
+    return await tabular.set_mapping(db, KIND, curator, import_id, raw)
 
 
 async def preview(
@@ -108,7 +74,7 @@ async def preview(
 ) -> tuple[RosterImport, list[rules.Entry | rules.Fault]]:
     """The first rows as the import's mapping will read them (empty once the import is done)."""
     found = await get_import(db, market_id, import_id)
-    content = await _content(db, found.id)
+    content = await tabular.content_of(db, KIND, found.id)
     if content is None or rules.check_mapping(found.mapping, len(found.headers)):
         return found, []
 
@@ -120,19 +86,8 @@ async def preview(
 
 
 async def start(db: AsyncSession, curator: User, import_id: int, *, in_worker: bool = True) -> RosterImport:
-    """Queue the import (once: starting a started import changes nothing); `in_worker=False`: the caller
-    runs the batches itself (the demo data)."""
-    found = await get_import(db, curator.market_id, import_id, lock=True)
-    if found.state != "uploaded":
-        return found
-    problem = rules.check_mapping(found.mapping, len(found.headers))
-    if problem:
-        raise InvalidInput(problem, field="mapping")
-    found.state, found.started_at = "queued", utcnow()
-    if in_worker:
-        await queue.enqueue(db, IMPORT_JOB, {"import_id": found.id}, dedupe_key=f"roster:{found.id}:0")
-    await audit.record(db, curator, "start_roster", "roster_import", found.id)
-    return found
+    """Queue the import (once); `in_worker=False`: the caller runs the batches itself (the demo data)."""
+    return await tabular.start(db, KIND, curator, import_id, in_worker=in_worker)
 
 
 _ENTRIES = RosterEntry.__table__
@@ -143,11 +98,10 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
     """Read the next batch of an import's rows into the roster and verify the accounts they match, in the
     caller's transaction; queue the next batch (chain) or finish. Idempotent: the import row, locked, says
     where to go on from, and an entry is written only where it changes."""
-    found = await db.get(RosterImport, import_id, with_for_update=True, populate_existing=True)
-    if found is None or found.state not in ("queued", "running"):
+    found = await tabular.lock_for_batch(db, KIND, import_id)
+    if found is None:
         return {"skipped": True}
-    found.state = "running"
-    content = await _content(db, found.id)
+    content = await tabular.content_of(db, KIND, found.id)
     start_at = found.processed_rows
 
     def read() -> tuple[list[rules.Entry], list[rules.Fault], int]:
@@ -203,7 +157,7 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
     found.name_mismatches += differing
     faults.sort(key=lambda f: f.row)
     tabular.record_faults(found, faults)
-    finished = await tabular.end_batch(db, found, seen, rows, RosterFile, IMPORT_JOB, "roster", chain=chain)
+    finished = await tabular.end_batch(db, KIND, found, seen, rows, chain=chain)
     return {"import_id": found.id, "rows": seen, "imported": inserted, "updated": updated, "done": finished}
 
 
@@ -338,15 +292,10 @@ async def import_file(
 ) -> RosterImport:
     """Upload (mapping guessed) and import a roster here and now, one transaction per batch (the demo data)."""
 
-    async def begin(db: AsyncSession) -> int:
-        found, _ = await upload(db, curator, filename, content)
-        if found.state == "uploaded":
-            found = await start(db, curator, found.id, in_worker=False)
-        return found.id
+    async def batch(db: AsyncSession, import_id: int) -> dict:
+        return await run_batch(db, import_id, chain=False)
 
-    return await tabular.run_here(
-        session_factory, RosterImport, begin, lambda db, i: run_batch(db, i, chain=False), progress
-    )
+    return await tabular.run_here(session_factory, KIND, curator, filename, content, batch, progress)
 
 
 # --- the roster as it stands ------------------------------------------------------------------------------

@@ -18,13 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import queue
 from ..db import settings_of
 from ..domain import surveys as rules
-from ..errors import Conflict, InvalidInput, NotFound
 from ..models import SurveyFile, SurveyImport, SurveyNeed, User
 from ..models.base import utcnow
-from . import audit, classify, tabular
+from . import classify, tabular
 
 IMPORT_JOB = "import_survey"
 BATCH_ROWS = 2500
@@ -34,65 +32,35 @@ MAX_ERRORS = tabular.MAX_ERRORS
 PREVIEW_ROWS = 10
 
 
+KIND = tabular.Kind(
+    model=SurveyImport,
+    file_model=SurveyFile,
+    name="survey",
+    job=IMPORT_JOB,
+    missing="No such survey import.",
+    guess=rules.guess_mapping,
+    check=rules.check_mapping,
+    max_bytes=MAX_FILE_BYTES,
+    max_rows=MAX_ROWS,
+)
+
+
 async def upload(db: AsyncSession, curator: User, filename: str, content: bytes) -> tuple[SurveyImport, bool]:
     """Keep an uploaded questionnaire with its guessed mapping. The same file again (by its digest) is the
     import already made: (that import, False)."""
-    digest = tabular.digest_of(content, MAX_FILE_BYTES)
-    found = await _by_digest(db, curator.market_id, digest)
-    if found is not None:
-        return found, False
-    table, rows_csv, total = await tabular.read_upload(content, MAX_ROWS)
-    row = {
-        "market_id": curator.market_id,
-        "created_by": curator.id,
-        "filename": rules.clean(filename)[:200] or "survey",
-        "digest": digest,
-        "size": len(content),
-        "format": table.format,
-        "headers": table.headers,
-        "mapping": rules.guess_mapping(table.headers),
-        "total_rows": total,
-    }
-    made = await db.execute(insert(SurveyImport).values(**row).on_conflict_do_nothing().returning(SurveyImport.id))
-    import_id = made.scalar_one_or_none()
-    if import_id is None:  # the same file uploaded at the same moment: the first one holds
-        return await _by_digest(db, curator.market_id, digest), False
-    db.add(SurveyFile(import_id=import_id, content=rows_csv))
-    await audit.record(db, curator, "upload_survey", "survey_import", import_id, rows=total)
-    return await db.get(SurveyImport, import_id), True
-
-
-async def _by_digest(db: AsyncSession, market_id: int, digest: str) -> SurveyImport | None:
-    query = sa.select(SurveyImport).where(SurveyImport.market_id == market_id, SurveyImport.digest == digest)
-    return (await db.execute(query)).scalar_one_or_none()
+    return await tabular.upload(db, KIND, curator, filename, content)
 
 
 async def get_import(db: AsyncSession, market_id: int, import_id: int, *, lock: bool = False) -> SurveyImport:
-    found = await db.get(SurveyImport, import_id, with_for_update=lock, populate_existing=lock)
-    if found is None or found.market_id != market_id:
-        raise NotFound("No such survey import.")
-    return found
+    return await tabular.get_import(db, KIND, market_id, import_id, lock=lock)
 
 
 async def list_imports(db: AsyncSession, market_id: int, limit: int = 50, offset: int = 0) -> tuple[list, int]:
-    where = SurveyImport.market_id == market_id
-    total = (await db.execute(sa.select(sa.func.count()).where(where))).scalar_one()
-    query = sa.select(SurveyImport).where(where).order_by(SurveyImport.id.desc()).limit(limit).offset(offset)
-    return list((await db.execute(query)).scalars()), total
-
-
-def parse_mapping(raw: dict[str, object], columns: int) -> dict[str, int]:
-    """A mapping as sent (field → column index, empty or None for none), checked."""
-    return tabular.parse_mapping(raw, columns, rules.check_mapping)
+    return await tabular.list_imports(db, KIND, market_id, limit, offset)
 
 
 async def set_mapping(db: AsyncSession, curator: User, import_id: int, raw: dict[str, object]) -> SurveyImport:
-    found = await get_import(db, curator.market_id, import_id, lock=True)
-    if found.state != "uploaded":
-        raise Conflict("This import has started: its mapping can no longer change.", field="mapping")
-    found.mapping = parse_mapping(raw, len(found.headers))
-    await audit.record(db, curator, "map_survey", "survey_import", found.id, mapping=found.mapping)
-    return found
+    return await tabular.set_mapping(db, KIND, curator, import_id, raw)
 
 
 @dataclass
@@ -100,10 +68,6 @@ class PreviewRow:
     row: int
     answer: rules.Answer | None
     fault: str | None
-
-
-async def _content(db: AsyncSession, import_id: int) -> bytes | None:
-    return (await db.execute(sa.select(SurveyFile.content).where(SurveyFile.import_id == import_id))).scalar()
 
 
 def _zone(db: AsyncSession) -> ZoneInfo:
@@ -120,7 +84,7 @@ async def preview(
     """The first rows as the mapping (the import's, or the one given) will read them."""
     found = await get_import(db, market_id, import_id)
     mapping = found.mapping if mapping is None else mapping
-    content = await _content(db, found.id)
+    content = await tabular.content_of(db, KIND, found.id)
     if content is None or rules.check_mapping(mapping, len(found.headers)):
         return found, []
     zone, now = _zone(db), utcnow()
@@ -141,29 +105,17 @@ async def preview(
 
 
 async def start(db: AsyncSession, curator: User, import_id: int, *, in_worker: bool = True) -> SurveyImport:
-    """Queue the import (once: starting a started import changes nothing); `in_worker=False`: the caller
-    runs the batches itself (the CLI)."""
-    found = await get_import(db, curator.market_id, import_id, lock=True)
-    if found.state != "uploaded":
-        return found
-    problem = rules.check_mapping(found.mapping, len(found.headers))
-    if problem:
-        raise InvalidInput(problem, field="mapping")
-    found.state, found.started_at = "queued", utcnow()
-    if in_worker:
-        await queue.enqueue(db, IMPORT_JOB, {"import_id": found.id}, dedupe_key=f"survey:{found.id}:0")
-    await audit.record(db, curator, "start_survey", "survey_import", found.id)
-    return found
+    """Queue the import (once); `in_worker=False`: the caller runs the batches itself (the CLI)."""
+    return await tabular.start(db, KIND, curator, import_id, in_worker=in_worker)
 
 
 async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *, chain: bool = True) -> dict:
     """Read, keep and classify the next batch of an import's rows, in the caller's transaction; queue the
     next batch (chain) or finish. Idempotent: the import row, locked, says where to go on from."""
-    found = await db.get(SurveyImport, import_id, with_for_update=True, populate_existing=True)
-    if found is None or found.state not in ("queued", "running"):
+    found = await tabular.lock_for_batch(db, KIND, import_id)
+    if found is None:
         return {"skipped": True}
-    found.state = "running"
-    content = await _content(db, found.id)
+    content = await tabular.content_of(db, KIND, found.id)
     zone, now, start_at = _zone(db), utcnow(), found.processed_rows
     answered_default = found.created_at or now
 
@@ -226,7 +178,7 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
     found.duplicate_rows += len(answers) - inserted
     found.classified_rows += classified
     tabular.record_faults(found, faults)
-    finished = await tabular.end_batch(db, found, seen, rows, SurveyFile, IMPORT_JOB, "survey", chain=chain)
+    finished = await tabular.end_batch(db, KIND, found, seen, rows, chain=chain)
     return {"import_id": found.id, "rows": seen, "imported": inserted, "bad": len(faults), "done": finished}
 
 
@@ -255,17 +207,10 @@ async def import_file(
     """Upload, map (guessed unless given) and import a file here and now, one transaction per batch (the CLI
     and the demo data). `session_factory()` opens one unit of work (`async with`)."""
 
-    async def begin(db: AsyncSession) -> int:
-        found, _ = await upload(db, curator, filename, content)
-        if found.state == "uploaded":
-            if mapping is not None:
-                found.mapping = parse_mapping(mapping, len(found.headers))
-            found = await start(db, curator, found.id, in_worker=False)
-        return found.id
+    async def batch(db: AsyncSession, import_id: int) -> dict:
+        return await run_batch(db, import_id, chain=False)
 
-    return await tabular.run_here(
-        session_factory, SurveyImport, begin, lambda db, i: run_batch(db, i, chain=False), progress
-    )
+    return await tabular.run_here(session_factory, KIND, curator, filename, content, batch, progress, mapping)
 
 
 def moment_label(moment: datetime | None, zone: ZoneInfo) -> str:

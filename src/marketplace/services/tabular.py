@@ -18,12 +18,15 @@ from datetime import date, datetime
 from itertools import islice
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import queue
 from ..domain.cells import clean
-from ..errors import InvalidInput
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import User
 from ..models.base import utcnow
+from . import audit
 
 MAX_ERRORS = 1000  # faults kept with their reasons (all are counted)
 
@@ -138,6 +141,108 @@ def parse_mapping(raw: dict[str, object], columns: int, check: Callable[[dict[st
     return mapping
 
 
+@dataclass(frozen=True)
+class Kind:
+    """One kind of table import: its tables, its name (audit actions `upload_<name>`, `map_<name>`,
+    `start_<name>` on `<name>_import`; job keys `<name>:<id>:<rows>`), its job, its rules."""
+
+    model: type  # the import row (models/imports.TabularImport)
+    file_model: type  # the uploaded rows until the import is done
+    name: str
+    job: str
+    missing: str  # the sentence for an import not found (in web/pages/messages.py)
+    guess: Callable[[list[str]], dict[str, int]]
+    check: Callable[[dict[str, int], int], str | None]
+    max_bytes: int
+    max_rows: int
+
+
+async def upload(db: AsyncSession, kind: Kind, curator: User, filename: str, content: bytes) -> tuple[object, bool]:
+    """Keep an uploaded file with its guessed mapping. The same file again (by its digest) is the import
+    already made: (that import, False)."""
+    digest = digest_of(content, kind.max_bytes)
+    found = await _by_digest(db, kind, curator.market_id, digest)
+    if found is not None:
+        return found, False
+    table, rows_csv, total = await read_upload(content, kind.max_rows)
+    row = {
+        "market_id": curator.market_id,
+        "created_by": curator.id,
+        "filename": clean(filename)[:200] or kind.name,
+        "digest": digest,
+        "size": len(content),
+        "format": table.format,
+        "headers": table.headers,
+        "mapping": kind.guess(table.headers),
+        "total_rows": total,
+    }
+    made = await db.execute(insert(kind.model).values(**row).on_conflict_do_nothing().returning(kind.model.id))
+    import_id = made.scalar_one_or_none()
+    if import_id is None:  # the same file uploaded at the same moment: the first one holds
+        return await _by_digest(db, kind, curator.market_id, digest), False
+    db.add(kind.file_model(import_id=import_id, content=rows_csv))
+    await audit.record(db, curator, f"upload_{kind.name}", f"{kind.name}_import", import_id, rows=total)
+    return await db.get(kind.model, import_id), True
+
+
+async def _by_digest(db: AsyncSession, kind: Kind, market_id: int, digest: str):
+    query = sa.select(kind.model).where(kind.model.market_id == market_id, kind.model.digest == digest)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def get_import(db: AsyncSession, kind: Kind, market_id: int, import_id: int, *, lock: bool = False):
+    found = await db.get(kind.model, import_id, with_for_update=lock, populate_existing=lock)
+    if found is None or found.market_id != market_id:
+        raise NotFound(kind.missing)
+    return found
+
+
+async def list_imports(db: AsyncSession, kind: Kind, market_id: int, limit: int, offset: int) -> tuple[list, int]:
+    where = kind.model.market_id == market_id
+    total = (await db.execute(sa.select(sa.func.count()).where(where))).scalar_one()
+    query = sa.select(kind.model).where(where).order_by(kind.model.id.desc()).limit(limit).offset(offset)
+    return list((await db.execute(query)).scalars()), total
+
+
+async def set_mapping(db: AsyncSession, kind: Kind, curator: User, import_id: int, raw: dict[str, object]):
+    found = await get_import(db, kind, curator.market_id, import_id, lock=True)
+    if found.state != "uploaded":
+        raise Conflict("This import has started: its mapping can no longer change.", field="mapping")
+    found.mapping = parse_mapping(raw, len(found.headers), kind.check)
+    await audit.record(db, curator, f"map_{kind.name}", f"{kind.name}_import", found.id, mapping=found.mapping)
+    return found
+
+
+async def content_of(db: AsyncSession, kind: Kind, import_id: int) -> bytes | None:
+    query = sa.select(kind.file_model.content).where(kind.file_model.import_id == import_id)
+    return (await db.execute(query)).scalar()
+
+
+async def start(db: AsyncSession, kind: Kind, curator: User, import_id: int, *, in_worker: bool = True):
+    """Queue the import (once: starting a started import changes nothing); `in_worker=False`: the caller
+    runs the batches itself (the CLI, the demo data)."""
+    found = await get_import(db, kind, curator.market_id, import_id, lock=True)
+    if found.state != "uploaded":
+        return found
+    problem = kind.check(found.mapping, len(found.headers))
+    if problem:
+        raise InvalidInput(problem, field="mapping")
+    found.state, found.started_at = "queued", utcnow()
+    if in_worker:
+        await queue.enqueue(db, kind.job, {"import_id": found.id}, dedupe_key=f"{kind.name}:{found.id}:0")
+    await audit.record(db, curator, f"start_{kind.name}", f"{kind.name}_import", found.id)
+    return found
+
+
+async def lock_for_batch(db: AsyncSession, kind: Kind, import_id: int):
+    """The import row locked for its next batch (marked running), or None when there is nothing to run."""
+    found = await db.get(kind.model, import_id, with_for_update=True, populate_existing=True)
+    if found is None or found.state not in ("queued", "running"):
+        return None
+    found.state = "running"
+    return found
+
+
 def record_faults(found, faults: list) -> None:
     """Count a batch's refused rows on the import and keep the first MAX_ERRORS with their reasons
     (and values, for a sentence that names one)."""
@@ -151,9 +256,7 @@ def record_faults(found, faults: list) -> None:
         found.errors = [*found.errors, *kept]
 
 
-async def end_batch(
-    db: AsyncSession, found, seen: int, rows: int, file_model, job: str, key: str, *, chain: bool
-) -> bool:
+async def end_batch(db: AsyncSession, kind: Kind, found, seen: int, rows: int, *, chain: bool) -> bool:
     """After a batch of `seen` rows (of `rows` asked): finish the import (its file dropped) or queue the
     next batch (chain). Whether it finished."""
     found.processed_rows += seen
@@ -161,30 +264,39 @@ async def end_batch(
     if finished:
         found.state, found.finished_at = "done", utcnow()
         found.total_rows = found.processed_rows
-        await db.execute(sa.delete(file_model).where(file_model.import_id == found.id))
+        await db.execute(sa.delete(kind.file_model).where(kind.file_model.import_id == found.id))
     elif chain:
-        await queue.enqueue(db, job, {"import_id": found.id}, dedupe_key=f"{key}:{found.id}:{found.processed_rows}")
+        key = f"{kind.name}:{found.id}:{found.processed_rows}"
+        await queue.enqueue(db, kind.job, {"import_id": found.id}, dedupe_key=key)
     return finished
 
 
 async def run_here(
     session_factory: Callable,
-    model,
-    begin: Callable[[AsyncSession], Awaitable[int]],
+    kind: Kind,
+    curator: User,
+    filename: str,
+    content: bytes,
     batch: Callable[[AsyncSession, int], Awaitable[dict]],
     progress: Callable[[int, int], None] | None = None,
+    mapping: dict[str, int] | None = None,
 ):
-    """An import run here and now, one transaction per batch (the CLI and the demo data): `begin` uploads
-    and starts it and says its id, `batch` runs one batch. `session_factory()` opens one unit of work."""
+    """Upload, map (guessed unless given) and import a file here and now, one transaction per batch (the CLI
+    and the demo data): `batch` runs one batch. `session_factory()` opens one unit of work (`async with`)."""
     async with session_factory() as db:
-        import_id = await begin(db)
+        found, _ = await upload(db, kind, curator, filename, content)
+        if found.state == "uploaded":
+            if mapping is not None:
+                found.mapping = parse_mapping(mapping, len(found.headers), kind.check)
+            found = await start(db, kind, curator, found.id, in_worker=False)
+        import_id = found.id
     while True:
         async with session_factory() as db:
             result = await batch(db, import_id)
-            current = await db.get(model, import_id)
+            current = await db.get(kind.model, import_id)
             if progress is not None:
                 progress(current.processed_rows, current.total_rows)
         if result.get("skipped") or result.get("done"):
             break
     async with session_factory() as db:
-        return await db.get(model, import_id)
+        return await db.get(kind.model, import_id)

@@ -197,4 +197,5 @@ SERVICE_MESSAGES = [
     N_("The union card number is on the roster for another phone number."),
     N_("Choose the column that holds the name."),
     N_("Choose the column that holds the phone number."),
+    N_("No such roster import."),
 ]
