@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from ..domain.roles import MemberGroup
 from .common import Flag, Out, Text
+from .imports import TableImportOut
 
 Column = Annotated[int, Field(ge=0, le=999)]
 
@@ -21,26 +22,12 @@ class RosterMappingIn(BaseModel):
     groups: Column | None = None
 
 
-class RosterImportOut(Out):
-    id: int
-    filename: str
-    format: str
-    size: int
-    headers: list[str]
-    mapping: dict[str, int]
-    state: str  # uploaded | queued | running | done
-    total_rows: int
-    processed_rows: int
-    imported_rows: int  # new entries
+class RosterImportOut(TableImportOut):
+    """imported_rows: new entries; duplicate_rows: entries already as the file says."""
+
     updated_rows: int  # entries the file changed
-    duplicate_rows: int  # entries already as the file says
-    bad_rows: int
     verified_users: int  # accounts verified (or brought up to date) by the import
     name_mismatches: int  # accounts with a roster phone and another name: not verified
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    created: bool = False  # this upload made the import (False: the same file was uploaded before)
 
 
 class RosterImportsOut(BaseModel):

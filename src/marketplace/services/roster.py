@@ -357,6 +357,16 @@ async def standing(db: AsyncSession, member: User) -> Standing:
     return Standing(member, (await db.execute(query)).scalar_one_or_none())
 
 
+async def _open_request(db: AsyncSession, member: User) -> VerificationRequest | None:
+    """The member's pending request, locked (asking again updates it)."""
+    query = (
+        sa.select(VerificationRequest)
+        .where(VerificationRequest.user_id == member.id, VerificationRequest.state == "pending")
+        .with_for_update()
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
 async def ask(
     db: AsyncSession, member: User, union_card: str, workplace: str, groups: list[str], note: str
 ) -> VerificationRequest:
@@ -368,13 +378,7 @@ async def ask(
     if member.verified_at is not None and set(groups) <= set(member.groups):
         raise Conflict("Your membership is already verified.", field="groups")
     groups = sorted(set(groups))
-    pending = (
-        await db.execute(
-            sa.select(VerificationRequest)
-            .where(VerificationRequest.user_id == member.id, VerificationRequest.state == "pending")
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
+    pending = await _open_request(db, member)
     if pending is None:
         pending = VerificationRequest(market_id=member.market_id, user_id=member.id)
     pending.union_card, pending.workplace, pending.groups, pending.note = card, workplace, groups, note
@@ -394,13 +398,7 @@ async def claim_groups(db: AsyncSession, member: User, groups: list[str]) -> Non
     said = set(groups)
     member.groups = sorted(set(member.groups) & said)
     joining = sorted(said - set(member.groups))
-    pending = (
-        await db.execute(
-            sa.select(VerificationRequest)
-            .where(VerificationRequest.user_id == member.id, VerificationRequest.state == "pending")
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
+    pending = await _open_request(db, member)
     if joining:
         if pending is None:
             pending = VerificationRequest(market_id=member.market_id, user_id=member.id)

@@ -13,7 +13,7 @@ from litestar.params import Body, JSONBody, QueryParameter
 from ..auth import for_roles
 from ..domain.phones import mask_phone
 from ..domain.roles import Role
-from ..errors import InvalidInput, sentence
+from ..errors import sentence
 from ..schemas.roster import (
     ApproveIn,
     DeclineIn,
@@ -35,7 +35,7 @@ from ..schemas.roster import (
     VerificationsOut,
 )
 from ..services import roster
-from .bodies import UPLOADS
+from .bodies import UPLOADS, uploaded_file
 from .common import CurrentUser, Db, IdParam, Limit, Offset, SearchText
 
 UPLOAD_LIMIT = roster.MAX_FILE_BYTES + 100_000  # the file and the multipart framing around it
@@ -105,11 +105,8 @@ class RosterController(Controller):
         """The member roster (CSV or XLSX, a header row first: name, phone, union card number, workplace
         union, groups) as the multipart field `file`. The same file again answers the import it made
         (`created: false`) and adds nothing."""
-        upload = data.file
-        if not isinstance(upload, UploadFile):
-            raise InvalidInput("Send the file as the multipart field 'file'.", field="file")
-        content = await upload.read()
-        found, created = await roster.upload(db, user, upload.filename or "roster", content)
+        filename, content = await uploaded_file(data.file, "roster")
+        found, created = await roster.upload(db, user, filename, content)
         return import_out(found, created)
 
     @get("/imports")

@@ -18,11 +18,12 @@ from ...services import roster
 from ..bodies import UPLOADS
 from ..common import ONE_LINE, Db, IdParam
 from ..roster import UPLOAD_LIMIT
+from . import imports
 from .common import PAGE_DEPENDENCIES, PageUser, as_list, attempt, form_of, need, page, refusal, validate
-from .i18n import N_, lang_of, tr
+from .i18n import N_, lang_of
 from .labels import GROUPS
 from .once import once
-from .refusals import words
+from .refusals import row_faults, words
 
 DESK_PAGE = 20
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=10_000)]
@@ -47,23 +48,12 @@ def _group_options() -> list[tuple[str, str]]:
     return [(g.value, GROUPS[g.value]) for g in MemberGroup]
 
 
-def _row_text(lang: str, reason: str, params: dict | None) -> str:
-    return words(lang, reason, params) or reason
-
-
 def _progress(found) -> dict:
-    total = max(found.total_rows, 1)
     return {
-        "state": found.state,
-        "processed": found.processed_rows,
-        "total": found.total_rows,
-        "imported": found.imported_rows,
+        **imports.progress(found),
         "updated": found.updated_rows,
-        "duplicates": found.duplicate_rows,
-        "bad": found.bad_rows,
         "verified": found.verified_users,
         "mismatches": found.name_mismatches,
-        "percent": min(100, round(100 * found.processed_rows / total)),
     }
 
 
@@ -82,22 +72,9 @@ class RosterPages(Controller):
     @post("/roster", opt=UPLOADS, request_max_body_size=UPLOAD_LIMIT)
     async def upload(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
         user = need(page_user, Role.curator)
-        form = await request.form()
-        upload = form.get("file")
-        errors: dict[str, str] = {}
-        if upload is None or isinstance(upload, str) or not upload.filename:
-            errors = {"file": tr(lang_of(request), "Choose a CSV or XLSX file.")}
-        else:
-            content = await upload.read()
-
-            async def work() -> str:
-                found, _ = await roster.upload(db, user, upload.filename, content)
-                return f"/desk/roster/imports/{found.id}"
-
-            location, exc = await attempt(db, lambda: once(request, db, user, work))
-            if exc is None:
-                return Redirect(location, status_code=303)
-            _, errors = refusal(request, exc, "file")
+        done, errors = await imports.take_upload(request, db, user, roster.upload, "/desk/roster/imports/")
+        if done is not None:
+            return done
         return await _roster_page(request, db, user, None, 1, 400, errors=errors)
 
     @post("/roster/settings")
@@ -133,11 +110,8 @@ class RosterPages(Controller):
             await roster.set_mapping(db, user, import_id, raw)
             return f"/desk/roster/imports/{import_id}?ok=mapped"
 
-        location, exc = await attempt(db, lambda: once(request, db, user, work))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "mapping")
-        return await _import_page(request, db, user, import_id, status, errors=errors)
+        done, status, errors = await imports.act(request, db, user, work)
+        return done or await _import_page(request, db, user, import_id, status, errors=errors)
 
     @post("/roster/imports/{import_id:int}/start")
     async def start(self, request: Request, import_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
@@ -147,11 +121,8 @@ class RosterPages(Controller):
             await roster.start(db, user, import_id)
             return f"/desk/roster/imports/{import_id}?ok=started"
 
-        location, exc = await attempt(db, lambda: once(request, db, user, work))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "mapping")
-        return await _import_page(request, db, user, import_id, status, errors=errors)
+        done, status, errors = await imports.act(request, db, user, work)
+        return done or await _import_page(request, db, user, import_id, status, errors=errors)
 
     @get("/verifications")
     async def requests(
@@ -230,12 +201,11 @@ async def _import_page(request: Request, db, user, import_id: int, status: int =
     found, rows = await roster.preview(db, user.market_id, import_id)
     lang = lang_of(request)
     preview = [
-        {"row": r.row, "fault": _row_text(lang, r.reason, r.params)}
+        {"row": r.row, "fault": words(lang, r.reason, r.params) or r.reason}
         if isinstance(r, rules.Fault)
         else {"row": r.row, "entry": r}
         for r in rows
     ]
-    bad = [{"row": e["row"], "reason": _row_text(lang, e["reason"], e.get("params"))} for e in found.errors]
     return page(
         request,
         "desk/roster_import.html",
@@ -243,7 +213,7 @@ async def _import_page(request: Request, db, user, import_id: int, status: int =
         status,
         found=found,
         rows=preview,
-        bad=bad,
+        bad=row_faults(lang, found.errors),
         fields=[(f.value, FIELD_LABELS[f.value]) for f in rules.FIELDS],
         progress=_progress(found),
         **context,
