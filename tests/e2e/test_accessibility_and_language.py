@@ -96,6 +96,10 @@ UNION SELECT unnest(honours) FROM provider_profiles UNION SELECT unnest(skills) 
 UNION SELECT name FROM batches UNION SELECT name FROM stations UNION SELECT address FROM stations
 UNION SELECT name FROM landmarks UNION SELECT name FROM organisations UNION SELECT name FROM org_seats
 UNION SELECT reason FROM hotline_calls UNION SELECT note FROM hotline_calls
+UNION SELECT name FROM roster_entries UNION SELECT workplace FROM roster_entries
+UNION SELECT coalesce(union_card, '') FROM roster_entries UNION SELECT filename FROM roster_imports
+UNION SELECT workplace FROM verification_requests UNION SELECT note FROM verification_requests
+UNION SELECT union_card FROM verification_requests UNION SELECT reason FROM verification_requests
 """
 
 
