@@ -66,6 +66,9 @@ async def export(db: AsyncSession, user: User) -> dict:
         .all()
     )
     sessions = (await db.execute(sa.select(LoginSession).where(LoginSession.user_id == user.id))).scalars().all()
+    asked = await db.execute(
+        sa.select(VerificationRequest).where(VerificationRequest.user_id == user.id).order_by(VerificationRequest.id)
+    )
     profile = await db.get(ProviderProfile, user.id)
     return {
         "account": {
@@ -80,6 +83,19 @@ async def export(db: AsyncSession, user: User) -> dict:
             "language": user.language,
             "created_at": _iso(user.created_at),
         },
+        "verification_requests": [
+            {
+                "union_card": r.union_card,
+                "workplace": r.workplace,
+                "groups": r.groups,
+                "note": r.note,
+                "state": r.state,
+                "reason": r.reason,
+                "created_at": _iso(r.created_at),
+                "decided_at": _iso(r.decided_at),
+            }
+            for r in asked.scalars()
+        ],
         "provider_profile": None
         if profile is None
         else {"bio": profile.bio, "honours": profile.honours, "skills": profile.skills, "area": profile.area},
