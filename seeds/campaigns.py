@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.domain.campaigns import CampaignKind
 from marketplace.domain.roles import MemberGroup, Role
-from marketplace.models import Campaign, CampaignOffer, User
+from marketplace.models import Campaign, CampaignOffer, Listing, ListingSession, User
 from marketplace.models.base import utcnow
 from marketplace.schemas.campaigns import CampaignIn
 from marketplace.services import campaigns, organisations
@@ -28,9 +28,17 @@ async def load_campaign(db: AsyncSession, market_id: int) -> dict:
         )
     ).scalar_one_or_none()
     soon = utcnow() + timedelta(days=3)
-    session = next(
-        (s for s in await organisations.bookable_sessions(db, market_id) if s[2] > soon and s[3] >= PLACES), None
+    # a session open to the campaign's group (a listing for other groups only, or for verified members only,
+    # would refuse some of those it is offered to)
+    open_to_all = sa.select(Listing.id).where(
+        sa.or_(Listing.target_groups == [], Listing.target_groups.contains([MemberGroup.new_employment.value])),
+        Listing.verified_only.is_(False),
     )
+    allowed = set(
+        (await db.execute(sa.select(ListingSession.id).where(ListingSession.listing_id.in_(open_to_all)))).scalars()
+    )
+    sessions = await organisations.bookable_sessions(db, market_id)
+    session = next((s for s in sessions if s[2] > soon and s[3] >= PLACES and s[0] in allowed), None)
     if curator is None or session is None:
         return {"campaigns": 0}
     data = CampaignIn(

@@ -155,7 +155,16 @@ async def load_demo_data(settings: Settings) -> dict:
     from .survey import csv_bytes
 
     imported = await import_survey(settings, csv_bytes(), "需求调研示例.csv", DEMO_LOGINS["curator"][0])
-    return {**loaded, "survey rows": imported["imported"], "survey bad rows": imported["bad rows"]}
+    # the union's real-name roster (seeds/roster.py): most demo members are verified by it
+    from marketplace.standalone import import_roster
+
+    from .roster import roster_bytes
+
+    async with unit_of_work(settings) as db:
+        market_id = await ensure_market(db, settings.default_market)
+        content = await roster_bytes(db, market_id, DEMO_LOGINS["member"][0])
+    roster = await import_roster(settings, content, "会员名册示例.csv", DEMO_LOGINS["curator"][0])
+    return {**loaded, "survey rows": imported["imported"], "survey bad rows": imported["bad rows"], **roster}
 
 
 async def _load_market(settings: Settings) -> dict:

@@ -110,6 +110,7 @@ class Factory:
         state: str = "published",
         target_groups: list[str] = (),
         summary: str = "",
+        verified_only: bool = False,
     ) -> Listing:
         """A listing with sessions given as (days from now, capacity)."""
         listing = Listing(
@@ -124,6 +125,7 @@ class Factory:
             auto_accept=auto_accept,
             state=state,
             target_groups=list(target_groups),
+            verified_only=verified_only,
             search_text=f"{title} {summary} {category.name_zh} {category.name_en}".lower(),  # as refresh_search_text
             published_at=utcnow() if state == "published" else None,
         )

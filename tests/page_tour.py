@@ -53,6 +53,15 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     )
     lottery_pages = await _drawn_lottery(factory, client, curator, member)
     offer_pages = await _proactive_offer(factory, client, curator, member)
+    # 实名制: a roster uploaded (not yet imported), a member's request, a service for verified members only
+    roster = "姓名,手机号码,工会会员卡号,人员类别\n刘师傅,13900000099,NS-1,农民工\n错号,123,,\n".encode()
+    roster_import = await client.post(
+        "/api/v1/admin/roster/imports",
+        files={"file": ("名册.csv", roster, "text/csv")},
+        headers=factory.headers(curator),
+    )
+    await client.post("/api/v1/me/verification", json={"workplace": "第一车间工会", "groups": ["migrant"]}, headers=m)
+    verified_only = await factory.listing(provider, category, title="实名专享", verified_only=True)
     return [
         (None, lottery_pages[:3]),  # the order is the member's own
         (member, lottery_pages[:4]),
@@ -73,6 +82,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
             [
                 *["/", "/orders", f"/orders/{order['id']}", f"/orders/{seat_order}", f"/checkin/{session_token}"],
                 *["/notices", "/need", "/me", f"/listings/{listing.id}"],
+                *["/me/verification", f"/listings/{verified_only.id}"],
                 *[f"/stations/{station}", f"/stations/{station}/visit?code=x", "/stations?lat=22.53&lon=113.93"],
             ],
         ),
@@ -123,6 +133,11 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/stations?day=6&hour=23",
                 "/desk/stations/new",
                 f"/desk/stations/{station}",
+                "/desk/roster",
+                "/desk/roster?q=刘",
+                f"/desk/roster/imports/{roster_import.json()['id']}",
+                "/desk/verifications",
+                "/desk/verifications?state=&q=刘",
             ],
         ),
         (

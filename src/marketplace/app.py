@@ -35,6 +35,7 @@ from .web.orders import AttendanceController, OrderController
 from .web.pages import csrf_config, page_routes, template_config, with_pages
 from .web.pictures import ListingPictureController, picture_file
 from .web.reviews import NotificationController, ReviewController
+from .web.roster import RosterController, VerificationController
 from .web.satisfaction import CaseController, SurveyController
 from .web.service_hours import ServiceHoursController
 from .web.stations import StationAdminController, StationController
@@ -67,6 +68,8 @@ ROUTES = [
     ListingPictureController,
     picture_file,
     SurveyImportController,
+    RosterController,
+    VerificationController,
     NeedsLoopController,
     DrawController,
     CampaignController,

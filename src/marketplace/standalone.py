@@ -53,10 +53,37 @@ async def remove_demo(settings: Settings, phone: str, password: str) -> dict[str
 async def import_survey(settings: Settings, content: bytes, filename: str, phone: str | None, progress=None) -> dict:
     """Import a questionnaire here and now, one transaction per batch, as a curator (the one with this
     phone, else the market's first curator): `marketplace import-survey FILE`."""
+    from .services import surveys
+
+    found = await _import_as_curator(settings, phone, surveys.import_file, filename, content, progress)
+    return {
+        "import": found.id,
+        "rows": found.total_rows,
+        "imported": found.imported_rows,
+        "already imported": found.duplicate_rows,
+        "bad rows": found.bad_rows,
+        "errors": found.errors[:20],
+    }
+
+
+async def import_roster(settings: Settings, content: bytes, filename: str, phone: str | None) -> dict:
+    """Import a real-name roster here and now (the demo data), as `import_survey` does a questionnaire."""
+    from .services import roster
+
+    found = await _import_as_curator(settings, phone, roster.import_file, filename, content, None)
+    return {
+        "roster rows": found.imported_rows + found.updated_rows + found.duplicate_rows,
+        "roster bad rows": found.bad_rows,
+        "verified by the roster": found.verified_users,
+    }
+
+
+async def _import_as_curator(settings: Settings, phone: str | None, import_file, filename, content, progress):
+    """Run an import's batches in-process as a curator of the default market (the one with this phone,
+    else the first)."""
     import sqlalchemy as sa
 
     from .models import User
-    from .services import surveys
 
     engine = make_engine(settings.database_url, settings)
     sessionmaker = make_sessionmaker(engine, settings)
@@ -72,16 +99,8 @@ async def import_survey(settings: Settings, content: bytes, filename: str, phone
         if curator is None:
             raise ValueError("no curator to import as: create one with `marketplace create-user --role curator`")
         try:
-            found = await surveys.import_file(lambda: transaction(sessionmaker), curator, filename, content, progress)
+            return await import_file(lambda: transaction(sessionmaker), curator, filename, content, progress)
         except MarketError as exc:
             raise ValueError(exc.detail) from exc
-        return {
-            "import": found.id,
-            "rows": found.total_rows,
-            "imported": found.imported_rows,
-            "already imported": found.duplicate_rows,
-            "bad rows": found.bad_rows,
-            "errors": found.errors[:20],
-        }
     finally:
         await engine.dispose()

@@ -115,6 +115,7 @@ async def _empty_tables(engine, client, limits):
     tables = [t.name for t in SQLModel.metadata.sorted_tables if t.name != "markets"]
     async with engine.begin() as conn:
         await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        await conn.execute(sa.text("UPDATE markets SET verified_only = false"))  # the kept rows' settings
     await limits.reset()  # the live server counts in the same Redis keys
 
 

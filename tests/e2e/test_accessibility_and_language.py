@@ -98,6 +98,10 @@ UNION SELECT name FROM landmarks UNION SELECT name FROM organisations UNION SELE
 UNION SELECT reason FROM hotline_calls UNION SELECT note FROM hotline_calls
 UNION SELECT title FROM campaigns UNION SELECT benefit_name FROM campaigns
 UNION SELECT benefit_description FROM campaigns
+UNION SELECT name FROM roster_entries UNION SELECT workplace FROM roster_entries
+UNION SELECT coalesce(union_card, '') FROM roster_entries UNION SELECT filename FROM roster_imports
+UNION SELECT workplace FROM verification_requests UNION SELECT note FROM verification_requests
+UNION SELECT union_card FROM verification_requests UNION SELECT reason FROM verification_requests
 """
 
 

@@ -24,6 +24,10 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     # 免申即享: the demo campaign, started, with answers in
     assert await _count(engine, "SELECT count(*) FROM campaigns WHERE state = 'running'") == 1
     assert await _count(engine, "SELECT count(*) FROM campaign_offers WHERE state = 'accepted'") == 2
+    # the demo roster (seeds/roster.py) verified most demo members, flagged one whose name differs
+    assert await _count(engine, "SELECT count(*) FROM roster_entries") > 300
+    assert await _count(engine, "SELECT count(*) FROM users WHERE verified_source = 'roster'") > 250
+    assert await _count(engine, "SELECT count(*) FROM roster_entries WHERE name_differs") == 1
     # a real member orders a demo listing; a real provider lists a service of their own
     real_member, curator = await factory.user(name="真会员"), await factory.user(Role.curator)
     demo_listing = await _count(
@@ -55,6 +59,7 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     assert await _count(engine, "SELECT count(*) FROM survey_needs") == 0  # the demo questionnaire too
     assert await _count(engine, "SELECT count(*) FROM campaigns") == 0
     assert await _count(engine, "SELECT count(*) FROM campaign_offers") == 0
+    assert await _count(engine, "SELECT count(*) FROM roster_entries") == 0  # and the demo roster
     assert await _count(engine, "SELECT count(*) FROM stations WHERE rating_count > 0 OR rating_avg IS NOT NULL") == 0
     gone = await client.post("/api/v1/auth/login", json={"phone": demo_curator, "password": demo_password})
     assert gone.status_code == 401

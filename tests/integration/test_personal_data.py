@@ -4,7 +4,7 @@ deleted — anonymised, its orders kept in the union's figures."""
 import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
-from marketplace.models import AuditEvent, Order, Review, User
+from marketplace.models import AuditEvent, Order, Review, User, VerificationRequest
 
 from ..factories import PASSWORD
 
@@ -33,12 +33,14 @@ async def test_a_member_downloads_their_data_and_only_theirs(client, factory):
         await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=factory.headers(member))
     ).json()
     await client.post("/api/v1/orders", json={"listing_id": listing.id}, headers=factory.headers(other))
+    await client.post("/api/v1/me/verification", json={"workplace": "南山工会"}, headers=factory.headers(member))
     data = await client.get("/api/v1/me/data", headers=factory.headers(member))
     assert data.status_code == 200 and "attachment" in data.headers["content-disposition"]
     found = data.json()
     assert found["account"]["phone"] == member.phone and [o["id"] for o in found["orders"]] == [mine["id"]]
     assert [e["action"] for e in found["orders"][0]["events"]] == ["place", "auto_accept"]
     assert found["login_sessions"]  # where they are logged in
+    assert [r["workplace"] for r in found["verification_requests"]] == ["南山工会"]  # what they told the union
 
 
 async def test_a_deleted_account_is_anonymised_its_orders_stay_and_nobody_logs_in_with_it(client, factory):
@@ -57,6 +59,7 @@ async def test_a_deleted_account_is_anonymised_its_orders_stay_and_nobody_logs_i
         f"/api/v1/orders/{reviewed.id}/review", json={"stars": 5, "text": "王老师很耐心"}, headers=m
     )
     assert review.status_code == 200, review.text
+    await client.post("/api/v1/me/verification", json={"union_card": "NS-1", "note": "骑手"}, headers=m)
     done = await client.post("/api/v1/me/delete", json={"password": PASSWORD}, headers=m)
     assert done.status_code == 204
     assert (await client.get("/api/v1/me", headers=m)).status_code == 401  # logged out everywhere
@@ -70,6 +73,9 @@ async def test_a_deleted_account_is_anonymised_its_orders_stay_and_nobody_logs_i
     async with factory.sessionmaker() as db:
         [kept_review] = (await db.execute(sa.select(Review).where(Review.member_id == member.id))).scalars()
     assert (kept_review.stars, kept_review.text) == (5, "")  # the rating counts; the words were theirs
+    async with factory.sessionmaker() as db:
+        [asked] = (await db.execute(sa.select(VerificationRequest))).scalars()
+    assert (asked.union_card, asked.note, asked.state) == ("", "", "closed")  # what they told the union goes
     staff = await client.post(
         "/api/v1/me/delete", json={"password": PASSWORD}, headers=factory.headers(await factory.user(Role.curator))
     )

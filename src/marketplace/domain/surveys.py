@@ -8,12 +8,12 @@ Nothing a mapping does not ask for is kept, and phone and ID numbers written ins
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
+from .cells import clean
 from .roles import MemberGroup
 
 
@@ -69,17 +69,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DATE = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})秒?)?)?$"
 )
-
-
-def clean(value: object, fold: bool = True) -> str:
-    """A cell as text: None and blanks are empty; whitespace squeezed; full-width forms made plain (fold;
-    a need's own text keeps its Chinese punctuation)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)) if fold else str(value)
-    return " ".join(text.split())
 
 
 def guess_mapping(headers: Sequence[str]) -> dict[str, int]:

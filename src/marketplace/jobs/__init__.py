@@ -21,7 +21,19 @@ from ..db import transaction
 from ..models import OutboxJob
 from ..models.base import utcnow
 from ..outage import is_outage, retry_later
-from . import campaigns, classify, codes, deadlines, lottery, matching, notices, periodic, reminders, surveys  # noqa: F401  (registers the handlers)
+from . import (  # noqa: F401  (registers the handlers)
+    campaigns,
+    classify,
+    codes,
+    deadlines,
+    lottery,
+    matching,
+    notices,
+    periodic,
+    reminders,
+    roster,
+    surveys,
+)
 from .registry import BATCH_HANDLERS, HANDLERS, batch_job, job
 
 __all__ = ["BATCH_HANDLERS", "HANDLERS", "batch_job", "job", "retry_delay", "run_outbox_batch", "run_outbox_job"]

@@ -12,6 +12,7 @@ from .needs import ClassifierVersion, NeedClassification, NeedLabel
 from .notices import AuditEvent, Notification, OutboxJob
 from .orders import IdempotencyKey, Offer, Order, OrderEvent, OrderMessage
 from .reviews import Review
+from .roster import RosterEntry, RosterFile, RosterImport, VerificationRequest
 from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
 from .stations import Landmark, Station, StationInspection, StationOpening, StationReview, StationVisit
@@ -58,6 +59,10 @@ __all__ = [
     "ProviderProfile",
     "Quota",
     "Review",
+    "RosterEntry",
+    "RosterFile",
+    "RosterImport",
+    "VerificationRequest",
     "SatisfactionSurvey",
     "SurveyFile",
     "SurveyImport",

@@ -21,8 +21,14 @@ class User(SQLModel, table=True):
     # Target groups the member belongs to (domain/roles.py MemberGroup), as a curator confirmed them: only
     # these unlock a group's listings.
     groups: list[str] = text_list_field()
-    # Groups the member says they belong to, waiting for a curator to confirm (a claim unlocks nothing).
+    # Groups the member says they belong to, waiting for a curator to confirm (a claim unlocks nothing):
+    # the groups of the member's pending verification request (services/roster.py), kept here by it.
     claimed_groups: list[str] = text_list_field()
+    # Real-name verification (实名制): when, how ("roster": the union's roster matched phone and name;
+    # "curator": a curator approved the member's request) and by whom (the curator who imported or approved).
+    verified_at: datetime | None = timestamp_field()
+    verified_source: str | None = Field(default=None, sa_type=sa.String(10))
+    verified_by: int | None = Field(default=None, foreign_key="users.id")
     # Other markets (ids) a curator of the member's own market allows them to order in; by default a member
     # orders in their own union's market only (services/order_placement.check_orderable).
     order_markets: list[int] = Field(

@@ -78,6 +78,8 @@ class Listing(SQLModel, table=True):
     station_id: int | None = Field(default=None, foreign_key="stations.id", index=True)
     target_groups: list[str] = text_list_field()
     auto_accept: bool = Field(default=False, nullable=False)
+    # Only members the union verified (实名) may order it; the market may ask it of every listing.
+    verified_only: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
     state: str = state_field(ListingState.draft)
     rejection_reason: str | None = Field(default=None, sa_type=sa.Text)
     # Title, summary, description, category and provider text, searched with ILIKE in PostgreSQL.

@@ -16,4 +16,6 @@ class Market(SQLModel, table=True):
     name_zh: str = Field(sa_type=sa.String(100), nullable=False)
     name_en: str = Field(sa_type=sa.String(100), nullable=False)
     time_zone: str = Field(default="Asia/Shanghai", sa_type=sa.String(60), nullable=False)
+    # Only members the union verified (实名, services/roster.py) may order in this market.
+    verified_only: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = created_at_field()

@@ -6,36 +6,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from .base import created_at_field, json_field, market_fk, state_field, timestamp_field
+from .base import created_at_field, market_fk
+from .imports import TabularImport
 
 
-class SurveyImport(SQLModel, table=True):
+class SurveyImport(TabularImport, table=True):
     """A questionnaire file a curator uploaded, its mapping, and how far its import has come."""
 
     __tablename__ = "survey_imports"
     # The same file twice is one import (its SHA-256).
     __table_args__ = (sa.UniqueConstraint("market_id", "digest"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    market_id: int = market_fk()
-    created_by: int | None = Field(default=None, foreign_key="users.id")
-    filename: str = Field(sa_type=sa.String(200), nullable=False)
-    digest: str = Field(sa_type=sa.String(64), nullable=False)
-    size: int = Field(nullable=False)
-    format: str = Field(sa_type=sa.String(10), nullable=False)  # csv | xlsx
-    headers: list = json_field(default_factory=list)
-    mapping: dict = json_field()  # field -> column index
-    state: str = state_field("uploaded")  # uploaded | queued | running | done
-    total_rows: int = Field(default=0, nullable=False)
-    processed_rows: int = Field(default=0, nullable=False)
-    imported_rows: int = Field(default=0, nullable=False)
-    duplicate_rows: int = Field(default=0, nullable=False)
-    bad_rows: int = Field(default=0, nullable=False)
     classified_rows: int = Field(default=0, nullable=False)
-    errors: list = json_field(default_factory=list)  # [{"row": n, "reason": "…"}], the first MAX_ERRORS
-    created_at: datetime = created_at_field()
-    started_at: datetime | None = timestamp_field()
-    finished_at: datetime | None = timestamp_field()
 
 
 class SurveyFile(SQLModel, table=True):

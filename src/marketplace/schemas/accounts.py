@@ -84,7 +84,8 @@ class MeOut(Out):
     phone: str  # masked
     roles: list[str]
     groups: list[str]  # confirmed by a curator
-    claimed_groups: list[str]  # said by the member, waiting to be confirmed
+    claimed_groups: list[str]  # asked for in the member's pending verification request
+    verified: bool = False  # 实名: the union's roster or a curator verified the member
     market_id: int
     language: str | None
 
@@ -106,6 +107,7 @@ class UserAdminOut(Out):
     roles: list[str]
     groups: list[str]
     claimed_groups: list[str]
+    verified: bool = False
     is_active: bool
     order_markets: list[int] = []  # other markets a curator lets the member order in
 

@@ -67,6 +67,7 @@ class ListingIn(BaseModel):
     location: Location = ""
     target_groups: list[MemberGroup] = Field(default_factory=list, max_length=6)
     auto_accept: Flag = False
+    verified_only: Flag = False  # only members the union verified (实名) may order it
     sessions: list[SessionIn] = Field(default_factory=list, max_length=200)
     # The invitation to list for a supply gap this listing answers (one the provider received).
     invitation_id: DbId | None = None
@@ -81,10 +82,12 @@ class ListingPatch(BaseModel):
     location: Location | None = None
     target_groups: list[MemberGroup] | None = Field(default=None, max_length=6)
     auto_accept: Flag | None = None
+    verified_only: Flag | None = None
 
 
 class ApproveIn(BaseModel):
     batch_id: DbId
+    verified_only: Flag | None = None  # the curator's say: only verified members may order it (left out: as is)
 
 
 class BulkApproveIn(BaseModel):
@@ -165,6 +168,7 @@ class ListingSummaryOut(BaseModel):
     location: str
     target_groups: list[str]
     auto_accept: bool
+    verified_only: bool = False  # only verified members may order it (the market may ask it of all)
     state: str
     provider: ProviderBrief
     rating: RatingOut

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field
 
 from .common import DbId, Out
+from .imports import TableImportOut
 
 Column = Annotated[int, Field(ge=0, le=999)]
 
@@ -37,24 +38,8 @@ class SurveyErrorOut(BaseModel):
     reason: str
 
 
-class SurveyImportOut(Out):
-    id: int
-    filename: str
-    format: str
-    size: int
-    headers: list[str]
-    mapping: dict[str, int]
-    state: str  # uploaded | queued | running | done
-    total_rows: int
-    processed_rows: int
-    imported_rows: int
-    duplicate_rows: int
-    bad_rows: int
+class SurveyImportOut(TableImportOut):
     classified_rows: int
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    created: bool = False  # this upload made the import (False: the same file was uploaded before)
 
 
 class PreviewRowOut(BaseModel):

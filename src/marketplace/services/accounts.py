@@ -30,7 +30,7 @@ from ..schemas.common import Page
 from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
 from ..texts import msg
-from . import audit, codes, login_sessions, notices, reviews
+from . import audit, codes, login_sessions, notices, reviews, roster
 
 # The password hash of an account an organisation's roster made (services/organisations.py): nobody can log
 # in with it; the person registers with that phone and takes the account (and its orders) over.
@@ -61,10 +61,13 @@ async def register(
         exists.name = data.name
         exists.is_active = True
         exists.updated_at = utcnow()
+        await roster.verify_at_registration(db, exists)
         return exists
     if exists:
         raise Conflict(ACCOUNT_EXISTS, field="phone")
     user = await create_user(db, settings, market_id, data.phone, data.name, data.password, [Role.member])
+    # 实名制: a phone and name on the market's roster are verified at once, with the roster's groups
+    await roster.verify_at_registration(db, user)
     return user
 
 
@@ -219,6 +222,7 @@ def _person(user: User) -> dict:
         "roles": user.roles,
         "groups": user.groups,
         "claimed_groups": user.claimed_groups,
+        "verified": user.verified_at is not None,
     }
 
 
@@ -230,11 +234,10 @@ async def update_me(db: AsyncSession, user: User, data: MeUpdateIn) -> User:
     if data.name is not None:
         user.name = data.name
     if data.groups is not None:
-        # A member may leave a group at once, but joining one is a claim a curator confirms: a group
-        # unlocks services meant for it (and the union's scarce places) only when the union agrees.
-        said = {g.value for g in data.groups}
-        user.groups = sorted(set(user.groups) & said)
-        user.claimed_groups = sorted(said - set(user.groups))
+        # A member may leave a group at once, but joining one is a verification request a curator decides
+        # (services/roster.py): a group unlocks services meant for it (and the union's scarce places) only
+        # when the union's roster or a curator says so.
+        await roster.claim_groups(db, user, [g.value for g in data.groups])
     if data.language is not None:
         user.language = data.language
     user.updated_at = utcnow()
@@ -271,6 +274,7 @@ async def confirm_groups(db: AsyncSession, curator: User, user_id: int, groups: 
     await audit.record(db, curator, "confirm_groups", "user", user.id, before=user.groups, after=confirmed)
     user.groups = confirmed
     user.claimed_groups = []  # each claim was granted (now in groups) or turned down (left out)
+    await roster.close_pending(db, curator, user)
     user.updated_at = utcnow()
     db.add(user)
     return user

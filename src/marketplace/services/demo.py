@@ -33,12 +33,15 @@ from ..models import (
     ProviderCategory,
     ProviderProfile,
     Review,
+    RosterEntry,
+    RosterImport,
     StationInspection,
     StationReview,
     StationVisit,
     SurveyImport,
     SurveyNeed,
     User,
+    VerificationRequest,
 )
 from ..settings import Settings
 from . import stations
@@ -154,6 +157,17 @@ async def remove(db: AsyncSession, settings: Settings, phone: str, password: str
     await run("survey_needs", sa.delete(SurveyNeed).where(SurveyNeed.import_id.in_(demo_imports)))
     await run("survey_imports", sa.delete(SurveyImport).where(SurveyImport.created_by.in_(people)))
     await db.execute(sa.update(GapInvitation).where(GapInvitation.created_by.in_(people)).values(created_by=None))
+    # 实名制: the demo roster (seeds/roster.py) and the demo people's requests go; a real member a demo
+    # curator verified stays verified, without the demo's name on it
+    demo_rosters = sa.select(RosterImport.id).where(RosterImport.created_by.in_(people))
+    await run("roster_entries", sa.delete(RosterEntry).where(RosterEntry.import_id.in_(demo_rosters)))
+    await db.execute(sa.update(RosterEntry).where(RosterEntry.user_id.in_(people)).values(user_id=None))
+    await run("roster_imports", sa.delete(RosterImport).where(RosterImport.created_by.in_(people)))
+    await run("verification_requests", sa.delete(VerificationRequest).where(VerificationRequest.user_id.in_(people)))
+    await db.execute(
+        sa.update(VerificationRequest).where(VerificationRequest.decided_by.in_(people)).values(decided_by=None)
+    )
+    await db.execute(sa.update(User).where(User.verified_by.in_(people)).values(verified_by=None))
     await db.execute(sa.delete(User).where(User.id.in_(people)))
     await stations.recount_ratings(db, markets)  # demo members' ratings of real stations are gone
     empty = ~sa.exists().where(Listing.batch_id == Batch.id)

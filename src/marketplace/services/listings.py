@@ -169,7 +169,9 @@ async def _upcoming_sessions_count(db: AsyncSession, listing_id: int) -> int:
     ).scalar_one()
 
 
-async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: int) -> Listing:
+async def approve(
+    db: AsyncSession, curator: User, listing_id: int, batch_id: int, verified_only: bool | None = None
+) -> Listing:
     listing = await get_listing(db, listing_id, lock=True)
     if listing.market_id != curator.market_id:
         raise NotFound("No such listing.")
@@ -188,8 +190,12 @@ async def approve(db: AsyncSession, curator: User, listing_id: int, batch_id: in
     _move(listing, "approve")
     listing.batch_id = batch.id
     listing.published_at = utcnow()
+    if verified_only is not None:
+        listing.verified_only = verified_only  # 实名制: the curator may ask it of the listing as it goes live
     cache.menu_changed(db, listing.market_id)
-    await audit.record(db, curator, "approve_listing", "listing", listing.id, batch_id=batch.id)
+    await audit.record(
+        db, curator, "approve_listing", "listing", listing.id, batch_id=batch.id, verified_only=listing.verified_only
+    )
     await notices.notify(
         db,
         listing.provider_id,
@@ -331,6 +337,7 @@ async def clone(db: AsyncSession, user: User, listing_id: int) -> Listing:
         location=original.location,
         target_groups=list(original.target_groups),
         auto_accept=original.auto_accept,
+        verified_only=original.verified_only,
         search_text=original.search_text,
         cloned_from_id=original.id,
         state=ListingState.draft,

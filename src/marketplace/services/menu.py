@@ -139,6 +139,7 @@ def _summary(listing, category, provider, star_level, honours, seats_left, next_
         location=listing.location,
         target_groups=listing.target_groups,
         auto_accept=listing.auto_accept,
+        verified_only=listing.verified_only,
         state=listing.state,
         provider=ProviderBrief(id=provider.id, name=provider.name, honours=honours or [], star_level=star_level or 0),
         rating=RatingOut(average=listing.rating_avg, count=listing.rating_count, score=listing.rating_score),

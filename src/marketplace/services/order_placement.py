@@ -20,7 +20,7 @@ from ..domain.listings import ListingShape, ListingState
 from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, transition
 from ..domain.service_time import ServiceTime, Window, offer_deadline, window_refusal
 from ..errors import Conflict, Forbidden, InvalidInput
-from ..models import Category, Listing, ListingSession, LotteryDraw, Order, User
+from ..models import Category, Listing, ListingSession, LotteryDraw, Market, Order, User
 from ..models.base import utcnow
 from ..schemas.orders import ListingRef, SessionRef
 from ..texts import msg
@@ -32,7 +32,7 @@ from .order_views import Known, NewOffer, Party
 # columns, not ORM attributes: the rows are read as plain rows, with no ORM loading.
 _LISTINGS, _SESSIONS = Listing.__table__.c, ListingSession.__table__.c
 _CATEGORIES, _USERS = Category.__table__.c, User.__table__.c
-_DRAWS = LotteryDraw.__table__.c
+_DRAWS, _MARKETS = LotteryDraw.__table__.c, Market.__table__.c
 _TARGET = (
     sa.select(
         _LISTINGS.id,
@@ -46,6 +46,8 @@ _TARGET = (
         _LISTINGS.category_id,
         _LISTINGS.auto_accept,
         _LISTINGS.target_groups,
+        _LISTINGS.verified_only,
+        _MARKETS.verified_only.label("market_verified_only"),
         _CATEGORIES.offer_deadline_hours,
         _USERS.name.label("provider_name"),
         _USERS.phone.label("provider_phone"),
@@ -65,6 +67,7 @@ _TARGET = (
     .select_from(Listing.__table__)
     .join(Category.__table__, _CATEGORIES.id == _LISTINGS.category_id)
     .join(User.__table__, _USERS.id == _LISTINGS.provider_id)
+    .join(Market.__table__, _MARKETS.id == _LISTINGS.market_id)
     .outerjoin(
         ListingSession.__table__,
         sa.and_(_SESSIONS.id == sa.bindparam("session_id"), _SESSIONS.listing_id == _LISTINGS.id),
@@ -194,7 +197,21 @@ def check_orderable(member: User, target: sa.Row | None, listing_id: int) -> sa.
     # Members may browse other unions' menus, and order in their own, or where a curator allowed them.
     if target.market_id != member.market_id and target.market_id not in (member.order_markets or []):
         raise Forbidden("This service is in another union's market; members order in their own union's market.")
+    unverified = member.verified_at is None
+    if (target.verified_only or target.market_verified_only) and unverified:
+        raise Forbidden(
+            "Only members verified by the union (real name) may order this service: ask for verification on "
+            "your Me page.",
+            field="verified",
+        )
     if target.target_groups and not set(target.target_groups) & set(member.groups):
+        if set(target.target_groups) & set(member.claimed_groups):
+            # said, not yet verified: a self-declared group opens nothing
+            raise Forbidden(
+                "This service is for %(groups)s only, and the union has not verified your group yet.",
+                field="groups",
+                params={"groups": list(target.target_groups)},
+            )
         raise Forbidden("This service is for %(groups)s only.", params={"groups": list(target.target_groups)})
     return target
 

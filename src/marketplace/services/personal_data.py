@@ -23,6 +23,7 @@ from ..models import (
     ProviderProfile,
     Review,
     User,
+    VerificationRequest,
 )
 from ..models.base import utcnow
 from ..settings import Settings
@@ -67,6 +68,9 @@ async def export(db: AsyncSession, user: User) -> dict:
         .all()
     )
     sessions = (await db.execute(sa.select(LoginSession).where(LoginSession.user_id == user.id))).scalars().all()
+    asked = await db.execute(
+        sa.select(VerificationRequest).where(VerificationRequest.user_id == user.id).order_by(VerificationRequest.id)
+    )
     profile = await db.get(ProviderProfile, user.id)
     offered = (
         await db.execute(
@@ -84,9 +88,24 @@ async def export(db: AsyncSession, user: User) -> dict:
             "roles": user.roles,
             "groups": user.groups,
             "claimed_groups": user.claimed_groups,
+            "verified_at": _iso(user.verified_at),
+            "union_card": user.union_card,
             "language": user.language,
             "created_at": _iso(user.created_at),
         },
+        "verification_requests": [
+            {
+                "union_card": r.union_card,
+                "workplace": r.workplace,
+                "groups": r.groups,
+                "note": r.note,
+                "state": r.state,
+                "reason": r.reason,
+                "created_at": _iso(r.created_at),
+                "decided_at": _iso(r.decided_at),
+            }
+            for r in asked.scalars()
+        ],
         "provider_profile": None
         if profile is None
         else {"bio": profile.bio, "honours": profile.honours, "skills": profile.skills, "area": profile.area},
@@ -147,6 +166,19 @@ async def delete_account(db: AsyncSession, settings: Settings, user: User, passw
     user.phone = f"d{user.id}"  # unique, and never a mobile number anyone can log in with
     user.password_hash = hash_password(settings, secrets.token_urlsafe(32))
     user.groups, user.claimed_groups, user.language = [], [], None
+    user.union_card, user.verified_at, user.verified_source = None, None, None
+    # what the member told the union to be verified (the union's own roster stays the union's)
+    await db.execute(
+        sa.update(VerificationRequest)
+        .where(VerificationRequest.user_id == user.id)
+        .values(
+            union_card="",
+            workplace="",
+            note="",
+            groups=[],
+            state=sa.case((VerificationRequest.state == "pending", "closed"), else_=VerificationRequest.state),
+        )
+    )
     user.is_active = False
     user.updated_at = utcnow()
     db.add(user)

@@ -9,6 +9,7 @@ import re
 
 import msgspec
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -20,6 +21,15 @@ MAX_BODY_BYTES = 1_000_000  # the largest form or JSON body: a listing with 200 
 # (at most 20 MB) is the file's own limit, checked by the handler with a sentence.
 MAX_UPLOAD_BODY_BYTES = 21_000_000
 UPLOADS = {"uploads": True}  # a route's opt: its multipart body is files (pictures, questionnaires), not text
+
+
+async def uploaded_file(upload: object, default_name: str) -> tuple[str, bytes]:
+    """The multipart field `file` of a table import (questionnaires, rosters): its name and its bytes."""
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput("Send the file as the multipart field 'file'.", field="file")
+    return upload.filename or default_name, await upload.read()
+
+
 MAX_JSON_DEPTH = 32  # our deepest body is 3 levels (a listing, its sessions, a session)
 # One token at a time: a string (to its closing quote, or to the end when it has none; possessive,
 # so a crafted body never makes the scan go back over itself) or a bracket. Linear in the body.

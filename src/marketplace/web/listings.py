@@ -186,7 +186,7 @@ class ListingAdminController(Controller):
 
     @post("/listings/{listing_id:int}/approve", status_code=200, opt=for_roles(Role.curator))
     async def approve(self, listing_id: IdParam, data: JSONBody[ApproveIn], user: CurrentUser, db: Db) -> ListingOut:
-        return await menu.detail(db, await listings.approve(db, user, listing_id, data.batch_id))
+        return await menu.detail(db, await listings.approve(db, user, listing_id, data.batch_id, data.verified_only))
 
     @post("/listings/{listing_id:int}/reject", status_code=200, opt=for_roles(Role.curator))
     async def reject(

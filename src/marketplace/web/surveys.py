@@ -14,7 +14,6 @@ from ..auth import for_roles
 from ..db import settings_of
 from ..domain.roles import Role
 from ..domain.surveys import GROUPS
-from ..errors import InvalidInput
 from ..schemas.surveys import (
     GapOut,
     GapsOut,
@@ -32,7 +31,7 @@ from ..schemas.surveys import (
     TrendOut,
 )
 from ..services import gaps, needs_list, surveys
-from .bodies import UPLOADS
+from .bodies import UPLOADS, uploaded_file
 from .common import ONE_LINE, CurrentUser, Db, IdParam, Limit, Offset
 
 DateParam = Annotated[date | None, Parameter(description="a day in the market's zone")]
@@ -80,11 +79,8 @@ class SurveyImportController(Controller):
     ) -> SurveyImportOut:
         """A questionnaire (CSV or XLSX, a header row first) as the multipart field `file`. The same file
         again answers the import it made (`created: false`) and adds nothing."""
-        upload = data.file
-        if not isinstance(upload, UploadFile):
-            raise InvalidInput("Send the file as the multipart field 'file'.", field="file")
-        content = await upload.read()
-        found, created = await surveys.upload(db, user, upload.filename or "survey", content)
+        filename, content = await uploaded_file(data.file, "survey")
+        found, created = await surveys.upload(db, user, filename, content)
         return import_out(found, created)
 
     @get("/")

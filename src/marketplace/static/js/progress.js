@@ -1,4 +1,4 @@
-// A questionnaire import's progress (desk/survey.html): polls the page's small JSON endpoint and
+// An import's progress (desk/survey.html, desk/roster_import.html): polls the page's small JSON endpoint and
 // updates the bar and the counts; once the import is done, the page is loaded again to show the result.
 // Without script, the page refreshes itself (a <noscript> refresh in its head).
 (function () {
@@ -14,9 +14,9 @@
         .then(function (data) {
           if (!data) { window.setTimeout(tick, 3000); return; }
           if (bar) { bar.value = data.percent; bar.textContent = data.percent + "%"; }
-          ["processed", "total", "imported", "duplicates", "bad"].forEach(function (k) {
-            var el = box.querySelector('[data-field="' + k + '"]');
-            if (el) el.textContent = data[k];
+          Array.prototype.forEach.call(box.querySelectorAll("[data-field]"), function (el) {
+            var k = el.getAttribute("data-field");
+            if (Object.prototype.hasOwnProperty.call(data, k)) el.textContent = data[k];
           });
           if (data.state === "done") { window.location.reload(); return; }
           window.setTimeout(tick, 1000);

@@ -17,6 +17,7 @@ from .needs import NeedPages
 from .needs_loop import NeedsLoopPages
 from .orders import OrderPages
 from .provider import ProviderPages
+from .roster import RosterPages, VerificationPages
 from .satisfaction import SatisfactionPages
 from .stations import StationPages
 from .templating import static_files, template_config
@@ -36,6 +37,8 @@ PAGE_ROUTES = [
     CheckInPages,
     FairSeatPages,
     CampaignPages,
+    RosterPages,
+    VerificationPages,
 ]
 
 

@@ -206,8 +206,9 @@ class DeskPages(Controller):
             raise NotFound("No such action.")
         values = await form_of(request)
         if action == "approve":
-            data, errors = validate(request, ApproveIn, {"batch_id": values.get("batch_id") or None})
-            work = lambda: listings.approve(db, user, listing_id, data.batch_id)  # noqa: E731
+            answer = {"batch_id": values.get("batch_id") or None, "verified_only": values.get("verified_only") == "1"}
+            data, errors = validate(request, ApproveIn, answer)
+            work = lambda: listings.approve(db, user, listing_id, data.batch_id, data.verified_only)  # noqa: E731
         else:
             data, errors = validate(request, RequiredReasonIn, {"reason": values.get("reason", "")})
             work = lambda: listings.reject(db, user, listing_id, data.reason)  # noqa: E731

@@ -508,3 +508,30 @@ DONE.update(
         "offer_passed": N_("You already hold an order of this session, so the place went to the next member."),
     }
 )
+
+# The real-name roster (实名制, services/roster.py): its notices and the audit trail's words.
+NOTICE_KINDS.update(
+    {
+        "verified": N_("Membership verified"),
+        "verification_declined": N_("Verification declined"),
+    }
+)
+AUDIT_ACTIONS.update(
+    {
+        "upload_roster": N_("roster uploaded"),
+        "map_roster": N_("roster mapping saved"),
+        "start_roster": N_("roster import started"),
+        "approve_verification": N_("verification approved"),
+        "decline_verification": N_("verification declined"),
+        "verified_only": N_("verified members only set"),
+    }
+)
+AUDIT_TARGETS.update({"roster_import": N_("roster import"), "market": N_("market")})
+DONE.update(
+    {
+        "verification_approved": N_("Approved: the member is verified and told."),
+        "verification_declined": N_("Declined: the member is told why."),
+        "verification_asked": N_("Your request is sent: the union will check it against its roster."),
+        "roster_settings": N_("Setting saved."),
+    }
+)

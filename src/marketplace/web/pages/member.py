@@ -16,7 +16,7 @@ from ...errors import InvalidInput
 from ...models import User
 from ...models.base import utcnow
 from ...schemas.orders import OrderIn
-from ...services import accounts, categories, listings, lottery, menu, notices, order_views, orders, reviews
+from ...services import accounts, categories, listings, lottery, menu, notices, order_views, orders, reviews, roster
 from .. import public
 from ..common import Db, IdParam, MarketId, SearchText
 from .common import (
@@ -78,8 +78,10 @@ def menu_filters(query) -> dict[str, str]:
 
 
 async def _listing_context(db, request: Request, user: User | None, listing_id: int) -> dict:
-    listing = await menu.detail(db, await listings.get_visible(db, user, listing_id))
+    visible = await listings.get_visible(db, user, listing_id)
+    listing = await menu.detail(db, visible)
     now = utcnow()
+    market = await roster.market_of(db, visible.market_id)
     context = {
         "listing": listing,
         "upcoming": [s for s in listing.sessions if not s.cancelled and s.starts_at > now],
@@ -94,6 +96,10 @@ async def _listing_context(db, request: Request, user: User | None, listing_id: 
             db, [s.id for s in listing.sessions if not s.cancelled and s.starts_at > now]
         ),
         "eligible": not listing.target_groups or user is None or bool(set(listing.target_groups) & set(user.groups)),
+        # 实名制: told up front, with the way to ask, instead of a refused order
+        "needs_verification": user is not None
+        and user.verified_at is None
+        and (listing.verified_only or market.verified_only),
     }
     if user is not None:
         context["following"] = listing.category.id in await categories.followed_ids(db, user)

@@ -184,4 +184,18 @@ SERVICE_MESSAGES = [
     ),
     N_("You may place at most %(limit)s orders of this kind in %(days)s days; you may order again from %(date)s."),
     N_("The call-back day is within a year from today."),
+    # 实名制: a roster's rows and mapping (domain/roster.py), shown with the import's bad rows
+    N_("The name is empty."),
+    N_("The name is longer than %(n)s characters."),
+    N_("The phone number is empty."),
+    N_("The phone number %(phone)s is not a mobile number."),
+    N_("The union card number may hold only letters, digits and hyphens (at most 30)."),
+    N_("The workplace union is longer than %(n)s characters."),
+    N_("Unknown group: %(group)s."),
+    N_("The phone number is also on row %(first)s."),
+    N_("The union card number is also on row %(first)s."),
+    N_("The union card number is on the roster for another phone number."),
+    N_("Choose the column that holds the name."),
+    N_("Choose the column that holds the phone number."),
+    N_("No such roster import."),
 ]

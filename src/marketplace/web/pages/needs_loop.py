@@ -16,10 +16,11 @@ from ...services import gaps, needs_list, needs_list_export, surveys
 from ..bodies import UPLOADS
 from ..common import ONE_LINE, Db, IdParam
 from ..surveys import UPLOAD_LIMIT
-from . import charts
+from . import charts, imports
 from .common import PAGE_DEPENDENCIES, PageUser, attempt, form_id, form_of, need, page, refusal
 from .i18n import N_, lang_of, tr
 from .once import once
+from .refusals import row_faults
 
 DateQuery = Annotated[date | None, Parameter(required=False)]
 TextQuery = Annotated[str | None, Parameter(max_length=60, pattern=ONE_LINE, required=False)]
@@ -59,22 +60,9 @@ class NeedsLoopPages(Controller):
     @post("/surveys", opt=UPLOADS, request_max_body_size=UPLOAD_LIMIT)
     async def upload(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
         user = _curator(page_user)
-        form = await request.form()
-        upload = form.get("file")
-        errors: dict[str, str] = {}
-        if upload is None or isinstance(upload, str) or not upload.filename:
-            errors = {"file": tr(lang_of(request), "Choose a CSV or XLSX file.")}
-        else:
-            content = await upload.read()
-
-            async def work() -> str:
-                found, _ = await surveys.upload(db, user, upload.filename, content)
-                return f"/desk/surveys/{found.id}"
-
-            location, exc = await attempt(db, lambda: once(request, db, user, work))
-            if exc is None:
-                return Redirect(location, status_code=303)
-            _, errors = refusal(request, exc, "file")
+        done, errors = await imports.take_upload(request, db, user, surveys.upload, "/desk/surveys/")
+        if done is not None:
+            return done
         found, total = await surveys.list_imports(db, user.market_id)
         return page(request, "desk/surveys.html", user, 400, found=found, total=total, errors=errors)
 
@@ -87,8 +75,7 @@ class NeedsLoopPages(Controller):
     async def progress(self, import_id: IdParam, page_user: PageUser, db: Db) -> dict:
         """How far the import has come, for the page's script (the page refreshes itself without one)."""
         user = _curator(page_user)
-        found = await surveys.get_import(db, user.market_id, import_id)
-        return _progress(found)
+        return imports.progress(await surveys.get_import(db, user.market_id, import_id))
 
     @post("/surveys/{import_id:int}/mapping")
     async def mapping(self, request: Request, import_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
@@ -100,11 +87,8 @@ class NeedsLoopPages(Controller):
             await surveys.set_mapping(db, user, import_id, raw)
             return f"/desk/surveys/{import_id}?ok=mapped"
 
-        location, exc = await attempt(db, lambda: once(request, db, user, work))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "mapping")
-        return await _import_page(request, db, user, import_id, status, errors=errors)
+        done, status, errors = await imports.act(request, db, user, work)
+        return done or await _import_page(request, db, user, import_id, status, errors=errors)
 
     @post("/surveys/{import_id:int}/start")
     async def start(self, request: Request, import_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
@@ -114,11 +98,8 @@ class NeedsLoopPages(Controller):
             await surveys.start(db, user, import_id)
             return f"/desk/surveys/{import_id}?ok=started"
 
-        location, exc = await attempt(db, lambda: once(request, db, user, work))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "mapping")
-        return await _import_page(request, db, user, import_id, status, errors=errors)
+        done, status, errors = await imports.act(request, db, user, work)
+        return done or await _import_page(request, db, user, import_id, status, errors=errors)
 
     @get("/needs-list")
     async def needs(
@@ -225,19 +206,6 @@ def _group_name(lang: str, group: str) -> str:
     return tr(lang, GROUP_OTHER if group else GROUP_UNKNOWN)
 
 
-def _progress(found) -> dict:
-    total = max(found.total_rows, 1)
-    return {
-        "state": found.state,
-        "processed": found.processed_rows,
-        "total": found.total_rows,
-        "imported": found.imported_rows,
-        "duplicates": found.duplicate_rows,
-        "bad": found.bad_rows,
-        "percent": min(100, round(100 * found.processed_rows / total)),
-    }
-
-
 async def _import_page(request: Request, db, user, import_id: int, status: int = 200, **context) -> Template:
     found, rows = await surveys.preview(db, user.market_id, import_id)
     labels = [(f.value, FIELD_LABELS[f.value]) for f in FIELDS]
@@ -249,7 +217,8 @@ async def _import_page(request: Request, db, user, import_id: int, status: int =
         found=found,
         rows=rows,
         fields=labels,
-        progress=_progress(found),
+        progress=imports.progress(found),
+        bad=row_faults(lang_of(request), found.errors),
         **context,
     )
 

@@ -116,6 +116,7 @@ def _listing_input(request: Request, values: dict) -> dict[str, Any]:
     fields |= {k: values.get(k) or None for k in ("category_id", "shape", "mode")}
     fields["target_groups"] = [g for g in as_list(values.get("target_groups")) if g in MemberGroup.__members__]
     fields["auto_accept"] = values.get("auto_accept") == "1"
+    fields["verified_only"] = values.get("verified_only") == "1"
     fields["invitation_id"] = values.get("invitation_id") or None
     fields["sessions"] = [] if values.get("shape") == ListingShape.on_request else _sessions(request, values)
     return fields
@@ -240,6 +241,7 @@ class ProviderPages(Controller):
         listing = await _own_listing(db, user, listing_id)
         values = listing.model_dump(include={"title", "summary", "description", "mode", "location", "target_groups"})
         values |= {"category_id": str(listing.category.id), "auto_accept": "1" if listing.auto_accept else ""}
+        values["verified_only"] = "1" if listing.verified_only else ""
         return await _edit_page(request, db, user, market_id, listing, 200, values, {})
 
     @post("/listings/{listing_id:int}/edit")

@@ -54,6 +54,12 @@ def words(lang: str, message: str, params: dict[str, Any] | None = None) -> str 
         return None
 
 
+def row_faults(lang: str, errors: list[dict]) -> list[dict]:
+    """An import's bad rows ({"row", "reason", "params"}) with their reasons in `lang` (as stored when the
+    catalogue lacks one)."""
+    return [{"row": e["row"], "reason": words(lang, e["reason"], e.get("params")) or e["reason"]} for e in errors]
+
+
 def parts(exc: Exception) -> tuple[str, dict[str, Any]]:
     """(message, params) of a refusal: a MarketError's, a rule's (domain Refusal), else its text."""
     message = getattr(exc, "message", None)
