@@ -36,7 +36,7 @@ from .web.pictures import ListingPictureController, picture_file
 from .web.reviews import NotificationController, ReviewController
 from .web.satisfaction import CaseController, SurveyController
 from .web.service_hours import ServiceHoursController
-from .web.stations import StationAdminController, StationController
+from .web.stations import KeeperController, StationAdminController, StationController, StationPhotoController
 from .web.surveys import NeedsLoopController, SurveyImportController
 
 ROUTES = [
@@ -60,6 +60,8 @@ ROUTES = [
     ServiceHoursController,
     StationController,
     StationAdminController,
+    KeeperController,
+    StationPhotoController,
     HotlineController,
     CheckInController,
     OrganisationController,

@@ -67,6 +67,19 @@ def next_opening(hours: Sequence[Opening], open_all_day: bool, local: datetime) 
     return None
 
 
+def open_state(
+    hours: Sequence[Opening], open_all_day: bool, local: datetime, closed_until: datetime | None = None
+) -> tuple[bool, datetime | None]:
+    """Open now, and when it next opens (None: open now, or no hours). A temporary closure (`closed_until`,
+    in the same zone as `local`) keeps it closed until then, whatever its hours say."""
+    if closed_until is None or local >= closed_until:
+        is_open_now = is_open(hours, open_all_day, local)
+        return is_open_now, None if is_open_now else next_opening(hours, open_all_day, local)
+    if open_all_day or is_open(hours, open_all_day, closed_until):
+        return False, closed_until
+    return False, next_opening(hours, open_all_day, closed_until)
+
+
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """The great-circle (haversine) distance in metres; the SQL in services/stations.py is the same formula."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

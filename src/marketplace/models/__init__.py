@@ -13,7 +13,16 @@ from .orders import IdempotencyKey, Offer, Order, OrderEvent, OrderMessage
 from .reviews import Review
 from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
-from .stations import Landmark, Station, StationInspection, StationOpening, StationReview, StationVisit
+from .stations import (
+    Landmark,
+    Station,
+    StationInspection,
+    StationKeeper,
+    StationOpening,
+    StationPhoto,
+    StationReview,
+    StationVisit,
+)
 from .surveys import GapInvitation, SurveyFile, SurveyImport, SurveyNeed
 
 __all__ = [
@@ -21,6 +30,8 @@ __all__ = [
     "Landmark",
     "Station",
     "StationInspection",
+    "StationKeeper",
+    "StationPhoto",
     "StationOpening",
     "StationReview",
     "StationVisit",
