@@ -130,7 +130,7 @@ async def test_photos_from_the_phone_are_uploaded_moved_and_removed_and_bad_file
     assert order == [photos[1].id, photos[0].id]
     public = await pages.get(f"/stations/{mine}")
     assert public.text.index(photos[1].name) < public.text.index(photos[0].name)
-    assert 'alt="科技园工会驿站 的第 1 张照片"' in public.text and 'loading="lazy"' in public.text
+    assert 'alt="「科技园工会驿站」的第 1 张照片"' in public.text and 'loading="lazy"' in public.text
     assert f'width="{photos[0].width}" height="{photos[0].height}"' in public.text
     removed = await pages.post(f"{url}/{photos[0].id}/remove")
     assert removed.status_code == 303
