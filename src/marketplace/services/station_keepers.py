@@ -7,13 +7,14 @@ never another station, never the star level (the union's review). A curator may 
 station of the market."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import stations as rules
+from ..domain.bounds import HORIZON
 from ..domain.phones import normalize_phone
 from ..domain.pictures import MAX_PICTURES
 from ..domain.roles import Role
@@ -22,7 +23,7 @@ from ..models import Station, StationKeeper, StationPhoto, User
 from ..models.base import utcnow
 from . import audit, pictures, stations
 
-MAX_CLOSURE = timedelta(days=366)  # a temporary closure longer than a year is no longer temporary
+MAX_CLOSURE = HORIZON  # as far ahead as anything of the market is planned (domain/bounds.py), the API's bound
 
 
 async def kept(db: AsyncSession, user: User, station_id: int, *, lock: bool = False) -> Station:
@@ -147,7 +148,7 @@ async def update(db: AsyncSession, user: User, station_id: int, data: KeeperEdit
         if data.closed_until <= now:
             raise InvalidInput("A temporary closure ends at a time still to come.", field="closed_until")
         if data.closed_until > now + MAX_CLOSURE:
-            raise InvalidInput("A temporary closure lasts at most a year.", field="closed_until")
+            raise InvalidInput("A temporary closure ends within two years.", field="closed_until")
     whole = stations.StationInput(
         name=station.name,
         address=station.address,

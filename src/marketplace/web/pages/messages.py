@@ -150,7 +150,7 @@ SERVICE_MESSAGES = [
     N_("This account is deactivated: reactivate it first."),
     N_("This person does not keep this station."),
     N_("A temporary closure ends at a time still to come."),
-    N_("A temporary closure lasts at most a year."),
+    N_("A temporary closure ends within two years."),
     N_("A station has at most 6 photos: remove one first."),
     N_("No such photo."),
     N_("Give every picture exactly once, in the new order."),
