@@ -180,13 +180,8 @@ async def update(db: AsyncSession, user: User, station_id: int, data: KeeperEdit
 
 
 async def _photos(db: AsyncSession, station_id: int) -> list[StationPhoto]:
-    rows = await db.execute(
-        sa.select(StationPhoto)
-        .where(StationPhoto.station_id == station_id)
-        .order_by(StationPhoto.position, StationPhoto.id)
-        .with_for_update()
-    )
-    return list(rows.scalars())
+    """The station's photos, locked for a change of their order."""
+    return list((await db.execute(stations.photos_query(station_id).with_for_update())).scalars())
 
 
 async def add_photo(db: AsyncSession, user: User, station_id: int, data: bytes) -> StationPhoto:

@@ -217,14 +217,18 @@ async def station_of(db: AsyncSession, market_id: int, station_id: int) -> Stati
     return station
 
 
-async def photos_of(db: AsyncSession, station_id: int) -> list[PictureOut]:
-    """A station's photos in their order (the public page, the keeper's console, the API)."""
-    rows = await db.execute(
+def photos_query(station_id: int) -> sa.Select:
+    """A station's photos in their order."""
+    return (
         sa.select(StationPhoto)
         .where(StationPhoto.station_id == station_id)
         .order_by(StationPhoto.position, StationPhoto.id)
     )
-    return [pictures.out(p) for p in rows.scalars()]
+
+
+async def photos_of(db: AsyncSession, station_id: int) -> list[PictureOut]:
+    """A station's photos in their order (the public page, the keeper's console, the API)."""
+    return [pictures.out(p) for p in (await db.execute(photos_query(station_id))).scalars()]
 
 
 async def openings_of(db: AsyncSession, station_id: int) -> list[rules.Opening]:

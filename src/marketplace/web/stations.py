@@ -64,6 +64,17 @@ def _input(data: StationIn) -> stations.StationInput:
     )
 
 
+def _review_out(station, review) -> StationReviewOut:
+    return StationReviewOut(
+        station_id=station.id,
+        stars=review.stars,
+        comment=review.comment,
+        created_at=review.created_at,
+        rating_avg=station.rating_avg,
+        rating_count=station.rating_count,
+    )
+
+
 class StationController(Controller):
     path = "/api/v1/stations"
     tags = ["stations"]
@@ -117,15 +128,7 @@ class StationController(Controller):
         self, station_id: IdParam, data: JSONBody[StationReviewIn], user: CurrentUser, db: Db
     ) -> StationReviewOut:
         review = await stations.rate(db, user, station_id, data.stars, data.comment)
-        station = await stations.station_of(db, user.market_id, station_id)
-        return StationReviewOut(
-            station_id=station_id,
-            stars=review.stars,
-            comment=review.comment,
-            created_at=review.created_at,
-            rating_avg=station.rating_avg,
-            rating_count=station.rating_count,
-        )
+        return _review_out(await stations.station_of(db, user.market_id, station_id), review)
 
 
 class StationAdminController(Controller):
@@ -238,17 +241,7 @@ class KeeperController(Controller):
             by_group=[GroupCount(group=g, visits=n) for g, n in figures.by_group],
             rating_avg=station.rating_avg,
             rating_count=station.rating_count,
-            ratings=[
-                StationReviewOut(
-                    station_id=station.id,
-                    stars=r.stars,
-                    comment=r.comment,
-                    created_at=r.created_at,
-                    rating_avg=station.rating_avg,
-                    rating_count=station.rating_count,
-                )
-                for r in found.reviews
-            ],
+            ratings=[_review_out(station, r) for r in found.reviews],
         )
 
 

@@ -2,6 +2,7 @@
 temporary closure, photos, visits and ratings — and the photo and keeper forms a curator uses on the desk's
 station page. A keeper reaches only their own stations (403 with a sentence otherwise) and no desk page."""
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 
 from litestar import Controller, Request, get, post
@@ -148,60 +149,46 @@ class KeeperPages(Controller):
         await station_keepers.kept(db, user, station_id)
         sent = (await request.form()).get("file")
         content = await sent.read() if isinstance(sent, UploadFile) else b""
-        base = _base(request, station_id)
+        return await _act(
+            request,
+            db,
+            user,
+            station_id,
+            lambda: station_keepers.add_photo(db, user, station_id, content),
+            "photo_added#photos",
+            "file",
+        )
 
-        async def add() -> str:
-            await station_keepers.add_photo(db, user, station_id, content)
-            return f"{base}?ok=photo_added#photos"
-
-        location, exc = await attempt(db, lambda: once(request, db, user, add))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "file")
-        return await _again(request, db, user, station_id, status, errors)
-
-    @post(
-        [
-            f"{CONSOLE}/{{station_id:int}}/photos/{{photo_id:int}}/move",
-            f"{DESK}/{{station_id:int}}/photos/{{photo_id:int}}/move",
-        ]
-    )
+    @post([f"{prefix}/{{station_id:int}}/photos/{{photo_id:int}}/move" for prefix in (CONSOLE, DESK)])
     async def move_photo(
         self, request: Request, station_id: IdParam, photo_id: IdParam, page_user: PageUser, db: Db
     ) -> Template | Redirect:
         user = need(page_user, Role.keeper, Role.curator)
         step = -1 if (await form_of(request)).get("step") == "-1" else 1
+        return await _act(
+            request,
+            db,
+            user,
+            station_id,
+            lambda: station_keepers.move_photo(db, user, station_id, photo_id, step),
+            "photo_moved#photos",
+            "ids",
+        )
 
-        async def move() -> str:
-            await station_keepers.move_photo(db, user, station_id, photo_id, step)
-            return f"{_base(request, station_id)}?ok=photo_moved#photos"
-
-        location, exc = await attempt(db, lambda: once(request, db, user, move))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "ids")
-        return await _again(request, db, user, station_id, status, errors)
-
-    @post(
-        [
-            f"{CONSOLE}/{{station_id:int}}/photos/{{photo_id:int}}/remove",
-            f"{DESK}/{{station_id:int}}/photos/{{photo_id:int}}/remove",
-        ]
-    )
+    @post([f"{prefix}/{{station_id:int}}/photos/{{photo_id:int}}/remove" for prefix in (CONSOLE, DESK)])
     async def remove_photo(
         self, request: Request, station_id: IdParam, photo_id: IdParam, page_user: PageUser, db: Db
     ) -> Template | Redirect:
         user = need(page_user, Role.keeper, Role.curator)
-
-        async def remove() -> str:
-            await station_keepers.remove_photo(db, user, station_id, photo_id)
-            return f"{_base(request, station_id)}?ok=photo_removed#photos"
-
-        location, exc = await attempt(db, lambda: once(request, db, user, remove))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "ids")
-        return await _again(request, db, user, station_id, status, errors)
+        return await _act(
+            request,
+            db,
+            user,
+            station_id,
+            lambda: station_keepers.remove_photo(db, user, station_id, photo_id),
+            "photo_removed#photos",
+            "ids",
+        )
 
     # Keepers, given and taken on the desk's station page ---------------------------------------------
 
@@ -209,29 +196,45 @@ class KeeperPages(Controller):
     async def assign(self, request: Request, station_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
         user = need(page_user, Role.curator)
         phone = str((await form_of(request)).get("phone", ""))[:40]
-
-        async def give() -> str:
-            await station_keepers.assign(db, user, station_id, phone=phone)
-            return f"{DESK}/{station_id}?ok=keeper_added#keepers"
-
-        location, exc = await attempt(db, lambda: once(request, db, user, give))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "phone")
-        return await desk_station_page(request, db, user, station_id, status, errors)
+        return await _act(
+            request,
+            db,
+            user,
+            station_id,
+            lambda: station_keepers.assign(db, user, station_id, phone=phone),
+            "keeper_added#keepers",
+            "phone",
+        )
 
     @post(f"{DESK}/{{station_id:int}}/keepers/{{user_id:int}}/remove")
     async def unassign(
         self, request: Request, station_id: IdParam, user_id: IdParam, page_user: PageUser, db: Db
     ) -> Template | Redirect:
         user = need(page_user, Role.curator)
+        return await _act(
+            request,
+            db,
+            user,
+            station_id,
+            lambda: station_keepers.unassign(db, user, station_id, user_id),
+            "keeper_removed#keepers",
+            "phone",
+        )
 
-        async def take() -> str:
-            await station_keepers.unassign(db, user, station_id, user_id)
-            return f"{DESK}/{station_id}?ok=keeper_removed#keepers"
 
-        location, exc = await attempt(db, lambda: once(request, db, user, take))
-        if exc is None:
-            return Redirect(location, status_code=303)
-        status, errors = refusal(request, exc, "phone")
-        return await desk_station_page(request, db, user, station_id, status, errors)
+async def _act(
+    request: Request, db, user, station_id: int, act: Callable[[], Awaitable], done: str, field: str
+) -> Template | Redirect:
+    """Run a photo or keeper form's use case once (a double tap or a refresh acts once), then back to the
+    station's page it came from with `done` (the confirmation and where on the page), or that page again with
+    why it was refused beside `field`."""
+
+    async def work() -> str:
+        await act()
+        return f"{_base(request, station_id)}?ok={done}"
+
+    location, exc = await attempt(db, lambda: once(request, db, user, work))
+    if exc is None:
+        return Redirect(location, status_code=303)
+    status, errors = refusal(request, exc, field)
+    return await _again(request, db, user, station_id, status, errors)
