@@ -42,6 +42,15 @@ class Opening:
             raise ValueError("an opening is a weekday 0–6 and a time range within that day")
 
 
+# Coordinates are kept and searched to 7 decimal places (about a centimetre): finer digits mean nothing on
+# the ground, and a difference of two such tiny numbers squared underflows PostgreSQL's float8 arithmetic.
+COORDINATE_DIGITS = 7
+
+
+def coordinate(value: float) -> float:
+    return round(value, COORDINATE_DIGITS) + 0.0  # + 0.0: never a negative zero
+
+
 def minute_of_day(moment: datetime) -> int:
     return moment.hour * 60 + moment.minute
 

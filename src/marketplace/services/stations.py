@@ -175,6 +175,7 @@ def nearest_query(
 ) -> tuple[sa.Select, dict]:
     """The statement `nearest` runs and its values (bench/stations.py explains it): the box first, exact
     distance after."""
+    lat, lon = rules.coordinate(lat), rules.coordinate(lon)
     box = rules.box_around(lat, lon, radius_m)
     values = {
         "market_id": market_id,
@@ -333,7 +334,7 @@ async def save(db: AsyncSession, actor: User, data: StationInput, station_id: in
     else:
         station = await station_of(db, actor.market_id, station_id)
     station.name, station.address = data.name.strip(), data.address.strip()
-    station.lat, station.lon = data.lat, data.lon
+    station.lat, station.lon = rules.coordinate(data.lat), rules.coordinate(data.lon)
     station.open_all_day, station.contact = data.open_all_day, data.contact.strip()
     station.facilities = sorted(set(data.facilities))
     await db.flush()
