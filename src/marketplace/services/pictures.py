@@ -57,9 +57,9 @@ def _write(directory: Path, files: tuple[Encoded, ...]) -> None:
             temporary.replace(target)  # whole or not at all, for a reader at the same moment
 
 
-async def store(db: AsyncSession, data: bytes) -> tuple[Encoded, Encoded]:
-    """Judge an upload, make its large file and thumbnail and write them; refused with the field `file`
-    (413 when too large, 400 otherwise)."""
+async def store(db: AsyncSession, data: bytes) -> dict:
+    """Judge an upload, make its large file and thumbnail and write them: the columns of `PictureFiles` for
+    the row naming them. Refused with the field `file` (413 when too large, 400 otherwise)."""
     settings = settings_of(db)
     try:
         large, thumb = await asyncio.to_thread(process, data, settings.picture_max_bytes)
@@ -67,11 +67,6 @@ async def store(db: AsyncSession, data: bytes) -> tuple[Encoded, Encoded]:
         error = TooLarge if "too large" in str(refused) else InvalidInput
         raise error(str(refused), field="file") from None
     await asyncio.to_thread(_write, folder(settings), (large, thumb))
-    return large, thumb
-
-
-def files_of(large: Encoded, thumb: Encoded) -> dict:
-    """The columns of `PictureFiles` for a stored upload."""
     return {
         "name": large.name,
         "width": large.width,
@@ -89,9 +84,8 @@ async def add(db: AsyncSession, user: User, listing_id: int, data: bytes) -> Lis
     count = (await db.execute(sa.select(sa.func.count()).where(ListingPicture.listing_id == listing.id))).scalar_one()
     if count >= MAX_PICTURES:
         raise Conflict(f"A listing has at most {MAX_PICTURES} pictures: remove one first.", field="file")
-    large, thumb = await store(db, data)
     picture = ListingPicture(
-        market_id=listing.market_id, listing_id=listing.id, position=count, **files_of(large, thumb)
+        market_id=listing.market_id, listing_id=listing.id, position=count, **await store(db, data)
     )
     db.add(picture)
     await db.flush()

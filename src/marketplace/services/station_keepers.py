@@ -190,9 +190,8 @@ async def add_photo(db: AsyncSession, user: User, station_id: int, data: bytes) 
     count = len(await _photos(db, station.id))
     if count >= MAX_PICTURES:
         raise Conflict(f"A station has at most {MAX_PICTURES} photos: remove one first.", field="file")
-    large, thumb = await pictures.store(db, data)
     photo = StationPhoto(
-        market_id=station.market_id, station_id=station.id, position=count, **pictures.files_of(large, thumb)
+        market_id=station.market_id, station_id=station.id, position=count, **await pictures.store(db, data)
     )
     db.add(photo)
     await db.flush()
