@@ -5,12 +5,15 @@ list filtered and paged (issue #16, item 1)."""
 
 import io
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from PIL import Image
 
 from marketplace.domain.roles import Role
 from marketplace.models import Landmark, Station, StationKeeper, StationOpening, StationPhoto
+from marketplace.models.base import utcnow
 
 EVERY_DAY = [{"weekday": d, "opens": 0, "closes": 1440} for d in range(7)]  # open whenever the test runs
 
@@ -174,3 +177,34 @@ async def test_the_desk_list_of_stations_filters_and_pages(pages, factory, clien
     assert odd.status_code == 200 and "57 个驿站" in odd.text
     async with factory.sessionmaker() as db:
         assert await db.scalar(sa.select(sa.func.count()).select_from(StationKeeper)) == 1
+
+
+async def test_a_closure_is_shown_while_it_lasts_and_a_station_reopens_by_itself(pages, factory, client):
+    curator = await factory.user(Role.curator)
+    mine, _ = await _stations(client, factory, curator)
+    keeper = await factory.user(name="赵站长")
+    await client.post(
+        f"/api/v1/admin/stations/{mine}/keepers", json={"user_id": keeper.id}, headers=factory.headers(curator)
+    )
+    pages.login(keeper)
+    await pages.get("/lang/zh-CN")
+    console = await pages.get(f"/keeper/stations/{mine}")
+    form = {f"opens_{d}": "" for d in range(7)} | {f"closes_{d}": "" for d in range(7)} | {"open_all_day": "1"}
+    soon = (utcnow() + timedelta(days=3)).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    saved = await pages.post(
+        f"/keeper/stations/{mine}", form | {"closed_until": soon, "notice": "装修", "_form_key": _key(console.text)}
+    )
+    assert saved.status_code == 303
+    shown = await pages.get(f"/keeper/stations/{mine}")
+    assert f'value="{soon}"' in shown.text
+    public = await pages.get(f"/stations/{mine}")
+    assert "休息中 ·" in public.text and "装修" in public.text  # closed, opening when the closure ends
+    async with factory.sessionmaker() as db, db.begin():
+        station = await db.get(Station, mine)
+        station.closed_until = utcnow() - timedelta(minutes=1)  # the day came
+    again = await pages.get(f"/keeper/stations/{mine}")
+    assert 'name="closed_until" type="date" value=""' in again.text  # not offered to be sent again
+    resent = await pages.post(f"/keeper/stations/{mine}", form | {"closed_until": "", "notice": ""})
+    assert resent.status_code == 303
+    reopened = await pages.get(f"/stations/{mine}")
+    assert "24 小时开放" in reopened.text and "休息中" not in reopened.text and "装修" not in reopened.text

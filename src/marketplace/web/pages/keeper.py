@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from ...domain.pictures import MAX_PICTURES
 from ...domain.roles import Role
+from ...models.base import utcnow
 from ...services import station_keepers, stations
 from ...services.reminders import market_zone
 from ..bodies import MAX_UPLOAD_BODY_BYTES, UPLOADS
@@ -32,7 +33,10 @@ def _base(request: Request, station_id: int) -> str:
 
 
 def _closure_values(station, zone) -> str:
-    return "" if station.closed_until is None else station.closed_until.astimezone(zone).date().isoformat()
+    """The day the station reopens, while a closure lasts (one that ended is not offered to be sent again)."""
+    if station.closed_until is None or station.closed_until <= utcnow():
+        return ""
+    return station.closed_until.astimezone(zone).date().isoformat()
 
 
 async def _console(
