@@ -25,6 +25,7 @@ DEMO_LOGINS = {
     "operator": ("13800000002", DEMO_PASSWORD),
     "provider": ("13800000003", DEMO_PASSWORD),
     "member": ("13800000004", DEMO_PASSWORD),
+    "keeper": ("13800000005", DEMO_PASSWORD),  # 站长 of two stations (seeds/stations.py)
 }
 PROVIDERS = 300
 MEMBERS = 400
@@ -103,6 +104,7 @@ async def _seed_people(db: AsyncSession, settings: Settings, market_id: int, cat
         person(DEMO_LOGINS["curator"][0], "李主任", [Role.member, Role.curator]),
         person(DEMO_LOGINS["operator"][0], "王志愿", [Role.member, Role.operator]),
         person(DEMO_LOGINS["member"][0], "张小快", [Role.member], [MemberGroup.new_employment, MemberGroup.parent]),
+        person(DEMO_LOGINS["keeper"][0], "赵站长", [Role.member, Role.keeper]),
     ]
     provider_rows = [
         person(
@@ -178,7 +180,7 @@ async def _load_market(settings: Settings) -> dict:
                 "loaded": False,
                 "reason": "demo data already present",
                 **await load_history(db, market_id, DEMO_LOGINS["provider"][0]),
-                **await load_stations(db, market_id),
+                **await load_stations(db, market_id, DEMO_LOGINS["keeper"][0]),
                 **await load_campaign(db, market_id),
             }
         categories = await _seed_categories(db, market_id)
@@ -186,7 +188,7 @@ async def _load_market(settings: Settings) -> dict:
         history = await load_history(db, market_id, DEMO_LOGINS["provider"][0])
         return {
             **history,
-            **await load_stations(db, market_id),
+            **await load_stations(db, market_id, DEMO_LOGINS["keeper"][0]),
             **await load_campaign(db, market_id),
             "loaded": True,
             "categories": len(categories),

@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.domain import stations as rules
@@ -15,6 +16,7 @@ from marketplace.models import (
     Listing,
     Station,
     StationInspection,
+    StationKeeper,
     StationOpening,
     StationReview,
     StationVisit,
@@ -74,9 +76,27 @@ def _openings(hours) -> tuple[bool, list[tuple[int, int, int]]]:
     return False, found
 
 
-async def load_stations(db: AsyncSession, market_id: int) -> dict:
+# The demo keeper (站长) keeps these two.
+KEPT = ("科技园工会驿站", "深大地铁站驿站")
+
+
+async def _keeper(db: AsyncSession, market_id: int, phone: str | None) -> int:
+    """The demo keeper's stations, given again if missing (each start); how many were given."""
+    keeper = await db.scalar(sa.select(User.id).where(User.market_id == market_id, User.phone == phone))
+    if keeper is None:
+        return 0
+    kept = sa.select(Station.id, sa.literal(keeper)).where(Station.market_id == market_id, Station.name.in_(KEPT))
+    given = await db.execute(
+        insert(StationKeeper)
+        .from_select(["station_id", "user_id"], kept)
+        .on_conflict_do_nothing(index_elements=["station_id", "user_id"])
+    )
+    return given.rowcount or 0
+
+
+async def load_stations(db: AsyncSession, market_id: int, keeper_phone: str | None = None) -> dict:
     if (await db.execute(sa.select(Station.id).where(Station.market_id == market_id).limit(1))).first():
-        return {"stations": "already present"}
+        return {"stations": "already present", "station_keepers": await _keeper(db, market_id, keeper_phone)}
     rng = random.Random(16)
     facilities = [f.value for f in rules.Facility]
     db.add_all(Landmark(market_id=market_id, name=n, lat=lat, lon=lon) for n, lat, lon in LANDMARKS)
@@ -150,7 +170,8 @@ async def load_stations(db: AsyncSession, market_id: int) -> dict:
             )
         )
     await db.flush()
-    return {"stations": len(made), "station_visits": visits, "station_ratings": ratings}
+    kept = await _keeper(db, market_id, keeper_phone)
+    return {"stations": len(made), "station_visits": visits, "station_ratings": ratings, "station_keepers": kept}
 
 
 async def _visits(db: AsyncSession, market_id: int, stations: list[Station], members, rng: random.Random) -> int:

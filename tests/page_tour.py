@@ -1,6 +1,9 @@
 """Every page of every role, with data on it: the page tests and the browser's CSP check visit the same list."""
 
+import io
 from datetime import timedelta
+
+from PIL import Image
 
 from marketplace.domain import checkin as checkin_rules
 from marketplace.domain.roles import Role
@@ -45,7 +48,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     )
     seat_order = next(s["order_id"] for s in booked.json()["seats"] if s["name"] == "刘师傅")
     session_token = checkin_rules.session_token(factory.settings.key("checkin"), door.id)
-    station = await _station(factory, client, curator)
+    station, keeper = await _station(factory, client, curator)
     call = await client.post(
         "/api/v1/admin/hotline/calls",
         json={"phone": member.phone, "reason": "会员来电"},
@@ -69,6 +72,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
         (member, offer_pages[:2]),
         (curator, offer_pages[2:]),
         (contact, ["/org", "/me"]),
+        (keeper, ["/keeper", f"/keeper/stations/{station}", f"/stations/{station}", "/me"]),
         (
             None,
             [
@@ -138,6 +142,8 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 f"/desk/roster/imports/{roster_import.json()['id']}",
                 "/desk/verifications",
                 "/desk/verifications?state=&q=刘",
+                "/desk/stations?q=科技&area=1&stars=0&open=1",
+                f"/keeper/stations/{station}",
             ],
         ),
         (
@@ -159,8 +165,9 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     ]
 
 
-async def _station(factory: Factory, client, curator: User) -> int:
-    """A station with its hours and a star review, and a place to search from (landmark 1)."""
+async def _station(factory: Factory, client, curator: User) -> tuple[int, User]:
+    """A station with its hours, a star review, a keeper, a photo and a notice, and a place to search from
+    (landmark 1)."""
     async with factory.sessionmaker() as db, db.begin():
         db.add(Landmark(market_id=factory.market_id, name="粤海街道", lat=22.533, lon=113.945))
     station = {
@@ -174,7 +181,19 @@ async def _station(factory: Factory, client, curator: User) -> int:
     headers = factory.headers(curator)
     made = (await client.post("/api/v1/admin/stations", json=station, headers=headers)).json()
     await client.post(f"/api/v1/admin/stations/{made['id']}/inspections", json={"inspection": 16}, headers=headers)
-    return made["id"]
+    # its keeper (站长), a photo and a notice
+    keeper = await factory.user(name="赵站长")
+    await client.post(f"/api/v1/admin/stations/{made['id']}/keepers", json={"user_id": keeper.id}, headers=headers)
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 120, 90)).save(photo, "JPEG")
+    await client.post(
+        f"/api/v1/stations/{made['id']}/photos",
+        files={"file": ("door.jpg", photo.getvalue(), "image/jpeg")},
+        headers=factory.headers(keeper),
+    )
+    notice = {"openings": station["openings"], "facilities": station["facilities"], "notice": "热水器维修中"}
+    await client.put(f"/api/v1/keeper/stations/{made['id']}", json=notice, headers=factory.headers(keeper))
+    return made["id"], keeper
 
 
 async def _drawn_lottery(factory: Factory, client, curator: User, member: User) -> list[str]:

@@ -38,7 +38,7 @@ from .web.reviews import NotificationController, ReviewController
 from .web.roster import RosterController, VerificationController
 from .web.satisfaction import CaseController, SurveyController
 from .web.service_hours import ServiceHoursController
-from .web.stations import StationAdminController, StationController
+from .web.stations import KeeperController, StationAdminController, StationController, StationPhotoController
 from .web.surveys import NeedsLoopController, SurveyImportController
 
 ROUTES = [
@@ -62,6 +62,8 @@ ROUTES = [
     ServiceHoursController,
     StationController,
     StationAdminController,
+    KeeperController,
+    StationPhotoController,
     HotlineController,
     CheckInController,
     OrganisationController,

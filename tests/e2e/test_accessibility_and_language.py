@@ -94,6 +94,7 @@ UNION SELECT text FROM reviews UNION SELECT coalesce(reply, '') FROM reviews UNI
 UNION SELECT bio FROM provider_profiles UNION SELECT area FROM provider_profiles
 UNION SELECT unnest(honours) FROM provider_profiles UNION SELECT unnest(skills) FROM provider_profiles
 UNION SELECT name FROM batches UNION SELECT name FROM stations UNION SELECT address FROM stations
+UNION SELECT notice FROM stations UNION SELECT contact FROM stations
 UNION SELECT name FROM landmarks UNION SELECT name FROM organisations UNION SELECT name FROM org_seats
 UNION SELECT reason FROM hotline_calls UNION SELECT note FROM hotline_calls
 UNION SELECT title FROM campaigns UNION SELECT benefit_name FROM campaigns

@@ -28,6 +28,13 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     assert await _count(engine, "SELECT count(*) FROM roster_entries") > 300
     assert await _count(engine, "SELECT count(*) FROM users WHERE verified_source = 'roster'") > 250
     assert await _count(engine, "SELECT count(*) FROM roster_entries WHERE name_differs") == 1
+    keeper = await client.post(
+        "/api/v1/auth/login", json=dict(zip(("phone", "password"), DEMO_LOGINS["keeper"], strict=True))
+    )
+    kept = await client.get(
+        "/api/v1/keeper/stations", headers={"Authorization": f"Bearer {keeper.json()['access_token']}"}
+    )
+    assert sorted(s["name"] for s in kept.json()["items"]) == sorted(["深大地铁站驿站", "科技园工会驿站"])  # 站长's two
     # a real member orders a demo listing; a real provider lists a service of their own
     real_member, curator = await factory.user(name="真会员"), await factory.user(Role.curator)
     demo_listing = await _count(
@@ -56,6 +63,7 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     # The union's stations stay; the demo members' visits and ratings of them go, and the averages follow.
     assert await _count(engine, "SELECT count(*) FROM stations") == 24
     assert await _count(engine, "SELECT count(*) FROM station_visits") == 0
+    assert await _count(engine, "SELECT count(*) FROM station_keepers") == 0
     assert await _count(engine, "SELECT count(*) FROM survey_needs") == 0  # the demo questionnaire too
     assert await _count(engine, "SELECT count(*) FROM campaigns") == 0
     assert await _count(engine, "SELECT count(*) FROM campaign_offers") == 0

@@ -190,3 +190,17 @@ async def test_a_visit_counts_once_an_hour_with_the_stations_code_and_ratings_mo
     assert inspected.json()["points"] == {"facilities": 6, "hours": 22, "ratings": 22, "inspection": 18}
     assert inspected.json()["star_level"] == 3
     assert (await client.get(f"/api/v1/stations/{station_id}")).json()["star_level"] == 3
+
+
+async def test_coordinates_too_fine_to_mean_anything_are_kept_to_a_centimetre_and_searched_without_underflow(
+    client, factory
+):
+    curator = await factory.user(Role.curator)
+    body = _station("赤道驿站", 1.0e-200, -3.0e-201)  # what a fuzzer sends: PostgreSQL's float8 would underflow
+    made = await client.post("/api/v1/admin/stations", json=body, headers=factory.headers(curator))
+    assert made.status_code == 201 and (made.json()["lat"], made.json()["lon"]) == (0.0, 0.0)
+    near = await client.get(
+        "/api/v1/stations/nearest", params={"lat": 6.199256332341162e-202, "lon": -9.551546037452016e-200}
+    )
+    assert near.status_code == 200, near.text
+    assert [s["name"] for s in near.json()["items"]] == ["赤道驿站"]

@@ -30,6 +30,22 @@ def test_the_next_opening_is_later_today_or_on_the_next_open_day():
     assert rules.next_opening(split, False, MONDAY.replace(hour=10)) == MONDAY.replace(hour=17)
 
 
+def test_a_temporary_closure_closes_whatever_the_hours_until_it_ends():
+    noon, wednesday = MONDAY.replace(hour=12), datetime(2026, 12, 2)
+    assert rules.open_state(WEEKDAYS, False, noon) == (True, None)
+    assert rules.open_state(WEEKDAYS, False, noon, None) == (True, None)
+    # closed until Wednesday 00:00: reopens at Wednesday's first opening
+    assert rules.open_state(WEEKDAYS, False, noon, wednesday) == (False, wednesday.replace(hour=7))
+    # closed until a moment inside the hours: opens right then; a 24-hour station too
+    assert rules.open_state(WEEKDAYS, False, noon, wednesday.replace(hour=9)) == (False, wednesday.replace(hour=9))
+    assert rules.open_state([], True, noon, wednesday) == (False, wednesday)
+    # a closure that ended is no closure
+    assert rules.open_state(WEEKDAYS, False, noon, MONDAY.replace(hour=8)) == (True, None)
+    assert rules.open_state(WEEKDAYS, False, MONDAY.replace(hour=23), MONDAY) == (False, datetime(2026, 12, 1, 7))
+    # closed until a Friday night: the next opening is Monday's
+    assert rules.open_state(WEEKDAYS, False, noon, datetime(2026, 12, 4, 23)) == (False, datetime(2026, 12, 7, 7))
+
+
 def test_an_opening_must_lie_within_one_day():
     for weekday, opens, closes in ((7, 0, 60), (0, 600, 600), (0, 1300, 1500), (0, -1, 60)):
         with pytest.raises(ValueError):

@@ -8,9 +8,12 @@ class Role(StrEnum):
     provider = "provider"  # 劳模工匠: lists services, accepts, delivers
     operator = "operator"  # 志愿者服务队: runs the market day to day
     curator = "curator"  # 区总工会: curates the menu, accounts and figures
+    keeper = "keeper"  # 站长: keeps one or more union stations (their hours, photos, notice), given by a curator
 
 
 STAFF = frozenset({Role.operator, Role.curator})
+# Roles that come with an assignment, not from the roles a curator ticks: a keeper keeps while they keep a station.
+ASSIGNED = frozenset({Role.keeper})
 
 
 class MemberGroup(StrEnum):

@@ -42,6 +42,15 @@ class Opening:
             raise ValueError("an opening is a weekday 0–6 and a time range within that day")
 
 
+# Coordinates are kept and searched to 7 decimal places (about a centimetre): finer digits mean nothing on
+# the ground, and a difference of two such tiny numbers squared underflows PostgreSQL's float8 arithmetic.
+COORDINATE_DIGITS = 7
+
+
+def coordinate(value: float) -> float:
+    return round(value, COORDINATE_DIGITS) + 0.0  # + 0.0: never a negative zero
+
+
 def minute_of_day(moment: datetime) -> int:
     return moment.hour * 60 + moment.minute
 
@@ -65,6 +74,19 @@ def next_opening(hours: Sequence[Opening], open_all_day: bool, local: datetime) 
         if starts:
             return day + timedelta(minutes=starts[0])
     return None
+
+
+def open_state(
+    hours: Sequence[Opening], open_all_day: bool, local: datetime, closed_until: datetime | None = None
+) -> tuple[bool, datetime | None]:
+    """Open now, and when it next opens (None: open now, or no hours). A temporary closure (`closed_until`,
+    in the same zone as `local`) keeps it closed until then, whatever its hours say."""
+    if closed_until is None or local >= closed_until:
+        is_open_now = is_open(hours, open_all_day, local)
+        return is_open_now, None if is_open_now else next_opening(hours, open_all_day, local)
+    if open_all_day or is_open(hours, open_all_day, closed_until):
+        return False, closed_until
+    return False, next_opening(hours, open_all_day, closed_until)
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

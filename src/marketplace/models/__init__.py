@@ -15,7 +15,16 @@ from .reviews import Review
 from .roster import RosterEntry, RosterFile, RosterImport, VerificationRequest
 from .satisfaction import FollowUpCase, SatisfactionSurvey
 from .sessions import LoginSession
-from .stations import Landmark, Station, StationInspection, StationOpening, StationReview, StationVisit
+from .stations import (
+    Landmark,
+    Station,
+    StationInspection,
+    StationKeeper,
+    StationOpening,
+    StationPhoto,
+    StationReview,
+    StationVisit,
+)
 from .surveys import GapInvitation, SurveyFile, SurveyImport, SurveyNeed
 
 __all__ = [
@@ -23,6 +32,8 @@ __all__ = [
     "Landmark",
     "Station",
     "StationInspection",
+    "StationKeeper",
+    "StationPhoto",
     "StationOpening",
     "StationReview",
     "StationVisit",

@@ -53,3 +53,17 @@ def state_field(default: str, index: bool = False) -> Any:
 
 def market_fk() -> Any:
     return Field(foreign_key="markets.id", nullable=False, index=True)
+
+
+class PictureFiles(SQLModel):
+    """A picture kept under the data folder as a large and a small WebP file named by their content's hash,
+    so a file never changes under its name (cached for a year); shared by the tables of pictures (a
+    listing's, a station's), whose files `services/pictures.py` writes, serves and removes."""
+
+    position: int = Field(default=0, nullable=False)
+    name: str = Field(sa_type=sa.String(80), nullable=False)  # the large file, at most 1280 px a side
+    width: int = Field(nullable=False)
+    height: int = Field(nullable=False)
+    thumb_name: str = Field(sa_type=sa.String(80), nullable=False)  # the small one, at most 400 px a side
+    thumb_width: int = Field(nullable=False)
+    thumb_height: int = Field(nullable=False)

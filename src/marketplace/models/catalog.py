@@ -5,7 +5,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 from ..domain.listings import ListingState
-from .base import created_at_field, market_fk, state_field, text_list_field, timestamp_field
+from .base import PictureFiles, created_at_field, market_fk, state_field, text_list_field, timestamp_field
 
 
 class Category(SQLModel, table=True):
@@ -127,20 +127,12 @@ class ListingSession(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class ListingPicture(SQLModel, table=True):
-    """A picture of a listing (at most a few): stored under the data folder as a large and a small WebP
-    file named by their content's hash, so a file never changes under its name (cached for a year)."""
+class ListingPicture(PictureFiles, table=True):
+    """A picture of a listing (at most a few)."""
 
     __tablename__ = "listing_pictures"
 
     id: int | None = Field(default=None, primary_key=True)
     market_id: int = market_fk()
     listing_id: int = Field(foreign_key="listings.id", nullable=False, index=True)
-    position: int = Field(default=0, nullable=False)
-    name: str = Field(sa_type=sa.String(80), nullable=False)  # the large file, at most 1280 px a side
-    width: int = Field(nullable=False)
-    height: int = Field(nullable=False)
-    thumb_name: str = Field(sa_type=sa.String(80), nullable=False)  # the small one, at most 400 px a side
-    thumb_width: int = Field(nullable=False)
-    thumb_height: int = Field(nullable=False)
     created_at: datetime = created_at_field()

@@ -3,7 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import created_at_field, json_field, market_fk, text_list_field, timestamp_field
+from .base import PictureFiles, created_at_field, json_field, market_fk, text_list_field, timestamp_field
 
 
 class Station(SQLModel, table=True):
@@ -25,6 +25,9 @@ class Station(SQLModel, table=True):
     open_all_day: bool = Field(default=False, nullable=False)  # 24 小时
     facilities: list[str] = text_list_field()
     contact: str = Field(default="", sa_type=sa.String(100), nullable=False)
+    # A keeper's word to visitors (站长公告), and a temporary closure: closed, whatever the hours, until then.
+    notice: str = Field(default="", sa_type=sa.String(200), nullable=False, sa_column_kwargs={"server_default": ""})
+    closed_until: datetime | None = timestamp_field()
     star_level: int | None = Field(default=None)  # from the last inspection (StationInspection)
     rating_avg: float | None = Field(default=None)
     rating_count: int = Field(default=0, nullable=False)
@@ -105,3 +108,28 @@ class Landmark(SQLModel, table=True):
     name: str = Field(sa_type=sa.String(60), nullable=False)
     lat: float = Field(sa_type=sa.Float, nullable=False)
     lon: float = Field(sa_type=sa.Float, nullable=False)
+
+
+class StationKeeper(SQLModel, table=True):
+    """A station keeper (站长) of a station, given by a curator; the person holds the `keeper` role while
+    they keep at least one station. Assignments and removals are audited."""
+
+    __tablename__ = "station_keepers"
+    __table_args__ = (sa.UniqueConstraint("station_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    station_id: int = Field(foreign_key="stations.id", nullable=False)
+    user_id: int = Field(foreign_key="users.id", nullable=False, index=True)
+    assigned_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = created_at_field()
+
+
+class StationPhoto(PictureFiles, table=True):
+    """A photo of a station, in the order its keeper or a curator set (`position`)."""
+
+    __tablename__ = "station_photos"
+
+    id: int | None = Field(default=None, primary_key=True)
+    market_id: int = market_fk()
+    station_id: int = Field(foreign_key="stations.id", nullable=False, index=True)
+    created_at: datetime = created_at_field()

@@ -97,3 +97,15 @@ class Page(BaseModel, Generic[T]):
 
 class ReasonIn(BaseModel):
     reason: Reason
+
+
+class PictureOut(BaseModel):
+    """A picture of a listing or a station: the large file (≤ 1280 px a side) and its thumbnail (≤ 400 px)."""
+
+    id: int
+    url: str
+    width: int
+    height: int
+    thumb_url: str
+    thumb_width: int
+    thumb_height: int

@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ..domain.listings import MAX_NEW_SESSIONS, MAX_REPEAT_WEEKS, ListingShape, ServiceMode, weeks_until
 from ..domain.roles import MemberGroup
-from .common import DbId, Flag, Out, SessionTime, Text, Whole
+from .common import DbId, Flag, Out, PictureOut, SessionTime, Text, Whole
 
 Title = Text(120, min_length=2)
 Summary = Text(300)
@@ -138,18 +138,6 @@ class ProviderBrief(Out):
     name: str
     honours: list[str] = []
     star_level: int = 0
-
-
-class PictureOut(BaseModel):
-    """A listing's picture: the large file (≤ 1280 px a side) and its thumbnail (≤ 400 px), with sizes."""
-
-    id: int
-    url: str
-    width: int
-    height: int
-    thumb_url: str
-    thumb_width: int
-    thumb_height: int
 
 
 class RatingOut(BaseModel):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import auth
 from ..domain.passwords import password_problem
 from ..domain.phones import mask_phone, normalize_phone
-from ..domain.roles import MemberGroup, Role
+from ..domain.roles import ASSIGNED, MemberGroup, Role
 from ..errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from ..models import Category, Market, ProviderCategory, ProviderProfile, User
 from ..models.base import utcnow
@@ -251,7 +251,9 @@ async def set_roles(
     user = await db.get(User, user_id)
     if user is None or user.market_id != curator.market_id:
         raise NotFound("No such user.")
-    new_roles = sorted({Role.member.value, *(r.value for r in roles)})
+    # A keeper keeps while they keep a station (station_keepers): given and taken with the station, not here.
+    assigned = {r for r in user.roles if r in ASSIGNED}
+    new_roles = sorted({Role.member.value, *(r.value for r in roles if r not in ASSIGNED), *assigned})
     if user.id == curator.id and Role.curator not in new_roles:
         raise Conflict("You cannot remove your own curator role.", field="roles")  # who asks, not what
     await audit.record(db, curator, "set_roles", "user", user.id, before=user.roles, after=new_roles)

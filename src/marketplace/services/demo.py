@@ -36,6 +36,7 @@ from ..models import (
     RosterEntry,
     RosterImport,
     StationInspection,
+    StationKeeper,
     StationReview,
     StationVisit,
     SurveyImport,
@@ -146,11 +147,13 @@ async def remove(db: AsyncSession, settings: Settings, phone: str, password: str
         (AuditEvent, AuditEvent.actor_id),
         (StationVisit, StationVisit.user_id),
         (StationReview, StationReview.user_id),
+        (StationKeeper, StationKeeper.user_id),
     ]:
         await db.execute(sa.delete(model).where(column.in_(people)))
     await db.execute(
         sa.update(StationInspection).where(StationInspection.inspector_id.in_(people)).values(inspector_id=None)
     )
+    await db.execute(sa.update(StationKeeper).where(StationKeeper.assigned_by.in_(people)).values(assigned_by=None))
     # The demo questionnaire (seeds/survey.py) goes with the demo; an invitation a demo curator sent stays
     # in the union's history without its sender.
     demo_imports = sa.select(SurveyImport.id).where(SurveyImport.created_by.in_(people))

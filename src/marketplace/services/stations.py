@@ -5,7 +5,7 @@ import functools
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -22,12 +22,14 @@ from ..models import (
     Station,
     StationInspection,
     StationOpening,
+    StationPhoto,
     StationReview,
     StationVisit,
     User,
 )
 from ..models.base import utcnow
-from . import audit
+from ..schemas.common import PictureOut
+from . import audit, pictures
 from .reminders import market_zone
 
 # Past this the walk is not a rest break; the member is told there is none nearby.
@@ -45,23 +47,33 @@ class Nearby:
     openings: list[rules.Opening]
 
 
-def _distance(lat, lon) -> sa.ColumnElement[float]:
-    """The haversine distance in metres from (lat, lon) to each station: domain/stations.distance_m in SQL."""
+def distance_sql(lat, lon, to_lat, to_lon) -> sa.ColumnElement[float]:
+    """The haversine distance in metres from (lat, lon) to (to_lat, to_lon): domain/stations.distance_m in SQL."""
     f = sa.func
-    half_dlat = f.sin(f.radians(Station.lat - lat) / 2.0)
-    half_dlon = f.sin(f.radians(Station.lon - lon) / 2.0)
-    a = half_dlat * half_dlat + f.cos(f.radians(lat)) * f.cos(f.radians(Station.lat)) * half_dlon * half_dlon
+    half_dlat = f.sin(f.radians(to_lat - lat) / 2.0)
+    half_dlon = f.sin(f.radians(to_lon - lon) / 2.0)
+    a = half_dlat * half_dlat + f.cos(f.radians(lat)) * f.cos(f.radians(to_lat)) * half_dlon * half_dlon
     return 2 * rules.EARTH_RADIUS_M * f.asin(f.least(1.0, f.sqrt(a)))
 
 
-def _open_at(weekday, minute) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        Station.open_all_day,
-        sa.exists().where(
-            StationOpening.station_id == Station.id,
-            StationOpening.weekday == weekday,
-            StationOpening.opens <= minute,
-            StationOpening.closes > minute,
+def _distance(lat, lon) -> sa.ColumnElement[float]:
+    """From (lat, lon) to each station."""
+    return distance_sql(lat, lon, Station.lat, Station.lon)
+
+
+def open_at(weekday, minute, moment) -> sa.ColumnElement[bool]:
+    """Open at `moment` (its local weekday and minute given): not closed for the while, and open all day or
+    by an opening of that day (domain/stations.open_state in SQL)."""
+    return sa.and_(
+        sa.or_(Station.closed_until.is_(None), Station.closed_until <= moment),
+        sa.or_(
+            Station.open_all_day,
+            sa.exists().where(
+                StationOpening.station_id == Station.id,
+                StationOpening.weekday == weekday,
+                StationOpening.opens <= minute,
+                StationOpening.closes > minute,
+            ),
         ),
     )
 
@@ -84,6 +96,10 @@ def local_now(db: AsyncSession, now: datetime | None = None) -> datetime:
     return (now or utcnow()).astimezone(market_zone(db))
 
 
+def _local(moment: datetime | None, like: datetime) -> datetime | None:
+    return None if moment is None else moment.astimezone(like.tzinfo)
+
+
 async def nearest(
     db: AsyncSession,
     market_id: int,
@@ -103,13 +119,14 @@ async def nearest(
     found = []
     for station, metres, is_open, openings in (await db.execute(statement, values)).all():
         hours = [rules.Opening(*o) for o in openings]
+        _, next_open = rules.open_state(hours, station.open_all_day, local, _local(station.closed_until, local))
         found.append(
             Nearby(
                 station=station,
                 metres=metres,
                 minutes=rules.walking_minutes(metres),
                 open_now=is_open,
-                next_open=None if is_open else rules.next_opening(hours, station.open_all_day, local),
+                next_open=None if is_open else next_open,
                 openings=sorted(hours, key=lambda o: (o.weekday, o.opens)),
             )
         )
@@ -122,7 +139,11 @@ def _nearest_statement(with_facilities: bool, open_only: bool) -> sa.Select:
     costs more than the database takes to answer it)."""
     lat, lon = sa.bindparam("lat", type_=sa.Float), sa.bindparam("lon", type_=sa.Float)
     distance = _distance(lat, lon)
-    open_now = _open_at(sa.bindparam("weekday", type_=sa.Integer), sa.bindparam("minute", type_=sa.Integer))
+    open_now = open_at(
+        sa.bindparam("weekday", type_=sa.Integer),
+        sa.bindparam("minute", type_=sa.Integer),
+        sa.bindparam("moment", type_=sa.DateTime(timezone=True)),
+    )
     query = (
         sa.select(Station, distance.label("metres"), open_now.label("open_now"), _OPENINGS.label("openings"))
         .where(
@@ -154,6 +175,7 @@ def nearest_query(
 ) -> tuple[sa.Select, dict]:
     """The statement `nearest` runs and its values (bench/stations.py explains it): the box first, exact
     distance after."""
+    lat, lon = rules.coordinate(lat), rules.coordinate(lon)
     box = rules.box_around(lat, lon, radius_m)
     values = {
         "market_id": market_id,
@@ -167,6 +189,7 @@ def nearest_query(
         "limit": limit,
         "weekday": local.weekday(),
         "minute": rules.minute_of_day(local),
+        "moment": local,
     }
     if facilities:
         values["facilities"] = sorted(set(facilities))
@@ -183,6 +206,7 @@ class StationPage:
     upcoming: list[tuple[ListingSession, Listing]]
     reviews: list[StationReview]
     visits_30d: int
+    photos: list[PictureOut] = field(default_factory=list)
     my_review: StationReview | None = None
     rubric: dict = field(default_factory=lambda: dict(rules.RUBRIC))
 
@@ -194,7 +218,21 @@ async def station_of(db: AsyncSession, market_id: int, station_id: int) -> Stati
     return station
 
 
-async def _openings(db: AsyncSession, station_id: int) -> list[rules.Opening]:
+def photos_query(station_id: int) -> sa.Select:
+    """A station's photos in their order."""
+    return (
+        sa.select(StationPhoto)
+        .where(StationPhoto.station_id == station_id)
+        .order_by(StationPhoto.position, StationPhoto.id)
+    )
+
+
+async def photos_of(db: AsyncSession, station_id: int) -> list[PictureOut]:
+    """A station's photos in their order (the public page, the keeper's console, the API)."""
+    return [pictures.out(p) for p in (await db.execute(photos_query(station_id))).scalars()]
+
+
+async def openings_of(db: AsyncSession, station_id: int) -> list[rules.Opening]:
     rows = await db.execute(
         sa.select(StationOpening.weekday, StationOpening.opens, StationOpening.closes)
         .where(StationOpening.station_id == station_id)
@@ -206,7 +244,7 @@ async def _openings(db: AsyncSession, station_id: int) -> list[rules.Opening]:
 async def page(db: AsyncSession, market_id: int, station_id: int, viewer: User | None = None) -> StationPage:
     """A station with its hours, star history, the sessions held there next, its reviews and visits."""
     station = await station_of(db, market_id, station_id)
-    hours = await _openings(db, station_id)
+    hours = await openings_of(db, station_id)
     local = local_now(db)
     inspections = (
         await db.execute(
@@ -248,12 +286,13 @@ async def page(db: AsyncSession, market_id: int, station_id: int, viewer: User |
         mine = await db.scalar(
             sa.select(StationReview).where(StationReview.station_id == station_id, StationReview.user_id == viewer.id)
         )
-    is_open = rules.is_open(hours, station.open_all_day, local)
+    is_open, next_open = rules.open_state(hours, station.open_all_day, local, _local(station.closed_until, local))
     return StationPage(
         station=station,
         openings=hours,
         open_now=is_open,
-        next_open=None if is_open else rules.next_opening(hours, station.open_all_day, local),
+        next_open=next_open,
+        photos=await photos_of(db, station_id),
         inspections=list(inspections),
         upcoming=[(s, listing) for s, listing in upcoming],
         reviews=list(reviews),
@@ -295,7 +334,7 @@ async def save(db: AsyncSession, actor: User, data: StationInput, station_id: in
     else:
         station = await station_of(db, actor.market_id, station_id)
     station.name, station.address = data.name.strip(), data.address.strip()
-    station.lat, station.lon = data.lat, data.lon
+    station.lat, station.lon = rules.coordinate(data.lat), rules.coordinate(data.lon)
     station.open_all_day, station.contact = data.open_all_day, data.contact.strip()
     station.facilities = sorted(set(data.facilities))
     await db.flush()
@@ -323,7 +362,7 @@ async def inspect(db: AsyncSession, actor: User, station_id: int, inspection: in
     if not 0 <= inspection <= rules.RUBRIC["inspection"]:
         raise InvalidInput("The inspection score is 0 to 20.", field="inspection")
     station = await station_of(db, actor.market_id, station_id)
-    hours = await _openings(db, station_id)
+    hours = await openings_of(db, station_id)
     points = rules.rubric_points(
         len(station.facilities), rules.weekly_hours(hours, station.open_all_day), station.rating_avg, inspection
     )
@@ -397,11 +436,18 @@ class VisitFigures:
     by_station: list[tuple[Station, int]]
     by_hour: list[tuple[int, int]]  # local hour of day, visits
     by_group: list[tuple[str, int]]
+    by_day: list[tuple[date, int]] = field(default_factory=list)  # every local day of the period, oldest first
 
 
-async def visit_figures(db: AsyncSession, market_id: int, days: int = 30) -> VisitFigures:
+async def visit_figures(
+    db: AsyncSession, market_id: int, days: int = 30, station_ids: list[int] | None = None
+) -> VisitFigures:
+    """Check-ins of the last `days` days, per station, hour of day, group and day: the market's, or only
+    those of `station_ids` (a keeper's stations)."""
     since = utcnow() - timedelta(days=days)
     scope = sa.and_(StationVisit.market_id == market_id, StationVisit.visited_at > since)
+    if station_ids is not None:
+        scope = sa.and_(scope, StationVisit.station_id.in_(station_ids))
     stations = (
         await db.execute(
             sa.select(Station, sa.func.count(StationVisit.id))
@@ -411,8 +457,12 @@ async def visit_figures(db: AsyncSession, market_id: int, days: int = 30) -> Vis
         )
     ).all()
     zone = str(market_zone(db))
-    hour = sa.func.extract("hour", sa.func.timezone(zone, StationVisit.visited_at)).label("hour")
+    local = sa.func.timezone(zone, StationVisit.visited_at)
+    hour = sa.func.extract("hour", local).label("hour")
     hours = dict((await db.execute(sa.select(hour, sa.func.count()).where(scope).group_by(hour))).all())
+    day = sa.cast(local, sa.Date).label("day")
+    per_day = dict((await db.execute(sa.select(day, sa.func.count()).where(scope).group_by(day))).all())
+    today = local_now(db).date()
     group = sa.func.unnest(StationVisit.groups).label("group")
     groups = (await db.execute(sa.select(group, sa.func.count()).where(scope).group_by(group).order_by(group))).all()
     return VisitFigures(
@@ -420,6 +470,7 @@ async def visit_figures(db: AsyncSession, market_id: int, days: int = 30) -> Vis
         by_station=[(s, n) for s, n in stations],
         by_hour=[(h, hours.get(h, 0)) for h in range(24)],
         by_group=[(g, n) for g, n in groups],
+        by_day=[(d, per_day.get(d, 0)) for d in (today - timedelta(days=n) for n in range(days - 1, -1, -1))],
     )
 
 
@@ -444,7 +495,7 @@ async def coverage(db: AsyncSession, market_id: int, at: datetime | None = None,
     local = local_now(db, at)
     rows = (
         await db.execute(
-            sa.select(Station, _open_at(local.weekday(), rules.minute_of_day(local))).where(
+            sa.select(Station, open_at(local.weekday(), rules.minute_of_day(local), local)).where(
                 Station.market_id == market_id, Station.archived_at.is_(None)
             )
         )

@@ -12,6 +12,7 @@ from .errors import with_pages
 from .fairseats import FairSeatPages
 from .hotline import HotlinePages
 from .hours import HoursPages
+from .keeper import KeeperPages
 from .member import MemberPages
 from .needs import NeedPages
 from .needs_loop import NeedsLoopPages
@@ -33,6 +34,7 @@ PAGE_ROUTES = [
     HoursPages,
     SatisfactionPages,
     StationPages,
+    KeeperPages,
     HotlinePages,
     CheckInPages,
     FairSeatPages,

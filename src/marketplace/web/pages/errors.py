@@ -41,8 +41,9 @@ def _message(request: Request, exc: Exception, status: int) -> str:
         return tr(lang, _CSRF)
     if status == 404 or isinstance(exc, NotFoundException):
         return tr(lang, _NOT_FOUND)
-    if status == 403:
-        return tr(lang, _FORBIDDEN)
+    if status == 403:  # the use case's own sentence when the catalogue has it (not your station), else the role
+        said = None if isinstance(exc, HTTPException) else refusals.words(lang, *refusals.parts(exc))
+        return said or tr(lang, _FORBIDDEN)
     if status == 503:
         return tr(lang, _UNAVAILABLE)
     if status >= 500:

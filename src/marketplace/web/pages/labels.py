@@ -535,3 +535,23 @@ DONE.update(
         "roster_settings": N_("Setting saved."),
     }
 )
+
+# Station keepers (站长) and station photos (issue #16, item 1).
+ROLES["keeper"] = N_("Station keeper")
+AUDIT_ACTIONS.update(
+    {
+        "assign_keeper": N_("station keeper added"),
+        "remove_keeper": N_("station keeper removed"),
+        "station_notice": N_("station notice or closure changed"),
+    }
+)
+DONE.update(
+    {
+        "keeper_saved": N_("The station is saved; its page shows the change now."),
+        "keeper_added": N_("The keeper is added: they find the station under My stations."),
+        "keeper_removed": N_("The keeper is removed."),
+        "photo_added": N_("Photo added."),
+        "photo_removed": N_("Photo removed."),
+        "photo_moved": N_("Photo moved."),
+    }
+)

@@ -5,6 +5,7 @@ coverage map and visits)."""
 import math
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import segno
 from litestar import Controller, Request, get, post
@@ -12,11 +13,14 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup, escape
 
 from ...domain import stations as rules
+from ...domain.phones import mask_phone
+from ...domain.pictures import MAX_PICTURES
 from ...domain.roles import Role
-from ...services import stations
+from ...services import desk_lists, station_keepers, stations
 from ..common import Db, IdParam, MarketId
 from .charts import bar_chart
 from .common import PAGE_DEPENDENCIES, PageUser, as_list, attempt, form_of, need, page, refusal
+from .desk import DESK_PAGE
 from .i18n import N_, lang_of, tr
 from .once import once
 
@@ -265,11 +269,42 @@ class StationPages(Controller):
         )
         share = round(coverage.uncovered_share * 100)
         title = tr(lang, N_("Coverage map: %(share)s%% of the district is beyond a 15-minute walk"), share=share)
+        # The list's filters as the form sends them; what a stale or hand-made link carries that means nothing
+        # is dropped, not refused.
+        places = await stations.landmarks(db, user.market_id)
+        q = (query.get("q") or "").strip()[:60]
+        area = query.get("area", "")
+        area = area if area in {str(p.id) for p in places} else ""
+        stars = query.get("stars", "") if query.get("stars", "") in {str(n) for n in range(6)} else ""
+        open_now = query.get("open", "") if query.get("open", "") in ("1", "0") else ""
+        number = query.get("page", "1")
+        page_number = min(int(number), 10_000) if number.isdigit() and int(number) >= 1 else 1
+        found = await desk_lists.stations(
+            db,
+            user.market_id,
+            q=q or None,
+            area=int(area) if area else None,
+            stars=int(stars) if stars else None,
+            open_now=None if not open_now else open_now == "1",
+            limit=DESK_PAGE,
+            offset=(page_number - 1) * DESK_PAGE,
+        )
+        values = {"q": q, "area": area, "stars": stars, "open": open_now}
+        kept = {k: v for k, v in values.items() if v}
+        if day:
+            kept["day"] = day
+        if hour:
+            kept["hour"] = hour
         return page(
             request,
             "desk/stations.html",
             user,
-            stations=await stations.listed(db, user.market_id),
+            found=found,
+            values=values,
+            places=places,
+            query=urlencode(kept) + "&" if kept else "",
+            page_number=page_number,
+            size=DESK_PAGE,
             coverage=coverage,
             coverage_map=coverage_svg(coverage, title),
             uncovered=share,
@@ -296,7 +331,7 @@ class StationPages(Controller):
     @get("/desk/stations/{station_id:int}")
     async def edit(self, request: Request, station_id: IdParam, page_user: PageUser, db: Db) -> Template:
         user = need(page_user, Role.curator, Role.operator)
-        return await _edit_page(request, db, user, station_id)
+        return await desk_station_page(request, db, user, station_id)
 
     @post("/desk/stations")
     async def create(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
@@ -363,10 +398,10 @@ class StationPages(Controller):
         if exc is None:
             return Redirect(location, status_code=303)
         status, errors = refusal(request, exc, "inspection")
-        return await _edit_page(request, db, user, station_id, status, errors)
+        return await desk_station_page(request, db, user, station_id, status, errors)
 
 
-async def _edit_page(request: Request, db, user, station_id: int, status: int = 200, errors=None) -> Template:
+async def desk_station_page(request: Request, db, user, station_id: int, status: int = 200, errors=None) -> Template:
     """A station on the desk: its record (the form), its star reviews and the poster with its check-in code."""
     found = await stations.page(db, user.market_id, station_id)
     s = found.station
@@ -381,6 +416,7 @@ async def _edit_page(request: Request, db, user, station_id: int, status: int = 
         **form_of_openings(found.openings),
     }
     poster = f"{str(request.base_url).rstrip('/')}/stations/{s.id}/visit?code={stations.visit_code(db, s.id)}"
+    keepers = await station_keepers.keepers_of(db, s.id)
     return page(
         request,
         "desk/station_form.html",
@@ -394,4 +430,6 @@ async def _edit_page(request: Request, db, user, station_id: int, status: int = 
         rubric=rules.RUBRIC,
         qr=qr_svg(poster, s.name),
         poster=poster,
+        keepers=[(k, mask_phone(k.phone)) for k in keepers],
+        most=MAX_PICTURES,
     )
