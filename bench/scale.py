@@ -12,7 +12,7 @@ which a miss pays. p50/p95 per operation and size, the ratio p95(k×)/p95(1×) a
 member- and provider-facing operations, the desk dashboard under 300 ms at k×; curator pages' ratios are
 shown for information. `--explain` then runs each operation that missed in-process against the k×
 database, records the SQL the app issued (SQLAlchemy cursor events) and prints EXPLAIN (ANALYZE, BUFFERS)
-of its slowest statements. Writes bench/results/scale.json.
+of its slowest statements. Writes bench/results/scale.json (with --members-only: scale-members.json).
 """
 
 import argparse
@@ -30,7 +30,7 @@ from .common import wait_http as wait_http_sync
 from .load import Result, run
 from .menu import menu_queries
 from .report import Row, save
-from .scale_data import Built, build, tokens
+from .scale_data import PASSWORD, Built, build, tokens
 
 SEARCHES = ["书法", "心理", "编程", "急救培训", "亲子"]
 MEMBER, PROVIDER, CURATOR = "member", "provider", "curator"
@@ -42,7 +42,8 @@ class Op:
     audience: str  # member | provider | curator: whose ratio target applies
     who: str | None  # None: an anonymous visitor
     paths: list[str]
-    target: str = ""
+    method: str = "GET"
+    body: dict | None = None
 
     def met(self, small_p95: float, big_p95: float) -> bool | None:
         if self.name == "desk dashboard page":
@@ -61,6 +62,7 @@ class Side:
     built: Built | None = None
     probes: dict | None = None
     headers: dict | None = None
+    ops: dict[str, Op] | None = None
     base: str = ""
 
 
@@ -149,39 +151,74 @@ def operations(p: dict) -> list[Op]:
     ]
 
 
+async def member_probes(db: ScratchDb, market_id: int) -> dict:
+    """For the members-only data: a member in the middle of the roster who has a notice, and a curator."""
+    conn = await asyncpg.connect(db.dsn)
+    try:
+        ids = await conn.fetch("SELECT DISTINCT user_id FROM notifications WHERE market_id = $1 ORDER BY 1", market_id)
+        member = ids[len(ids) // 2][0]
+        curator = await conn.fetchval(
+            "SELECT id FROM users WHERE market_id = $1 AND 'curator' = ANY(roles) ORDER BY id LIMIT 1", market_id
+        )
+        phone, name = await conn.fetchrow("SELECT phone, name FROM users WHERE id = $1", member)
+        counts = {"market_members": await conn.fetchval("SELECT count(*) FROM users WHERE market_id = $1", market_id)}
+    finally:
+        await conn.close()
+    return {"member": member, "curator": curator, "phone": phone, "name": name, "counts": counts}
+
+
+def member_operations(p: dict) -> list[Op]:
+    """Login, the member's own pages and the curators' roster, on a market of members only."""
+    login = {"phone": p["phone"], "password": PASSWORD}
+    return [
+        Op("login API", MEMBER, None, ["/api/v1/auth/login"], "POST", login),
+        Op("me API", MEMBER, MEMBER, ["/api/v1/me"]),
+        Op("notices API", MEMBER, MEMBER, ["/api/v1/notifications"]),
+        Op("notices page", MEMBER, MEMBER, ["/notices"]),
+        Op("roster page", CURATOR, CURATOR, ["/desk/accounts"]),
+        Op("roster search by phone", CURATOR, CURATOR, [f"/desk/accounts?q={p['phone']}"]),
+        Op("roster search by name", CURATOR, CURATOR, [f"/desk/accounts?q={quote(p['name'])}"]),
+        Op("users admin API", CURATOR, CURATOR, ["/api/v1/admin/users"]),
+    ]
+
+
 def target_of(op: Op, factor: float) -> str:
     if op.name == "desk dashboard page":
         return f"< 300 ms at {factor:g}×"
     return "ratio ≤ 1.5" if op.audience in (MEMBER, PROVIDER) else "– (ratio for information)"
 
 
-def requests_of(paths: list[str], headers: dict):
-    return (("GET", path, None, headers) for path in itertools.cycle(paths))
+def requests_of(op: Op, headers: dict):
+    return ((op.method, path, op.body, headers) for path in itertools.cycle(op.paths))
 
 
-async def prepare(side: Side, factor: float) -> None:
+async def prepare(side: Side, factor: float, members_only: bool) -> None:
     await side.db.create()
-    side.built = await build(side.db.sqlalchemy_url, factor)
+    side.built = await build(side.db.sqlalchemy_url, factor, members_only=members_only)
     print(f"{side.label}: built in {side.built.seconds:.0f} s: {dict(side.built.counts)}", flush=True)
-    side.probes = await probes(side.db, side.built.markets[0])
-    people = [side.probes[MEMBER], side.probes[PROVIDER], side.probes[CURATOR]]
-    made = await tokens(side.db, people)
+    find, make = (member_probes, member_operations) if members_only else (probes, operations)
+    side.probes = await find(side.db, side.built.markets[0])
+    side.ops = {op.name: op for op in make(side.probes)}
+    people = [who for who in (MEMBER, PROVIDER, CURATOR) if who in side.probes]
+    made = await tokens(side.db, [side.probes[who] for who in people])
     side.headers = {
         None: {"Accept-Language": "zh-CN"},
         **{
             who: {"Accept-Language": "zh-CN", "Authorization": f"Bearer {t}", "Cookie": f"mkt_session={t}"}
-            for who, t in zip((MEMBER, PROVIDER, CURATOR), made, strict=True)
+            for who, t in zip(people, made, strict=True)
         },
     }
 
 
 async def measure(args) -> tuple[list[Row], dict]:
+    members_only = bool(args.members_only)
+    args.factor = args.members_only or args.factor
     small = Side("1×", ScratchDb())
     big = Side(f"{args.factor:g}×", ScratchDb())
-    details: dict = {"factor": args.factor, "machine_before": machine(), "ops": {}}
+    details: dict = {"factor": args.factor, "members_only": members_only, "machine_before": machine(), "ops": {}}
     try:
         for side, factor in ((small, 1), (big, args.factor)):
-            await prepare(side, factor)
+            await prepare(side, factor, members_only)
             details[side.label] = {
                 "database": side.db.name,
                 "build_seconds": round(side.built.seconds, 1),
@@ -203,7 +240,7 @@ async def measure(args) -> tuple[list[Row], dict]:
             for side, web, port in ((small, web_small, ports[0]), (big, web_big, ports[1])):
                 side.base = f"http://127.0.0.1:{port}"
                 await asyncio.to_thread(wait_http_sync, f"{side.base}/healthz", web)
-            results, ops = await _rounds(args, small, big)
+            results = await _rounds(args, small, big)
         details["machine_after"] = machine()
         rows = []
         for name, (op, by_side) in results.items():
@@ -212,7 +249,7 @@ async def measure(args) -> tuple[list[Row], dict]:
             rows.append(Row(f"{name} p95", b.p(95), "ms", "1×", s.p(95), target_of(op, args.factor), met))
             details["ops"][name] = {
                 "audience": op.audience,
-                "paths": {label: ops[label][name].paths for label in ops},
+                "paths": {side.label: side.ops[name].paths for side in (small, big)},
                 **{
                     label: {"p50_ms": r.p(50), "p95_ms": r.p(95), "count": r.count, "statuses": dict(r.statuses)}
                     for label, r in by_side.items()
@@ -237,22 +274,21 @@ def _info_miss(d: dict) -> bool:
     return d["met"] is None and (d["ratio_p95"] or 0) > 1.5
 
 
-async def _rounds(args, small: Side, big: Side) -> tuple[dict, dict]:
+async def _rounds(args, small: Side, big: Side) -> dict:
     """Every operation at both sizes, `rounds` times, the size that goes first alternating."""
-    ops = {side.label: {op.name: op for op in operations(side.probes)} for side in (small, big)}
     results: dict[str, tuple[Op, dict[str, Result]]] = {
-        name: (op, {small.label: Result(), big.label: Result()}) for name, op in ops[big.label].items()
+        name: (op, {small.label: Result(), big.label: Result()}) for name, op in big.ops.items()
     }
     for side in (small, big):  # warm each server on every operation (connections, statement and template caches)
-        for op in ops[side.label].values():
-            await run(side.base, itertools.islice(requests_of(op.paths, side.headers[op.who]), 3), 1, 30)
+        for op in side.ops.values():
+            await run(side.base, itertools.islice(requests_of(op, side.headers[op.who]), 3), 1, 30)
     for rnd in range(args.rounds):
         order = (small, big) if rnd % 2 == 0 else (big, small)
         for name in results:
             for side in order:
-                op = ops[side.label][name]
+                op = side.ops[name]
                 cap = args.duration * (3 if "export" in op.name else 1)
-                requests = itertools.islice(requests_of(op.paths, side.headers[op.who]), args.requests)
+                requests = itertools.islice(requests_of(op, side.headers[op.who]), args.requests)
                 r = await run(side.base, requests, args.concurrency, cap)
                 if r.server_errors or set(r.statuses) - {200}:
                     raise SystemExit(f"{name} at {side.label} answered {dict(r.statuses)} {dict(r.errors)}")
@@ -260,7 +296,7 @@ async def _rounds(args, small: Side, big: Side) -> tuple[dict, dict]:
                 into.latencies += r.latencies
                 into.statuses.update(r.statuses)
         print(f"round {rnd + 1}/{args.rounds} done", flush=True)
-    return results, ops
+    return results
 
 
 # --explain -------------------------------------------------------------------------------------------
@@ -293,18 +329,18 @@ async def explain_all(side: Side, names: list[str], factor: float) -> dict:
         menu_cache_seconds=0,
         log_level="WARNING",
     )
-    ops = {op.name: op for op in operations(side.probes)}
     found: dict = {}
     conn = await asyncpg.connect(side.db.dsn)
     try:
         async with AsyncTestClient(app=create_app(settings)) as client:
             for name in names:
-                op = ops[name]
+                op = side.ops[name]
                 headers = side.headers[op.who]
-                await client.get(op.paths[0], headers=headers)  # warm: caches, prepared statements
+                ask = {"method": op.method, "url": op.paths[0], "headers": headers, "json": op.body}
+                await client.request(**ask)  # warm: caches, prepared statements
                 issued.clear()
                 started = time.perf_counter()
-                response = await client.get(op.paths[0], headers=headers)
+                response = await client.request(**ask)
                 total = (time.perf_counter() - started) * 1000
                 statements = sorted(issued, key=lambda s: -s[0])
                 found[name] = {
@@ -365,6 +401,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--requests", type=int, default=30, help="requests per operation, size and round")
     p.add_argument("--concurrency", type=int, default=2, help="connections of the driver")
     p.add_argument("--duration", type=float, default=6, help="at most this many seconds per operation and round")
+    p.add_argument(
+        "--members-only",
+        type=float,
+        default=0,
+        help="instead: k× the people only, one market (1000: 700,000 members): login, notices, the roster",
+    )
     p.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) of the misses, at k×")
     p.add_argument("--keep", action="store_true", help="keep both databases (their names are printed)")
     return p
@@ -374,7 +416,7 @@ def main() -> None:
     args = parser().parse_args()
     rows, details = run_async(measure(args))
     print(side_by_side(details, args.factor))
-    print(f"saved {save('scale', rows, details)}")
+    print(f"saved {save('scale-members' if args.members_only else 'scale', rows, details)}")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ from .data import MARKET, _settings
 DEMO_PROVIDERS, DEMO_MEMBERS, DEMO_STAFF = 300, 400, 3
 DEMO_LISTINGS, DEMO_ORDERS, DEMO_NEEDS = 80, 3000, 60
 YEARS = 3
+PASSWORD = "bench-password"  # everyone's
 SEAT_HOLDING = {"offered", "accepted", "delivered", "received", "reviewed", "disputed", "no_show"}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰志强红梅海燕俊杰晓东春花"
@@ -564,7 +565,7 @@ class Generator:
 
         start = time.monotonic()
         self.engine = create_async_engine(sqlalchemy_url, pool_size=1)
-        self.password_hash = hash_password(_settings, "bench-password")
+        self.password_hash = hash_password(_settings, PASSWORD)
         try:
             await self.start_ids()
             n = max(1, round(0.3 * self.factor)) if not members_only else 1
