@@ -302,7 +302,7 @@ async def _rounds(args, small: Side, big: Side) -> dict:
 # --explain -------------------------------------------------------------------------------------------
 
 
-async def explain_all(side: Side, names: list[str], factor: float, args_top: int = 3) -> dict:
+async def explain_all(side: Side, names: list[str], factor: float, top: int = 3) -> dict:
     """For each operation: the statements its request issued (slowest first) and their plans."""
     from litestar.testing import AsyncTestClient
     from sqlalchemy import event
@@ -354,7 +354,7 @@ async def explain_all(side: Side, names: list[str], factor: float, args_top: int
                     "all_ms": [(round(t * 1000, 1), " ".join(q.split())[:160]) for t, q, _ in statements],
                 }
                 print(f"\n=== {name} at {factor:g}× ({op.paths[0]}): {total:.0f} ms, {len(statements)} statements")
-                for seconds, sql, params in statements[:args_top]:
+                for seconds, sql, params in statements[:top]:
                     plan = await _plan(conn, sql, params)
                     found[name]["slowest"].append({"ms": round(seconds * 1000, 1), "sql": sql, "plan": plan})
                     print(f"--- {seconds * 1000:.1f} ms:\n{sql}\n{plan}")
