@@ -343,8 +343,8 @@ class Generator:
                 self._order(market, listing, None, at, self._ending(at + timedelta(days=3)))
             return
         slot = listing.shape == ListingShape.slot
-        # A group session seats 7.5 orders on average, a slot one: sessions enough for the demo's mix.
-        count = max(1, round(rng.gauss(per_listing / 3 if slot else per_listing / 7.5, 1)))
+        # A group session seats about 7 orders on average, a slot one: sessions enough for the demo's mix.
+        count = max(1, round(rng.gauss(per_listing / 3 if slot else per_listing / 7, 1)))
         capacity = 1 if slot else rng.choice([20, 30, 50])
         for _ in range(count):
             starts = self._moment(first, last, recent=1.3).replace(minute=0, second=0)
