@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from marketplace.auth import issue_token
+from marketplace.auth import hash_password, issue_token
 from marketplace.domain.listings import ListingShape, ListingState
 from marketplace.domain.orders import Actor, OrderKind, OrderState, time_refusal, transition
 from marketplace.domain.ratings import average, bayesian_score
@@ -519,7 +520,7 @@ class Generator:
             profile[8:11] = [average(total, count), count, bayesian_score(total, count)]
 
     async def market(self, slug: str, share: float, members_only: bool) -> None:
-        async with self.unit() as db:
+        async with self.sessionmaker() as db, db.begin():
             market_id = await ensure_market(db, slug, f"{slug} 工会云集市", f"{slug} Union Cloud Market")
             categories = await _seed_categories(db, market_id)
         self.built.markets.append(market_id)
@@ -541,30 +542,10 @@ class Generator:
                 )  # fmt: skip
         await self.flush(market)
 
-    def unit(self):
-        from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-        maker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-
-        class _Unit:
-            async def __aenter__(s):
-                s.db = maker()
-                await s.db.begin()
-                return s.db
-
-            async def __aexit__(s, *exc):
-                await (s.db.rollback() if exc[0] else s.db.commit())
-                await s.db.close()
-
-        return _Unit()
-
     async def run(self, sqlalchemy_url: str, members_only: bool = False) -> Built:
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        from marketplace.auth import hash_password
-
         start = time.monotonic()
         self.engine = create_async_engine(sqlalchemy_url, pool_size=1)
+        self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.password_hash = hash_password(_settings, PASSWORD)
         try:
             await self.start_ids()
