@@ -6,7 +6,7 @@ operation" (a 500). PostgreSQL requires a function that establishes an EXCEPTION
 PARALLEL UNSAFE; the statements that call it simply run without parallel workers.
 
 Revision ID: 2026_11_30_scale
-Revises: 2026_11_29_language_notices
+Revises: 2026_11_30_stationkeeper
 Create Date: 2026-11-30 00:00:00.000000+00:00
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "2026_11_30_scale"
-down_revision: str | None = "2026_11_29_language_notices"
+down_revision: str | None = "2026_11_30_stationkeeper"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
