@@ -19,24 +19,24 @@ from ..schemas.listings import (
 from . import categories, pictures
 
 
-def _upcoming_seats():
-    """Per listing: free seats and the next start over upcoming, uncancelled sessions."""
+def _upcoming_seats(listing_ids=None):
+    """Per listing: free seats and the next start over upcoming, uncancelled sessions — of the listings asked
+    (ids or a select of them), so the sum never reads the sessions of other markets or of listings not shown."""
+    query = sa.select(
+        ListingSession.listing_id.label("listing_id"),
+        sa.func.sum(ListingSession.capacity - ListingSession.seats_taken).label("seats_left"),
+        sa.func.min(ListingSession.starts_at).label("next_session_at"),
+    ).where(ListingSession.starts_at > sa.func.now(), ListingSession.cancelled_at.is_(None))
+    if listing_ids is not None:
+        query = query.where(ListingSession.listing_id.in_(listing_ids))
+    return query.group_by(ListingSession.listing_id).subquery("seats")
+
+
+def _cards(listing_ids: list[int]):
+    """The listings asked with what a card shows: category, provider, star level, honours, seats left, next
+    start."""
+    seats = _upcoming_seats(listing_ids)
     return (
-        sa.select(
-            ListingSession.listing_id.label("listing_id"),
-            sa.func.sum(ListingSession.capacity - ListingSession.seats_taken).label("seats_left"),
-            sa.func.min(ListingSession.starts_at).label("next_session_at"),
-        )
-        .where(ListingSession.starts_at > sa.func.now(), ListingSession.cancelled_at.is_(None))
-        .group_by(ListingSession.listing_id)
-        .subquery("seats")
-    )
-
-
-def _listing_rows():
-    """Listings with what a card shows: category, provider, star level, honours, seats left, next start."""
-    seats = _upcoming_seats()
-    query = (
         sa.select(
             Listing,
             Category,
@@ -50,15 +50,18 @@ def _listing_rows():
         .join(User, User.id == Listing.provider_id)
         .outerjoin(ProviderProfile, ProviderProfile.user_id == Listing.provider_id)
         .outerjoin(seats, seats.c.listing_id == Listing.id)
+        .where(Listing.id.in_(listing_ids))
     )
-    return seats, query
 
 
 async def _page(db: AsyncSession, query, order_by, limit: int, offset: int) -> Page[ListingSummaryOut]:
+    """`query` selects the ids of the listings wanted, on the listings alone where it can (their index): the
+    total counts them and one page of them is ordered; the cards' joins are made for that page only."""
     total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await db.execute(query.order_by(*order_by).limit(limit).offset(offset))).all()
-    shown = await pictures.of_listings(db, [row[0].id for row in rows])  # a card shows the first picture
-    items = [_summary(*row) | {"picture": (shown.get(row[0].id) or [None])[0]} for row in rows]
+    ids = list((await db.execute(query.order_by(*order_by).limit(limit).offset(offset))).scalars())
+    rows = {row[0].id: row for row in (await db.execute(_cards(ids))).all()} if ids else {}
+    shown = await pictures.of_listings(db, ids)  # a card shows the first picture
+    items = [_summary(*rows[i]) | {"picture": (shown.get(i) or [None])[0]} for i in ids if i in rows]
     return Page[ListingSummaryOut](items=items, total=total)
 
 
@@ -100,8 +103,12 @@ async def browse(
     limit: int = 20,
     offset: int = 0,
 ) -> Page[ListingSummaryOut]:
-    seats, query = _listing_rows()
-    query = query.where(Listing.market_id == market_id, Listing.state == ListingState.published)
+    on_menu = (Listing.market_id == market_id, Listing.state == ListingState.published)
+    query = sa.select(Listing.id).where(*on_menu)
+    seats = None
+    if available or sort == "soon":  # only these need the sessions, and of this market's menu only
+        seats = _upcoming_seats(sa.select(Listing.id).where(*on_menu))
+        query = query.outerjoin(seats, seats.c.listing_id == Listing.id)
     if category_id is not None:
         query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
     terms = search.terms(q or "")
@@ -118,7 +125,7 @@ async def browse(
     order = {
         "new": (Listing.published_at.desc().nulls_last(), Listing.id.desc()),
         "rating": (Listing.rating_score.desc().nulls_last(), Listing.id.desc()),
-        "soon": (seats.c.next_session_at.asc().nulls_last(), Listing.id.desc()),
+        "soon": (seats.c.next_session_at.asc().nulls_last(), Listing.id.desc()) if seats is not None else (),
     }[sort]
     if terms:  # listings whose title has the first word come first
         title_hit = _matches(sa.func.lower(Listing.title), terms[0])
@@ -202,8 +209,7 @@ async def detail(db: AsyncSession, listing: Listing) -> ListingOut:
 
 async def mine(db: AsyncSession, provider: User, state: str | None, limit: int, offset: int) -> Page[ListingSummaryOut]:
     """A provider's own listings in every state (the console)."""
-    seats, query = _listing_rows()
-    query = query.where(Listing.provider_id == provider.id)
+    query = sa.select(Listing.id).where(Listing.provider_id == provider.id)
     if state:
         query = query.where(Listing.state == state)
     return await _page(db, query, (Listing.id.desc(),), limit, offset)
@@ -219,8 +225,7 @@ async def waiting_for_approval(
 ) -> Page[ListingSummaryOut]:
     """Listings submitted for approval, the longest waiting first; of a category (and those below it) and
     of a provider when asked."""
-    seats, query = _listing_rows()
-    query = query.where(Listing.market_id == market_id, Listing.state == ListingState.submitted)
+    query = sa.select(Listing.id).where(Listing.market_id == market_id, Listing.state == ListingState.submitted)
     if category_id is not None:
         query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
     if provider_id is not None:
