@@ -39,6 +39,8 @@ class Order(SQLModel, table=True):
         sa.Index("ix_orders_provider_state", "provider_id", "state"),
         sa.Index("ix_orders_member_created", "member_id", "created_at"),
         sa.Index("ix_orders_market_state_updated", "market_id", "state", "updated_at"),
+        # the desk's newest orders first, and the figures' "since" periods, read off the index
+        sa.Index("ix_orders_market_created", "market_id", sa.text("created_at DESC"), sa.text("id DESC")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -84,6 +86,8 @@ class OrderEvent(SQLModel, table=True):
     """Every transition of every order: who, when, from, to, why. The one history table."""
 
     __tablename__ = "order_events"
+    # the figures' funnel and the disputed list: a market's orders that reached a state
+    __table_args__ = (sa.Index("ix_order_events_market_to_state_order", "market_id", "to_state", "order_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", nullable=False, index=True)

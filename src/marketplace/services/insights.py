@@ -275,7 +275,7 @@ async def durations(db: AsyncSession, market_id: int, since: datetime | None = N
             _durations(to_accept)
             .select_from(Order)
             .join(first_accept, first_accept.c.order_id == Order.id)
-            .where(_since(Order.created_at, since))
+            .where(Order.market_id == market_id, _since(Order.created_at, since))
         )
     ).one()
     to_deliver = sa.extract("epoch", Order.delivered_at - Order.created_at) / 3600
