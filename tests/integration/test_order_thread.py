@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
-from marketplace.models import Market, Notification, OrderMessage
-
-from ..factories import Factory
+from marketplace.models import Notification, OrderMessage
 
 
 async def _on_request(factory, state="accepted"):
@@ -115,10 +113,7 @@ async def test_staff_keep_reading_the_thread_after_the_dispute_is_resolved_but_n
     assert (await client.post(url, json={"body": "谢谢工会"}, headers=m)).status_code == 201
     for outsider in (await factory.user(), await factory.user(Role.provider)):
         assert (await client.get(url, headers=factory.headers(outsider))).status_code == 404
-    async with factory.sessionmaker() as db, db.begin():
-        other = Market(slug="futian", name_zh="福田区总工会", name_en="Futian")
-        db.add(other)
-    there = Factory(factory.sessionmaker, factory.settings, other.id)  # staff of another union's market
+    there = await factory.other_market()  # staff of another union's market
     assert (await client.get(url, headers=there.headers(await there.user(Role.operator)))).status_code == 404
 
 
