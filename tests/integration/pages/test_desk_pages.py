@@ -248,27 +248,24 @@ async def test_desk_lists_have_pages_and_reviews_are_named_by_what_was_reviewed(
 
 
 async def test_a_curator_lets_a_member_order_in_another_market_on_the_accounts_page(pages, factory):
-    from marketplace.models import AuditEvent, Market
+    from marketplace.models import AuditEvent
 
-    async with factory.sessionmaker() as db, db.begin():
-        other = (await db.execute(sa.select(Market).where(Market.slug == "luohu"))).scalar_one_or_none()
-        if other is None:
-            other = Market(slug="luohu", name_zh="罗湖区总工会", name_en="Luohu")
-            db.add(other)
-            await db.flush()
+    other_market_id = (await factory.other_market()).market_id
     curator = await factory.user(Role.curator)
     member = await factory.user(name="跨区的师傅")
     pages.login(curator)
     listed = await pages.get("/desk/accounts", params={"q": member.phone})
     assert "也可在以下市场下单" in listed.text and "罗湖区总工会" in listed.text
-    done = await pages.post(f"/desk/accounts/{member.id}/markets", {"market_ids": [str(other.id)], "q": member.phone})
+    done = await pages.post(
+        f"/desk/accounts/{member.id}/markets", {"market_ids": [str(other_market_id)], "q": member.phone}
+    )
     assert done.status_code == 303 and "ok=markets" in done.headers["location"]
     async with factory.sessionmaker() as db:
-        assert (await db.get(User, member.id)).order_markets == [other.id]
+        assert (await db.get(User, member.id)).order_markets == [other_market_id]
         actions = (await db.execute(sa.select(AuditEvent.action, AuditEvent.actor_id))).all()
     assert actions == [("order_markets", curator.id)]
     shown = await pages.get("/desk/accounts", params={"q": member.phone})
-    assert re.search(rf'name="market_ids" value="{other.id}" checked', shown.text)
+    assert re.search(rf'name="market_ids" value="{other_market_id}" checked', shown.text)
     audit = await pages.get("/desk/audit")
     assert "可跨市场下单的范围已更改" in audit.text
     cleared = await pages.post(f"/desk/accounts/{member.id}/markets", {"q": member.phone})
@@ -277,7 +274,9 @@ async def test_a_curator_lets_a_member_order_in_another_market_on_the_accounts_p
         assert (await db.get(User, member.id)).order_markets == []
     operator = await factory.user(Role.operator)
     pages.login(operator)
-    assert (await pages.post(f"/desk/accounts/{member.id}/markets", {"market_ids": [str(other.id)]})).status_code == 403
+    assert (
+        await pages.post(f"/desk/accounts/{member.id}/markets", {"market_ids": [str(other_market_id)]})
+    ).status_code == 403
 
 
 async def test_dashboard_period_trends_and_conversion(pages, factory, client, engine):
