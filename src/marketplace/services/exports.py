@@ -2,13 +2,15 @@
 CSV and XLSX, in the reader's language: headers and state names in words, times in the market's zone to the
 second. Text anyone can type (names, titles, reviews) never reaches a spreadsheet as a formula.
 
-A use case gives a `Table` (its headers and rows of plain values); `csv_text` and `xlsx_bytes` write it.
+A use case gives a `Table` (its headers and rows of plain values, read from a server-side cursor as they are
+written, so an export's memory does not grow with the market's history); `csv_chunks` streams it as CSV and
+`xlsx_bytes` writes it as one sheet (openpyxl's write-only mode).
 What the states and actions are called comes from the caller (`Words.label`), who knows the page's words.
 """
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -64,7 +66,7 @@ class Words:
 class Table:
     name: str  # the sheet's name and the file's
     headers: list[str]
-    rows: Iterable[list]
+    rows: AsyncIterable[list]
 
 
 YES, NO = N_("yes"), N_("no")
@@ -112,23 +114,35 @@ def _text(value) -> str:
     return value
 
 
-def csv_text(table: Table) -> str:
+ROWS_PER_CHUNK = 500  # CSV rows written to the client at a time
+FETCH = 1_000  # rows fetched from the server-side cursor at a time
+
+
+async def csv_chunks(table: Table) -> AsyncIterator[str]:
+    """The table as CSV, a few hundred rows at a time, as they are read."""
     out = io.StringIO()
     # A byte-order mark, so spreadsheet programs read the Chinese text as UTF-8.
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(table.headers)
-    writer.writerows([neutral_cell(_text(cell)) for cell in row] for row in table.rows)
-    return out.getvalue()
+    written = 0
+    async for row in table.rows:
+        writer.writerow([neutral_cell(_text(cell)) for cell in row])
+        written += 1
+        if written % ROWS_PER_CHUNK == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
-def xlsx_bytes(table: Table) -> bytes:
+async def xlsx_bytes(table: Table) -> bytes:
     """The table as one sheet, written row by row (openpyxl's write-only mode keeps no sheet in memory).
     Text cells are written as text, so one starting with "=" is never a formula; times are times."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.name[:31])
     sheet.append(table.headers)
-    for row in table.rows:
+    async for row in table.rows:
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, value=value)
@@ -146,8 +160,9 @@ def xlsx_bytes(table: Table) -> bytes:
 async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
     member, provider = aliased(User), aliased(User)
     category = Category.name_zh if words.lang == "zh-CN" else Category.name_en
-    # Plain columns, not ORM objects: an export reads every order of the market.
-    rows = await db.execute(
+    # Plain columns, not ORM objects, from a server-side cursor: an export reads every order of the market.
+    rows = await _stream(
+        db,
         sa.select(
             Order.id,
             Order.created_at,
@@ -170,7 +185,7 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
         .outerjoin(provider, provider.id == Order.provider_id)
         .outerjoin(ListingSession, ListingSession.id == Order.session_id)
         .where(Order.market_id == market_id)
-        .order_by(Order.id)
+        .order_by(Order.id),
     )
     return Table(
         "orders",
@@ -193,7 +208,7 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
                 words.yes_no(attended),
                 reorder_of_id,
             ]
-            for (
+            async for (
                 order_id,
                 created_at,
                 kind,
@@ -215,12 +230,13 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
 
 
 async def reviews_table(db: AsyncSession, market_id: int, words: Words) -> Table:
-    rows = await db.execute(
+    rows = await _stream(
+        db,
         sa.select(Review, Listing.title, User.name)
         .outerjoin(Listing, Listing.id == Review.listing_id)
         .join(User, User.id == Review.provider_id)
         .where(Review.market_id == market_id)
-        .order_by(Review.id)
+        .order_by(Review.id),
     )
     return Table(
         "reviews",
@@ -241,7 +257,7 @@ async def reviews_table(db: AsyncSession, market_id: int, words: Words) -> Table
                 words.yes_no(r.hidden_at is not None),
                 r.hidden_reason,
             ]
-            for r, title, provider_name in rows
+            async for r, title, provider_name in rows
         ),
     )
 
@@ -249,15 +265,21 @@ async def reviews_table(db: AsyncSession, market_id: int, words: Words) -> Table
 async def audit_table(db: AsyncSession, market_id: int, words: Words) -> Table:
     """The whole audit trail (services/audit_trail.py), newest first."""
     found = await audit_trail.trail(db, market_id, limit=1_000_000)
-    rows = [
-        [
-            words.local(e.at),
-            e.actor_name,
-            words.label("AUDIT_ACTIONS", e.action),
-            words.label("AUDIT_TARGETS", e.target_type),
-            e.target_id,
-            e.why,
-        ]
-        for e in found.items
-    ]
-    return Table("audit", words.header(AUDIT_COLUMNS), rows)
+
+    async def rows() -> AsyncIterator[list]:
+        for e in found.items:
+            yield [
+                words.local(e.at),
+                e.actor_name,
+                words.label("AUDIT_ACTIONS", e.action),
+                words.label("AUDIT_TARGETS", e.target_type),
+                e.target_id,
+                e.why,
+            ]
+
+    return Table("audit", words.header(AUDIT_COLUMNS), rows())
+
+
+async def _stream(db: AsyncSession, query):
+    """The rows of `query` from a server-side cursor, FETCH at a time (an async iterable of tuples)."""
+    return await db.stream(query.execution_options(yield_per=FETCH))

@@ -3,6 +3,7 @@
 Curators see all of it; operators see the figures and the stuck orders (their role runs the market day to day).
 """
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote, urlencode
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from ...auth import login_session_of
 from ...domain.periods import DEFAULT_PERIOD, PERIODS, period_start
@@ -448,14 +449,19 @@ class DeskPages(Controller):
         make = _EXPORTS.get(stem)
         if make is None or kind not in ("csv", "xlsx"):
             raise NotFound("No such export.")
-        table = await make(db, user.market_id, _export_words(request))
+        words = _export_words(request)
         if kind == "xlsx":
             return Response(
-                exports.xlsx_bytes(table),
+                await exports.xlsx_bytes(await make(db, user.market_id, words)),
                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                headers={"Content-Disposition": f'attachment; filename="{table.name}.xlsx"'},
+                headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
             )
-        return _csv_response(exports.csv_text(table), f"{table.name}.csv")
+        # streamed as it is read, in a session of its own that lives as long as the response does
+        return Stream(
+            _csv_of(request.app.state.sessionmaker, make, user.market_id, words),
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to a text/ type itself
+            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
+        )
 
     # The audit trail ---------------------------------------------------------------------------
 
@@ -553,12 +559,10 @@ def _export_words(request: Request) -> exports.Words:
     return exports.Words(lang, ZoneInfo(request.app.state.settings.time_zone), label)
 
 
-def _csv_response(body: str, name: str) -> Response:
-    return Response(
-        body,
-        media_type="text/csv",  # Litestar adds "; charset=utf-8" to a text/ type itself
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+async def _csv_of(sessionmaker, make, market_id: int, words: exports.Words) -> AsyncIterator[str]:
+    async with sessionmaker() as db, db.begin():
+        async for chunk in exports.csv_chunks(await make(db, market_id, words)):
+            yield chunk
 
 
 async def _categories_page(request: Request, db, user, status: int = 200, **context) -> Template:
