@@ -114,8 +114,8 @@ def _text(value) -> str:
     return value
 
 
-ROWS_PER_CHUNK = 500  # CSV rows written to the client at a time
-FETCH = 1_000  # rows fetched from the server-side cursor at a time
+ROWS_PER_CHUNK = 1_000  # CSV rows written to the client at a time
+FETCH = 2_000  # rows fetched from the server-side cursor at a time
 
 
 async def csv_chunks(table: Table) -> AsyncIterator[str]:
@@ -161,7 +161,7 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
     member, provider = aliased(User), aliased(User)
     category = Category.name_zh if words.lang == "zh-CN" else Category.name_en
     # Plain columns, not ORM objects, from a server-side cursor: an export reads every order of the market.
-    rows = await _stream(
+    rows = _stream(
         db,
         sa.select(
             Order.id,
@@ -230,7 +230,7 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
 
 
 async def reviews_table(db: AsyncSession, market_id: int, words: Words) -> Table:
-    rows = await _stream(
+    rows = _stream(
         db,
         sa.select(Review, Listing.title, User.name)
         .outerjoin(Listing, Listing.id == Review.listing_id)
@@ -280,6 +280,9 @@ async def audit_table(db: AsyncSession, market_id: int, words: Words) -> Table:
     return Table("audit", words.header(AUDIT_COLUMNS), rows())
 
 
-async def _stream(db: AsyncSession, query):
-    """The rows of `query` from a server-side cursor, FETCH at a time (an async iterable of tuples)."""
-    return await db.stream(query.execution_options(yield_per=FETCH))
+async def _stream(db: AsyncSession, query) -> AsyncIterator:
+    """The rows of `query` from a server-side cursor, FETCH at a time (awaited per batch, not per row)."""
+    result = await db.stream(query.execution_options(yield_per=FETCH))
+    async for batch in result.partitions():
+        for row in batch:
+            yield row
