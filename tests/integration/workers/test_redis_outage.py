@@ -46,7 +46,7 @@ async def test_the_worker_outlives_a_redis_outage_under_orders_and_every_reminde
         "REDIS_URL": local.redis_url,
         "QUEUE_NAME": queue_name,
         "OUTBOX_STUCK_SECONDS": "600",  # the default: nothing here may wait for it
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # every job in and out: shown if the reminders are late
     }
     worker = worker_process(env, log)
     try:
@@ -91,7 +91,10 @@ async def test_the_worker_outlives_a_redis_outage_under_orders_and_every_reminde
                 ).scalar_one()
             return waiting == 0  # the second session's are waiting for their time until then
 
-        await poll_until(all_sent, 90, "every reminder")
+        try:
+            await poll_until(all_sent, 90, "every reminder")
+        except AssertionError as late:  # what the worker was doing, for whoever reads the failure
+            raise AssertionError(f"{late}; the worker's log ends:\n{log.read_text()[-4000:]}") from None
         assert worker.poll() is None, "the worker ended"
     finally:
         worker.send_signal(signal.SIGTERM)
