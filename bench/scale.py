@@ -192,13 +192,13 @@ def requests_of(op: Op, headers: dict):
     return ((op.method, path, op.body, headers) for path in itertools.cycle(op.paths))
 
 
-async def prepare(side: Side, factor: float, members_only: bool) -> None:
+async def prepare(side: Side, factor: float, members_only: bool, only: list[str]) -> None:
     await side.db.create()
     side.built = await build(side.db.sqlalchemy_url, factor, members_only=members_only)
     print(f"{side.label}: built in {side.built.seconds:.0f} s: {dict(side.built.counts)}", flush=True)
     find, make = (member_probes, member_operations) if members_only else (probes, operations)
     side.probes = await find(side.db, side.built.markets[0])
-    side.ops = {op.name: op for op in make(side.probes)}
+    side.ops = {op.name: op for op in make(side.probes) if not only or any(text in op.name for text in only)}
     people = [who for who in (MEMBER, PROVIDER, CURATOR) if who in side.probes]
     made = await tokens(side.db, [side.probes[who] for who in people])
     side.headers = {
@@ -218,7 +218,7 @@ async def measure(args) -> tuple[list[Row], dict]:
     details: dict = {"factor": args.factor, "members_only": members_only, "machine_before": machine(), "ops": {}}
     try:
         for side, factor in ((small, 1), (big, args.factor)):
-            await prepare(side, factor, members_only)
+            await prepare(side, factor, members_only, args.only)
             details[side.label] = {
                 "database": side.db.name,
                 "build_seconds": round(side.built.seconds, 1),
@@ -414,6 +414,13 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=0,
         help="instead: k× the people only, one market (1000: 700,000 members): login, notices, the roster",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="only the operations whose name holds TEXT (repeatable)",
     )
     p.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) of the misses, at k×")
     p.add_argument("--keep", action="store_true", help="keep both databases (their names are printed)")
