@@ -230,6 +230,16 @@ def _wait_healthy(url: str, supervisor: Supervisor, timeout: float = 60) -> bool
     return False
 
 
+def children(settings) -> dict[str, list[str]]:
+    """The processes `up` starts and keeps running: WEB_PROCESSES web processes (one uvicorn sharing the
+    port among them) and WORKER_PROCESSES workers on the one queue."""
+    command = [sys.executable, "-m", "marketplace"]
+    found = {"web process": [*command, "serve", "--workers", str(settings.web_processes)]}
+    for n in range(1, settings.worker_processes + 1):
+        found["worker" if n == 1 else f"worker {n}"] = [*command, "worker"]
+    return found
+
+
 @app.command()
 def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start without the demo data")) -> None:
     """Everything: embedded PostgreSQL + Redis (unless configured), migrations, demo data, web and worker."""
@@ -246,8 +256,7 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
     embedded_servers: list = []
     with _servers(get_settings(), embedded_servers) as settings:
         upgrade_if_behind(settings.database_url)
-        command = [sys.executable, "-m", "marketplace"]
-        supervisor = Supervisor({"web process": [*command, "serve"], "worker": [*command, "worker"]})
+        supervisor = Supervisor(children(settings))
         for servers in embedded_servers:  # the embedded servers this `up` started are restarted too
             if servers.redis_process is not None:
                 supervisor.adopt("embedded Redis", servers.redis_command, servers.redis_process)

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     # load is pool churn (issue #6). Requests beyond it wait for a free connection; a few per core are
     # enough to keep PostgreSQL busy. The worker opens max(this, WORKER_MAX_JOBS).
     db_pool_size: int = Field(default=20, ge=1)
+    # What `marketplace up` starts against the one PostgreSQL and Redis: web processes (uvicorn workers
+    # sharing the port) and worker processes (sharing the queue; every job is idempotent). One of each
+    # fits a district; docs/scaling.md says when to add more.
+    web_processes: int = Field(default=1, ge=1, le=32)
+    worker_processes: int = Field(default=1, ge=1, le=32)
     # How long a public menu answer may be served from the cache (seats left lag by at most this).
     menu_cache_seconds: int = 5
     # Jobs one worker process runs at once; each holds a database connection while it runs.
