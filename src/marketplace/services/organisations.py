@@ -29,6 +29,7 @@ from ..schemas.common import Page
 from ..texts import msg
 from . import audit, notices, reminders
 from .accounts import INVITED
+from .lottery import reserve_held_back
 from .order_flow import drop_reminders, lock_order, move, record, seat_order
 from .tabular import decode_csv
 
@@ -261,14 +262,22 @@ async def book(db: AsyncSession, contact: User, data: BookingIn) -> OrgBooking:
             allowed=allowed,
             held=held,
         )
+    # A priority reserve is kept for members of its groups who come themselves (or win it in the draw): a
+    # booking takes only the other seats until the reserve's release time.
+    held_back = reserve_held_back(
+        session.capacity, session.reserve_percent, session.reserve_release_at, session.starts_at, now
+    )
     taken = await db.execute(
         sa.update(ListingSession)
-        .where(ListingSession.id == session.id, ListingSession.seats_taken + len(people) <= ListingSession.capacity)
+        .where(
+            ListingSession.id == session.id,
+            ListingSession.seats_taken + len(people) <= ListingSession.capacity - held_back,
+        )
         .values(seats_taken=ListingSession.seats_taken + len(people))
         .returning(ListingSession.capacity - ListingSession.seats_taken)
     )
     if taken.first() is None:
-        left = session.capacity - session.seats_taken
+        left = max(0, session.capacity - held_back - session.seats_taken)
         raise refused(Conflict, "Only %(left)s seats of this session are left.", "people", left=left)
     booking = OrgBooking(
         market_id=org.market_id,
