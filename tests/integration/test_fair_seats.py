@@ -605,3 +605,37 @@ async def test_seats_stay_exact_under_a_draw_a_reserve_an_organisation_share_and
     assert await seats_taken(engine, session_id) == 20 and await _holders(engine, session_id) == 20
     held = sum(1 for state, _, holds in after.values() if holds and state in ("accepted", "offered"))
     assert held == 20
+
+
+async def test_a_quota_of_a_domain_counts_its_subcategories_and_a_market_quota_counts_everything(client, factory):
+    provider = await factory.user(Role.provider)
+    curator = await factory.user(Role.curator)
+    education = await factory.category("教育")  # a domain
+    camps = await factory.category("夏令营", parent=education)
+    tutoring = await factory.category("课业辅导", parent=education)
+    health = await factory.category("健康")
+    listings = [
+        await factory.listing(provider, c, sessions=[(3, 5), (4, 5)], auto_accept=True)
+        for c in (camps, tutoring, health)
+    ]
+    h = factory.headers(curator)
+    r = await client.post("/api/v1/admin/quotas", json={"category_id": education.id, "max_live": 1}, headers=h)
+    assert r.status_code == 201
+    member = await factory.user()
+
+    async def order(listing, k=0):
+        session = (await factory.sessions_of(listing))[k]
+        return await client.post(
+            "/api/v1/orders",
+            json={"listing_id": listing.id, "session_id": session.id},
+            headers=factory.headers(member),
+        )
+
+    assert (await order(listings[0])).status_code == 201
+    refused = await order(listings[1])  # another category of the same domain
+    assert refused.status_code == 409 and "at most 1 live orders of this kind" in refused.json()["detail"]
+    assert (await order(listings[2])).status_code == 201  # outside the domain
+    # a quota over the whole market counts every order
+    r = await client.post("/api/v1/admin/quotas", json={"max_live": 2}, headers=h)
+    assert r.status_code == 201 and r.json()["category_id"] is None
+    assert (await order(listings[2], 1)).status_code == 409
