@@ -4,8 +4,19 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from marketplace.domain import lottery
-from marketplace.domain.orders import LIVE_STATES, SEAT_HOLDING_STATES, Actor, OrderKind, OrderState, transition
+from marketplace.domain.orders import (
+    LIVE_STATES,
+    SEAT_HOLDING_STATES,
+    Actor,
+    ActorNotAllowed,
+    IllegalTransition,
+    OrderKind,
+    OrderState,
+    transition,
+)
 from marketplace.domain.quotas import QuotaRule, check
 
 SEED = "ab" * 32
@@ -117,6 +128,16 @@ def test_registration_is_live_holds_no_seat_and_moves_through_the_table():
     assert transition(OrderState.registered, "win_offer", listing, system).target == OrderState.offered
     assert transition(OrderState.registered, "lose", listing, system).target == OrderState.waitlisted
     assert transition(OrderState.registered, "withdraw", listing, {Actor.member}).target == OrderState.cancelled
+
+
+def test_a_seat_never_checked_in_becomes_a_no_show_by_the_system_alone():
+    listing = OrderKind.listing
+    assert transition(OrderState.accepted, "absent", listing, {Actor.system}).target == OrderState.no_show
+    for someone in (Actor.member, Actor.provider, Actor.org_contact):
+        with pytest.raises(ActorNotAllowed):
+            transition(OrderState.accepted, "absent", listing, {someone})
+    with pytest.raises(IllegalTransition):
+        transition(OrderState.delivered, "absent", listing, {Actor.system})  # checked in: delivered, not absent
 
 
 NOW = datetime(2026, 11, 29, 8, tzinfo=UTC)

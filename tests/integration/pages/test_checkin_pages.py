@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from marketplace.domain import checkin as rules
 from marketplace.domain.roles import Role
-from marketplace.models import ListingSession, Order, OrgBooking
+from marketplace.models import CheckIn, ListingSession, Order, OrgBooking
 from marketplace.models.base import utcnow
 
 
@@ -133,6 +133,10 @@ async def test_a_member_scans_the_sessions_own_code(pages, factory):
     assert forged.status_code == 409 and "签到码无效。" in forged.text
     async with factory.sessionmaker() as db:
         assert (await db.get(Order, order.id)).state == "delivered"
+        # attendance with its time and place, as the member's phone gave it
+        row = await db.get(CheckIn, order.id)
+        assert (row.method, row.latitude, row.longitude, row.checked_in_by) == ("self", 22.5, 113.9, member.id)
+        assert abs((row.checked_in_at - utcnow()).total_seconds()) < 120
     page = await pages.get(f"/orders/{order.id}")
     assert "已签到" in page.text
 
