@@ -457,15 +457,19 @@ async def bookings(db: AsyncSession, contact: User) -> list[BookingOut]:
 
 
 async def bookable_sessions(db: AsyncSession, market_id: int, now: datetime | None = None) -> list[tuple]:
-    """Upcoming sessions of published group listings with seats left: (session id, title, starts, left)."""
+    """Upcoming sessions of published group listings with seats left: (session id, title, starts, left). Left
+    is what a booking may take: a priority reserve is not, until its release time (as `book` counts it)."""
     now = now or utcnow()
+    reserved = sa.case(
+        (
+            sa.func.coalesce(ListingSession.reserve_release_at, ListingSession.starts_at) > now,
+            ListingSession.capacity * ListingSession.reserve_percent // 100,  # rounded down, as reserve_seats
+        ),
+        else_=0,
+    )
+    left = ListingSession.capacity - ListingSession.seats_taken - reserved
     rows = await db.execute(
-        sa.select(
-            ListingSession.id,
-            Listing.title,
-            ListingSession.starts_at,
-            ListingSession.capacity - ListingSession.seats_taken,
-        )
+        sa.select(ListingSession.id, Listing.title, ListingSession.starts_at, left)
         .join(Listing, Listing.id == ListingSession.listing_id)
         .where(
             Listing.market_id == market_id,
@@ -473,7 +477,7 @@ async def bookable_sessions(db: AsyncSession, market_id: int, now: datetime | No
             Listing.shape == ListingShape.group,
             ListingSession.cancelled_at.is_(None),
             ListingSession.starts_at > now,
-            ListingSession.seats_taken < ListingSession.capacity,
+            left > 0,
         )
         .order_by(ListingSession.starts_at, ListingSession.id)
         .limit(200)
