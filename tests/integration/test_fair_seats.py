@@ -639,3 +639,42 @@ async def test_a_quota_of_a_domain_counts_its_subcategories_and_a_market_quota_c
     r = await client.post("/api/v1/admin/quotas", json={"max_live": 2}, headers=h)
     assert r.status_code == 201 and r.json()["category_id"] is None
     assert (await order(listings[2], 1)).status_code == 409
+
+
+async def test_first_time_members_are_the_ones_never_served_in_the_draw_and_first_come(
+    client, factory, engine, settings
+):
+    provider = await factory.user(Role.provider)
+    curator = await factory.user(Role.curator)
+    before = await factory.listing(provider, await factory.category(), sessions=[(2, 10)], auto_accept=True)
+    members = await bulk_members(factory, 6)
+    served, new = members[:3], members[3:]
+    for m in served:
+        await factory.order_in_state(m, before, "delivered")
+    # the draw: the reserve's priority is exactly the members never served
+    listing, session_id, _ = await lottery_session(client, factory, 2, percent=50, groups=["first_time"])
+    answers = await register_all(client, factory, listing, session_id, members)
+    entry_of = {m.id: a.json()["id"] for m, a in zip(members, answers, strict=True)}
+    assert await run_draw(make_sessionmaker(engine, settings), session_id) == "drawn"
+    published = (await client.get(f"/api/v1/sessions/{session_id}/draw")).json()
+    priority = {r["entry"] for r in published["results"] if r["priority"]}
+    assert priority == {entry_of[m.id] for m in new}
+    first = published["figures"]["first_time"]
+    assert first["entries"] == 3 and first["reserve"] == 1 and first["won"] >= 1
+    assert verify_published(published)[1] == []
+    # first come: the reserved seat is kept from served members, a first-timer takes it
+    plain = await factory.listing(provider, await factory.category(), sessions=[(5, 2)], auto_accept=True)
+    plain_session = (await factory.sessions_of(plain))[0].id
+    r = await client.put(
+        f"/api/v1/admin/sessions/{plain_session}/reserve",
+        json={"percent": 50, "groups": ["first_time"]},
+        headers=factory.headers(curator),
+    )
+    assert r.status_code == 200
+    states_of = []
+    for m in (served[0], served[1], new[0]):
+        r = await client.post(
+            "/api/v1/orders", json={"listing_id": plain.id, "session_id": plain_session}, headers=factory.headers(m)
+        )
+        states_of.append(r.json()["state"])
+    assert states_of == ["accepted", "waitlisted", "accepted"]
