@@ -200,8 +200,10 @@ async def _drawn_lottery(factory: Factory, client, curator: User, member: User) 
     """抽签 (issue #15): a drawn session with a priority reserve and a quota; its listing, draw notice and order."""
     provider = await factory.user(Role.provider)
     camps = await factory.category("夏令营", slug="camps")
-    listing = await factory.listing(provider, camps, title="暑期夏令营", sessions=[(10, 2), (12, 2)], auto_accept=True)
-    drawn, still_open = [s.id for s in await factory.sessions_of(listing)]
+    listing = await factory.listing(
+        provider, camps, title="暑期夏令营", sessions=[(10, 2), (12, 2), (14, 2)], auto_accept=True
+    )
+    drawn, still_open, fresh = [s.id for s in await factory.sessions_of(listing)]
     c = factory.headers(curator)
     await client.post(
         "/api/v1/admin/quotas", json={"category_id": camps.id, "max_per_period": 2, "period_days": 365}, headers=c
@@ -209,7 +211,9 @@ async def _drawn_lottery(factory: Factory, client, curator: User, member: User) 
     now = utcnow()
     for session_id in (drawn, still_open):
         await client.put(
-            f"/api/v1/admin/sessions/{session_id}/reserve", json={"percent": 50, "groups": ["hardship"]}, headers=c
+            f"/api/v1/admin/sessions/{session_id}/reserve",
+            json={"percent": 50, "groups": ["hardship"], "weight": 2},
+            headers=c,
         )
         times = {"opens_at": now, "closes_at": now + timedelta(hours=1), "draw_at": now + timedelta(hours=2)}
         await client.put(
@@ -222,8 +226,13 @@ async def _drawn_lottery(factory: Factory, client, curator: User, member: User) 
         db.info["settings"] = factory.settings  # the instance secret the seed was sealed with
         async with db.begin():
             await lottery.run(db, drawn, now=now + timedelta(hours=3))
+    # a session with no draw yet: the desk's forms for its priority groups and its draw
+    await client.put(
+        f"/api/v1/admin/sessions/{fresh}/reserve", json={"percent": 0, "groups": ["hardship"], "weight": 3}, headers=c
+    )
     public = [f"/listings/{listing.id}", f"/draws/{drawn}", f"/draws/{still_open}"]
-    return [*public, f"/orders/{entry.json()['id']}", f"/desk/sessions/{drawn}/seats", f"/draws/{drawn}"]
+    desk = [f"/desk/sessions/{drawn}/seats", f"/desk/sessions/{fresh}/seats"]
+    return [*public, f"/orders/{entry.json()['id']}", *desk, f"/draws/{drawn}"]
 
 
 async def _proactive_offer(factory: Factory, client, curator: User, member: User) -> list[str]:

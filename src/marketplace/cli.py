@@ -298,7 +298,7 @@ def verify_published(published: dict) -> tuple[list[int], list[str]]:
 
     if not published.get("seed") or published.get("entries") is None:
         return [], ["the draw has not happened yet: no seed or no entries published"]
-    return lottery.draw_order(published["seed"], published["entries"]), lottery.verify(published)
+    return lottery.published_order(published), lottery.verify(published)
 
 
 @app.command("verify-draw")

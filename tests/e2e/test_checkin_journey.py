@@ -59,3 +59,46 @@ async def test_typed_code_at_the_door_checks_in_and_delivers(page, factory, clie
     async with factory.sessionmaker() as db:
         row = (await db.execute(sa.select(CheckIn).where(CheckIn.order_id == order.id))).scalar_one()
         assert row.checked_in_by == provider.id and row.method == "typed"
+
+
+# The camera and the QR reader stand in for the phone's: a canvas stream and a BarcodeDetector that reads the
+# member's token (the real one is the browser's; Chromium on Linux has none). Everything else is the page's
+# own script and the server's answer.
+FAKE_CAMERA = """
+window.BarcodeDetector = class {
+  constructor(options) { this.formats = options.formats; }
+  async detect(video) { return video.readyState >= 2 ? [{ rawValue: window.__qr }] : []; }
+};
+if (!navigator.mediaDevices) Object.defineProperty(navigator, "mediaDevices", { value: {} });
+navigator.mediaDevices.getUserMedia = async () => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 64; canvas.height = 64;
+  const paint = () => { canvas.getContext("2d").fillRect(0, 0, 64, 64); };
+  paint(); setInterval(paint, 100);
+  return canvas.captureStream(10);
+};
+"""
+
+
+async def test_the_door_camera_reads_a_members_qr_and_checks_them_in(page, factory, client):
+    category = await factory.category("急救培训", slug="first-aid-cam")
+    provider = await factory.provider([category], name="王老师")
+    listing = await factory.listing(provider, category, title="急救培训", sessions=((2, 10),), auto_accept=True)
+    session = (await factory.sessions_of(listing))[0]
+    member = await factory.user(name="林扫码")
+    order = await factory.order_in_state(member, listing, "accepted")
+    await factory.move_session(session.id, timedelta(minutes=-10))
+    token = (await client.get(f"/api/v1/orders/{order.id}/check-in", headers=factory.headers(member))).json()["token"]
+
+    await page.add_init_script(FAKE_CAMERA + f"window.__qr = {token!r};")
+    await log_in(page, provider.phone)
+    await page.goto(f"/provider/sessions/{session.id}/checkin")
+    await page.get_by_role("button", name="用摄像头扫码").click()
+    await expect(page.get_by_role("status")).to_contain_text("签到成功")
+    await expect(page.locator("#last-checked")).to_contain_text("林扫码")
+    await expect(page.get_by_text("已签到 1 / 1 人")).to_be_visible()
+    async with factory.sessionmaker() as db:
+        row = (await db.execute(sa.select(CheckIn).where(CheckIn.order_id == order.id))).scalar_one()
+        assert row.method == "scan" and row.checked_in_by == provider.id
+    answer = await client.get(f"/api/v1/orders/{order.id}", headers=factory.headers(member))
+    assert answer.json()["state"] == "delivered"

@@ -4,8 +4,19 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from marketplace.domain import lottery
-from marketplace.domain.orders import LIVE_STATES, SEAT_HOLDING_STATES, Actor, OrderKind, OrderState, transition
+from marketplace.domain.orders import (
+    LIVE_STATES,
+    SEAT_HOLDING_STATES,
+    Actor,
+    ActorNotAllowed,
+    IllegalTransition,
+    OrderKind,
+    OrderState,
+    transition,
+)
 from marketplace.domain.quotas import QuotaRule, check
 
 SEED = "ab" * 32
@@ -61,6 +72,54 @@ def test_verify_finds_a_changed_seed_entry_or_winner():
     assert lottery.verify({**published, "results": swapped})
 
 
+def _hmac(seed: str, message: str) -> str:
+    return hmac.new(seed.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def test_extra_weight_gives_a_priority_entry_more_tickets_and_more_chance():
+    # weight w: the lowest of HMAC(seed, "id"), HMAC(seed, "id:2") … HMAC(seed, "id:w"); weight 1 is the plain ticket
+    assert lottery.ticket(SEED, 42) == _hmac(SEED, "42")
+    assert lottery.ticket(SEED, 42, 3) == min(_hmac(SEED, m) for m in ("42", "42:2", "42:3"))
+    assert lottery.weight_of(True, 3) == 3 and lottery.weight_of(False, 3) == 1 and lottery.weight_of(True, 0) == 1
+    # one entry of weight 3 against one of weight 1 comes first 3 times in 4 (over many public seeds)
+    seeds = [hashlib.sha256(str(k).encode()).hexdigest() for k in range(4000)]
+    first = sum(lottery.draw_order(seed, [1, 2], {1: 3})[0] == 1 for seed in seeds) / len(seeds)
+    assert 0.72 < first < 0.78, first
+    unweighted = sum(lottery.draw_order(seed, [1, 2])[0] == 1 for seed in seeds) / len(seeds)
+    assert 0.47 < unweighted < 0.53, unweighted
+
+
+def test_verify_recomputes_a_weighted_draw_and_refuses_a_wrong_weight():
+    entries = list(range(100, 140))
+    priority = {e: e % 4 == 0 for e in entries}
+    weights = {e: lottery.weight_of(priority[e], 4) for e in entries}
+    order = lottery.draw_order(SEED, entries, weights)
+    assert order != lottery.draw_order(SEED, entries)  # the weight changes the order
+    found = lottery.allocate(order, 6, 0, priority)
+    published = {
+        "seed": SEED,
+        "commitment": lottery.commitment(SEED),
+        "entries": entries,
+        "entries_digest": lottery.entries_digest(entries),
+        "seats": 6,
+        "reserve_seats": 0,
+        "priority_weight": 4,
+        "results": [
+            {
+                "entry": e,
+                "priority": priority[e],
+                "weight": weights[e],
+                "outcome": "won" if e in found.winners else "waiting",
+            }
+            for e in order
+        ],
+    }
+    assert lottery.published_order(published) == order and lottery.verify(published) == []
+    heavier = [dict(r, weight=9) if not r["priority"] else r for r in published["results"]]
+    assert lottery.verify({**published, "results": heavier})  # a weight the session did not give
+    assert lottery.verify({**published, "priority_weight": 1})  # the order no longer follows
+
+
 def test_registration_is_live_holds_no_seat_and_moves_through_the_table():
     assert OrderState.registered in LIVE_STATES and OrderState.registered not in SEAT_HOLDING_STATES
     system, listing = {Actor.system}, OrderKind.listing
@@ -69,6 +128,16 @@ def test_registration_is_live_holds_no_seat_and_moves_through_the_table():
     assert transition(OrderState.registered, "win_offer", listing, system).target == OrderState.offered
     assert transition(OrderState.registered, "lose", listing, system).target == OrderState.waitlisted
     assert transition(OrderState.registered, "withdraw", listing, {Actor.member}).target == OrderState.cancelled
+
+
+def test_a_seat_never_checked_in_becomes_a_no_show_by_the_system_alone():
+    listing = OrderKind.listing
+    assert transition(OrderState.accepted, "absent", listing, {Actor.system}).target == OrderState.no_show
+    for someone in (Actor.member, Actor.provider, Actor.org_contact):
+        with pytest.raises(ActorNotAllowed):
+            transition(OrderState.accepted, "absent", listing, {someone})
+    with pytest.raises(IllegalTransition):
+        transition(OrderState.delivered, "absent", listing, {Actor.system})  # checked in: delivered, not absent
 
 
 NOW = datetime(2026, 11, 29, 8, tzinfo=UTC)

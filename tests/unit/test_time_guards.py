@@ -56,6 +56,7 @@ EXPECTED = {
     "org_book": BEFORE,
     "org_swap_out": BEFORE,  # and, stricter, before the booking's cut-off (services/organisations.py)
     "check_in": FROM_START,  # a check-in before the start is delivered when the session starts
+    "absent": FROM_START,  # never checked in at a session whose door was used (after its end, by the scan)
     # 抽签: registering and drawing happen before the session starts
     "register": BEFORE,
     "win": BEFORE,

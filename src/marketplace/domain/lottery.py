@@ -6,6 +6,9 @@
 - At the draw the seed is revealed; the draw order is the entries sorted by
   HMAC-SHA256(key=seed, message=str(entry id)) as lowercase hex, ascending (ties cannot happen in
   practice; they fall back to the id).
+- Extra weight (instead of, or beside, a reserve): a priority entry of a session with weight w holds w
+  tickets — HMAC-SHA256(seed, "id"), HMAC-SHA256(seed, "id:2") … HMAC-SHA256(seed, "id:w") — and its
+  lowest ticket is its place: w times the tickets, so w times the chance to come before any one ticket.
 - Seats: the reserve (seats kept for priority groups) goes first to the priority entries in draw order;
   the remaining seats, and any reserve no priority entry filled, go to everyone left, in draw order.
   Entries no longer registered at the draw (withdrawn) are passed over. The rest wait, in draw order.
@@ -43,13 +46,24 @@ def entries_digest(entry_ids: Iterable[int]) -> str:
     return hashlib.sha256("\n".join(str(i) for i in sorted(entry_ids)).encode()).hexdigest()
 
 
-def ticket(seed: str, entry_id: int) -> str:
-    return hmac.new(seed.encode(), str(entry_id).encode(), hashlib.sha256).hexdigest()
+MAX_WEIGHT = 10
 
 
-def draw_order(seed: str, entry_ids: Iterable[int]) -> list[int]:
-    """The entries in draw order: ascending HMAC-SHA256(seed, str(id))."""
-    return sorted(entry_ids, key=lambda i: (ticket(seed, i), i))
+def ticket(seed: str, entry_id: int, weight: int = 1) -> str:
+    """The entry's ticket: HMAC-SHA256(seed, "id"); with weight w, the lowest of those of "id", "id:2" … "id:w"."""
+    messages = [str(entry_id)] + [f"{entry_id}:{k}" for k in range(2, weight + 1)]
+    return min(hmac.new(seed.encode(), m.encode(), hashlib.sha256).hexdigest() for m in messages)
+
+
+def draw_order(seed: str, entry_ids: Iterable[int], weights: Mapping[int, int] | None = None) -> list[int]:
+    """The entries in draw order: ascending ticket (HMAC-SHA256(seed, str(id)), the lowest of w for weight w)."""
+    weights = weights or {}
+    return sorted(entry_ids, key=lambda i: (ticket(seed, i, weights.get(i, 1)), i))
+
+
+def weight_of(priority: bool, priority_weight: int) -> int:
+    """An entry's weight: the session's priority weight for a priority entry, else 1."""
+    return max(1, priority_weight) if priority else 1
 
 
 def reserve_seats(capacity: int, share_percent: int) -> int:
@@ -88,6 +102,14 @@ def allocate(
     return Allocation(winners, reserve_winners, [i for i in live if i not in chosen])
 
 
+def published_order(published: Mapping) -> list[int]:
+    """The draw order of a published draw: its entries, weighted as its results say who had priority."""
+    priority = {r["entry"]: bool(r.get("priority")) for r in published.get("results") or []}
+    weight = published.get("priority_weight") or 1
+    entries = published["entries"]
+    return draw_order(published["seed"], entries, {e: weight_of(priority.get(e, False), weight) for e in entries})
+
+
 def verify(published: Mapping) -> list[str]:
     """What does not add up in a published draw (empty: it checks out). `published` is the public JSON of
     a session's draw (GET /api/v1/sessions/{id}/draw) after the draw."""
@@ -99,11 +121,14 @@ def verify(published: Mapping) -> list[str]:
         problems.append("SHA-256(seed) is not the commitment published at opening")
     if entries_digest(entries) != published.get("entries_digest"):
         problems.append("the entries do not match the digest published at closing")
-    order = draw_order(seed, entries)
     results = published.get("results") or []
+    priority = {r["entry"]: bool(r.get("priority")) for r in results}
+    priority_weight = published.get("priority_weight") or 1
+    if any(r.get("weight", 1) != weight_of(priority[r["entry"]], priority_weight) for r in results):
+        problems.append("an entry's weight is not the session's priority weight (priority entries) or 1 (others)")
+    order = published_order(published)
     if [r["entry"] for r in results] != order:
         problems.append("the published order is not the order of HMAC-SHA256(seed, entry id)")
-    priority = {r["entry"]: bool(r.get("priority")) for r in results}
     eligible = {r["entry"] for r in results if r.get("outcome") != "withdrawn"}
     expected = allocate(order, published["seats"], published["reserve_seats"], priority, eligible)
     won = [r["entry"] for r in results if r.get("outcome") == "won"]

@@ -170,6 +170,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("org_book", S.placed, S.accepted, {A.org_contact}, LISTING, BEFORE),
     _t("org_swap_out", S.accepted, S.cancelled, {A.org_contact}, LISTING, BEFORE),
     _t("check_in", S.accepted, S.delivered, {A.provider, A.system}, LISTING, FROM),
+    # a session whose door took check-ins is over: who never checked in did not come (no seat to give back)
+    _t("absent", S.accepted, S.no_show, {A.system}, LISTING, FROM),
     # 抽签 a lottery session (issue #15): a registration holds no seat; at the draw it wins a seat (accepted,
     # or offered to the provider), or goes to the waiting list in draw order. Drawing is the system's.
     _t("register", S.placed, S.registered, {A.system}, LISTING, BEFORE),

@@ -16,3 +16,4 @@ for _name in (
     job(_name)(getattr(deadlines, _name))
 
 job("deliver_checked_in")(checkin.deliver_due)
+job("mark_absent")(checkin.mark_absent)

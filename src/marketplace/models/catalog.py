@@ -131,6 +131,8 @@ class ListingSession(SQLModel, table=True):
     reserve_percent: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
     reserve_groups: list[str] = text_list_field()
     reserve_release_at: datetime | None = timestamp_field()
+    # …or (and) extra weight in its draw: a priority entry holds this many tickets (domain/lottery.py).
+    priority_weight: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
     cancelled_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
 

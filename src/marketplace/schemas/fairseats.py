@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from ..domain.lottery import PriorityGroup
+from ..domain.lottery import MAX_WEIGHT, PriorityGroup
 from .common import AgreedTime, DbId, Out, SessionTime, Whole
 
 
@@ -38,16 +38,18 @@ class QuotaOut(Out):
 
 class ReserveIn(BaseModel):
     """A share of a session's seats (percent, rounded down) kept for priority groups; first come, first served,
-    the others take only the rest until `release_at` (null: until the draw or the session's start)."""
+    the others take only the rest until `release_at` (null: until the draw or the session's start). And/or
+    `weight`: in the session's draw a member of these groups holds that many tickets (1: no extra weight)."""
 
     percent: Annotated[Whole, Field(ge=0, le=100)]
     groups: list[PriorityGroup] = Field(default_factory=list, max_length=3)
     release_at: AgreedTime | None = None
+    weight: Annotated[Whole, Field(ge=1, le=MAX_WEIGHT)] = 1
 
     @model_validator(mode="after")
     def _groups(self) -> "ReserveIn":
-        if self.percent > 0 and not self.groups:
-            raise ValueError("name at least one group to reserve seats for")
+        if (self.percent > 0 or self.weight > 1) and not self.groups:
+            raise ValueError("name at least one group to reserve seats for or to weigh in the draw")
         return self
 
 
@@ -69,8 +71,9 @@ class DrawIn(BaseModel):
 
 class DrawResult(BaseModel):
     entry: int  # the registration's order id
-    ticket: str  # HMAC-SHA256(seed, str(entry)) in hex
+    ticket: str  # HMAC-SHA256(seed, str(entry)) in hex (the lowest of its `weight` tickets)
     priority: bool  # in a group the reserve is for, at the draw (which group is not published)
+    weight: int = 1  # tickets held: the session's priority weight for a priority entry, else 1
     outcome: str  # won | waiting | withdrawn
     reserve: bool  # seated on the reserve
 
@@ -90,6 +93,7 @@ class DrawOut(BaseModel):
     confirm_hours: int | None
     reserve_percent: int
     reserve_groups: list[str]
+    priority_weight: int  # tickets a priority entry holds in the draw (1: no extra weight)
     commitment: str
     entries: list[int] | None  # published at closing
     entries_digest: str | None

@@ -2,7 +2,8 @@
 
 A check-in records attendance (when, by whom, how, where) once. It feeds delivery through the transition
 table's `check_in` row: at or after the session's start the order is delivered at once; before it, the
-attendance is kept and the deadline scan (`due_scan`) delivers the order when the session starts.
+attendance is kept and the deadline scan (`due_scan`) delivers the order when the session starts. When a
+session whose door took check-ins has ended, an order still not checked in is a no-show (`absent`).
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import segno
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ..auth import has_role
 from ..db import settings_of
@@ -24,7 +26,7 @@ from ..errors import Conflict, NotFound
 from ..models import CheckIn, Listing, ListingSession, Order, User
 from ..models.base import utcnow
 from . import reminders
-from .order_flow import lock_order, move
+from .order_flow import drop_reminders, lock_order, move
 
 NO_SEAT = "This order holds no seat at this session."
 NOT_A_MEMBER_HERE = "You hold no seat at this session."
@@ -238,31 +240,77 @@ async def deliver_checked_in(
 # The deadline scan's part: a check-in before the start is delivered when the session starts.
 
 
-def due_query(now: datetime):
+def _accepted_seats():
     return (
         sa.select(Order.id)
-        .join(CheckIn, CheckIn.order_id == Order.id)
         .join(ListingSession, ListingSession.id == Order.session_id)
-        .where(
-            Order.state == OrderState.accepted,
-            CheckIn.checked_in_at.is_not(None),
-            ListingSession.starts_at <= now,
-        )
+        .where(Order.state == OrderState.accepted)
     )
+
+
+def due_query(now: datetime):
+    return (
+        _accepted_seats()
+        .join(CheckIn, CheckIn.order_id == Order.id)
+        .where(CheckIn.checked_in_at.is_not(None), ListingSession.starts_at <= now)
+    )
+
+
+async def _accepted_order(db: AsyncSession, args: dict) -> tuple | None:
+    """A deadline job's order, locked, with its session and check-in row: None once it is no longer accepted."""
+    order = await lock_order(db, args["order_id"])
+    if order is None or order.state != OrderState.accepted or order.session_id is None:
+        return None
+    return order, await db.get(ListingSession, order.session_id), await db.get(CheckIn, order.id)
 
 
 async def deliver_due(db: AsyncSession, args: dict) -> str:
     """Job: an order checked in before its session started is delivered now that it has (idempotent)."""
     now = datetime.fromisoformat(args["now"])
-    order = await lock_order(db, args["order_id"])
-    if order is None or order.state != OrderState.accepted or order.session_id is None:
+    found = await _accepted_order(db, args)
+    if found is None:
         return "nothing to do"
-    row = await db.get(CheckIn, order.id)
-    session = await db.get(ListingSession, order.session_id)
+    order, session, row = found
     if row is None or row.checked_in_at is None or session.starts_at > now:
         return "not due"
     await deliver_checked_in(db, order, session, None, {Actor.system}, now)
     return "delivered"
+
+
+ABSENT = "not checked in by the end of the session"
+
+
+def _door_used(session_id):
+    """The session's door took at least one check-in (else its provider records attendance by hand)."""
+    used = aliased(CheckIn)
+    return sa.exists().where(used.session_id == session_id, used.checked_in_at.is_not(None))
+
+
+def absent_query(now: datetime):
+    """Orders still accepted, never checked in, of a session that has ended and whose door was used."""
+    return (
+        _accepted_seats()
+        .outerjoin(CheckIn, CheckIn.order_id == Order.id)
+        .where(CheckIn.checked_in_at.is_(None), ListingSession.ends_at <= now, _door_used(Order.session_id))
+    )
+
+
+async def mark_absent(db: AsyncSession, args: dict) -> str:
+    """Job: a seat not checked in at a session whose door was used is a no-show once it ended (idempotent)."""
+    now = datetime.fromisoformat(args["now"])
+    found = await _accepted_order(db, args)
+    if found is None:
+        return "nothing to do"
+    order, session, row = found
+    if (row is not None and row.checked_in_at is not None) or session.ends_at > now:
+        return "not due"
+    if not await db.scalar(sa.select(_door_used(session.id))):
+        return "door not used"
+    when = service_time(session.starts_at, session.ends_at, {}, False)
+    move(db, order, "absent", {Actor.system}, None, ABSENT, when=when, now=now)
+    order.attended = False
+    await drop_reminders(db, order)
+    return "no-show"
 
 
 @dataclass

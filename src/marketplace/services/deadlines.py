@@ -121,6 +121,7 @@ async def scan(db: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     )
     # 扫码签到: checked in before the start, delivered once the session has started
     await each("deliver_checked_in", checkin.due_query(now), lambda r: f"order:{r.id}:deliver_checked_in")
+    await each("mark_absent", checkin.absent_query(now), lambda r: f"order:{r.id}:absent")
     counts["draw_lottery"] = await lottery.due(db, now)  # 抽签: a draw whose job went missing
     counts["campaign_sweep"] = await campaigns.due(db, now)  # 免申即享: offers past their deadline pass on
     return counts

@@ -41,7 +41,8 @@ SERVED = sorted({OrderState.delivered, OrderState.received, OrderState.reviewed}
 ALGORITHM = (
     "commitment = SHA-256(seed); entries_digest = SHA-256 of the entry ids in ascending order joined by "
     "newlines; draw order = entries sorted by HMAC-SHA256(key = seed, message = entry id as decimal text), "
-    "lowercase hex ascending; seats: the reserve first to priority entries in draw order, then the remaining "
+    'lowercase hex ascending (a priority entry of weight w holds w tickets, for the messages "id", "id:2" … '
+    '"id:w", and its lowest counts); seats: the reserve first to priority entries in draw order, then the remaining '
     "seats to everyone in draw order; withdrawn entries are passed over; the rest wait in draw order."
 )
 
@@ -135,10 +136,18 @@ async def set_reserve(db: AsyncSession, curator: User, session_id: int, data: Re
     if draw is not None and draw.drawn_at is not None:
         raise Conflict("This session has been drawn: its reserve can no longer change.", field="session_id")
     session.reserve_percent = data.percent
-    session.reserve_groups = [g.value for g in data.groups] if data.percent else []
+    session.reserve_groups = [g.value for g in data.groups] if data.percent or data.weight > 1 else []
     session.reserve_release_at = data.release_at
+    session.priority_weight = data.weight
     await audit.record(
-        db, curator, "set_reserve", "session", session_id, percent=data.percent, groups=session.reserve_groups
+        db,
+        curator,
+        "set_reserve",
+        "session",
+        session_id,
+        percent=data.percent,
+        groups=session.reserve_groups,
+        weight=data.weight,
     )
     return session
 
@@ -282,7 +291,6 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
     if rules.commitment(seed) != draw.commitment:  # another instance secret: never draw with a wrong seed
         raise RuntimeError(f"session {draw.session_id}: the sealed seed does not match its commitment")
     entries = list(draw.entries or [])
-    order = rules.draw_order(seed, entries)
     rows = {
         o.id: o
         for o in (
@@ -297,6 +305,8 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
     groups_of_member = await priority_of(db, members, session.reserve_groups)
     groups = {i: groups_of_member.get(rows[i].member_id, []) for i in entries}
     priority = {i: bool(groups[i]) for i in entries}
+    weights = {i: rules.weight_of(priority[i], session.priority_weight) for i in entries}
+    order = rules.draw_order(seed, entries, weights)
     cancelled = session.cancelled_at is not None or session.starts_at <= now
     seats = 0 if cancelled else max(0, session.capacity - session.seats_taken)
     reserve = min(rules.reserve_seats(session.capacity, session.reserve_percent), seats)
@@ -375,8 +385,9 @@ async def _draw(db: AsyncSession, draw: LotteryDraw, now: datetime) -> None:
                 )
         published = DrawResult(
             entry=entry,
-            ticket=rules.ticket(seed, entry),
+            ticket=rules.ticket(seed, entry, weights[entry]),
             priority=priority[entry],
+            weight=weights[entry],
             outcome=outcome,
             reserve=entry in reserved,
         )
@@ -464,6 +475,7 @@ async def public(db: AsyncSession, session_id: int) -> DrawOut:
         confirm_hours=draw.confirm_hours,
         reserve_percent=session.reserve_percent,
         reserve_groups=list(session.reserve_groups),
+        priority_weight=session.priority_weight,
         commitment=draw.commitment,
         entries=draw.entries if draw.closed_at is not None else None,
         entries_digest=draw.entries_digest,

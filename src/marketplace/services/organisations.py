@@ -29,6 +29,7 @@ from ..schemas.common import Page
 from ..texts import msg
 from . import audit, notices, reminders
 from .accounts import INVITED
+from .lottery import reserve_held_back
 from .order_flow import drop_reminders, lock_order, move, record, seat_order
 from .tabular import decode_csv
 
@@ -261,14 +262,22 @@ async def book(db: AsyncSession, contact: User, data: BookingIn) -> OrgBooking:
             allowed=allowed,
             held=held,
         )
+    # A priority reserve is kept for members of its groups who come themselves (or win it in the draw): a
+    # booking takes only the other seats until the reserve's release time.
+    held_back = reserve_held_back(
+        session.capacity, session.reserve_percent, session.reserve_release_at, session.starts_at, now
+    )
     taken = await db.execute(
         sa.update(ListingSession)
-        .where(ListingSession.id == session.id, ListingSession.seats_taken + len(people) <= ListingSession.capacity)
+        .where(
+            ListingSession.id == session.id,
+            ListingSession.seats_taken + len(people) <= ListingSession.capacity - held_back,
+        )
         .values(seats_taken=ListingSession.seats_taken + len(people))
         .returning(ListingSession.capacity - ListingSession.seats_taken)
     )
     if taken.first() is None:
-        left = session.capacity - session.seats_taken
+        left = max(0, session.capacity - held_back - session.seats_taken)
         raise refused(Conflict, "Only %(left)s seats of this session are left.", "people", left=left)
     booking = OrgBooking(
         market_id=org.market_id,
@@ -448,15 +457,19 @@ async def bookings(db: AsyncSession, contact: User) -> list[BookingOut]:
 
 
 async def bookable_sessions(db: AsyncSession, market_id: int, now: datetime | None = None) -> list[tuple]:
-    """Upcoming sessions of published group listings with seats left: (session id, title, starts, left)."""
+    """Upcoming sessions of published group listings with seats left: (session id, title, starts, left). Left
+    is what a booking may take: a priority reserve is not, until its release time (as `book` counts it)."""
     now = now or utcnow()
+    reserved = sa.case(
+        (
+            sa.func.coalesce(ListingSession.reserve_release_at, ListingSession.starts_at) > now,
+            ListingSession.capacity * ListingSession.reserve_percent // 100,  # rounded down, as reserve_seats
+        ),
+        else_=0,
+    )
+    left = ListingSession.capacity - ListingSession.seats_taken - reserved
     rows = await db.execute(
-        sa.select(
-            ListingSession.id,
-            Listing.title,
-            ListingSession.starts_at,
-            ListingSession.capacity - ListingSession.seats_taken,
-        )
+        sa.select(ListingSession.id, Listing.title, ListingSession.starts_at, left)
         .join(Listing, Listing.id == ListingSession.listing_id)
         .where(
             Listing.market_id == market_id,
@@ -464,7 +477,7 @@ async def bookable_sessions(db: AsyncSession, market_id: int, now: datetime | No
             Listing.shape == ListingShape.group,
             ListingSession.cancelled_at.is_(None),
             ListingSession.starts_at > now,
-            ListingSession.seats_taken < ListingSession.capacity,
+            left > 0,
         )
         .order_by(ListingSession.starts_at, ListingSession.id)
         .limit(200)

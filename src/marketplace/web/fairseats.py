@@ -20,6 +20,7 @@ class ReserveOut(BaseModel):
     percent: int
     groups: list[str]
     release_at: datetime | None
+    weight: int
 
 
 class DrawController(Controller):
@@ -53,6 +54,7 @@ class DrawController(Controller):
             percent=session.reserve_percent,
             groups=list(session.reserve_groups),
             release_at=session.reserve_release_at,
+            weight=session.priority_weight,
         )
 
     @get("/admin/quotas", opt=for_roles(Role.curator, Role.operator))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from marketplace.domain import checkin as rules
 from marketplace.domain.roles import Role
-from marketplace.models import ListingSession, Order, OrgBooking
+from marketplace.models import CheckIn, ListingSession, Order, Organisation, OrgBooking
 from marketplace.models.base import utcnow
 
 
@@ -133,6 +133,10 @@ async def test_a_member_scans_the_sessions_own_code(pages, factory):
     assert forged.status_code == 409 and "签到码无效。" in forged.text
     async with factory.sessionmaker() as db:
         assert (await db.get(Order, order.id)).state == "delivered"
+        # attendance with its time and place, as the member's phone gave it
+        row = await db.get(CheckIn, order.id)
+        assert (row.method, row.latitude, row.longitude, row.checked_in_by) == ("self", 22.5, 113.9, member.id)
+        assert abs((row.checked_in_at - utcnow()).total_seconds()) < 120
     page = await pages.get(f"/orders/{order.id}")
     assert "已签到" in page.text
 
@@ -152,3 +156,31 @@ async def test_a_multipart_form_takes_bytes_in_files_only(pages, factory):
         files={"file": ("a.xlsx", b"\x00\xff not a workbook", "application/octet-stream")},
     )
     assert unreadable.status_code == 400 and "无法读取该 XLSX 文件。" in unreadable.text
+
+
+async def test_a_booking_leaves_the_priority_reserve_to_its_groups_until_its_release(pages, factory, client):
+    provider, listing, session, curator, contact = await _organisation(pages, factory, capacity=10)
+    r = await client.put(
+        f"/api/v1/admin/sessions/{session.id}/reserve",
+        json={"percent": 30, "groups": ["hardship"]},
+        headers=factory.headers(curator),
+    )
+    assert r.status_code == 200
+    async with factory.sessionmaker() as db, db.begin():
+        org = (await db.execute(sa.select(Organisation))).scalar_one()
+        org.max_share_percent = 100
+    shown = await pages.get("/org")
+    assert "余 7 个名额" in shown.text  # 10 seats, 3 kept for members in hardship
+    roster = "\n".join(f"工友{i}，139{i:08d}" for i in range(8))
+    over = await pages.post("/org/book", {"session_id": str(session.id), "roster": roster, "_form_key": "form:o1"})
+    assert over.status_code == 409 and "本场仅剩 7 个名额。" in over.text
+    roster = "\n".join(f"工友{i}，139{i:08d}" for i in range(7))
+    done = await pages.post("/org/book", {"session_id": str(session.id), "roster": roster, "_form_key": "form:o2"})
+    assert done.status_code == 303 and await _seats_taken(factory, session.id) == 7
+    assert f'value="{session.id}"' not in (await pages.get("/org")).text  # nothing left to book
+    # the reserve is still there for a member of its group, first come
+    rider = await factory.user(groups=["hardship"])
+    r = await client.post(
+        "/api/v1/orders", json={"listing_id": listing.id, "session_id": session.id}, headers=factory.headers(rider)
+    )
+    assert r.status_code == 201 and r.json()["state"] == "accepted"

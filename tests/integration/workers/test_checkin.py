@@ -166,3 +166,36 @@ async def test_after_the_door_those_not_checked_in_start_unticked_and_become_no_
     )
     assert saved.status_code == 303
     assert [(await jobs.order(o.id)).state for o in orders] == ["delivered", "no_show", "no_show"]
+
+
+async def test_after_a_session_whose_door_was_used_those_never_checked_in_are_no_shows(client, factory, jobs):
+    provider, _, session, _, people, orders = await _setup(factory, -timedelta(minutes=10), members=3)
+    code = await _code(client, factory, people[0], orders[0])
+    url = f"/api/v1/sessions/{session.id}/check-ins"
+    assert (await client.post(url, json={"code": code["code"]}, headers=factory.headers(provider))).status_code == 200
+    # check-in started sign-off: the member signs for it
+    signed = await client.post(f"/api/v1/orders/{orders[0].id}/receive", headers=factory.headers(people[0]))
+    assert signed.status_code == 200 and signed.json()["state"] == "received"
+    # a session whose door nobody used is left to its provider's attendance list
+    _, _, untouched, _, others, their_orders = await _setup(factory, -timedelta(hours=3), members=1)
+
+    assert await jobs.scan(utcnow()) is not None
+    await jobs.drain()
+    assert [(await jobs.order(o.id)).state for o in orders] == ["received", "accepted", "accepted"]  # not over yet
+
+    await factory.move_session(session.id, -timedelta(hours=3))  # the session is over
+    now = utcnow()
+    counts = await jobs.scan(now)
+    assert counts["mark_absent"] >= 2  # (other tests of the run share the database)
+    await jobs.drain(now)
+    assert [(await jobs.order(o.id)).state for o in orders] == ["received", "no_show", "no_show"]
+    assert (await jobs.order(their_orders[0].id)).state == "accepted"
+    async with jobs.sessionmaker() as db:
+        last = (
+            await db.execute(
+                sa.select(OrderEvent).where(OrderEvent.order_id == orders[1].id).order_by(OrderEvent.id.desc()).limit(1)
+            )
+        ).scalar_one()
+    assert (last.action, last.actor_role, last.to_state) == ("absent", "system", "no_show")
+    # run again: nothing more to do
+    assert (await jobs.scan(utcnow()))["mark_absent"] == 0

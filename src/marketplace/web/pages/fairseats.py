@@ -3,9 +3,11 @@
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
+from ...domain.lottery import PriorityGroup
 from ...domain.roles import Role
 from ...errors import NotFound
-from ...schemas.fairseats import QuotaIn
+from ...models.base import utcnow
+from ...schemas.fairseats import DrawIn, QuotaIn, ReserveIn
 from ...services import categories, lottery, quotas
 from ..common import Db, IdParam
 from .common import (
@@ -23,6 +25,7 @@ from .common import (
     validate,
 )
 from .desk import DESK_PAGE
+from .i18n import local_input, parse_local
 from .once import once
 
 RESULT_ROWS = 200  # the page lists the first rows of the draw order; the JSON has them all
@@ -55,7 +58,33 @@ class FairSeatPages(Controller):
     @get("/desk/sessions/{session_id:int}/seats")
     async def seats(self, request: Request, session_id: IdParam, page_user: PageUser, db: Db) -> Template:
         user = need(page_user, Role.curator, Role.operator)
-        return page(request, "desk/seats.html", user, **await lottery.seat_figures(db, user, session_id))
+        return await _seats(request, db, user, session_id)
+
+    @post("/desk/sessions/{session_id:int}/reserve")
+    async def set_reserve(
+        self, request: Request, session_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        """优先名额与加权: a share of the seats kept for groups, and/or their extra weight in the draw."""
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        groups = values.get("groups") or []
+        fields = {
+            "percent": values.get("percent") or "0",
+            "groups": [groups] if isinstance(groups, str) else groups,
+            "weight": values.get("weight") or "1",
+            "release_at": _moment(request, values.get("release_at")),
+        }
+        use_case = lottery.set_reserve
+        return await _setup(request, db, user, session_id, "reserve", values, ReserveIn, fields, use_case)
+
+    @post("/desk/sessions/{session_id:int}/draw")
+    async def set_draw(self, request: Request, session_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
+        """抽签: the session is filled by a draw, registration open over a window, drawn at a published time."""
+        user = need(page_user, Role.curator)
+        values = await form_of(request)
+        fields = {k: _moment(request, values.get(k)) for k in ("opens_at", "closes_at", "draw_at")}
+        fields["confirm_hours"] = values.get("confirm_hours") or None
+        return await _setup(request, db, user, session_id, "draw", values, DrawIn, fields, lottery.configure)
 
     @get("/desk/quotas")
     async def quotas_page(self, request: Request, page_user: PageUser, db: Db) -> Template:
@@ -93,6 +122,59 @@ class FairSeatPages(Controller):
             return "/desk/quotas?ok=quota_deleted"
 
         return Redirect(await once(request, db, user, work), status_code=303)
+
+
+def _moment(request: Request, text) -> object:
+    """A `datetime-local` field: the time it means in the market's zone; what was sent when it is none."""
+    if not text or not isinstance(text, str):
+        return None
+    return parse_local(request, text) or text
+
+
+async def _setup(request, db, user, session_id: int, form: str, values, model, fields, use_case):
+    """Run a session's setup form (`draw` or `reserve`) once; refused, the page again with why."""
+    data, errors = validate(request, model, fields)
+    status = 400
+    if data is not None:
+
+        async def run() -> str:
+            await use_case(db, user, session_id, data)
+            return f"/desk/sessions/{session_id}/seats?ok={form}_set"
+
+        location, exc = await attempt(db, lambda: once(request, db, user, run))
+        if exc is None:
+            return Redirect(location, status_code=303)
+        status, errors = refusal(request, exc)
+    return await _seats(request, db, user, session_id, status, {form: values}, {form: errors})
+
+
+async def _seats(request: Request, db, user, session_id: int, status: int = 200, values=None, errors=None) -> Template:
+    figures = await lottery.seat_figures(db, user, session_id)
+    session, draw = figures["session"], figures["draw"]
+    reserve_values = {
+        "percent": session.reserve_percent,
+        "weight": session.priority_weight,
+        "release_at": local_input(request, session.reserve_release_at),
+    }
+    draw_values = {}
+    if draw is not None:
+        draw_values = {k: local_input(request, getattr(draw, k)) for k in ("opens_at", "closes_at", "draw_at")}
+        draw_values["confirm_hours"] = draw.confirm_hours or ""
+    values = values or {}
+    return page(
+        request,
+        "desk/seats.html",
+        user,
+        status,
+        **figures,
+        reserve_values=values.get("reserve", reserve_values),
+        reserve_groups=values["reserve"].get("groups", []) if "reserve" in values else session.reserve_groups,
+        draw_values=values.get("draw", draw_values),
+        draw_editable=draw is None or (draw.opens_at > utcnow() and draw.drawn_at is None),
+        reserve_editable=draw is None or draw.drawn_at is None,
+        group_options=[g.value for g in PriorityGroup],
+        errors=errors or {},
+    )
 
 
 async def _quotas(request: Request, db, user, status: int = 200, values=None, errors=None) -> Template:

@@ -69,6 +69,7 @@ EVENT_ACTIONS = {
     "org_book": N_("booked by an organisation"),
     "org_swap_out": N_("swapped for another person by the organisation"),
     "check_in": N_("checked in"),
+    "absent": N_("not checked in: did not come"),
     "register": N_("registered for the draw"),
     "withdraw": N_("withdrew from the draw"),
     "win": N_("drawn: got a seat"),
@@ -317,6 +318,8 @@ DONE = {
     "registered": N_("You are registered for the draw. We will tell you the result after the draw."),
     "withdraw": N_("You have withdrawn from the draw."),
     "quota_deleted": N_("The quota is removed."),
+    "reserve_set": N_("The priority groups of this session are saved."),
+    "draw_set": N_("The draw is set up: registration opens at its time."),
 }
 
 CASE_STATES = {

@@ -184,6 +184,8 @@ SERVICE_MESSAGES = [
     N_("Registration for this draw has opened: its times can no longer change."),
     N_("This session already has orders: a draw is set up before anyone orders."),
     N_("This session has been drawn: its reserve can no longer change."),
+    N_("name at least one group to reserve seats for or to weigh in the draw"),
+    N_("opens_at, closes_at and draw_at must follow each other (closes_at may be draw_at)"),
     N_("Registration for this draw opens at %(time)s."),
     N_("Registration for this draw is closed; the result comes at the draw."),
     N_("This session has been drawn."),

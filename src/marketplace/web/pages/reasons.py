@@ -18,6 +18,7 @@ FIXED = [
     N_("the service ended and its provider recorded nothing"),
     N_("a second live order of the same on-request listing"),
     N_("checked in"),
+    N_("not checked in by the end of the session"),
     N_("drawn by lot"),
 ]
 _FIXED = set(FIXED)
