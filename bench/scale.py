@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import asyncpg
 
+from . import scale_archive
 from .common import REDIS_URL, SECRET_KEY, VENV_BIN, ScratchDb, child, free_port, machine, run_async, service_env
 from .common import wait_http as wait_http_sync
 from .load import Result, run
@@ -192,10 +193,14 @@ def requests_of(op: Op, headers: dict):
     return ((op.method, path, op.body, headers) for path in itertools.cycle(op.paths))
 
 
-async def prepare(side: Side, factor: float, members_only: bool, only: list[str]) -> None:
+async def prepare(side: Side, factor: float, members_only: bool, only: list[str], archive_after: int = 0) -> dict:
+    """Build one size (and archive it, `archive_after` > 0); returns what archiving did."""
     await side.db.create()
     side.built = await build(side.db.sqlalchemy_url, factor, members_only=members_only)
     print(f"{side.label}: built in {side.built.seconds:.0f} s: {dict(side.built.counts)}", flush=True)
+    archived = await scale_archive.apply(side.db.sqlalchemy_url, archive_after) if archive_after else {}
+    if archived:
+        print(f"{side.label}: archived after {archive_after} days\n{scale_archive.table(archived)}", flush=True)
     find, make = (member_probes, member_operations) if members_only else (probes, operations)
     side.probes = await find(side.db, side.built.markets[0])
     side.ops = {op.name: op for op in make(side.probes) if not only or any(text in op.name for text in only)}
@@ -208,6 +213,7 @@ async def prepare(side: Side, factor: float, members_only: bool, only: list[str]
             for who, t in zip(people, made, strict=True)
         },
     }
+    return archived
 
 
 async def measure(args) -> tuple[list[Row], dict]:
@@ -218,8 +224,9 @@ async def measure(args) -> tuple[list[Row], dict]:
     details: dict = {"factor": args.factor, "members_only": members_only, "machine_before": machine(), "ops": {}}
     try:
         for side, factor in ((small, 1), (big, args.factor)):
-            await prepare(side, factor, members_only, args.only)
+            archived = await prepare(side, factor, members_only, args.only, args.archive_after)
             details[side.label] = {
+                "archived": archived,
                 "database": side.db.name,
                 "build_seconds": round(side.built.seconds, 1),
                 "rows": dict(side.built.counts),
@@ -422,6 +429,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="only the operations whose name holds TEXT (repeatable)",
     )
+    p.add_argument(
+        "--archive-after",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="archive both databases first (the nightly job with ARCHIVE_AFTER_DAYS=DAYS; bench/scale_archive.py)",
+    )
     p.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) of the misses, at k×")
     p.add_argument("--keep", action="store_true", help="keep both databases (their names are printed)")
     return p
@@ -431,7 +445,8 @@ def main() -> None:
     args = parser().parse_args()
     rows, details = run_async(measure(args))
     print(side_by_side(details, args.factor))
-    print(f"saved {save('scale-members' if args.members_only else 'scale', rows, details)}")
+    name = "scale-members" if args.members_only else "scale"
+    print(f"saved {save(f'{name}-archived' if args.archive_after else name, rows, details)}")
 
 
 if __name__ == "__main__":
