@@ -25,7 +25,19 @@ from urllib.parse import quote
 
 import asyncpg
 
-from .common import REDIS_URL, SECRET_KEY, VENV_BIN, ScratchDb, child, free_port, machine, run_async, service_env
+from . import scale_archive
+from .common import (
+    PG_URL,
+    REDIS_URL,
+    SECRET_KEY,
+    VENV_BIN,
+    ScratchDb,
+    child,
+    free_port,
+    machine,
+    run_async,
+    service_env,
+)
 from .common import wait_http as wait_http_sync
 from .load import Result, run
 from .menu import menu_queries
@@ -192,10 +204,14 @@ def requests_of(op: Op, headers: dict):
     return ((op.method, path, op.body, headers) for path in itertools.cycle(op.paths))
 
 
-async def prepare(side: Side, factor: float, members_only: bool, only: list[str]) -> None:
+async def prepare(side: Side, factor: float, members_only: bool, only: list[str], archive_after: int = 0) -> dict:
+    """Build one size (and archive it, `archive_after` > 0); returns what archiving did."""
     await side.db.create()
     side.built = await build(side.db.sqlalchemy_url, factor, members_only=members_only)
     print(f"{side.label}: built in {side.built.seconds:.0f} s: {dict(side.built.counts)}", flush=True)
+    archived = await scale_archive.apply(side.db.sqlalchemy_url, archive_after) if archive_after else {}
+    if archived:
+        print(f"{side.label}: archived after {archive_after} days\n{scale_archive.table(archived)}", flush=True)
     find, make = (member_probes, member_operations) if members_only else (probes, operations)
     side.probes = await find(side.db, side.built.markets[0])
     side.ops = {op.name: op for op in make(side.probes) if not only or any(text in op.name for text in only)}
@@ -208,18 +224,54 @@ async def prepare(side: Side, factor: float, members_only: bool, only: list[str]
             for who, t in zip(people, made, strict=True)
         },
     }
+    return archived
+
+
+async def archived_copy(plain: Side, archived: Side, args, members_only: bool) -> dict:
+    """Build k× once, then a copy of it (CREATE DATABASE … TEMPLATE: the same rows, people and logins) that the
+    archive job is run on; both get freshly built hot indexes. Returns what archiving did."""
+    await prepare(plain, args.factor, members_only, args.only)
+    await scale_archive.compacted(plain.db.sqlalchemy_url)
+    conn = await asyncpg.connect(f"{PG_URL}/postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{archived.db.name}" TEMPLATE "{plain.db.name}"')
+    finally:
+        await conn.close()
+    archived.built, archived.probes, archived.ops, archived.headers = (
+        plain.built,
+        plain.probes,
+        plain.ops,
+        plain.headers,
+    )
+    found = await scale_archive.apply(archived.db.sqlalchemy_url, args.archive_ab)
+    print(f"{archived.label}: after {args.archive_ab} days\n{scale_archive.table(found)}", flush=True)
+    return found
 
 
 async def measure(args) -> tuple[list[Row], dict]:
     members_only = bool(args.members_only)
     args.factor = args.members_only or args.factor
-    small = Side("1×", ScratchDb())
-    big = Side(f"{args.factor:g}×", ScratchDb())
-    details: dict = {"factor": args.factor, "members_only": members_only, "machine_before": machine(), "ops": {}}
+    ab = args.archive_ab  # k× against the same k× archived, instead of 1× against k×
+    small = Side(f"{args.factor:g}×" if ab else "1×", ScratchDb())
+    big = Side(f"{args.factor:g}× archived" if ab else f"{args.factor:g}×", ScratchDb())
+    details: dict = {
+        "factor": args.factor,
+        "members_only": members_only,
+        "labels": [small.label, big.label],
+        "machine_before": machine(),
+        "ops": {},
+    }
     try:
-        for side, factor in ((small, 1), (big, args.factor)):
-            await prepare(side, factor, members_only, args.only)
+        if ab:
+            sides = [(small, {}), (big, await archived_copy(small, big, args, members_only))]
+        else:
+            sides = [
+                (side, await prepare(side, factor, members_only, args.only, args.archive_after))
+                for side, factor in ((small, 1), (big, args.factor))
+            ]
+        for side, archived in sides:
             details[side.label] = {
+                "archived": archived,
                 "database": side.db.name,
                 "build_seconds": round(side.built.seconds, 1),
                 "rows": dict(side.built.counts),
@@ -247,7 +299,7 @@ async def measure(args) -> tuple[list[Row], dict]:
             s, b = by_side[small.label], by_side[big.label]
             failures = s.server_errors + b.server_errors
             met = False if failures else op.met(s.p(95), b.p(95))
-            rows.append(Row(f"{name} p95", b.p(95), "ms", "1×", s.p(95), target_of(op, args.factor), met))
+            rows.append(Row(f"{name} p95", b.p(95), "ms", small.label, s.p(95), target_of(op, args.factor), met))
             details["ops"][name] = {
                 "audience": op.audience,
                 "paths": {side.label: side.ops[name].paths for side in (small, big)},
@@ -384,11 +436,11 @@ async def _plan(conn: asyncpg.Connection, sql: str, params: tuple) -> str:
 
 
 def side_by_side(details: dict, factor: float) -> str:
-    big = f"{factor:g}×"
-    header = ("operation", "1× p50", "1× p95", f"{big} p50", f"{big} p95", "ratio p95", "target", "met?")
+    small, big = details.get("labels", ["1×", f"{factor:g}×"])
+    header = ("operation", f"{small} p50", f"{small} p95", f"{big} p50", f"{big} p95", "ratio p95", "target", "met?")
     lines = [header]
     for name, d in details["ops"].items():
-        s, b = d["1×"], d[big]
+        s, b = d[small], d[big]
         met = "–" if d["met"] is None else ("yes" if d["met"] else "NO")
         met += f" ({d['server_errors']} × 5xx)" if d["server_errors"] else ""
         target = "< 300 ms" if name == "desk dashboard page" else ("≤ 1.5" if d["audience"] != CURATOR else "–")
@@ -422,6 +474,20 @@ def parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="only the operations whose name holds TEXT (repeatable)",
     )
+    p.add_argument(
+        "--archive-after",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="archive both databases first (the nightly job with ARCHIVE_AFTER_DAYS=DAYS; bench/scale_archive.py)",
+    )
+    p.add_argument(
+        "--archive-ab",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="instead of 1×: k× against a copy of it archived with ARCHIVE_AFTER_DAYS=DAYS, served side by side",
+    )
     p.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) of the misses, at k×")
     p.add_argument("--keep", action="store_true", help="keep both databases (their names are printed)")
     return p
@@ -431,7 +497,9 @@ def main() -> None:
     args = parser().parse_args()
     rows, details = run_async(measure(args))
     print(side_by_side(details, args.factor))
-    print(f"saved {save('scale-members' if args.members_only else 'scale', rows, details)}")
+    name = "scale-members" if args.members_only else "scale"
+    suffix = "-archive-ab" if args.archive_ab else ("-archived" if args.archive_after else "")
+    print(f"saved {save(name + suffix, rows, details)}")
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
             [
                 *["/", "/orders", f"/orders/{order['id']}", f"/orders/{seat_order}", f"/checkin/{session_token}"],
                 *["/notices", "/need", "/me", f"/listings/{listing.id}"],
-                *["/me/verification", f"/listings/{verified_only.id}"],
+                *["/orders?tab=history", "/me/verification", f"/listings/{verified_only.id}"],
                 *[f"/stations/{station}", f"/stations/{station}/visit?code=x", "/stations?lat=22.53&lon=113.93"],
             ],
         ),

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=8, ge=1)  # runs of a failing job before it is recorded failed
     job_retry_seconds: float = Field(default=30, ge=0)  # first back-off; doubles each time, at most an hour
     outbox_stuck_seconds: float = Field(default=600, ge=0)  # a job sent but not run by then is sent again
+    # Finished orders (and read notices) whose last move is older than this leave the hot indexes nightly
+    # (services/archive.py): still kept and counted, shown under "history". Two years keeps last year's
+    # figures and this year's hot; a union that reviews one year at a time may choose 365.
+    archive_after_days: int = Field(default=730, ge=30)
+    archive_batch_size: int = Field(default=1000, ge=1)  # rows flagged per short transaction
     # Outbound notices: a signed webhook (HMAC-SHA256 of the body) to the union's SMS / WeChat gateway.
     webhook_url: str | None = None
     webhook_secret: str | None = None

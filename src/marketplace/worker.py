@@ -8,7 +8,7 @@ from arq import cron
 from . import queue
 from .db import make_engine, make_sessionmaker
 from .jobs import run_outbox_batch, run_outbox_job
-from .jobs.periodic import daily_digest, match_open_needs, nightly, relay_outbox, scan_deadlines
+from .jobs.periodic import archive_old, daily_digest, match_open_needs, nightly, relay_outbox, scan_deadlines
 from .logs import configure_logging
 from .settings import Settings, get_settings
 
@@ -44,6 +44,9 @@ def cron_jobs(settings: Settings) -> list:
         cron(scan_deadlines, name=f"{prefix}:scan_deadlines", second=20, run_at_startup=True),
         cron(match_open_needs, name=f"{prefix}:match_open_needs", minute=set(range(0, 60, 2)), second=40),
         cron(nightly, name=f"{prefix}:nightly", hour=3, minute=17, second=0),
+        # The first run on years of history takes minutes (arq's default limit is 5); cut short, it goes on
+        # the next night where it stopped.
+        cron(archive_old, name=f"{prefix}:archive_old", hour=3, minute=47, second=0, timeout=3600),
         cron(daily_digest, name=f"{prefix}:daily_digest", hour=8, minute=30, second=0),
     ]
 

@@ -63,6 +63,9 @@ SEAT_HOLDING_STATES = frozenset({OrderState.offered, OrderState.accepted})
 TERMINAL_STATES = frozenset(
     {OrderState.reviewed, OrderState.cancelled, OrderState.declined, OrderState.expired, OrderState.no_show}
 )
+# States in which an order is finished and may be archived once old: the terminal ones, and `received` (signed
+# off; a late review moves it again, which brings it back, order_flow.move).
+FINISHED_STATES = TERMINAL_STATES | {OrderState.received}
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from .. import lost_queue, queue
 from ..db import transaction
+from ..models.base import utcnow
 from ..outage import is_outage, retry_later
-from ..services import codes, deadlines, digest, login_sessions, matching, star_levels, surveys
+from ..services import archive, codes, deadlines, digest, login_sessions, matching, star_levels, surveys
 
 log = logging.getLogger(__name__)
 # Finished outbox rows are kept this long (for looking into what happened), then deleted.
@@ -94,6 +95,20 @@ async def nightly(ctx: dict) -> dict:
         "codes_purged": old_codes,
         "abandoned_uploads_purged": uploads,
     }
+
+
+@_through_outages(frequent=False)
+async def archive_old(ctx: dict) -> dict:
+    """Finished orders and read notices past ARCHIVE_AFTER_DAYS leave the hot indexes, a batch at a time."""
+    settings = ctx["settings"]
+    report = await archive.run(
+        lambda: _unit(ctx),
+        now=utcnow(),
+        after_days=settings.archive_after_days,
+        batch_size=settings.archive_batch_size,
+    )
+    log.info("archived: %d orders, %d notices (%d batches)", report.orders, report.notices, report.batches)
+    return {"orders": report.orders, "notices": report.notices, "batches": report.batches}
 
 
 @_through_outages(frequent=False)

@@ -33,6 +33,32 @@ def timestamp_field(nullable: bool = True, **kwargs: Any) -> Any:
     return Field(default=None, sa_type=sa.DateTime(timezone=True), nullable=nullable, **kwargs)
 
 
+# Archiving (services/archive.py): a finished order or a read notice, once old, gets `archived_at` and leaves the
+# hot partial indexes (`WHERE archived_at IS NULL`) for their archive twins (`IS NOT NULL`); the row stays.
+HOT = "archived_at IS NULL"
+ARCHIVED = "archived_at IS NOT NULL"
+
+
+def newest() -> tuple:
+    """An index's trailing columns for "newest first" pages (created_at DESC, id DESC)."""
+    return sa.text("created_at DESC"), sa.text("id DESC")
+
+
+def hot(model: Any) -> Any:
+    """Only rows not archived: what the everyday pages read, off the hot indexes."""
+    return model.archived_at.is_(None)
+
+
+def archived_only(model: Any) -> Any:
+    return model.archived_at.is_not(None)
+
+
+def any_age(model: Any) -> Any:
+    """Every row, hot or archived. Always true, but written so that PostgreSQL can combine the hot and the
+    archive partial index (a BitmapOr) for a person's whole history; without it neither index applies."""
+    return sa.or_(hot(model), archived_only(model))
+
+
 def text_list_field() -> Any:
     return Field(
         default_factory=list,

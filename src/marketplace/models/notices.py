@@ -3,14 +3,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import created_at_field, json_field, market_fk, state_field, timestamp_field
+from .base import ARCHIVED, HOT, created_at_field, json_field, market_fk, newest, state_field, timestamp_field
 
 
 class Notification(SQLModel, table=True):
     """An in-app notice; `dedupe_key` makes a job that runs twice notify once."""
 
     __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_user_created", "user_id", "created_at"),)
+    # A person's notices: the hot ones (the notices page, the unread badge) and, apart, the archived read ones.
+    __table_args__ = (
+        sa.Index("ix_notifications_user_hot", "user_id", *newest(), postgresql_where=sa.text(HOT)),
+        sa.Index("ix_notifications_user_archived", "user_id", *newest(), postgresql_where=sa.text(ARCHIVED)),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     market_id: int = market_fk()
@@ -22,6 +26,7 @@ class Notification(SQLModel, table=True):
     dedupe_key: str | None = Field(default=None, sa_type=sa.String(200), unique=True)
     read_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
+    archived_at: datetime | None = timestamp_field()  # read and old: left the hot index (services/archive.py)
 
 
 class OutboxJob(SQLModel, table=True):

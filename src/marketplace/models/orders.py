@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from ..domain.orders import LIVE_STATES, OrderState
-from .base import created_at_field, json_field, market_fk, state_field, timestamp_field
+from .base import ARCHIVED, HOT, created_at_field, json_field, market_fk, newest, state_field, timestamp_field
 
 _live = ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES))
 # The predicate of the "one live order per member per session" index.
@@ -36,8 +36,11 @@ class Order(SQLModel, table=True):
             postgresql_where=sa.text(LIVE_ON_REQUEST_ORDER),
         ),
         sa.Index("ix_orders_session_state_created", "session_id", "state", "created_at"),
-        sa.Index("ix_orders_provider_state", "provider_id", "state"),
-        sa.Index("ix_orders_member_created", "member_id", "created_at"),
+        # A person's orders: the hot ones (my orders, the provider's console) and, apart, the archived history.
+        sa.Index("ix_orders_provider_state_hot", "provider_id", "state", postgresql_where=sa.text(HOT)),
+        sa.Index("ix_orders_provider_archived", "provider_id", *newest(), postgresql_where=sa.text(ARCHIVED)),
+        sa.Index("ix_orders_member_hot", "member_id", *newest(), postgresql_where=sa.text(HOT)),
+        sa.Index("ix_orders_member_archived", "member_id", *newest(), postgresql_where=sa.text(ARCHIVED)),
         sa.Index("ix_orders_market_state_updated", "market_id", "state", "updated_at"),
         # the desk's newest orders first, and the figures' "since" periods, read off the index
         sa.Index("ix_orders_market_created", "market_id", sa.text("created_at DESC"), sa.text("id DESC")),
@@ -80,6 +83,8 @@ class Order(SQLModel, table=True):
     delivered_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    # Set when, finished and old, it left the hot indexes (services/archive.py); a move clears it.
+    archived_at: datetime | None = timestamp_field()
 
 
 class OrderEvent(SQLModel, table=True):

@@ -24,7 +24,7 @@ from ..domain.roles import Role
 from ..domain.service_time import service_time
 from ..errors import Conflict, NotFound
 from ..models import CheckIn, Listing, ListingSession, Order, User
-from ..models.base import utcnow
+from ..models.base import hot, utcnow
 from . import reminders
 from .order_flow import drop_reminders, lock_order, move
 
@@ -174,6 +174,7 @@ async def self_check_in(
             sa.select(Order.id)
             .where(
                 Order.member_id == member.id,
+                hot(Order),  # accepted or delivered: live, never archived
                 Order.session_id == session_id,
                 Order.state.in_([OrderState.accepted, OrderState.delivered]),
             )

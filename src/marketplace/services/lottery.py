@@ -29,7 +29,7 @@ from ..domain.reminders import local_text
 from ..domain.service_time import service_time
 from ..errors import Conflict, NotFound
 from ..models import Listing, ListingSession, LotteryDraw, Order, User
-from ..models.base import utcnow
+from ..models.base import any_age, utcnow
 from ..schemas.fairseats import DrawIn, DrawOut, DrawResult, ReserveIn
 from ..texts import msg
 from . import audit, notices, reminders
@@ -169,7 +169,7 @@ async def priority_of(db: AsyncSession, members: dict[int, list[str]], groups: l
             (
                 await db.execute(
                     sa.select(Order.member_id)
-                    .where(Order.member_id.in_(list(members)), Order.state.in_(SERVED))
+                    .where(Order.member_id.in_(list(members)), any_age(Order), Order.state.in_(SERVED))
                     .distinct()
                 )
             ).scalars()

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.orders import OrderKind
 from ..models import Category, CategoryFollow, Order, User
+from ..models.base import any_age
 
 SHOWN = 10
 
@@ -29,7 +30,7 @@ class Followed:
 
 async def needs(db: AsyncSession, user: User) -> tuple[list[MyNeed], int]:
     """The member's newest needs, and how many they posted in all."""
-    mine = Order.member_id == user.id, Order.kind == OrderKind.need
+    mine = Order.member_id == user.id, any_age(Order), Order.kind == OrderKind.need
     total = (await db.execute(sa.select(sa.func.count()).select_from(Order).where(*mine))).scalar_one()
     rows = await db.execute(
         sa.select(Order.id, Order.title, Order.state, Order.created_at)

@@ -13,7 +13,7 @@ from ..db import settings_of
 from ..domain.orders import OrderKind, OrderState
 from ..errors import NotFound
 from ..models import CategoryFollow, Listing, Notification, Order, User
-from ..models.base import utcnow
+from ..models.base import hot, utcnow
 from ..schemas.common import Page
 from ..schemas.notices import NotificationOut
 from ..settings import Settings
@@ -157,7 +157,8 @@ async def list_for(
 ) -> Page[NotificationOut]:
     """A person's notices, newest first, in `lang` (the page's language), else in the one they chose."""
     lang, zone = lang or reader_language(db, user), ZoneInfo(settings_of(db).time_zone)
-    query = sa.select(Notification).where(Notification.user_id == user.id)
+    # the hot index only: read notices older than ARCHIVE_AFTER_DAYS are kept for the data download
+    query = sa.select(Notification).where(Notification.user_id == user.id, hot(Notification))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
@@ -185,7 +186,9 @@ def _out(n: Notification, lang: str, zone: ZoneInfo) -> NotificationOut:
 async def unread_count(db: AsyncSession, user_id: int) -> int:
     return (
         await db.execute(
-            sa.select(sa.func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            sa.select(sa.func.count()).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None), hot(Notification)
+            )
         )
     ).scalar_one()
 
@@ -202,7 +205,7 @@ async def mark_read(db: AsyncSession, user: User, notification_id: int, lang: st
 async def mark_all_read(db: AsyncSession, user: User) -> int:
     result = await db.execute(
         sa.update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None), hot(Notification))
         .values(read_at=utcnow())
     )
     return result.rowcount or 0

@@ -148,6 +148,7 @@ def move(
     from_state = order.state
     order.state = found.target
     order.updated_at = at or utcnow()
+    order.archived_at = None  # an archived order that moves (a late review) is everyday again
     if found.target != from_state:  # it moved on: no longer the operators' to handle
         order.escalated_at = None
     record(db, order, action, actor, role, from_state, reason, data, at)

@@ -12,7 +12,7 @@ from ..domain.roles import Role
 from ..domain.service_time import service_time
 from ..errors import NotFound
 from ..models import Listing, ListingSession, Offer, Order, OrderEvent, Review, User
-from ..models.base import utcnow
+from ..models.base import archived_only, hot, utcnow
 from ..schemas.common import Page
 from ..schemas.orders import ListingRef, OfferOut, OrderOut, PartyOut, SessionRef
 from .order_flow import capacities
@@ -273,11 +273,21 @@ def default_view(viewer: User) -> str:
     return "member"
 
 
+def _mine(viewer: User, view: str):
+    return Order.member_id == viewer.id if view == "member" else Order.provider_id == viewer.id
+
+
 async def state_counts(db: AsyncSession, viewer: User, view: str) -> dict[str, int]:
-    """How many of the viewer's orders (as member, or as provider) are in each state: the tabs' counts."""
-    mine = Order.member_id == viewer.id if view == "member" else Order.provider_id == viewer.id
-    rows = await db.execute(sa.select(Order.state, sa.func.count()).where(mine).group_by(Order.state))
-    return dict(rows.all())
+    """How many of the viewer's everyday orders (as member, or as provider) are in each state: the tabs'
+    counts, off the hot index (archived ones are counted apart, `archived_count`)."""
+    query = sa.select(Order.state, sa.func.count()).where(_mine(viewer, view), hot(Order)).group_by(Order.state)
+    return dict((await db.execute(query)).all())
+
+
+async def archived_count(db: AsyncSession, viewer: User, view: str) -> int:
+    """How many of the viewer's orders are archived (their history tab), off the archive index."""
+    query = sa.select(sa.func.count()).where(_mine(viewer, view), archived_only(Order))
+    return (await db.execute(query)).scalar_one()
 
 
 async def listing_page(
@@ -290,17 +300,20 @@ async def listing_page(
     listing_id: int | None = None,
     session_id: int | None = None,
     escalated: bool | None = None,
+    archived: bool | None = False,
     limit: int = 20,
     offset: int = 0,
 ) -> Page[OrderOut]:
+    """A page of orders, newest first. `archived`: False the everyday ones (off the hot indexes), True the
+    archived history, None both (one session's orders, whatever their age)."""
     view = view or default_view(viewer)
     query = sa.select(Order)
-    if view == "member":
-        query = query.where(Order.member_id == viewer.id)
-    elif view == "provider":
-        query = query.where(Order.provider_id == viewer.id)
+    if view in ("member", "provider"):
+        query = query.where(_mine(viewer, view))
     else:
         query = query.where(Order.market_id == viewer.market_id)
+    if archived is not None:
+        query = query.where(archived_only(Order) if archived else hot(Order))
     if state:
         query = query.where(Order.state.in_(state))
     if kind:

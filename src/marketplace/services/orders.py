@@ -12,7 +12,7 @@ from ..domain.roles import Role
 from ..domain.service_time import arrangement_refusal
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Listing, ListingSession, Order, ProviderCategory, User
-from ..models.base import utcnow
+from ..models.base import hot, utcnow
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ProposeTimeIn, ResolveIn
 from ..texts import N_, Msg, joined, msg
 from . import categories, classify, deadlines, lottery, notices, quotas, reminders
@@ -83,7 +83,7 @@ async def next_session_for(db: AsyncSession, member: User, listing_id: int) -> i
     """The next upcoming session with a free seat that the member holds no live order for; else the next
     one with an open waitlist."""
     mine = sa.select(Order.session_id).where(
-        Order.member_id == member.id, Order.session_id.is_not(None), Order.state.in_(sorted(LIVE_STATES))
+        Order.member_id == member.id, hot(Order), Order.session_id.is_not(None), Order.state.in_(sorted(LIVE_STATES))
     )
     upcoming = (
         sa.select(ListingSession)

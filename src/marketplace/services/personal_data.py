@@ -25,7 +25,7 @@ from ..models import (
     User,
     VerificationRequest,
 )
-from ..models.base import utcnow
+from ..models.base import any_age, hot, utcnow
 from ..settings import Settings
 from . import audit, login_sessions
 
@@ -47,7 +47,11 @@ def _iso(value: datetime | None) -> str | None:
 
 async def export(db: AsyncSession, user: User) -> dict:
     """Everything the market holds about this person, as JSON (their own data: nobody else's)."""
-    orders = (await db.execute(sa.select(Order).where(Order.member_id == user.id).order_by(Order.id))).scalars().all()
+    orders = (
+        (await db.execute(sa.select(Order).where(Order.member_id == user.id, any_age(Order)).order_by(Order.id)))
+        .scalars()
+        .all()
+    )
     events = (
         await db.execute(
             sa.select(OrderEvent)
@@ -61,7 +65,8 @@ async def export(db: AsyncSession, user: User) -> dict:
             {"at": _iso(e.at), "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason}
         )
     reviews = (await db.execute(sa.select(Review).where(Review.member_id == user.id))).scalars().all()
-    notices = (await db.execute(sa.select(Notification).where(Notification.user_id == user.id))).scalars().all()
+    every_notice = sa.select(Notification).where(Notification.user_id == user.id, any_age(Notification))
+    notices = (await db.execute(every_notice)).scalars().all()
     written = (
         (await db.execute(sa.select(OrderMessage).where(OrderMessage.author_id == user.id).order_by(OrderMessage.id)))
         .scalars()
@@ -158,7 +163,8 @@ async def delete_account(db: AsyncSession, settings: Settings, user: User, passw
     if set(user.roles) & {Role.curator.value, Role.operator.value}:
         raise Forbidden("Union staff accounts are closed by a curator, not deleted.")
     live = await db.execute(
-        sa.select(Order.id).where(Order.member_id == user.id, Order.state.in_(sorted(LIVE_STATES))).limit(1)
+        # a live order is never archived: the hot index answers
+        sa.select(Order.id).where(Order.member_id == user.id, hot(Order), Order.state.in_(sorted(LIVE_STATES))).limit(1)
     )
     if live.first() is not None:
         raise Conflict("Cancel or finish your live orders first.")
@@ -183,6 +189,6 @@ async def delete_account(db: AsyncSession, settings: Settings, user: User, passw
     user.updated_at = utcnow()
     db.add(user)
     await db.execute(sa.update(Review).where(Review.member_id == user.id).values(text="", tags=[]))
-    await db.execute(sa.delete(Notification).where(Notification.user_id == user.id))
+    await db.execute(sa.delete(Notification).where(Notification.user_id == user.id, any_age(Notification)))
     await db.execute(sa.update(OrderMessage).where(OrderMessage.author_id == user.id).values(body=""))
     await login_sessions.revoke_all(db, user.id)

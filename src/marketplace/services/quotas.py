@@ -15,7 +15,7 @@ from ..domain.quotas import QuotaRule
 from ..domain.quotas import check as check_rule
 from ..errors import Conflict, NotFound
 from ..models import Category, Order, Quota, User
-from ..models.base import utcnow
+from ..models.base import any_age, utcnow
 from ..schemas.common import Page
 from ..schemas.fairseats import QuotaIn, QuotaOut
 from . import audit
@@ -75,7 +75,7 @@ async def check(db: AsyncSession, member: User, category_id: int, now: datetime 
     now = now or utcnow()
     await db.execute(sa.select(sa.func.pg_advisory_xact_lock(QUOTA_LOCK, member.id)))
     for quota in rules:
-        mine = sa.select(Order.state, Order.created_at).where(Order.member_id == member.id)
+        mine = sa.select(Order.state, Order.created_at).where(Order.member_id == member.id, any_age(Order))
         if quota.category_id is not None:
             tree = _subtree(quota.category_id)
             mine = mine.where(Order.category_id.in_(sa.select(tree.c.id)))

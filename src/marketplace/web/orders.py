@@ -80,6 +80,13 @@ class OrderController(Controller):
         listing_id: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
         session_id: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
         escalated: FromQuery[bool | None] = None,
+        archived: Annotated[
+            bool,
+            QueryParameter(
+                description="true: the archived history (finished orders older than ARCHIVE_AFTER_DAYS); "
+                "false: the everyday ones"
+            ),
+        ] = False,
         limit: FromQuery[Limit] = 20,
         offset: FromQuery[Offset] = 0,
     ) -> Page[OrderOut]:
@@ -96,6 +103,7 @@ class OrderController(Controller):
             listing_id=listing_id,
             session_id=session_id,
             escalated=escalated,
+            archived=archived,
             limit=limit,
             offset=offset,
         )

@@ -13,7 +13,7 @@ from ...domain.periods import DEFAULT_PERIOD, PERIODS, period_start
 from ...domain.roles import Role
 from ...errors import InvalidInput
 from ...models import Order, User
-from ...models.base import utcnow
+from ...models.base import hot, utcnow
 from ...schemas.orders import OrderIn
 from ...services import categories, hotline, menu
 from ..common import Db, IdParam
@@ -233,7 +233,7 @@ async def _call_page(request: Request, db, user: User, call_id: int, status: int
             (
                 await db.execute(
                     sa.select(Order)
-                    .where(Order.member_id == member.id, Order.state.in_(sorted(LIVE_STATES)))
+                    .where(Order.member_id == member.id, hot(Order), Order.state.in_(sorted(LIVE_STATES)))
                     .order_by(Order.created_at.desc())
                     .limit(20)
                 )

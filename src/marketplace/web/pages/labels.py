@@ -240,6 +240,7 @@ ORDER_TABS = {
     "to_review": N_("To review"),
     "done": N_("Done"),
     "all": N_("All"),
+    "history": N_("History"),  # archived: finished orders older than ARCHIVE_AFTER_DAYS
 }
 
 # Short confirmations shown after a form succeeded (?ok=code on the page it leads to).

@@ -51,12 +51,14 @@ MEMBER_TABS = {
     "to_sign": ["delivered", "disputed"],  # 待签收
     "to_review": ["received"],  # 待评价
     "all": [],
+    "history": [],  # archived (services/archive.py): finished and old
 }
 PROVIDER_TABS = {
     "waiting": ["offered"],  # 待接单
     "upcoming": ["accepted"],  # 待服务
-    "done": ["delivered", "received", "reviewed", "disputed", "no_show"],  # 已完成 (history)
+    "done": ["delivered", "received", "reviewed", "disputed", "no_show"],  # 已完成 (recent)
     "all": [],
+    "history": [],  # archived (services/archive.py): finished and old
 }
 # The order of importance: the first action the viewer may take is the one big button.
 PRIMARY = [
@@ -225,8 +227,15 @@ class OrderPages(Controller):
         counts = await order_views.state_counts(db, user, view)
         if tab not in tabs:  # the first tab with something in it, else all
             tab = next((key for key, states in tabs.items() if states and sum(counts.get(s, 0) for s in states)), "all")
+        history = tab == "history"
         found = await order_views.listing_page(
-            db, user, view, state=tabs[tab] or None, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
+            db,
+            user,
+            view,
+            state=tabs[tab] or None,
+            archived=history,
+            limit=PAGE_SIZE,
+            offset=(page_number - 1) * PAGE_SIZE,
         )
         primary = {o.id: next((a for a in PRIMARY if a in o.actions), None) for o in found.items}
         # 免申即享: places offered to the member without applying, waiting for their answer
@@ -235,6 +244,8 @@ class OrderPages(Controller):
             key: sum(counts.get(s, 0) for s in states) if states else sum(counts.values())
             for key, states in tabs.items()
         }
+        # the archived history is counted apart, off its own index (the others read only the hot one)
+        tab_counts["history"] = found.total if history else await order_views.archived_count(db, user, view)
         return page(
             request,
             "orders/mine.html",

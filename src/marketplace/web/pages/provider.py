@@ -534,7 +534,7 @@ async def _profile_page(request, db, user, market_id, values, windows, status=20
 
 async def _attendance_page(request: Request, db, user: User, session_id: int, status: int = 200, **context):
     session, listing = await schedule.own_session(db, user, session_id)
-    found = await order_views.listing_page(db, user, "provider", session_id=session_id, limit=100)
+    found = await order_views.listing_page(db, user, "provider", session_id=session_id, archived=None, limit=100)
     waiting = [o for o in found.items if o.state == "accepted"]
     marked = [o for o in found.items if o.state in ("delivered", "received", "reviewed", "no_show")]
     # 扫码签到: once the door has checked anyone in, those not checked in start unticked (absent → no-show)
