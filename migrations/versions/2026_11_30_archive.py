@@ -5,14 +5,14 @@
 no row is archived here (the nightly job does it in batches).
 
 Revision ID: 2026_11_30_archive
-Revises: 2026_11_30_scale_indexes
+Revises: 2026_11_30_audit15
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "2026_11_30_archive"
-down_revision = "2026_11_30_scale_indexes"
+down_revision = "2026_11_30_audit15"
 branch_labels = None
 depends_on = None
 
