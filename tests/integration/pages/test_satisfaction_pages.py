@@ -13,16 +13,16 @@ async def test_a_member_answers_the_survey_from_the_order_page_and_a_poor_answer
     form = await pages.get(f"/orders/{order.id}/survey")
     assert form.status_code == 200 and "您对本次服务的总体满意度？" in form.text and "非常不满意" in form.text
 
-    missing = await pages.post(f"/orders/{order.id}/survey", {"overall": "2", "again": "0"})
+    missing = await pages.post(f"/orders/{order.id}/survey", {"overall": "2", "recommend": "0"})
     assert missing.status_code == 400 and 'id="e-as_arranged"' in missing.text
     assert 'value="2" checked' in missing.text  # what was chosen is kept
     sent = await pages.post(
-        f"/orders/{order.id}/survey", {"overall": "2", "as_arranged": "0", "again": "0", "comment": "没按时开始"}
+        f"/orders/{order.id}/survey", {"overall": "2", "as_arranged": "0", "recommend": "0", "comment": "没按时开始"}
     )
     assert sent.status_code == 303 and "ok=surveyed" in sent.headers["location"]
     again = await pages.get(f"/orders/{order.id}/survey")
     assert "完成测评，谢谢" in again.text and "<form" not in again.text.split("<main")[1]
-    twice = await pages.post(f"/orders/{order.id}/survey", {"overall": "5", "as_arranged": "1", "again": "1"})
+    twice = await pages.post(f"/orders/{order.id}/survey", {"overall": "5", "as_arranged": "1", "recommend": "1"})
     assert twice.status_code == 409 and "您已完成本订单的满意度测评" in twice.text
 
     operator = await factory.user(Role.operator)
@@ -43,10 +43,13 @@ async def test_a_member_answers_the_survey_from_the_order_page_and_a_poor_answer
     assert again.status_code == 303 and again.headers["location"] == contacted.headers["location"]
     assert "第二次" not in (await pages.get("/desk/cases")).text
     assert 'name="_form_key"' in (await pages.get("/desk/cases")).text
-    resolved = await pages.post(f"/desk/cases/{case_id}/resolve", {"note": "下期优先安排"})
+    unsaid = await pages.post(f"/desk/cases/{case_id}/resolve", {"note": "下期优先安排"})
+    assert unsaid.status_code == 400 and f'id="e-{case_id}.outcome"' in unsaid.text and "处理结果" in unsaid.text
+    resolved = await pages.post(f"/desk/cases/{case_id}/resolve", {"note": "下期优先安排", "outcome": "remedied"})
     assert resolved.status_code == 303
     done = await pages.get("/desk/cases?state=resolved")
     assert "已办结" in done.text and "下期优先安排" in done.text and "已电话联系" in done.text
+    assert "已补救服务" in done.text
     assert (await pages.get("/desk/cases?state=open")).text.count("<article") == 0
 
 
@@ -56,5 +59,5 @@ async def test_the_survey_waits_for_sign_off(pages, factory):
     assert "/survey" not in (await pages.get(f"/orders/{order.id}")).text
     waiting = await pages.get(f"/orders/{order.id}/survey")
     assert "签收服务后即可参加满意度测评" in waiting.text and '<form method="post" action="/orders' not in waiting.text
-    refused = await pages.post(f"/orders/{order.id}/survey", {"overall": "5", "as_arranged": "1", "again": "1"})
+    refused = await pages.post(f"/orders/{order.id}/survey", {"overall": "5", "as_arranged": "1", "recommend": "1"})
     assert refused.status_code == 409
