@@ -1,8 +1,11 @@
 """The satisfaction survey on the member's pages and the follow-up cases on the desk, in Chinese."""
 
+import pytest
+
 from marketplace.domain.roles import Role
 
 from ..test_satisfaction import _signed_off
+from ..test_satisfaction_figures import market  # noqa: F401  (the fixture)
 
 
 async def test_a_member_answers_the_survey_from_the_order_page_and_a_poor_answer_reaches_the_desk(pages, factory):
@@ -61,3 +64,29 @@ async def test_the_survey_waits_for_sign_off(pages, factory):
     assert "签收服务后即可参加满意度测评" in waiting.text and '<form method="post" action="/orders' not in waiting.text
     refused = await pages.post(f"/orders/{order.id}/survey", {"overall": "5", "as_arranged": "1", "recommend": "1"})
     assert refused.status_code == 409
+
+
+@pytest.mark.usefixtures("market")
+async def test_the_desk_shows_satisfaction_rates_their_trend_and_a_row_per_breakdown(pages, factory):
+    pages.login(await factory.user(Role.operator))
+    shown = await pages.get("/desk/satisfaction?period=30d&by=provider")
+    assert shown.status_code == 200
+    figures = shown.text.split('id="satisfaction-figures"')[1].split("</ul>")[0]
+    assert "满意率<strong>50%</strong>" in figures and "参评率<strong>80%</strong>" in figures
+    assert '<svg class="chart"' in shown.text and "满意度趋势" in shown.text  # the trend, drawn on the server
+    rows = shown.text.split('id="satisfaction-rows"')[1].split("</table>")[0]
+    assert "王老师" in rows and "李律师" in rows and '<th scope="col">服务者</th>' in rows
+    assert 'aria-current="page" class="btn">按服务者' in shown.text
+    batches = await pages.get("/desk/satisfaction?period=30d&by=batch")
+    assert "第一批" in batches.text and "第二批" in batches.text
+    domains = await pages.get("/desk/satisfaction?period=all")  # by domain, the default
+    assert "教育培训" in domains.text and "满意率<strong>60%</strong>" in domains.text
+    odd = await pages.get("/desk/satisfaction?period=century&by=member")  # a stale link: the defaults
+    assert odd.status_code == 200 and "教育培训" in odd.text
+    pages.client.cookies.set("mkt_lang", "en")
+    english = await pages.get("/desk/satisfaction?period=all")
+    assert "Satisfaction rate<strong>60%</strong>" in english.text and "Education" in english.text
+    pages.client.cookies.delete("mkt_lang")
+
+    pages.login(await factory.user())
+    assert (await pages.get("/desk/satisfaction")).status_code == 403
