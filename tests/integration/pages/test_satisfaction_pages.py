@@ -19,15 +19,21 @@ async def test_a_member_answers_the_survey_from_the_order_page_and_a_poor_answer
     missing = await pages.post(f"/orders/{order.id}/survey", {"overall": "2", "recommend": "0"})
     assert missing.status_code == 400 and 'id="e-as_arranged"' in missing.text
     assert 'value="2" checked' in missing.text  # what was chosen is kept
-    sent = await pages.post(
-        f"/orders/{order.id}/survey", {"overall": "2", "as_arranged": "0", "recommend": "0", "comment": "没按时开始"}
-    )
+    tap = {"overall": "2", "as_arranged": "0", "recommend": "0", "comment": "没按时开始", "_form_key": "form:survey-1"}
+    sent = await pages.post(f"/orders/{order.id}/survey", tap)
     assert sent.status_code == 303 and "ok=surveyed" in sent.headers["location"]
+    # a double tap (or a refresh after the POST) answers once: the same page again, not a refusal
+    tapped_twice = await pages.post(f"/orders/{order.id}/survey", {**tap, "overall": "1"})
+    assert tapped_twice.status_code == 303 and tapped_twice.headers["location"] == sent.headers["location"]
     again = await pages.get(f"/orders/{order.id}/survey")
     assert "完成测评，谢谢" in again.text and "<form" not in again.text.split("<main")[1]
     twice = await pages.post(f"/orders/{order.id}/survey", {"overall": "5", "as_arranged": "1", "recommend": "1"})
     assert twice.status_code == 409 and "您已完成本订单的满意度测评" in twice.text
 
+    stranger = await factory.user()
+    pages.login(stranger)  # another member's order: no such page, and no answer taken
+    assert (await pages.get(f"/orders/{order.id}/survey")).status_code == 404
+    assert (await pages.post(f"/orders/{order.id}/survey", {**tap, "_form_key": "form:x"})).status_code == 404
     operator = await factory.user(Role.operator)
     pages.login(member)
     assert (await pages.get("/desk/cases")).status_code == 403

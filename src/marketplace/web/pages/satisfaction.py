@@ -12,7 +12,7 @@ from ...errors import NotFound
 from ...schemas.satisfaction import CaseNoteIn, CaseResolveIn, SurveyIn
 from ...services import satisfaction
 from ..common import Db, IdParam
-from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, redirect, refusal, validate
+from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, refusal, validate
 from .once import once
 
 CASE_ACTIONS = {"contact": "contacted", "resolve": "resolved"}
@@ -44,9 +44,14 @@ class SatisfactionPages(Controller):
         data, errors = validate(request, SurveyIn, _answers(values))
         status = 400
         if data is not None:
-            _, exc = await attempt(db, lambda: satisfaction.answer(db, user, order_id, data))
+
+            async def work() -> str:
+                await satisfaction.answer(db, user, order_id, data)
+                return done_at(f"/orders/{order_id}", "surveyed")
+
+            location, exc = await attempt(db, lambda: once(request, db, user, work))  # a double tap answers once
             if exc is None:
-                return redirect(f"/orders/{order_id}", "surveyed")
+                return Redirect(location, status_code=303)
             status, errors = refusal(request, exc, "overall")
             if "order_id" in errors:  # about the order, not a field: said at the top of the page
                 errors["form"] = errors.pop("order_id")
