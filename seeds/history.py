@@ -13,8 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.domain.listings import ListingShape, ListingState
 from marketplace.domain.orders import Actor, OrderKind, OrderState
 from marketplace.domain.roles import Role
+from marketplace.domain.satisfaction import Answers, is_poor
 from marketplace.domain.service_time import ServiceTime
-from marketplace.models import Batch, Category, Listing, ListingSession, Order, ProviderCategory, Review, User
+from marketplace.models import (
+    Batch,
+    Category,
+    FollowUpCase,
+    Listing,
+    ListingSession,
+    Order,
+    ProviderCategory,
+    Review,
+    SatisfactionSurvey,
+    User,
+)
 from marketplace.models.base import utcnow
 from marketplace.services import reviews, star_levels
 from marketplace.services.listings import refresh_search_text
@@ -32,6 +44,15 @@ PAST_ENDINGS = [
     ("disputed", 3),
     ("no_show", 7),
     ("cancelled", 14),
+]
+SURVEY_COMMENTS_GOOD = ["老师很耐心", "时间安排得合适", "下次还来", "", "", "希望多开几期", "讲得很实用"]
+SURVEY_COMMENTS_POOR = ["时间改了没通知", "老师迟到了半小时", "内容和介绍不一样", "人太多听不清", "等了很久没人联系"]
+CASE_CONTACT_NOTES = ["已电话联系职工，了解情况", "已微信联系，职工说明了经过", "已联系服务者核实"]
+CASE_RESOLUTIONS = [
+    ("remedied", "已为职工重新安排一次服务"),
+    ("provider_improved", "已提醒服务者按时开课、提前通知变更"),
+    ("explained", "已说明原因，职工表示理解"),
+    ("unreachable", "三次电话未接通，已发短信告知"),
 ]
 FUTURE_ENDINGS = [("accepted", 60), ("offered", 25), ("cancelled", 12), ("declined", 3)]
 
@@ -329,9 +350,10 @@ class History:
             )
             return self._done(order, "disputed")
         move(self.db, order, "receive", as_member, member, at=when + timedelta(hours=6))
+        stars = self.rng.choices([5, 4, 3, 2], [62, 28, 7, 3])[0]
+        self._survey(order, member, when + timedelta(hours=7), stars if ending == "reviewed" else None)
         if ending == "received":
             return self._done(order, "received")
-        stars = self.rng.choices([5, 4, 3, 2], [62, 28, 7, 3])[0]
         move(self.db, order, "review", as_member, member, data={"stars": stars}, at=when + timedelta(hours=8))
         self.db.add(
             Review(
@@ -348,6 +370,48 @@ class History:
         )
         self.touched.add((order.listing_id, provider.id))
         return self._done(order, "reviewed")
+
+    def _survey(self, order: Order, member: User, at: datetime, stars: int | None) -> None:
+        """满意度测评: about two in three members answer after signing off, in line with the stars they give;
+        a poor answer (or a review of 1–2 stars) opens a follow-up case, handled as time went by."""
+        poor_review = stars is not None and stars <= 2
+        if self.rng.random() < 0.66:
+            mark = stars if stars is not None else self.rng.choices([5, 4, 3, 2, 1], [55, 30, 9, 4, 2])[0]
+            mark = max(1, min(5, mark + self.rng.choice([0, 0, 0, -1, 1])))
+            as_arranged = mark >= 3 or self.rng.random() < 0.5
+            self.db.add(
+                SatisfactionSurvey(
+                    order_id=order.id,
+                    market_id=self.market_id,
+                    member_id=member.id,
+                    overall=mark,
+                    as_arranged=as_arranged,
+                    recommend=mark >= 4 or (mark == 3 and self.rng.random() < 0.4),
+                    comment=self.rng.choice(SURVEY_COMMENTS_GOOD if mark >= 4 else SURVEY_COMMENTS_POOR + [""]),
+                    created_at=at,
+                )
+            )
+            poor_review = poor_review or is_poor(Answers(mark, as_arranged, mark >= 4))
+        if poor_review:
+            self._case(order, at)
+
+    def _case(self, order: Order, opened: datetime) -> None:
+        """A follow-up case as the operators left it: open if new, resolved when old, and within the last month
+        some still open (let slip: the deadline scan escalates them) or contacted and not yet resolved."""
+        age = self.now - opened
+        case = FollowUpCase(market_id=self.market_id, order_id=order.id, opened_at=opened)
+        self.db.add(case)
+        self._count("follow-up cases")
+        recent = self.rng.random() if age <= timedelta(days=30) else 1.0
+        if age <= timedelta(days=2) or recent < 0.25:
+            return
+        case.state, case.contacted_at = "contacted", opened + timedelta(hours=20)
+        case.contacted_by, case.contact_note = self.operator.id, self.rng.choice(CASE_CONTACT_NOTES)
+        if recent < 0.6 or age <= timedelta(days=4):  # resolved three days after opening: never in the future
+            return
+        outcome, note = self.rng.choice(CASE_RESOLUTIONS)
+        case.state, case.resolved_at, case.resolved_by = "resolved", opened + timedelta(days=3), self.operator.id
+        case.outcome, case.resolution = outcome, note
 
     def _done(self, order: Order, ending: str) -> Order:
         self._count(ending)

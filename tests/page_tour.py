@@ -2,6 +2,7 @@
 
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 
@@ -65,6 +66,12 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     )
     await client.post("/api/v1/me/verification", json={"workplace": "第一车间工会", "groups": ["migrant"]}, headers=m)
     verified_only = await factory.listing(provider, category, title="实名专享", verified_only=True)
+    # 满意度测评 and 回访 (issue #14): another member's poor answer opens a follow-up case
+    unhappy = await factory.user(name="陈师傅")
+    signed = await factory.order_in_state(unhappy, listing, "received")
+    poor = {"overall": 2, "as_arranged": False, "recommend": False, "comment": "时间改了没通知"}
+    await client.post(f"/api/v1/orders/{signed.id}/survey", json=poor, headers=factory.headers(unhappy))
+    year = utcnow().astimezone(ZoneInfo(factory.settings.time_zone)).year
     return [
         (None, lottery_pages[:3]),  # the order is the member's own
         (member, lottery_pages[:4]),
@@ -87,6 +94,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 *["/", "/orders", f"/orders/{order['id']}", f"/orders/{seat_order}", f"/checkin/{session_token}"],
                 *["/notices", "/need", "/me", f"/listings/{listing.id}"],
                 *["/orders?tab=history", "/me/verification", f"/listings/{verified_only.id}"],
+                *[f"/orders/{order['id']}/survey"],
                 *[f"/stations/{station}", f"/stations/{station}/visit?code=x", "/stations?lat=22.53&lon=113.93"],
             ],
         ),
@@ -104,12 +112,16 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/provider/reviews",
                 "/provider/profile",
                 f"/orders/{order['id']}",
+                *["/provider/hours", f"/provider/hours/{year}/certificate"],
             ],
         ),
         (
             curator,
             [
                 "/desk",
+                *["/desk/satisfaction", "/desk/satisfaction?period=30d&by=listing", "/desk/cases"],
+                *["/desk/surveys", "/desk/needs-list", "/desk/gaps", "/desk/needs", "/desk/hours"],
+                f"/desk/hours/{provider.id}/{year}/certificate",
                 "/desk/?period=30d",
                 "/desk/categories",
                 "/desk/approvals",

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     attendance_remind_hours: float = Field(default=2, ge=0)
     attendance_escalate_hours: float = Field(default=48, ge=0)
     auto_receive_days: int = Field(default=7, ge=1)  # silence after delivery that signs off by itself
+    # A follow-up case (回访) still open this long after a poor answer, or not resolved after the second
+    # figure, is overdue: escalated to the curators.
+    case_contact_hours: float = Field(default=48, ge=0)
+    case_resolve_hours: float = Field(default=168, ge=0)
     confirm_window_hours: int = Field(default=24, ge=1)  # a promoted waitlisted member confirms within it
     job_max_attempts: int = Field(default=8, ge=1)  # runs of a failing job before it is recorded failed
     job_retry_seconds: float = Field(default=30, ge=0)  # first back-off; doubles each time, at most an hour

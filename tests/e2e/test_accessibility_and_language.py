@@ -103,6 +103,8 @@ UNION SELECT name FROM roster_entries UNION SELECT workplace FROM roster_entries
 UNION SELECT coalesce(union_card, '') FROM roster_entries UNION SELECT filename FROM roster_imports
 UNION SELECT workplace FROM verification_requests UNION SELECT note FROM verification_requests
 UNION SELECT union_card FROM verification_requests UNION SELECT reason FROM verification_requests
+UNION SELECT comment FROM satisfaction_surveys UNION SELECT contact_note FROM follow_up_cases
+UNION SELECT resolution FROM follow_up_cases
 """
 
 

@@ -36,7 +36,7 @@ async def _market(factory, client):
     reason = {"reason": "律师没有来"}
     assert (await client.post(f"/api/v1/orders/{disputed['id']}/dispute", json=reason, headers=m)).status_code == 200
     assert (await client.post(f"/api/v1/orders/{poor['id']}/receive", headers=o)).status_code == 200
-    survey = {"overall": 1, "as_arranged": False, "again": False, "comment": "迟到一小时"}
+    survey = {"overall": 1, "as_arranged": False, "recommend": False, "comment": "迟到一小时"}
     assert (await client.post(f"/api/v1/orders/{poor['id']}/survey", json=survey, headers=o)).status_code == 201
     return member, disputed["id"]
 
@@ -100,6 +100,7 @@ async def test_an_operators_whole_day_in_english(browser, live_server, factory, 
         await expect(page.locator("main")).not_to_contain_text("This case")  # no refusal of a second move
         await page.goto("/desk/cases?state=contacted")
         await page.get_by_label("Note").first.fill("会员满意新的安排")
+        await page.get_by_label("Outcome").first.select_option(label="Service made good")
         await page.get_by_role("button", name="Resolve").first.click()
         await expect(page.get_by_role("status")).to_be_visible()
         await _no_chinese_but_typed(page, typed)

@@ -18,6 +18,16 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     login = await client.post("/api/v1/auth/login", json={"phone": demo_curator, "password": demo_password})
     assert login.status_code == 200
     categories = await _count(engine, "SELECT count(*) FROM categories")
+    # 满意度测评 on a fresh start: about two in three members answered after signing off; poor answers opened
+    # follow-up cases, old ones resolved with an outcome, recent ones still open
+    demo_staff = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    figures = (await client.get("/api/v1/admin/satisfaction?period=all&by=domain", headers=demo_staff)).json()
+    assert figures["total"]["answered"] > 300 and 0.55 < figures["total"]["response_rate"] < 0.8
+    assert 0.75 < figures["total"]["satisfaction_rate"] < 0.98 and len(figures["rows"]) == 7
+    assert sum(p["answered"] for p in figures["trend"]) == figures["total"]["answered"]
+    for state in ("open", "contacted", "resolved"):
+        assert await _count(engine, f"SELECT count(*) FROM follow_up_cases WHERE state = '{state}'") > 0, state
+    assert await _count(engine, "SELECT count(*) FROM follow_up_cases WHERE state = 'resolved' AND outcome = ''") == 0
     assert await _count(engine, "SELECT count(*) FROM station_visits") > 1000
     assert await _count(engine, "SELECT count(*) FROM survey_needs") > 5000
     assert await _count(engine, "SELECT count(*) FROM stations WHERE rating_count > 0") > 10
@@ -60,6 +70,8 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     assert await _count(engine, "SELECT count(*) FROM listings") == 1
     assert await _count(engine, "SELECT count(*) FROM orders") == 0  # the order of a demo listing went with it
     assert await _count(engine, "SELECT count(*) FROM reviews") == 0
+    assert await _count(engine, "SELECT count(*) FROM satisfaction_surveys") == 0
+    assert await _count(engine, "SELECT count(*) FROM follow_up_cases") == 0
     # The union's stations stay; the demo members' visits and ratings of them go, and the averages follow.
     assert await _count(engine, "SELECT count(*) FROM stations") == 24
     assert await _count(engine, "SELECT count(*) FROM station_visits") == 0

@@ -39,6 +39,9 @@ async def test_the_cli_imports_a_file_reports_bad_rows_and_adds_nothing_the_seco
     done = await asyncio.to_thread(_import, settings, path, "--as", curator.phone)
     assert done.returncode == 0, done.stderr
     assert "rows: 5, imported: 3, already imported: 0, bad rows: 2" in done.stdout
+    # the progress bar (rich), in its last state: the file's name, the bar full, rows done of all
+    bar = next(line for line in done.stdout.splitlines() if line.startswith("问卷.csv"))
+    assert "━" in bar and "5/5" in bar, done.stdout
     assert "row 4: The need is empty." in done.stdout and "row 5: The answer time is not a date." in done.stdout
     async with factory.sessionmaker() as db:
         imported = (await db.execute(sa.select(SurveyImport))).scalar_one()

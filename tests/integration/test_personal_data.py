@@ -4,7 +4,7 @@ deleted — anonymised, its orders kept in the union's figures."""
 import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
-from marketplace.models import AuditEvent, Order, Review, User, VerificationRequest
+from marketplace.models import AuditEvent, Order, Review, SatisfactionSurvey, User, VerificationRequest
 
 from ..factories import PASSWORD
 
@@ -113,3 +113,19 @@ async def test_reviews_of_a_confidential_category_show_the_public_only_the_stars
     assert (public["member_name"], public["text"], public["tags"], public["stars"]) == ("匿名职工", "", [], 4)
     for insider in (member, provider, curator):
         assert (await seen(factory.headers(insider)))["text"] == "公司拖欠三个月工资"
+
+
+async def test_the_satisfaction_answers_are_in_the_download_and_their_words_go_with_the_account(client, factory):
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category())
+    member = await factory.user(name="李师傅")
+    m = factory.headers(member)
+    order = await factory.order_in_state(member, listing, "received")
+    body = {"overall": 2, "as_arranged": False, "recommend": False, "comment": "老师换成了李四，电话13800001111"}
+    assert (await client.post(f"/api/v1/orders/{order.id}/survey", json=body, headers=m)).status_code == 201
+    mine = (await client.get("/api/v1/me/data", headers=m)).json()["satisfaction_surveys"]
+    assert [(a["order_id"], a["overall"], a["comment"]) for a in mine] == [(order.id, 2, body["comment"])]
+    assert (await client.post("/api/v1/me/delete", json={"password": PASSWORD}, headers=m)).status_code in (200, 204)
+    async with factory.sessionmaker() as db:
+        kept = await db.get(SatisfactionSurvey, order.id)
+    assert kept.overall == 2 and kept.comment == ""  # the mark counts on, the words are gone

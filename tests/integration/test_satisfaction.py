@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from marketplace.domain.roles import Role
 from marketplace.models import AuditEvent
 
-GOOD = {"overall": 5, "as_arranged": True, "again": True, "comment": "很好"}
-POOR = {"overall": 2, "as_arranged": True, "again": False, "comment": "老师迟到了半小时"}
+GOOD = {"overall": 5, "as_arranged": True, "recommend": True, "comment": "很好"}
+POOR = {"overall": 2, "as_arranged": True, "recommend": False, "comment": "老师迟到了半小时"}
 
 
 async def _signed_off(factory, n: int = 1, state: str = "received"):
@@ -63,13 +63,20 @@ async def test_a_poor_answer_opens_a_case_that_operators_contact_then_resolve(cl
     assert first["comment"] == "老师迟到了半小时" and "*" in first["member_phone"]  # masked
 
     url = f"/api/v1/admin/cases/{case_id}"
-    assert (await client.post(f"{url}/resolve", json={"note": "已处理"}, headers=staff)).status_code == 409
+    early = {"note": "已处理", "outcome": "remedied"}
+    assert (await client.post(f"{url}/resolve", json=early, headers=staff)).status_code == 409
     assert (await client.post(f"{url}/contact", json={"note": " "}, headers=staff)).status_code == 400
     assert (await client.post(f"{url}/close", json={"note": "x"}, headers=staff)).status_code == 404
     contacted = await client.post(f"{url}/contact", json={"note": "已电话联系，老师道歉"}, headers=staff)
     assert contacted.status_code == 200 and contacted.json()["state"] == "contacted"
-    resolved = await client.post(f"{url}/resolve", json={"note": "下期优先安排"}, headers=staff)
+    unsaid = await client.post(f"{url}/resolve", json={"note": "下期优先安排"}, headers=staff)
+    assert unsaid.status_code == 400 and "outcome" in unsaid.text  # what came of it?
+    odd = await client.post(f"{url}/resolve", json={"note": "下期优先安排", "outcome": "forgotten"}, headers=staff)
+    assert odd.status_code == 400 and "outcome" in odd.text
+    assert (await client.get("/api/v1/admin/cases?state=contacted", headers=staff)).json()["total"] == 1
+    resolved = await client.post(f"{url}/resolve", json={"note": "下期优先安排", "outcome": "remedied"}, headers=staff)
     assert resolved.json()["state"] == "resolved" and resolved.json()["resolution"] == "下期优先安排"
+    assert resolved.json()["outcome"] == "remedied" and resolved.json()["contact_note"] == "已电话联系，老师道歉"
     assert (await client.post(f"{url}/contact", json={"note": "再联系"}, headers=staff)).status_code == 409
     assert (await client.get("/api/v1/admin/cases?state=resolved", headers=staff)).json()["total"] == 1
     assert (await client.get("/api/v1/admin/cases?state=lost", headers=staff)).status_code == 400
@@ -79,3 +86,25 @@ async def test_a_poor_answer_opens_a_case_that_operators_contact_then_resolve(cl
     async with engine.connect() as conn:
         audited = (await conn.execute(sa.select(AuditEvent.action).where(AuditEvent.target_id == case_id))).scalars()
         assert sorted(audited) == ["contact_case", "resolve_case"]
+
+
+async def test_a_review_of_one_or_two_stars_opens_a_case_and_a_poor_survey_joins_it(client, factory):
+    (member, fair, happy), (order, middling, liked) = await _signed_off(factory, 3)
+    review = f"/api/v1/orders/{order.id}/review"
+    reviewed = await client.post(review, json={"stars": 2, "text": "等了很久"}, headers=factory.headers(member))
+    assert reviewed.status_code in (200, 201), reviewed.text
+    for who, other, stars in ((fair, middling, 3), (happy, liked, 5)):
+        body = {"stars": stars}
+        assert (
+            await client.post(f"/api/v1/orders/{other.id}/review", json=body, headers=factory.headers(who))
+        ).is_success
+    staff = factory.headers(await factory.user(Role.operator))
+    listed = (await client.get("/api/v1/admin/cases", headers=staff)).json()
+    assert listed["total"] == 1  # 3 and 5 stars open nothing
+    case = listed["items"][0]
+    assert case["order_id"] == order.id and case["stars"] == 2 and case["overall"] is None and case["state"] == "open"
+    # the member then answers the survey poorly too: the same case, now with the answers
+    answered = await client.post(f"/api/v1/orders/{order.id}/survey", json=POOR, headers=factory.headers(member))
+    assert answered.status_code == 201 and answered.json()["case_id"] == case["id"]
+    again = (await client.get("/api/v1/admin/cases", headers=staff)).json()
+    assert again["total"] == 1 and again["items"][0]["overall"] == 2 and again["items"][0]["recommend"] is False

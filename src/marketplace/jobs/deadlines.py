@@ -1,6 +1,8 @@
 """One job per order that fell due (services/deadlines.py queues them from its scan)."""
 
-from ..services import checkin, deadlines
+from datetime import datetime
+
+from ..services import checkin, deadlines, satisfaction
 from .registry import job
 
 for _name in (
@@ -17,3 +19,9 @@ for _name in (
 
 job("deliver_checked_in")(checkin.deliver_due)
 job("mark_absent")(checkin.mark_absent)
+
+
+@job("escalate_case")
+async def escalate_case(db, args: dict) -> str:
+    """回访: an overdue follow-up case goes to the curators (services/satisfaction.py), once per state."""
+    return await satisfaction.escalate(db, args["case_id"], datetime.fromisoformat(args["now"]))

@@ -19,13 +19,14 @@ class SatisfactionSurvey(SQLModel, table=True):
     member_id: int = Field(foreign_key="users.id", nullable=False)
     overall: int = Field(nullable=False)
     as_arranged: bool = Field(nullable=False)
-    again: bool = Field(nullable=False)
+    recommend: bool = Field(nullable=False)
     comment: str = Field(default="", sa_type=sa.Text, nullable=False)
     created_at: datetime = created_at_field()
 
 
 class FollowUpCase(SQLModel, table=True):
-    """An operator's task to contact a dissatisfied member (回访): open → contacted → resolved."""
+    """An operator's task to contact a dissatisfied member (回访): open → contacted → resolved. Opened by a
+    poor survey answer or a review of 1–2 stars, whichever comes first (one case an order)."""
 
     __tablename__ = "follow_up_cases"
     __table_args__ = (sa.Index("ix_follow_up_cases_market_state_opened", "market_id", "state", "opened_at"),)
@@ -41,3 +42,7 @@ class FollowUpCase(SQLModel, table=True):
     resolved_at: datetime | None = timestamp_field()
     resolved_by: int | None = Field(default=None, foreign_key="users.id")
     resolution: str = Field(default="", sa_type=sa.Text, nullable=False)
+    outcome: str = Field(default="", sa_type=sa.String(20), nullable=False)  # CaseOutcome, once resolved
+    # escalated to the curators, overdue in this state (once per state)
+    escalated_at: datetime | None = timestamp_field()
+    escalated_in: str = Field(default="", sa_type=sa.String(20), nullable=False)

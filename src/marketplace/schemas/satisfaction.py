@@ -5,13 +5,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from ..domain.satisfaction import CaseState
+from ..domain.satisfaction import CaseOutcome, CaseState
 
 
 class SurveyIn(BaseModel):
     overall: int = Field(ge=1, le=5)  # how satisfied, 1–5
     as_arranged: bool  # did the service happen as arranged?
-    again: bool  # would you use it again?
+    recommend: bool  # would you recommend it to a workmate?
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 
@@ -19,7 +19,7 @@ class SurveyOut(BaseModel):
     order_id: int
     overall: int
     as_arranged: bool
-    again: bool
+    recommend: bool
     comment: str
     created_at: datetime
     case_id: int | None  # the follow-up case a poor answer opened
@@ -29,6 +29,10 @@ class CaseNoteIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+class CaseResolveIn(CaseNoteIn):
+    outcome: CaseOutcome  # what came of the case
+
+
 class CaseOut(BaseModel):
     id: int
     order_id: int
@@ -36,12 +40,16 @@ class CaseOut(BaseModel):
     member_name: str
     member_phone: str  # masked
     state: CaseState
-    overall: int
-    as_arranged: bool
-    again: bool
+    # the survey's answers (None when a poor review opened the case and no survey was answered)
+    overall: int | None
+    as_arranged: bool | None
+    recommend: bool | None
     comment: str
+    stars: int | None  # the review's stars, when the order was reviewed
     opened_at: datetime
     contacted_at: datetime | None
     contact_note: str
     resolved_at: datetime | None
     resolution: str
+    outcome: CaseOutcome | None
+    escalated_at: datetime | None  # overdue: escalated to the curators

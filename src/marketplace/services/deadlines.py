@@ -13,7 +13,9 @@ order moved on meanwhile. The scan's `now` travels with the job, so tests can mo
 - an accepted order whose service ended unrecorded → its provider is asked to record attendance
   (ATTENDANCE_REMIND_HOURS after the end), then it goes to the operators (ATTENDANCE_ESCALATE_HOURS);
 - delivered and silent for AUTO_RECEIVE_DAYS → auto_receive (签收 by the system);
-- a 免申即享 campaign with an offer past its deadline (or its session begun) → campaign_sweep.
+- a 免申即享 campaign with an offer past its deadline (or its session begun) → campaign_sweep;
+- a follow-up case (回访) not contacted within CASE_CONTACT_HOURS or not resolved within CASE_RESOLVE_HOURS
+  → escalate_case (the curators told, once per state).
 """
 
 from datetime import datetime, timedelta
@@ -29,7 +31,7 @@ from ..domain.service_time import Overdue, overdue_stage
 from ..models import ListingSession, Offer, Order, User
 from ..models.base import utcnow
 from ..texts import Msg, msg
-from . import campaigns, checkin, lottery, notices, reminders
+from . import campaigns, checkin, lottery, notices, reminders, satisfaction
 from .matching import queue_match
 from .order_flow import (
     SERVICE_END,
@@ -124,6 +126,7 @@ async def scan(db: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     await each("mark_absent", checkin.absent_query(now), lambda r: f"order:{r.id}:absent")
     counts["draw_lottery"] = await lottery.due(db, now)  # 抽签: a draw whose job went missing
     counts["campaign_sweep"] = await campaigns.due(db, now)  # 免申即享: offers past their deadline pass on
+    counts["escalate_case"] = await satisfaction.due(db, now)  # 回访: overdue cases go to the curators
     return counts
 
 

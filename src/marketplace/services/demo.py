@@ -20,6 +20,7 @@ from ..models import (
     Campaign,
     CampaignOffer,
     CategoryFollow,
+    FollowUpCase,
     GapInvitation,
     IdempotencyKey,
     Listing,
@@ -35,6 +36,7 @@ from ..models import (
     Review,
     RosterEntry,
     RosterImport,
+    SatisfactionSurvey,
     StationInspection,
     StationKeeper,
     StationReview,
@@ -102,6 +104,13 @@ async def remove(db: AsyncSession, settings: Settings, phone: str, password: str
         Review.listing_id.in_(listings),
     )
     await run("reviews", sa.delete(Review).where(review_of_demo))
+    # 满意度测评 and 回访 of the demo's orders; real cases a demo operator handled keep their notes, not the name
+    of_demo = sa.select(Order.id).where(sa.or_(Order.id.in_(orders), Order.member_id.in_(people)))
+    await run("follow_up_cases", sa.delete(FollowUpCase).where(FollowUpCase.order_id.in_(of_demo)))
+    for who in (FollowUpCase.contacted_by, FollowUpCase.resolved_by):
+        await db.execute(sa.update(FollowUpCase).where(who.in_(people)).values({who: None}))
+    surveys_of_demo = sa.or_(SatisfactionSurvey.order_id.in_(orders), SatisfactionSurvey.member_id.in_(people))
+    await run("satisfaction_surveys", sa.delete(SatisfactionSurvey).where(surveys_of_demo))
     order_keys = sa.bindparam("order_keys", [f"order:{order_id}:%" for order_id in orders], type_=ARRAY(sa.String))
     await run("jobs", sa.delete(OutboxJob).where(OutboxJob.dedupe_key.like(sa.any_(order_keys))))
     # 免申即享: the demo's campaigns (on its sessions, or a demo curator's benefits) and the demo people's offers

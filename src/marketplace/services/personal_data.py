@@ -22,6 +22,7 @@ from ..models import (
     OrderMessage,
     ProviderProfile,
     Review,
+    SatisfactionSurvey,
     User,
     VerificationRequest,
 )
@@ -65,6 +66,7 @@ async def export(db: AsyncSession, user: User) -> dict:
             {"at": _iso(e.at), "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason}
         )
     reviews = (await db.execute(sa.select(Review).where(Review.member_id == user.id))).scalars().all()
+    answers = await db.execute(sa.select(SatisfactionSurvey).where(SatisfactionSurvey.member_id == user.id))
     every_notice = sa.select(Notification).where(Notification.user_id == user.id, any_age(Notification))
     notices = (await db.execute(every_notice)).scalars().all()
     written = (
@@ -133,6 +135,18 @@ async def export(db: AsyncSession, user: User) -> dict:
             {"order_id": r.order_id, "stars": r.stars, "tags": r.tags, "text": r.text, "at": _iso(r.created_at)}
             for r in reviews
         ],
+        # 满意度测评: the member's answers after sign-off
+        "satisfaction_surveys": [
+            {
+                "order_id": a.order_id,
+                "overall": a.overall,
+                "as_arranged": a.as_arranged,
+                "recommend": a.recommend,
+                "comment": a.comment,
+                "at": _iso(a.created_at),
+            }
+            for a in answers.scalars()
+        ],
         "messages": [{"order_id": m.order_id, "body": m.body, "at": _iso(m.created_at)} for m in written],
         "notices": [{"kind": n.kind, "title": n.title, "body": n.body, "at": _iso(n.created_at)} for n in notices],
         # 免申即享: places offered without applying, and the answers
@@ -189,6 +203,8 @@ async def delete_account(db: AsyncSession, settings: Settings, user: User, passw
     user.updated_at = utcnow()
     db.add(user)
     await db.execute(sa.update(Review).where(Review.member_id == user.id).values(text="", tags=[]))
+    # the survey's marks stay in the union's figures, the member's own words go
+    await db.execute(sa.update(SatisfactionSurvey).where(SatisfactionSurvey.member_id == user.id).values(comment=""))
     await db.execute(sa.delete(Notification).where(Notification.user_id == user.id, any_age(Notification)))
     await db.execute(sa.update(OrderMessage).where(OrderMessage.author_id == user.id).values(body=""))
     await login_sessions.revoke_all(db, user.id)

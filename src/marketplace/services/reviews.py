@@ -7,6 +7,7 @@ from ..auth import has_role
 from ..domain.ratings import average, bayesian_score
 from ..domain.review_tags import counted, distinct
 from ..domain.roles import Role
+from ..domain.satisfaction import is_poor_review
 from ..errors import Conflict, NotFound
 from ..models import Listing, Order, ProviderProfile, Review, User
 from ..models.base import utcnow
@@ -14,7 +15,7 @@ from ..schemas.common import Page
 from ..schemas.orders import ReviewIn
 from ..schemas.reviews import ReviewOut
 from ..texts import msg
-from . import audit, categories, notices
+from . import audit, categories, notices, satisfaction
 from .order_flow import for_action, move
 
 
@@ -94,6 +95,8 @@ async def review(db: AsyncSession, member: User, order_id: int, data: ReviewIn) 
         )
     )
     await db.flush()
+    if is_poor_review(data.stars):  # 1–2 stars: the union calls back, as for a poor survey answer
+        await satisfaction.open_case(db, order)
     await recompute_ratings(db, order.listing_id, order.provider_id)
     await notices.notify(
         db,

@@ -8,7 +8,8 @@ from ..auth import for_roles
 from ..domain.periods import DEFAULT_PERIOD
 from ..domain.roles import Role
 from ..schemas.insights import StatsOut
-from ..services import insights
+from ..schemas.satisfaction_figures import Breakdown, SatisfactionOut
+from ..services import insights, satisfaction_figures
 from .common import CurrentUser, Db
 
 Period = Literal["7d", "30d", "90d", "year", "all"]
@@ -26,3 +27,18 @@ class InsightsController(Controller):
         `period` (7d, 30d, 90d, year — from 1 January — or all), with its trend per day, week or month."""
         zone = ZoneInfo(request.app.state.settings.time_zone)
         return await insights.stats(db, user.market_id, period, zone)
+
+    @get("/satisfaction", opt=for_roles(Role.curator, Role.operator))
+    async def satisfaction(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db: Db,
+        period: FromQuery[Period] = DEFAULT_PERIOD,
+        by: FromQuery[Breakdown] = "domain",
+    ) -> SatisfactionOut:
+        """满意度测评: of the orders signed off in the `period`, the response rate, the satisfaction rate (answers
+        of 4–5) and the recommend rate, with the trend per day, week or month and a row per listing,
+        provider, domain or batch (`by`)."""
+        zone = ZoneInfo(request.app.state.settings.time_zone)
+        return await satisfaction_figures.figures(db, user.market_id, period, by, zone)

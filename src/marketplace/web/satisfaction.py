@@ -3,14 +3,13 @@
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from ..auth import for_roles
 from ..domain.roles import Role
 from ..domain.satisfaction import CaseState
-from ..errors import NotFound
 from ..schemas.common import Page
-from ..schemas.satisfaction import CaseNoteIn, CaseOut, SurveyIn, SurveyOut
+from ..schemas.satisfaction import CaseNoteIn, CaseOut, CaseResolveIn, SurveyIn, SurveyOut
 from ..services import satisfaction
 from .common import CurrentUser, Db, IdParam, Limit, Offset
 
@@ -39,10 +38,10 @@ class CaseController(Controller):
     ) -> Page[CaseOut]:
         return await satisfaction.cases(db, user.market_id, case_state, limit, offset)
 
-    @post("/{case_id:int}/{action:str}", status_code=200, opt=for_roles(Role.operator, Role.curator))
-    async def move(
-        self, case_id: IdParam, action: FromPath[str], data: JSONBody[CaseNoteIn], user: CurrentUser, db: Db
-    ) -> CaseOut:
-        if action not in ("contact", "resolve"):
-            raise NotFound("No such action.")
-        return await satisfaction.move_case(db, user, case_id, action, data.note)
+    @post("/{case_id:int}/contact", status_code=200, opt=for_roles(Role.operator, Role.curator))
+    async def contact(self, case_id: IdParam, data: JSONBody[CaseNoteIn], user: CurrentUser, db: Db) -> CaseOut:
+        return await satisfaction.move_case(db, user, case_id, "contact", data.note)
+
+    @post("/{case_id:int}/resolve", status_code=200, opt=for_roles(Role.operator, Role.curator))
+    async def resolve(self, case_id: IdParam, data: JSONBody[CaseResolveIn], user: CurrentUser, db: Db) -> CaseOut:
+        return await satisfaction.move_case(db, user, case_id, "resolve", data.note, data.outcome)

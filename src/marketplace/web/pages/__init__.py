@@ -20,6 +20,7 @@ from .orders import OrderPages
 from .provider import ProviderPages
 from .roster import RosterPages, VerificationPages
 from .satisfaction import SatisfactionPages
+from .satisfaction_figures import SatisfactionFiguresPage
 from .stations import StationPages
 from .templating import static_files, template_config
 
@@ -33,6 +34,7 @@ PAGE_ROUTES = [
     DeskPages,
     HoursPages,
     SatisfactionPages,
+    SatisfactionFiguresPage,
     StationPages,
     KeeperPages,
     HotlinePages,

@@ -178,6 +178,7 @@ NOTICE_KINDS = {
     "reminder_review": N_("Please review"),
     "draw_won": N_("Drawn: you got a seat"),
     "draw_waiting": N_("Drawn: on the waiting list"),
+    "case_overdue": N_("Follow-up case overdue"),
 }
 
 # The audit trail's actions (services/audit.record calls, and the staff's order moves).
@@ -327,6 +328,15 @@ CASE_STATES = {
     "open": N_("Open"),
     "contacted": N_("Contacted"),
     "resolved": N_("Resolved"),
+}
+
+# What came of a follow-up case (domain/satisfaction.CaseOutcome).
+CASE_OUTCOMES = {
+    "remedied": N_("Service made good"),
+    "provider_improved": N_("Provider told to improve"),
+    "explained": N_("Explained; the member accepted it"),
+    "unreachable": N_("Member could not be reached"),
+    "no_action": N_("Nothing to be done"),
 }
 
 FUNNEL = {

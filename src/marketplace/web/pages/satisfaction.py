@@ -7,12 +7,12 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...domain.roles import Role
-from ...domain.satisfaction import SURVEYED_STATES, CaseState
+from ...domain.satisfaction import SURVEYED_STATES, CaseOutcome, CaseState
 from ...errors import NotFound
-from ...schemas.satisfaction import CaseNoteIn, SurveyIn
+from ...schemas.satisfaction import CaseNoteIn, CaseResolveIn, SurveyIn
 from ...services import satisfaction
 from ..common import Db, IdParam
-from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, redirect, refusal, validate
+from .common import PAGE_DEPENDENCIES, PageUser, attempt, done_at, form_of, need, page, refusal, validate
 from .once import once
 
 CASE_ACTIONS = {"contact": "contacted", "resolve": "resolved"}
@@ -21,7 +21,7 @@ CASE_ACTIONS = {"contact": "contacted", "resolve": "resolved"}
 def _answers(values: dict) -> dict:
     """The form's radio buttons as the survey's fields (missing ones stay missing, to be asked again)."""
     found = {k: values[k] for k in ("overall", "comment") if values.get(k)}
-    for k in ("as_arranged", "again"):
+    for k in ("as_arranged", "recommend"):
         if values.get(k) in ("1", "0"):
             found[k] = values[k] == "1"
     return found
@@ -44,9 +44,14 @@ class SatisfactionPages(Controller):
         data, errors = validate(request, SurveyIn, _answers(values))
         status = 400
         if data is not None:
-            _, exc = await attempt(db, lambda: satisfaction.answer(db, user, order_id, data))
+
+            async def work() -> str:
+                await satisfaction.answer(db, user, order_id, data)
+                return done_at(f"/orders/{order_id}", "surveyed")
+
+            location, exc = await attempt(db, lambda: once(request, db, user, work))  # a double tap answers once
             if exc is None:
-                return redirect(f"/orders/{order_id}", "surveyed")
+                return Redirect(location, status_code=303)
             status, errors = refusal(request, exc, "overall")
             if "order_id" in errors:  # about the order, not a field: said at the top of the page
                 errors["form"] = errors.pop("order_id")
@@ -74,12 +79,13 @@ class SatisfactionPages(Controller):
         if action not in CASE_ACTIONS:
             raise NotFound("No such action.")
         values = await form_of(request)
-        data, errors = validate(request, CaseNoteIn, {"note": values.get("note", "")})
+        fields = {"note": values.get("note", "")} | ({"outcome": values["outcome"]} if values.get("outcome") else {})
+        data, errors = validate(request, CaseResolveIn if action == "resolve" else CaseNoteIn, fields)
         status = 400
         if data is not None:
 
             async def work() -> str:
-                await satisfaction.move_case(db, user, case_id, action, data.note)
+                await satisfaction.move_case(db, user, case_id, action, data.note, getattr(data, "outcome", None))
                 return done_at("/desk/cases", CASE_ACTIONS[action])
 
             location, exc = await attempt(db, lambda: once(request, db, user, work))  # a double tap acts once
@@ -102,4 +108,5 @@ async def _cases_page(
 ) -> Template:
     found = await satisfaction.cases(db, user.market_id, state, CASES_PAGE, (page_number - 1) * CASES_PAGE)
     context |= {"page_number": page_number, "size": CASES_PAGE, "query": f"state={state}&" if state else ""}
-    return page(request, "desk/cases.html", user, status, found=found, state=state, **context)
+    outcomes = list(CaseOutcome)
+    return page(request, "desk/cases.html", user, status, found=found, state=state, outcomes=outcomes, **context)
