@@ -26,6 +26,14 @@ def upgrade() -> None:
         sa.Column("n", sa.BigInteger(), nullable=False),
     )
     op.create_table(
+        "figure_months",
+        sa.Column("market_id", sa.Integer(), sa.ForeignKey("markets.id"), primary_key=True),
+        sa.Column("month", sa.Date(), primary_key=True),
+        sa.Column("figure", sa.String(20), primary_key=True),
+        sa.Column("key", sa.String(20), primary_key=True),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
         "figure_served_members",
         sa.Column("market_id", sa.Integer(), sa.ForeignKey("markets.id"), primary_key=True),
         sa.Column("member_id", sa.Integer(), sa.ForeignKey("users.id"), primary_key=True),
@@ -72,4 +80,5 @@ def downgrade() -> None:
     op.drop_table("figure_folds")
     op.drop_table("figure_provider_deliveries")
     op.drop_table("figure_served_members")
+    op.drop_table("figure_months")
     op.drop_table("figure_days")

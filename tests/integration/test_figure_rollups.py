@@ -17,7 +17,7 @@ from seeds.loader import load_demo_data
 from . import figures_oracle as oracle
 
 ZONE = ZoneInfo("Asia/Shanghai")
-TABLES = ("figure_days", "figure_served_members", "figure_provider_deliveries")
+TABLES = ("figure_days", "figure_months", "figure_served_members", "figure_provider_deliveries")
 
 
 def _same(want: dict, got: dict, period: str) -> None:

@@ -23,6 +23,18 @@ class FigureDay(SQLModel, table=True):
     n: int = Field(sa_type=sa.BigInteger, nullable=False)
 
 
+class FigureMonth(SQLModel, table=True):
+    """The sums of `figure_days` over a local month (its first day), so a year or all time reads months."""
+
+    __tablename__ = "figure_months"
+
+    market_id: int = Field(foreign_key="markets.id", primary_key=True)
+    month: date = Field(primary_key=True)
+    figure: str = Field(sa_type=sa.String(20), primary_key=True)
+    key: str = Field(sa_type=sa.String(20), primary_key=True)
+    n: int = Field(sa_type=sa.BigInteger, nullable=False)
+
+
 class ServedMember(SQLModel, table=True):
     """The last local day a member was served in a market (a distinct count is not a sum of days)."""
 

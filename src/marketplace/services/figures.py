@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..domain.roles import Role
 from ..models import ProviderProfile, User
 from . import rollups
-from .rollups import TAIL_ARRAYS, Tail, day_key_filter, tail_params
+from .rollups import Tail
 
 EVER = date(1, 1, 1)
 TREND_FIGURES = ("state", "delivered", "stars")
@@ -73,32 +73,59 @@ async def read(
     return found
 
 
+def _month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+async def _sums(db, sql: str, params: dict, into: Sums) -> None:
+    for *key, n in await db.execute(sa.text(sql), params):
+        into.add(tuple(key), int(n))
+
+
 async def _read(db, market_ids, since: date, trend_from: date, unit: str, now: datetime, tail: Tail) -> Read:
-    ids, skip = list(market_ids), tail_params(tail)
+    """Whole months from `figure_months`, the days before the first whole month from `figure_days`; then the
+    days the tail touched: their folded rows taken off, their rows now added."""
+    ids = list(market_ids)
     period, trend = Sums(), Sums()
-    folded = sa.text(
-        "SELECT figure, key, sum(n) FROM figure_days f WHERE market_id = ANY(CAST(:ids AS int[])) AND day >= :since"
-        f" AND {day_key_filter()} GROUP BY 1, 2"
-    ).bindparams(*TAIL_ARRAYS)
-    for figure, key, n in await db.execute(folded, {"ids": ids, "since": since} | skip):
-        period.add((figure, key), int(n))
-    per_bucket = sa.text(
-        "SELECT date_trunc(:unit, day::timestamp)::date, figure, key, sum(n) FROM figure_days f"
-        " WHERE market_id = ANY(CAST(:ids AS int[])) AND day >= :since AND figure = ANY(CAST(:figures AS text[]))"
-        f" AND {day_key_filter()} GROUP BY 1, 2, 3"
-    ).bindparams(*TAIL_ARRAYS)
-    params = {"unit": unit, "ids": ids, "since": trend_from, "figures": list(TREND_FIGURES)}
-    for bucket, figure, key, n in await db.execute(per_bucket, params | skip):
-        trend.add((bucket, figure, key), int(n))
+    whole = since if since.day == 1 else _month_after(since)
+    of_markets = "FROM {} WHERE market_id = ANY(CAST(:ids AS int[]))"
+    await _sums(
+        db,
+        f"SELECT figure, key, sum(n) {of_markets.format('figure_months')} AND month >= :whole GROUP BY 1, 2",
+        {"ids": ids, "whole": whole},
+        period,
+    )
+    await _sums(
+        db,
+        f"SELECT figure, key, sum(n) {of_markets.format('figure_days')} AND day >= :since AND day < :whole"
+        " GROUP BY 1, 2",
+        {"ids": ids, "since": since, "whole": whole},
+        period,
+    )
+    if unit == "month":  # a month's trend point is a row of figure_months
+        trend_sql = f"SELECT month, figure, key, sum(n) {of_markets.format('figure_months')} AND month >= :since"
+    else:
+        trend_sql = (
+            f"SELECT date_trunc(:unit, day::timestamp)::date, figure, key, sum(n) {of_markets.format('figure_days')}"
+            " AND day >= :since"
+        )
+    await _sums(
+        db,
+        trend_sql + " AND figure = ANY(CAST(:figures AS text[])) GROUP BY 1, 2, 3",
+        {"unit": unit, "ids": ids, "since": trend_from, "figures": list(TREND_FIGURES)},
+        trend,
+    )
     first_day = (
         await db.execute(
-            sa.text(
-                "SELECT min(day) FROM figure_days f WHERE market_id = ANY(CAST(:ids AS int[])) AND figure = 'state'"
-                f" AND {day_key_filter()}"
-            ).bindparams(*TAIL_ARRAYS),
-            {"ids": ids} | skip,
+            sa.text(f"SELECT min(day) {of_markets.format('figure_days')} AND figure = 'state'"), {"ids": ids}
         )
     ).scalar_one()
+    stale = await rollups.folded_day_rows(db, [(m, d) for m, d in tail.touched.days if m in ids])
+    for _, day, figure, key, n in stale:
+        if day >= since:
+            period.add((figure, key), -n)
+        if day >= trend_from and figure in TREND_FIGURES:
+            trend.add((_bucket(day, unit), figure, key), -n)
     for market_id, day, figure, key, n in tail.days:
         if market_id not in ids:
             continue

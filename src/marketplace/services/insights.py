@@ -209,7 +209,7 @@ async def stats(
         db,
         market_ids,
         since.date() if since else None,
-        trend_from or (now - timedelta(days=31 * MAX_MONTHS + 31)).date(),
+        trend_from or (now - timedelta(days=31 * MAX_MONTHS + 31)).date().replace(day=1),
         unit,
         now,
     )

@@ -158,6 +158,7 @@ SELECT EXISTS (
 )
 """
 )
+_PAIRS = "unnest(CAST(:markets AS int[]), CAST(:days AS date[])) AS d(market_id, day)"
 _ARRAYS = (
     sa.bindparam("markets", type_=ARRAY(sa.Integer)),
     sa.bindparam("days", type_=ARRAY(sa.Date)),
@@ -192,6 +193,17 @@ async def day_rows(db: AsyncSession, days: Sequence[tuple[int, date]]) -> list:
     return list(await db.execute(sa.text(_DAYS).bindparams(*_ARRAYS), _day_params(days)))
 
 
+async def folded_day_rows(db: AsyncSession, days: Sequence[tuple[int, date]]) -> list:
+    """(market_id, day, figure, key, n) of the given days as folded."""
+    if not days:
+        return []
+    found = sa.text(
+        "SELECT f.market_id, f.day, f.figure, f.key, f.n FROM figure_days f"
+        f" JOIN {_PAIRS} ON f.market_id = d.market_id AND f.day = d.day"
+    ).bindparams(*_ARRAYS)
+    return list(await db.execute(found, _day_params(days)))
+
+
 async def member_rows(db: AsyncSession, members: Sequence[int]) -> list:
     """(market_id, member_id, last_day) of the given members, computed now."""
     return list(await db.execute(sa.text(_MEMBERS), {"members": list(members)}))
@@ -205,16 +217,27 @@ async def provider_rows(db: AsyncSession, providers: Sequence[int]) -> list:
 async def _store(db: AsyncSession, found: Touched) -> None:
     """Replace the folded figures of what `found` names with their values now."""
     days = _day_params(found.days)
-    await db.execute(
-        sa.text(
-            "DELETE FROM figure_days f"
-            " USING unnest(CAST(:markets AS int[]), CAST(:days AS date[])) AS d(market_id, day)"
-            " WHERE f.market_id = d.market_id AND f.day = d.day"
-        ).bindparams(*_ARRAYS),
-        days,
-    )
+    at = f" USING {_PAIRS} WHERE f.market_id = d.market_id AND f.day = d.day"
+    await db.execute(sa.text("DELETE FROM figure_days f" + at).bindparams(*_ARRAYS), days)
     await db.execute(
         sa.text("INSERT INTO figure_days (market_id, day, figure, key, n) " + _DAYS).bindparams(*_ARRAYS), days
+    )
+    # the months of those days, summed again from their days
+    months = sorted({(m, d.replace(day=1)) for m, d in found.days})
+    await db.execute(
+        sa.text(
+            f"DELETE FROM figure_months f USING {_PAIRS} WHERE f.market_id = d.market_id AND f.month = d.day"
+        ).bindparams(*_ARRAYS),
+        _day_params(months),
+    )
+    await db.execute(
+        sa.text(
+            "INSERT INTO figure_months (market_id, month, figure, key, n)"
+            " SELECT f.market_id, d.day, f.figure, f.key, sum(f.n) FROM figure_days f"
+            f" JOIN {_PAIRS} ON f.market_id = d.market_id AND f.day >= d.day"
+            " AND f.day < (d.day + interval '1 month')::date GROUP BY 1, 2, 3, 4"
+        ).bindparams(*_ARRAYS),
+        _day_params(months),
     )
     members = {"members": found.members}
     await db.execute(
@@ -294,7 +317,7 @@ async def catch_up(sessionmaker: async_sessionmaker[AsyncSession], steps: int = 
 async def forget(db: AsyncSession) -> None:
     """Drop every folded figure and fold again from the first event: for when order rows were deleted (the
     demo's removal), which no event tells."""
-    for table in ("figure_days", "figure_served_members", "figure_provider_deliveries"):
+    for table in ("figure_days", "figure_months", "figure_served_members", "figure_provider_deliveries"):
         await db.execute(sa.text(f"DELETE FROM {table}"))
     await db.execute(
         sa.text("UPDATE figure_folds SET folded_upto = 0, pending_upto = NULL, pending_xmax = NULL WHERE id = 1")
@@ -324,21 +347,3 @@ async def tail(db: AsyncSession, market_ids: Sequence[int]) -> Tail:
         await member_rows(db, found.members) if found.members else [],
         await provider_rows(db, found.providers) if found.providers else [],
     )
-
-
-def day_key_filter() -> str:
-    """The SQL condition leaving out the (market, day) pairs the tail recomputes."""
-    return (
-        "NOT EXISTS (SELECT FROM unnest(CAST(:tail_markets AS int[]), CAST(:tail_days AS date[])) AS t(m, d)"
-        " WHERE t.m = f.market_id AND t.d = f.day)"
-    )
-
-
-def tail_params(found: Tail) -> dict:
-    return {"tail_markets": [m for m, _ in found.touched.days], "tail_days": [d for _, d in found.touched.days]}
-
-
-TAIL_ARRAYS = (
-    sa.bindparam("tail_markets", type_=ARRAY(sa.Integer)),
-    sa.bindparam("tail_days", type_=ARRAY(sa.Date)),
-)
