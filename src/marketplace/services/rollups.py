@@ -146,7 +146,8 @@ WHERE o.provider_id = ANY(CAST(:providers AS int[])) AND o.delivered_at IS NOT N
 GROUP BY 1, 2
 """
 # Is a transaction of this database that began before the horizon still running? (pg_stat_activity shows
-# a backend's 32-bit xid; the snapshot's in-progress list, the full 64-bit one.)
+# a backend's 32-bit xid; the snapshot's in-progress list, the full 64-bit one. It shows the xids of other
+# sessions of the same role, or of every role to pg_read_all_stats: the web and worker processes share one.)
 _RUNNING_BELOW = sa.text(
     """
 SELECT EXISTS (
