@@ -42,6 +42,7 @@ from marketplace.domain.roles import MemberGroup, Role
 from marketplace.domain.service_time import ServiceTime
 from marketplace.models import Category, User
 from marketplace.models.base import utcnow
+from marketplace.services import rollups
 from marketplace.services.listings import refresh_search_text
 from marketplace.services.markets import ensure_market
 from seeds.catalogue import LISTINGS, REVIEW_TAGS, REVIEW_TAGS_LOW, REVIEW_TEXTS
@@ -554,6 +555,10 @@ class Generator:
                 await self.market(MARKET if rank == 0 else f"district-{rank:02d}", share, members_only)
             self.progress.show("sequences, ANALYZE")
             await self.finish_ids()
+            # the desk's figures, folded from the events as the worker folds them (services/rollups.py)
+            self.progress.show("figures folded")
+            await rollups.catch_up(self.sessionmaker)
+            await self.conn.execute("ANALYZE figure_days, figure_served_members, figure_provider_deliveries")
         finally:
             await self.engine.dispose()
         self.progress.done()

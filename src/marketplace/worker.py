@@ -8,7 +8,15 @@ from arq import cron
 from . import queue
 from .db import make_engine, make_sessionmaker
 from .jobs import run_outbox_batch, run_outbox_job
-from .jobs.periodic import archive_old, daily_digest, match_open_needs, nightly, relay_outbox, scan_deadlines
+from .jobs.periodic import (
+    archive_old,
+    daily_digest,
+    fold_figures,
+    match_open_needs,
+    nightly,
+    relay_outbox,
+    scan_deadlines,
+)
 from .logs import configure_logging
 from .settings import Settings, get_settings
 
@@ -42,6 +50,8 @@ def cron_jobs(settings: Settings) -> list:
     return [
         cron(relay_outbox, name=f"{prefix}:relay_outbox", second=set(range(0, 60, 5)), run_at_startup=True),
         cron(scan_deadlines, name=f"{prefix}:scan_deadlines", second=20, run_at_startup=True),
+        # each run folds the range the run before noted: figures are folded 5–10 s behind the events
+        cron(fold_figures, name=f"{prefix}:fold_figures", second=set(range(2, 60, 5)), run_at_startup=True),
         cron(match_open_needs, name=f"{prefix}:match_open_needs", minute=set(range(0, 60, 2)), second=40),
         cron(nightly, name=f"{prefix}:nightly", hour=3, minute=17, second=0),
         # The first run on years of history takes minutes (arq's default limit is 5); cut short, it goes on

@@ -6,6 +6,7 @@ from .catalog import Batch, Category, CategoryFollow, Listing, ListingPicture, L
 from .checkin import CheckIn, Organisation, OrgBooking, OrgSeat
 from .codes import OneTimeCode
 from .fairseats import LotteryDraw, Quota
+from .figures import FigureDay, FigureFold, FigureMonth, ProviderDeliveries, ServedMember
 from .hotline import HotlineCall
 from .markets import Market
 from .needs import ClassifierVersion, NeedClassification, NeedLabel
@@ -28,7 +29,12 @@ from .stations import (
 from .surveys import GapInvitation, SurveyFile, SurveyImport, SurveyNeed
 
 __all__ = [
+    "FigureDay",
+    "FigureFold",
+    "FigureMonth",
     "HotlineCall",
+    "ProviderDeliveries",
+    "ServedMember",
     "Landmark",
     "Station",
     "StationInspection",

@@ -44,6 +44,13 @@ class Order(SQLModel, table=True):
         sa.Index("ix_orders_market_state_updated", "market_id", "state", "updated_at"),
         # the desk's newest orders first, and the figures' "since" periods, read off the index
         sa.Index("ix_orders_market_created", "market_id", sa.text("created_at DESC"), sa.text("id DESC")),
+        # the figures' visits of a day (services/rollups.py)
+        sa.Index(
+            "ix_orders_market_delivered",
+            "market_id",
+            "delivered_at",
+            postgresql_where=sa.text("delivered_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,7 +10,12 @@ class Review(SQLModel, table=True):
     """A member's review of a received order (评价); one per order."""
 
     __tablename__ = "reviews"
-    __table_args__ = (sa.CheckConstraint("stars BETWEEN 1 AND 5", name="stars_1_to_5"),)
+    __table_args__ = (
+        sa.CheckConstraint("stars BETWEEN 1 AND 5", name="stars_1_to_5"),
+        # the figures' reviews of a day, and the few hidden ones they leave out (services/rollups.py)
+        sa.Index("ix_reviews_market_created", "market_id", "created_at"),
+        sa.Index("ix_reviews_market_hidden", "market_id", postgresql_where=sa.text("hidden_at IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     market_id: int = market_fk()

@@ -1,18 +1,23 @@
-"""The union's figures: listings and seats, the order funnel, visits, satisfaction, reorders,
-unmet needs, provider activity and how fast orders are accepted and delivered. Read-only queries."""
+"""The union's figures: listings and seats, the order funnel, visits, satisfaction, reorders, unmet needs,
+provider activity and how fast orders are accepted and delivered — of one market or several (a parent's
+are the sum of its children's). What happened to orders is read from the figures folded per market and day
+(services/rollups.py, services/figures.py), never by counting the history; listings, seats and providers
+as they stand now are read live (they are small). Read-only."""
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.durations import median_hours
 from ..domain.listings import ListingState
-from ..domain.orders import OrderKind, OrderState
+from ..domain.orders import OrderState
 from ..domain.periods import DEFAULT_PERIOD, MAX_MONTHS, UNITS, buckets, conversions, period_start
 from ..domain.ratings import average, satisfied_share
 from ..domain.roles import Role
-from ..models import Batch, Category, Listing, ListingSession, Order, OrderEvent, ProviderProfile, Review, User
+from ..models import Batch, Category, Listing, ListingSession, ProviderProfile, User
 from ..models.base import utcnow
 from ..schemas.insights import (
     BatchFigures,
@@ -28,34 +33,42 @@ from ..schemas.insights import (
     TrendPoint,
     UnmetNeed,
 )
+from . import figures as folded
+from .figures import Sums
 
 FUNNEL = ["ordered", "accepted", "delivered", "received", "reviewed"]
-SERVED = [OrderState.delivered, OrderState.received, OrderState.reviewed, OrderState.disputed]
 
 
-def _domain_of(market_id: int):
+def _domain_of(market_ids: Sequence[int]):
     """A CTE (id, root_id): every category with the domain (root) it sits under."""
     base = (
         sa.select(Category.id.label("id"), Category.id.label("root_id"))
-        .where(Category.market_id == market_id, Category.parent_id.is_(None))
+        .where(Category.market_id.in_(market_ids), Category.parent_id.is_(None))
         .cte("domain_of", recursive=True)
     )
     below = sa.select(Category.id, base.c.root_id).join(base, Category.parent_id == base.c.id)
     return base.union_all(below)
 
 
-async def listings_by_domain(db: AsyncSession, market_id: int) -> list[DomainFigures]:
-    tree = _domain_of(market_id)
-    root = sa.orm.aliased(Category)
-    seats = (
-        sa.select(
-            ListingSession.listing_id,
-            sa.func.sum(ListingSession.capacity).label("seats"),
-            sa.func.sum(ListingSession.capacity - ListingSession.seats_taken).label("left"),
-        )
-        .where(ListingSession.starts_at > sa.func.now(), ListingSession.cancelled_at.is_(None))
+def _seats(market_ids: Sequence[int], *where, **sums):
+    """Per listing of the markets, sums over its sessions that are not cancelled."""
+    return (
+        sa.select(ListingSession.listing_id, *(sa.func.sum(v).label(k) for k, v in sums.items()))
+        .join(Listing, Listing.id == ListingSession.listing_id)
+        .where(Listing.market_id.in_(market_ids), ListingSession.cancelled_at.is_(None), *where)
         .group_by(ListingSession.listing_id)
         .subquery("seats")
+    )
+
+
+async def listings_by_domain(db: AsyncSession, market_ids: Sequence[int]) -> list[DomainFigures]:
+    tree = _domain_of(market_ids)
+    root = sa.orm.aliased(Category)
+    seats = _seats(
+        market_ids,
+        ListingSession.starts_at > sa.func.now(),
+        seats=ListingSession.capacity,
+        left=ListingSession.capacity - ListingSession.seats_taken,
     )
     rows = await db.execute(
         sa.select(
@@ -80,17 +93,8 @@ async def listings_by_domain(db: AsyncSession, market_id: int) -> list[DomainFig
     ]
 
 
-async def listings_by_batch(db: AsyncSession, market_id: int) -> list[BatchFigures]:
-    seats = (
-        sa.select(
-            ListingSession.listing_id,
-            sa.func.sum(ListingSession.capacity).label("seats"),
-            sa.func.sum(ListingSession.seats_taken).label("taken"),
-        )
-        .where(ListingSession.cancelled_at.is_(None))
-        .group_by(ListingSession.listing_id)
-        .subquery("seats")
-    )
+async def listings_by_batch(db: AsyncSession, market_ids: Sequence[int]) -> list[BatchFigures]:
+    seats = _seats(market_ids, seats=ListingSession.capacity, taken=ListingSession.seats_taken)
     rows = await db.execute(
         sa.select(
             Batch.id,
@@ -101,62 +105,66 @@ async def listings_by_batch(db: AsyncSession, market_id: int) -> list[BatchFigur
         )
         .outerjoin(Listing, Listing.batch_id == Batch.id)
         .outerjoin(seats, seats.c.listing_id == Listing.id)
-        .where(Batch.market_id == market_id)
+        .where(Batch.market_id.in_(market_ids))
         .group_by(Batch.id, Batch.name)
         .order_by(Batch.id)
     )
     return [BatchFigures(batch_id=r[0], name=r[1], listings=r[2], seats=r[3], seats_taken=r[4]) for r in rows]
 
 
-def _since(column, since: datetime | None):
-    """The period's condition on a time column (always true for all time)."""
-    return column >= since if since is not None else sa.true()
-
-
-async def orders_by_state(db: AsyncSession, market_id: int, since: datetime | None = None) -> dict[str, int]:
+async def provider_levels(db: AsyncSession, market_ids: Sequence[int]) -> dict[int, int]:
+    """Providers of the markets by star level (as they stand now)."""
     rows = await db.execute(
-        sa.select(Order.state, sa.func.count())
-        .where(Order.market_id == market_id, _since(Order.created_at, since))
-        .group_by(Order.state)
+        sa.select(ProviderProfile.star_level, sa.func.count())
+        .join(User, User.id == ProviderProfile.user_id)
+        .where(_is_provider(market_ids))
+        .group_by(ProviderProfile.star_level)
     )
-    found = dict(rows.all())
-    return {state.value: found.get(state.value, 0) for state in OrderState}
+    return dict(sorted(rows.all()))
 
 
-async def funnel(db: AsyncSession, market_id: int, total: int, since: datetime | None = None) -> list[FunnelStage]:
-    """Orders that ever reached each stage (from the event history, so later moves do not hide them), of
-    the orders placed in the period; each stage with its share of the stage before."""
-    query = sa.select(OrderEvent.to_state, sa.func.count(sa.distinct(OrderEvent.order_id))).where(
-        OrderEvent.market_id == market_id, OrderEvent.to_state.in_(FUNNEL[1:])
+def _is_provider(market_ids: Sequence[int]):
+    return sa.and_(User.market_id.in_(market_ids), sa.literal(Role.provider.value) == sa.any_(User.roles))
+
+
+async def unmet_needs(db: AsyncSession, counts: dict[str, int], limit: int = 20) -> list[UnmetNeed]:
+    """The categories with the most needs still unmet (placed, offered or expired), with the listings
+    published in each."""
+    top = sorted(((-n, int(c)) for c, n in counts.items() if n > 0))[:limit]
+    ids = [c for _, c in top]
+    published = (
+        sa.select(Listing.category_id, sa.func.count().label("n"))
+        .where(Listing.state == ListingState.published, Listing.category_id.in_(ids))
+        .group_by(Listing.category_id)
+        .subquery("published")
     )
-    if since is not None:
-        query = query.join(Order, Order.id == OrderEvent.order_id).where(Order.created_at >= since)
-    reached = dict((await db.execute(query.group_by(OrderEvent.to_state))).all())
-    counts = [total] + [reached.get(stage, 0) for stage in FUNNEL[1:]]
+    rows = await db.execute(
+        sa.select(Category.id, Category.name_zh, Category.name_en, published.c.n)
+        .outerjoin(published, published.c.category_id == Category.id)
+        .where(Category.id.in_(ids))
+    )
+    named = {r[0]: r for r in rows}
     return [
-        FunnelStage(stage=stage, orders=n, share_of_previous=share)
-        for stage, n, share in zip(FUNNEL, counts, conversions(counts), strict=True)
+        UnmetNeed(category_id=c, name_zh=named[c][1], name_en=named[c][2], needs=-n, listings=named[c][3] or 0)
+        for n, c in top
+        if c in named
     ]
 
 
-async def served(db: AsyncSession, market_id: int, since: datetime | None = None) -> tuple[int, int]:
-    visits, members = (
-        await db.execute(
-            sa.select(sa.func.count(), sa.func.count(sa.distinct(Order.member_id))).where(
-                Order.market_id == market_id, Order.state.in_(SERVED), _since(Order.delivered_at, since)
-            )
-        )
-    ).one()
-    return visits, members
-
-
-async def review_figures(db: AsyncSession, market_id: int, since: datetime | None = None) -> ReviewFigures:
-    rows = await db.execute(
-        sa.select(Review.stars, sa.func.count())
-        .where(Review.market_id == market_id, Review.hidden_at.is_(None), _since(Review.created_at, since))
-        .group_by(Review.stars)
+def _durations(figures: Sums, what: str) -> Durations:
+    buckets = {int(b): (n, figures.get(f"{what}_us", b)) for b, n in figures.keyed(f"{what}_n").items()}
+    count = sum(n for n, _ in buckets.values())
+    median = median_hours(buckets)
+    mean = sum(total for _, total in buckets.values()) / count / 3_600_000_000 if count else None
+    return Durations(
+        orders=count,
+        median_hours=round(median, 1) if median is not None else None,
+        average_hours=round(mean, 1) if mean is not None else None,
     )
-    histogram = {stars: 0 for stars in range(1, 6)} | dict(rows.all())
+
+
+def _reviews(figures: Sums) -> ReviewFigures:
+    histogram = {stars: figures.get("stars", str(stars)) for stars in range(1, 6)}
     count = sum(histogram.values())
     stars = [s for s, n in histogram.items() for _ in range(n)]
     return ReviewFigures(
@@ -167,195 +175,83 @@ async def review_figures(db: AsyncSession, market_id: int, since: datetime | Non
     )
 
 
-async def reorder_figures(db: AsyncSession, market_id: int, since: datetime | None = None) -> ReorderFigures:
-    orders, reorders = (
-        await db.execute(
-            sa.select(sa.func.count(), sa.func.count(Order.reorder_of_id)).where(
-                Order.market_id == market_id, Order.kind == OrderKind.listing, _since(Order.created_at, since)
-            )
-        )
-    ).one()
-    return ReorderFigures(orders=orders, reorders=reorders, rate=round(reorders / orders, 3) if orders else None)
-
-
-async def unmet_needs(
-    db: AsyncSession, market_id: int, limit: int = 20, since: datetime | None = None
-) -> list[UnmetNeed]:
-    published = (
-        sa.select(Listing.category_id, sa.func.count().label("n"))
-        .where(Listing.state == ListingState.published)
-        .group_by(Listing.category_id)
-        .subquery("published")
-    )
-    rows = await db.execute(
-        sa.select(Category.id, Category.name_zh, Category.name_en, sa.func.count(Order.id), published.c.n)
-        .join(Order, Order.category_id == Category.id)
-        .outerjoin(published, published.c.category_id == Category.id)
-        .where(
-            Order.market_id == market_id,
-            Order.kind == OrderKind.need,
-            Order.state.in_([OrderState.placed, OrderState.offered, OrderState.expired]),
-            _since(Order.created_at, since),
-        )
-        .group_by(Category.id, Category.name_zh, Category.name_en, published.c.n)
-        .order_by(sa.func.count(Order.id).desc(), Category.id)
-        .limit(limit)
-    )
-    return [UnmetNeed(category_id=r[0], name_zh=r[1], name_en=r[2], needs=r[3], listings=r[4] or 0) for r in rows]
-
-
-async def provider_activity(db: AsyncSession, market_id: int) -> ProviderActivity:
-    is_provider = sa.and_(User.market_id == market_id, sa.literal(Role.provider.value) == sa.any_(User.roles))
-    levels = await db.execute(
-        sa.select(ProviderProfile.star_level, sa.func.count())
-        .join(User, User.id == ProviderProfile.user_id)
-        .where(is_provider)
-        .group_by(ProviderProfile.star_level)
-    )
-    by_level = dict(levels.all())
-    active = (
-        await db.execute(
-            sa.select(sa.func.count(sa.distinct(Order.provider_id))).where(
-                Order.market_id == market_id, Order.delivered_at > utcnow() - timedelta(days=90)
-            )
-        )
-    ).scalar_one()
-    delivered = sa.func.count(Order.id)
-    top = await db.execute(
-        sa.select(User.id, User.name, ProviderProfile.star_level, ProviderProfile.rating_avg, delivered)
-        .join(ProviderProfile, ProviderProfile.user_id == User.id)
-        .join(Order, sa.and_(Order.provider_id == User.id, Order.delivered_at.is_not(None)))
-        .where(is_provider)
-        .group_by(User.id, User.name, ProviderProfile.star_level, ProviderProfile.rating_avg)
-        .order_by(delivered.desc(), User.id)
-        .limit(10)
-    )
-    return ProviderActivity(
-        total=sum(by_level.values()),
-        active_90_days=active,
-        by_star_level=dict(sorted(by_level.items())),
-        top=[ProviderFigures(id=r[0], name=r[1], star_level=r[2], rating_avg=r[3], delivered=r[4]) for r in top],
-    )
-
-
-def _durations(hours):
-    return sa.select(
-        sa.func.count(hours),
-        sa.func.percentile_cont(0.5).within_group(hours),
-        sa.func.avg(hours),
-    )
-
-
-def _out(row) -> Durations:
-    n, median, mean = row
-    return Durations(
-        orders=n,
-        median_hours=round(float(median), 1) if median is not None else None,
-        average_hours=round(float(mean), 1) if mean is not None else None,
-    )
-
-
-async def durations(db: AsyncSession, market_id: int, since: datetime | None = None) -> tuple[Durations, Durations]:
-    """Hours from ordering to a provider's acceptance (orders a provider answered: a seat taken at once by
-    an auto-accepting listing waits for no one, and would pull the figure to 0), and from ordering to
-    delivery; of the orders placed in the period."""
-    first_accept = (
-        sa.select(OrderEvent.order_id, sa.func.min(OrderEvent.at).label("at"))
-        .where(
-            OrderEvent.market_id == market_id,
-            OrderEvent.to_state == OrderState.accepted,
-            OrderEvent.action == "accept",
-        )
-        .group_by(OrderEvent.order_id)
-        .subquery("first_accept")
-    )
-    to_accept = sa.extract("epoch", first_accept.c.at - Order.created_at) / 3600
-    accepted = (
-        await db.execute(
-            _durations(to_accept)
-            .select_from(Order)
-            .join(first_accept, first_accept.c.order_id == Order.id)
-            .where(Order.market_id == market_id, _since(Order.created_at, since))
-        )
-    ).one()
-    to_deliver = sa.extract("epoch", Order.delivered_at - Order.created_at) / 3600
-    delivered = (
-        await db.execute(
-            _durations(to_deliver).where(
-                Order.market_id == market_id, Order.delivered_at.is_not(None), _since(Order.created_at, since)
-            )
-        )
-    ).one()
-    return _out(accepted), _out(delivered)
-
-
-async def trend(db: AsyncSession, market_id: int, period: str, now: datetime, zone: ZoneInfo) -> Trend:
-    """Orders placed, delivered and reviewed (with the average stars) per day, week or month of the period,
-    every bucket present (0 when quiet). All time: from the first order, at most the last two years."""
-    unit = UNITS[period]
-    start = period_start(period, now, zone)
-    if start is None:
-        first = (
-            await db.execute(sa.select(sa.func.min(Order.created_at)).where(Order.market_id == market_id))
-        ).scalar_one()
-        start = max(first or now, now - timedelta(days=31 * MAX_MONTHS))
-    starts = buckets(start, now, unit, zone)
-    since = starts[0]
-
-    def per_bucket(column):
-        return sa.func.date_trunc(unit, sa.func.timezone(zone.key, column)).label("bucket")
-
-    async def counted(column, *where, value=None):
-        bucket = per_bucket(column)
-        figure = sa.func.count() if value is None else value
-        rows = await db.execute(sa.select(bucket, figure).where(column >= since, *where).group_by(bucket))
-        return {b.replace(tzinfo=zone): v for b, v in rows.all()}
-
-    ordered = await counted(Order.created_at, Order.market_id == market_id)
-    delivered = await counted(Order.delivered_at, Order.market_id == market_id)
-    visible = (Review.market_id == market_id, Review.hidden_at.is_(None))
-    reviewed = await counted(Review.created_at, *visible)
-    stars = await counted(Review.created_at, *visible, value=sa.func.avg(Review.stars))
-    return Trend(
-        unit=unit,
-        points=[
+def _trend(figures: Sums, starts: list[datetime], unit: str) -> Trend:
+    points = []
+    for b in starts:
+        day = b.date()
+        reviewed = sum(figures.get(day, "stars", str(s)) for s in range(1, 6))
+        stars = sum(s * figures.get(day, "stars", str(s)) for s in range(1, 6))
+        points.append(
             TrendPoint(
                 starts=b,
-                ordered=ordered.get(b, 0),
-                delivered=delivered.get(b, 0),
-                reviewed=reviewed.get(b, 0),
-                average_stars=round(float(stars[b]), 2) if stars.get(b) is not None else None,
+                ordered=figures.total(day, "state"),
+                delivered=figures.get(day, "delivered", ""),
+                reviewed=reviewed,
+                average_stars=round(stars / reviewed, 2) if reviewed else None,
             )
-            for b in starts
-        ],
-    )
+        )
+    return Trend(unit=unit, points=points)
 
 
 async def stats(
-    db: AsyncSession, market_id: int, period: str = DEFAULT_PERIOD, zone: ZoneInfo | None = None
+    db: AsyncSession, market_ids: Sequence[int], period: str = DEFAULT_PERIOD, zone: ZoneInfo | None = None
 ) -> StatsOut:
-    """The figures; orders, visits, reviews, reorders, needs and durations of the period (listings, seats and
-    providers as they stand now), with the period's trend."""
+    """The figures of the markets; orders, visits, reviews, reorders, needs and durations of the period
+    (listings, seats and providers as they stand now), with the period's trend. Days are the markets' local
+    days (`zone` is theirs)."""
     zone = zone or ZoneInfo("Asia/Shanghai")
     now = utcnow()
     since = period_start(period, now, zone)
-    by_state = await orders_by_state(db, market_id, since)
-    visits, members = await served(db, market_id, since)
-    to_acceptance, to_delivery = await durations(db, market_id, since)
+    unit = UNITS[period]
+    trend_from = buckets(since, now, unit, zone)[0].date() if since is not None else None
+    # all time: the trend starts at the first order, at most two years back (its bucket is known once read)
+    found = await folded.read(
+        db,
+        market_ids,
+        since.date() if since else None,
+        trend_from or (now - timedelta(days=31 * MAX_MONTHS + 31)).date().replace(day=1),
+        unit,
+        now,
+    )
+    sums = found.period
+    by_state = {state.value: sums.get("state", state.value) for state in OrderState}
+    total = sum(by_state.values())
+    reached = [total] + [sums.get("reached", stage) for stage in FUNNEL[1:]]
+    listing_orders, reorders = sums.get("listing_orders", ""), sums.get("reorders", "")
+    if since is None:
+        first = datetime.combine(found.first_day, time(), zone) if found.first_day else now
+        start = max(first, now - timedelta(days=31 * MAX_MONTHS))
+    else:
+        start = since
+    levels = await provider_levels(db, market_ids)
     return StatsOut(
-        listings_by_domain=await listings_by_domain(db, market_id),
-        listings_by_batch=await listings_by_batch(db, market_id),
-        funnel=await funnel(db, market_id, sum(by_state.values()), since),
+        listings_by_domain=await listings_by_domain(db, market_ids),
+        listings_by_batch=await listings_by_batch(db, market_ids),
+        funnel=[
+            FunnelStage(stage=stage, orders=n, share_of_previous=share)
+            for stage, n, share in zip(FUNNEL, reached, conversions(reached), strict=True)
+        ],
         orders_by_state=by_state,
-        visits_served=visits,
-        members_served=members,
-        reviews=await review_figures(db, market_id, since),
-        reorder=await reorder_figures(db, market_id, since),
-        unmet_needs=await unmet_needs(db, market_id, since=since),
-        providers=await provider_activity(db, market_id),
-        to_acceptance=to_acceptance,
-        to_delivery=to_delivery,
+        visits_served=sums.get("served", "") + (sums.get("served_undated", "") if since is None else 0),
+        members_served=found.members_served,
+        reviews=_reviews(sums),
+        reorder=ReorderFigures(
+            orders=listing_orders,
+            reorders=reorders,
+            rate=round(reorders / listing_orders, 3) if listing_orders else None,
+        ),
+        unmet_needs=await unmet_needs(db, sums.keyed("unmet")),
+        providers=ProviderActivity(
+            total=sum(levels.values()),
+            active_90_days=found.providers_active,
+            by_star_level=levels,
+            top=[
+                ProviderFigures(id=r[0], name=r[1], star_level=r[2], rating_avg=r[3], delivered=r[4]) for r in found.top
+            ],
+        ),
+        to_acceptance=_durations(sums, "accept"),
+        to_delivery=_durations(sums, "deliver"),
         period=period,
         since=since,
-        trend=await trend(db, market_id, period, now, zone),
+        trend=_trend(found.trend, buckets(start, now, unit, zone), unit),
     )

@@ -26,7 +26,7 @@ class InsightsController(Controller):
         """The union's figures (domain.md, "What the union watches"); orders, reviews and durations of the
         `period` (7d, 30d, 90d, year — from 1 January — or all), with its trend per day, week or month."""
         zone = ZoneInfo(request.app.state.settings.time_zone)
-        return await insights.stats(db, user.market_id, period, zone)
+        return await insights.stats(db, [user.market_id], period, zone)
 
     @get("/satisfaction", opt=for_roles(Role.curator, Role.operator))
     async def satisfaction(

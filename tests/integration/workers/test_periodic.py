@@ -85,3 +85,6 @@ async def test_the_cron_jobs_run_and_say_what_they_did(factory, jobs):
     assert await periodic.relay_outbox(ctx) == 0  # the offer's notice needs no job; its reminder is not due
     assert (await periodic.nightly(ctx))["providers"] == 1
     assert await periodic.daily_digest(ctx) == {"markets": 0, "operators": 0}
+    noted = await periodic.fold_figures(ctx)  # the desk's figures: the first run notes the range of events
+    folded = await periodic.fold_figures(ctx)  # the next folds it: the one day the need's events touch
+    assert noted["folded_to"] == 0 and folded["folded_to"] > 0 and folded["days"] == 1

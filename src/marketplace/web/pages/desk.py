@@ -84,7 +84,7 @@ class DeskPages(Controller):
     ) -> Template:
         user = need(page_user, *STAFF)
         period = period if period in PERIODS else DEFAULT_PERIOD  # an unknown one (a stale link): all time
-        stats = await insights.stats(db, user.market_id, period, ZoneInfo(request.app.state.settings.time_zone))
+        stats = await insights.stats(db, [user.market_id], period, ZoneInfo(request.app.state.settings.time_zone))
         en = lang_of(request) == "en"
         name = (lambda row: row.name_en) if en else (lambda row: row.name_zh)  # noqa: E731
         charts = {
