@@ -85,7 +85,7 @@ def _breakdown(by: Breakdown, market_id: int, query):
     if by == "batch":
         query = query.outerjoin(Listing, Listing.id == Order.listing_id).outerjoin(Batch, Batch.id == Listing.batch_id)
         return query.add_columns(Batch.id, sa.func.max(Batch.name), sa.func.max(Batch.name)).group_by(Batch.id)
-    tree = _domain_of(market_id)
+    tree = _domain_of([market_id])
     root = sa.orm.aliased(Category)
     query = query.join(tree, tree.c.id == Order.category_id).join(root, root.id == tree.c.root_id)
     columns = (root.id, sa.func.max(root.name_zh), sa.func.max(sa.func.coalesce(root.name_en, root.name_zh)))
