@@ -204,6 +204,15 @@ def sms_key() -> None:
     typer.echo(webhook_key(get_settings()))
 
 
+@app.command("webhook-key")
+def webhook_key() -> None:
+    """Print the key the notice webhook's receiver checks signatures with (WEBHOOK_SECRET, or the key
+    derived from SECRET_KEY for this use alone)."""
+    from .services.outbound import webhook_key as key
+
+    typer.echo(key(get_settings()))
+
+
 @app.command("backup")
 def backup_command(file: Path = typer.Argument(..., help="where to write the backup (pg_dump custom format)")) -> None:
     """Back the database up into FILE (pg_dump), saying each table as it goes."""

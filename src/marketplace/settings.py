@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     job_retry_seconds: float = Field(default=30, ge=0)  # first back-off; doubles each time, at most an hour
     outbox_stuck_seconds: float = Field(default=600, ge=0)  # a job sent but not run by then is sent again
     # Outbound notices: a signed webhook (HMAC-SHA256 of the body) to the union's SMS / WeChat gateway.
+    # The receiver checks the signature with WEBHOOK_SECRET; unset, a key derived from SECRET_KEY
+    # ("webhook", printed by `marketplace webhook-key`).
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_timeout_seconds: float = Field(default=10, gt=0)
@@ -105,8 +107,6 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
-        if self.webhook_url and not self.webhook_secret:
-            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET: receivers check the signature made with it")
         for name in LIMIT_SETTINGS:
             try:
                 parse(getattr(self, name))
@@ -139,7 +139,7 @@ class Settings(BaseSettings):
         return self.dev_sms_inbox or Path(self.data_dir) / "dev-sms.jsonl"
 
     def key(self, purpose: str) -> str:
-        """The signing key for one purpose ("tokens", "csrf"), derived from the instance secret."""
+        """The signing key for one purpose ("tokens", "csrf", "webhook", …), derived from the instance secret."""
         secret = keys.stored_secret(self.data_dir) if _placeholder(self.secret_key) else self.secret_key
         return keys.derive(secret, purpose)
 
