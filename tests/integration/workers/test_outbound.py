@@ -177,7 +177,12 @@ async def test_without_webhook_secret_notices_are_signed_with_a_key_of_their_own
     await jobs.drain()
     [(headers, body)] = hook.requests
     key = configured.key("webhook")
-    assert key not in (configured.secret_key, configured.key("tokens"), configured.key("csrf"), sms.webhook_key(configured))
+    assert key not in (
+        configured.secret_key,
+        configured.key("tokens"),
+        configured.key("csrf"),
+        sms.webhook_key(configured),
+    )
     expected = "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["X-Marketplace-Signature"], expected)
     assert outbound.webhook_key(configured) == key
