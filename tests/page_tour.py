@@ -65,7 +65,20 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     )
     await client.post("/api/v1/me/verification", json={"workplace": "第一车间工会", "groups": ["migrant"]}, headers=m)
     verified_only = await factory.listing(provider, category, title="实名专享", verified_only=True)
+    survey = "姓名,手机号码,需求描述\n刘师傅,13900000098,想学毛笔字\n".encode()
+    survey_import = await client.post(
+        "/api/v1/admin/surveys", files={"file": ("需求调研.csv", survey, "text/csv")}, headers=factory.headers(curator)
+    )
+    year = utcnow().year
+    # the needs loop, service hours and satisfaction pages (issue #14), in the same tour
+    needs_loop = [
+        *["/desk/needs", "/desk/gaps", "/desk/surveys", f"/desk/surveys/{survey_import.json()['id']}"],
+        *["/desk/needs-list", "/desk/hours", f"/desk/hours/{provider.id}/{year}/certificate", "/desk/cases"],
+    ]
     return [
+        (member, [f"/orders/{order['id']}/survey"]),
+        (provider, ["/provider/hours", f"/provider/hours/{year}/certificate", f"/provider/listings/{listing.id}/edit"]),
+        (curator, needs_loop),
         (None, lottery_pages[:3]),  # the order is the member's own
         (member, lottery_pages[:4]),
         (curator, lottery_pages[4:]),
