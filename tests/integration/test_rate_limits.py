@@ -176,3 +176,16 @@ async def test_fifty_rapid_wrong_logins_answer_alike_for_a_known_and_an_unknown_
     # refused before any hash: far quicker than a check, for both alike
     for phone in (known, unknown):
         assert median(phone, False) < median(phone, True) / 2, seen[phone]
+
+
+async def test_the_counts_are_shared_by_every_web_process(settings, factory):
+    """Two web processes (two apps, each with its own Redis connection and limiter) count one phone's
+    attempts together: spreading them over processes gains an attacker nothing."""
+    member = await factory.user()
+    allowed = int(settings.login_limit_per_phone.split()[0])
+    wrong = {"phone": member.phone, "password": "not-the-password"}
+    codes = []
+    async with AsyncTestClient(app=create_app(settings)) as one, AsyncTestClient(app=create_app(settings)) as two:
+        for n in range(allowed + 4):
+            codes.append((await (one if n % 2 else two).post("/api/v1/auth/login", json=wrong)).status_code)
+    assert codes == [401] * allowed + [429] * 4
