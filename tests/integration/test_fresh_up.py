@@ -4,6 +4,7 @@ The real command runs in a subprocess (web and worker processes of its own) on a
 test; the test talks to it over HTTP as anyone on the network could.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -14,6 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -80,14 +82,11 @@ def _call(base: str, method: str, path: str, body: dict | None = None, token: st
         return refused.code, json.load(refused)
 
 
-@pytest.mark.filterwarnings("ignore:The HMAC key is")  # the forger's short placeholder, on purpose
-def test_a_fresh_up_without_secret_key_refuses_tokens_minted_with_the_placeholder(fresh_database, settings, tmp_path):
-    port = _free_port()
-    env = _environment(fresh_database, settings.redis_url, tmp_path, HOST="127.0.0.1", PORT=str(port))
-    # The first answers are refused (a phone that is no phone), then the first curator is made.
-    typed = "12345\n某人\nwhatever-1234\n" + "\n".join(CURATOR) + "\n"
+@contextlib.contextmanager
+def _up(args: list[str], env: dict, typed: str) -> Iterator[tuple[str, str]]:
+    """`marketplace up ARGS` with `typed` on its input, until it says it runs: (its address, what it said)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "marketplace", "up", "--no-demo"],
+        [sys.executable, "-m", "marketplace", "up", *args],
         env=env,
         cwd=ROOT,
         stdin=subprocess.PIPE,
@@ -96,39 +95,16 @@ def test_a_fresh_up_without_secret_key_refuses_tokens_minted_with_the_placeholde
         text=True,
     )
     said: list[str] = []
-    reader = threading.Thread(target=lambda: said.extend(iter(process.stdout.readline, "")), daemon=True)
-    reader.start()
+    threading.Thread(target=lambda: said.extend(iter(process.stdout.readline, "")), daemon=True).start()
     process.stdin.write(typed)
     process.stdin.close()
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while not any("Cloud Market is running" in line for line in said):
             assert process.poll() is None, "".join(said)
             assert time.monotonic() < deadline, "".join(said)
             time.sleep(0.2)
-        output = "".join(said)
-        assert "This market has no curator yet" in output
-        assert "refused: phone" in output
-        assert "first curator created" in output
-        assert "DEMO" not in output and "demo1234" not in output
-
-        status, login = _call(base, "POST", "/api/v1/auth/login", {"phone": CURATOR[0], "password": CURATOR[2]})
-        assert status == 200, login
-        claims = jwt.decode(login["access_token"], options={"verify_signature": False})
-        forged_claims = {"sub": claims["sub"], "sid": claims["sid"], "exp": time.time() + 3600}
-        for forger_key in (PLACEHOLDER, keys.derive(PLACEHOLDER, "tokens")):
-            forged = jwt.encode(forged_claims, forger_key, algorithm="HS256")
-            status, answer = _call(base, "GET", "/api/v1/me", token=forged)
-            assert status == 401, answer
-        status, me = _call(base, "GET", "/api/v1/me", token=login["access_token"])
-        assert status == 200 and "curator" in me["roles"] and me["name"] == CURATOR[1]
-        # no demo people: their published password opens nothing
-        status, _ = _call(base, "POST", "/api/v1/auth/login", {"phone": "13800000001", "password": "demo1234"})
-        assert status == 401
-        secret = (tmp_path / keys.SECRET_FILE).read_text().strip()
-        assert len(secret) >= 32 and secret != PLACEHOLDER
-        assert (tmp_path / keys.SECRET_FILE).stat().st_mode & 0o077 == 0  # readable by its owner only
+        yield f"http://{env['HOST']}:{env['PORT']}", "".join(said)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -136,6 +112,54 @@ def test_a_fresh_up_without_secret_key_refuses_tokens_minted_with_the_placeholde
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _assert_first_curator_and_no_demo(base: str, output: str) -> str:
+    """The curator typed in was made and logs in; no demo person does. The curator's token."""
+    assert "This market has no curator yet" in output and "first curator created" in output
+    assert "DEMO" not in output and "demo1234" not in output
+    status, login = _call(base, "POST", "/api/v1/auth/login", {"phone": CURATOR[0], "password": CURATOR[2]})
+    assert status == 200, login
+    status, me = _call(base, "GET", "/api/v1/me", token=login["access_token"])
+    assert status == 200 and "curator" in me["roles"] and me["name"] == CURATOR[1]
+    # no demo people: their published password opens nothing
+    status, _ = _call(base, "POST", "/api/v1/auth/login", {"phone": "13800000001", "password": "demo1234"})
+    assert status == 401
+    return login["access_token"]
+
+
+@pytest.mark.filterwarnings("ignore:The HMAC key is")  # the forger's short placeholder, on purpose
+def test_a_fresh_up_without_secret_key_refuses_tokens_minted_with_the_placeholder(fresh_database, settings, tmp_path):
+    env = _environment(fresh_database, settings.redis_url, tmp_path, HOST="127.0.0.1", PORT=str(_free_port()))
+    # The first answers are refused (a phone that is no phone), then the first curator is made.
+    typed = "12345\n某人\nwhatever-1234\n" + "\n".join(CURATOR) + "\n"
+    with _up(["--no-demo"], env, typed) as (base, output):
+        assert "refused: phone" in output
+        token = _assert_first_curator_and_no_demo(base, output)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        forged_claims = {"sub": claims["sub"], "sid": claims["sid"], "exp": time.time() + 3600}
+        for forger_key in (PLACEHOLDER, keys.derive(PLACEHOLDER, "tokens")):
+            forged = jwt.encode(forged_claims, forger_key, algorithm="HS256")
+            status, answer = _call(base, "GET", "/api/v1/me", token=forged)
+            assert status == 401, answer
+    secret = (tmp_path / keys.SECRET_FILE).read_text().strip()
+    assert len(secret) >= 32 and secret != PLACEHOLDER
+    assert (tmp_path / keys.SECRET_FILE).stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_a_production_up_loads_no_demo_and_asks_for_the_first_curator(fresh_database, settings, tmp_path):
+    env = _environment(
+        fresh_database,
+        settings.redis_url,
+        tmp_path,
+        ENVIRONMENT="production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        ALLOW_DEV_SMS="true",
+        HOST="127.0.0.1",
+        PORT=str(_free_port()),
+    )
+    with _up([], env, "\n".join(CURATOR) + "\n") as (base, output):  # no --no-demo: production needs none
+        _assert_first_curator_and_no_demo(base, output)
 
 
 def test_production_migrate_asks_for_the_first_curator_and_seed_is_refused(fresh_database, settings, tmp_path):
