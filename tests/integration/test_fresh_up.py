@@ -70,6 +70,32 @@ def _environment(database_url: str, redis_url: str, data_dir: Path, **more: str)
     }
 
 
+def _production(database_url: str, settings, data_dir: Path, **more: str) -> dict:
+    secret = secrets.token_urlsafe(48)
+    return _environment(
+        database_url,
+        settings.redis_url,
+        data_dir,
+        ENVIRONMENT="production",
+        SECRET_KEY=secret,
+        ALLOW_DEV_SMS="true",
+        **more,
+    )
+
+
+def _migrate(env: dict, typed: str | None) -> subprocess.CompletedProcess:
+    """`marketplace migrate` with `typed` on its input (None: the input ends at once, nobody at the terminal)."""
+    return subprocess.run(
+        [sys.executable, "-m", "marketplace", "migrate"],
+        env=env,
+        cwd=ROOT,
+        input=typed if typed is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
 def _call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
     request.add_header("Content-Type", "application/json")
@@ -148,64 +174,24 @@ def test_a_fresh_up_without_secret_key_refuses_tokens_minted_with_the_placeholde
 
 
 def test_a_production_up_loads_no_demo_and_asks_for_the_first_curator(fresh_database, settings, tmp_path):
-    env = _environment(
-        fresh_database,
-        settings.redis_url,
-        tmp_path,
-        ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_urlsafe(48),
-        ALLOW_DEV_SMS="true",
-        HOST="127.0.0.1",
-        PORT=str(_free_port()),
-    )
+    env = _production(fresh_database, settings, tmp_path, HOST="127.0.0.1", PORT=str(_free_port()))
     with _up([], env, "\n".join(CURATOR) + "\n") as (base, output):  # no --no-demo: production needs none
         _assert_first_curator_and_no_demo(base, output)
 
 
 def test_production_migrate_asks_for_the_first_curator_and_seed_is_refused(fresh_database, settings, tmp_path):
-    env = _environment(
-        fresh_database,
-        settings.redis_url,
-        tmp_path,
-        ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_urlsafe(48),
-        ALLOW_DEV_SMS="true",
-    )
+    env = _production(fresh_database, settings, tmp_path)
     seeded = subprocess.run(
         [sys.executable, "-m", "marketplace", "seed"], env=env, cwd=ROOT, capture_output=True, text=True
     )
     assert seeded.returncode == 2 and "published password" in seeded.stderr
     # Nobody at the terminal (input ends at once): it says how to make the first curator.
-    migrated = subprocess.run(
-        [sys.executable, "-m", "marketplace", "migrate"],
-        env=env,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    migrated = _migrate(env, None)
     assert migrated.returncode == 0, migrated.stderr
     assert "This market has no curator yet" in migrated.stdout
     assert "marketplace create-user --role curator" in migrated.stdout
     # Given on its input, the first curator is made, and a second migrate asks no more.
-    made = subprocess.run(
-        [sys.executable, "-m", "marketplace", "migrate"],
-        env=env,
-        cwd=ROOT,
-        input="\n".join(CURATOR) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    made = _migrate(env, "\n".join(CURATOR) + "\n")
     assert "first curator created" in made.stdout, made.stdout + made.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "marketplace", "migrate"],
-        env=env,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    again = _migrate(env, None)
     assert "no curator" not in again.stdout
