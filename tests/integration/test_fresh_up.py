@@ -109,7 +109,7 @@ def _call(base: str, method: str, path: str, body: dict | None = None, token: st
 
 
 @contextlib.contextmanager
-def _up(args: list[str], env: dict, typed: str) -> Iterator[tuple[str, str]]:
+def _up(args: list[str], env: dict, typed: str, timeout: float = 120) -> Iterator[tuple[str, str]]:
     """`marketplace up ARGS` with `typed` on its input, until it says it runs: (its address, what it said)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "marketplace", "up", *args],
@@ -125,7 +125,7 @@ def _up(args: list[str], env: dict, typed: str) -> Iterator[tuple[str, str]]:
     process.stdin.write(typed)
     process.stdin.close()
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeout
         while not any("Cloud Market is running" in line for line in said):
             assert process.poll() is None, "".join(said)
             assert time.monotonic() < deadline, "".join(said)
@@ -195,3 +195,13 @@ def test_production_migrate_asks_for_the_first_curator_and_seed_is_refused(fresh
     assert "first curator created" in made.stdout, made.stdout + made.stderr
     again = _migrate(env, None)
     assert "no curator" not in again.stdout
+
+
+def test_a_plain_up_says_plainly_that_it_runs_a_demo(fresh_database, settings, tmp_path):
+    env = _environment(fresh_database, settings.redis_url, tmp_path, HOST="127.0.0.1", PORT=str(_free_port()))
+    with _up([], env, "", timeout=600) as (base, output):
+        assert "This is a DEMO market" in output and "up --no-demo" in output and "demo remove" in output
+        assert "demo curator   13800000001 / demo1234" in output
+        assert "no curator yet" not in output  # the demo has its curator; nobody is asked
+        status, _ = _call(base, "POST", "/api/v1/auth/login", {"phone": "13800000001", "password": "demo1234"})
+        assert status == 200
