@@ -72,7 +72,13 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
     poor = {"overall": 2, "as_arranged": False, "recommend": False, "comment": "时间改了没通知"}
     await client.post(f"/api/v1/orders/{signed.id}/survey", json=poor, headers=factory.headers(unhappy))
     year = utcnow().astimezone(ZoneInfo(factory.settings.time_zone)).year
+    survey = "姓名,手机号码,需求描述\n刘师傅,13900000098,想学毛笔字\n".encode()
+    survey_import = await client.post(
+        "/api/v1/admin/surveys", files={"file": ("需求调研.csv", survey, "text/csv")}, headers=factory.headers(curator)
+    )
     return [
+        (provider, [f"/provider/listings/{listing.id}/edit"]),
+        (curator, [f"/desk/surveys/{survey_import.json()['id']}"]),
         (None, lottery_pages[:3]),  # the order is the member's own
         (member, lottery_pages[:4]),
         (curator, lottery_pages[4:]),

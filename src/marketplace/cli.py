@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from . import embedded
+from .domain.roles import Role
 from .settings import Settings, get_settings
 from .supervise import Supervisor
 
@@ -54,11 +55,66 @@ def migrate(revision: str = typer.Option("head", help="Alembic revision to upgra
     with _servers(get_settings()) as settings:
         upgrade(settings.database_url, revision)
         typer.echo(f"database at {revision}")
+        if revision == "head":
+            _first_curator(settings)
+
+
+FIRST_CURATOR_HINT = (
+    "No curator yet: nobody can run this market. Create the first one with\n"
+    "  marketplace create-user --role curator --phone 13800000000 --name 管理员"
+)
+DEMO_BANNER = (
+    "This is a DEMO market: made-up people, listings and orders, and the logins below share a published\n"
+    "password (a curator among them). For a real union start with `up --no-demo`, or take the demo out\n"
+    "later with `marketplace demo remove`."
+)
+
+
+def _read_line(label: str, secret: bool = False) -> str | None:
+    """A line from the person at the terminal (hidden for a password), or from piped input; None at its end."""
+    if sys.stdin is None or sys.stdin.closed:
+        return None
+    if sys.stdin.isatty():
+        try:
+            return getpass.getpass(f"{label}: ") if secret else input(f"{label}: ")
+        except EOFError:
+            return None
+    typer.echo(f"{label}: ", nl=False)
+    line = sys.stdin.readline()
+    typer.echo("")
+    return line.strip() if line else None
+
+
+def _first_curator(settings: Settings) -> None:
+    """A market without a curator asks for the first one (phone, name, password), until one is made or the
+    input ends; then says how to make one later."""
+    from .standalone import create_account, has_curator
+
+    if asyncio.run(has_curator(settings)):
+        return
+    typer.echo("This market has no curator yet. The first curator (区总工会 staff) runs it:")
+    for _ in range(5):
+        phone = _read_line("  phone (11 digits)")
+        name = _read_line("  name") if phone else None
+        password = _read_line("  password (at least 8 characters)", secret=True) if name else None
+        if password is None:
+            break
+        try:
+            user_id = asyncio.run(create_account(settings, phone, name, password, [Role.curator]))
+        except ValueError as exc:
+            typer.echo(f"  refused: {exc}")
+            continue
+        typer.echo(f"first curator created (user {user_id}): log in with {phone}")
+        return
+    typer.echo(FIRST_CURATOR_HINT)
 
 
 @app.command()
 def seed() -> None:
-    """Load the demo data (idempotent: a second run adds nothing)."""
+    """Load the demo data (idempotent: a second run adds nothing); refused in production."""
+    if get_settings().environment == "production":
+        typer.echo("refused: the demo data has a published password; production starts without it", err=True)
+        raise typer.Exit(2)
     with _servers(get_settings()) as settings:
         typer.echo(f"demo data: {_seed(settings)}")
 
@@ -89,7 +145,6 @@ def create_user(
     password: str = typer.Option(None, help="asked for when omitted"),
 ) -> None:
     """Create an account, e.g. the first curator: marketplace create-user --role curator …"""
-    from .domain.roles import Role
     from .standalone import create_account
 
     try:
@@ -204,6 +259,15 @@ def sms_key() -> None:
     typer.echo(webhook_key(get_settings()))
 
 
+@app.command("webhook-key")
+def webhook_key() -> None:
+    """Print the key the notice webhook's receiver checks signatures with (WEBHOOK_SECRET, or the key
+    derived from SECRET_KEY for this use alone)."""
+    from .services.outbound import webhook_key as key
+
+    typer.echo(key(get_settings()))
+
+
 @app.command("backup")
 def backup_command(file: Path = typer.Argument(..., help="where to write the backup (pg_dump custom format)")) -> None:
     """Back the database up into FILE (pg_dump), saying each table as it goes."""
@@ -242,8 +306,11 @@ def children(settings) -> dict[str, list[str]]:
 
 @app.command()
 def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start without the demo data")) -> None:
-    """Everything: embedded PostgreSQL + Redis (unless configured), migrations, demo data, web and worker."""
+    """Everything: embedded PostgreSQL + Redis (unless configured), migrations, demo data (not with --no-demo
+    nor in production, which ask for the first curator instead), web and worker."""
     from .migrate import upgrade_if_behind
+
+    no_seed = no_seed or get_settings().environment == "production"
 
     stop_requested = False
 
@@ -256,6 +323,8 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
     embedded_servers: list = []
     with _servers(get_settings(), embedded_servers) as settings:
         upgrade_if_behind(settings.database_url)
+        if no_seed:
+            _first_curator(settings)
         supervisor = Supervisor(children(settings))
         for servers in embedded_servers:  # the embedded servers this `up` started are restarted too
             if servers.redis_process is not None:
@@ -274,6 +343,7 @@ def up(no_seed: bool = typer.Option(False, "--no-demo", "--no-seed", help="start
             if _wait_healthy(f"{base}/healthz", supervisor):
                 typer.echo(f"\nCloud Market is running: open {base}/  (API docs: {base}/schema)")
                 if not no_seed:
+                    typer.echo(DEMO_BANNER)
                     for role, (phone, password) in DEMO_LOGINS.items():
                         typer.echo(f"  demo {role:<9} {phone} / {password}")
                 typer.echo("Press Ctrl-C to stop.\n")

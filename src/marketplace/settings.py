@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     archive_after_days: int = Field(default=730, ge=30)
     archive_batch_size: int = Field(default=1000, ge=1)  # rows flagged per short transaction
     # Outbound notices: a signed webhook (HMAC-SHA256 of the body) to the union's SMS / WeChat gateway.
+    # The receiver checks the signature with WEBHOOK_SECRET; unset, a key derived from SECRET_KEY
+    # ("webhook", printed by `marketplace webhook-key`).
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_timeout_seconds: float = Field(default=10, gt=0)
@@ -119,8 +121,6 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
-        if self.webhook_url and not self.webhook_secret:
-            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET: receivers check the signature made with it")
         for name in LIMIT_SETTINGS:
             try:
                 parse(getattr(self, name))
@@ -153,7 +153,7 @@ class Settings(BaseSettings):
         return self.dev_sms_inbox or Path(self.data_dir) / "dev-sms.jsonl"
 
     def key(self, purpose: str) -> str:
-        """The signing key for one purpose ("tokens", "csrf"), derived from the instance secret."""
+        """The signing key for one purpose ("tokens", "csrf", "webhook", …), derived from the instance secret."""
         secret = keys.stored_secret(self.data_dir) if _placeholder(self.secret_key) else self.secret_key
         return keys.derive(secret, purpose)
 

@@ -45,6 +45,23 @@ async def create_account(settings: Settings, phone: str, name: str, password: st
         return user.id
 
 
+async def has_curator(settings: Settings) -> bool:
+    """Whether the default market has an active curator yet (a market without one has nobody to run it)."""
+    import sqlalchemy as sa
+
+    from .models import Market, User
+
+    async with unit_of_work(settings) as db:
+        found = await db.execute(
+            sa.select(User.id)
+            .join(Market, Market.id == User.market_id)
+            .where(Market.slug == settings.default_market, sa.literal(Role.curator.value) == sa.any_(User.roles))
+            .where(User.is_active)
+            .limit(1)
+        )
+        return found.first() is not None
+
+
 async def remove_demo(settings: Settings, phone: str, password: str) -> dict[str, int]:
     async with unit_of_work(settings) as db:
         return await demo.remove(db, settings, phone, password)

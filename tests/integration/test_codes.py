@@ -384,3 +384,11 @@ async def test_the_code_is_in_the_development_inbox_only_for_its_phone(client, s
     code = await ask_code(client, settings, member.phone, "login")
     assert last_code(settings, member.phone, "login") == code
     assert sent_codes(settings, member.phone, "reset") == []
+
+
+async def test_the_development_sender_shows_the_code_in_the_log(client, settings, factory, caplog):
+    member = await factory.user()
+    with caplog.at_level("WARNING", logger="marketplace.services.sms"):
+        code = await ask_code(client, settings, member.phone, "login")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "marketplace.services.sms"]
+    assert code in line and member.phone in line and "nothing sent" in line

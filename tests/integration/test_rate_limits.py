@@ -133,3 +133,59 @@ async def test_unknown_and_known_phones_take_the_same_time(settings, factory):
 async def test_create_user_refuses_a_common_password_with_a_sentence(settings):
     with pytest.raises(ValueError, match="password: This password is one of the most common ones"):
         await create_account(settings, "13712345678", "管理员", "password123", [Role.curator])
+
+
+async def test_fifty_rapid_wrong_logins_answer_alike_for_a_known_and_an_unknown_phone(settings, factory):
+    """The issue's case as an attacker runs it: 50 wrong logins back to back on a phone with an account and
+    on one without, interleaved. Each is checked the allowed few times, then refused with 429 — the same
+    answers, the same headers, and (with production-like hashing) the same time, within the noise."""
+    costly = settings.model_copy(
+        update={"password_time_cost": 2, "password_memory_kib": 32768, "login_limit_per_ip": "1000 per minute"}
+    )
+    known = "13500990001"
+    async with factory.sessionmaker() as db, db.begin():
+        db.add(
+            User(
+                market_id=factory.market_id,
+                phone=known,
+                name="会员",
+                password_hash=auth.hash_password(costly, PASSWORD),
+                roles=["member"],
+            )
+        )
+    unknown = "13500980001"
+    allowed = int(costly.login_limit_per_phone.split()[0])
+    seen: dict[str, list[tuple[int, str, float]]] = {known: [], unknown: []}
+    async with AsyncTestClient(app=create_app(costly)) as timed:
+        await timed.post("/api/v1/auth/login", json={"phone": "13500970001", "password": "warm-up-1"})
+        for _ in range(50):
+            for phone in (known, unknown):
+                start = time.perf_counter()
+                answer = await timed.post("/api/v1/auth/login", json={"phone": phone, "password": "wrong-password"})
+                took = time.perf_counter() - start
+                seen[phone].append((answer.status_code, answer.json()["detail"], took))
+    for phone in (known, unknown):
+        codes = [code for code, _, _ in seen[phone]]
+        assert codes == [401] * allowed + [429] * (50 - allowed), phone
+    assert [(c, d) for c, d, _ in seen[known]] == [(c, d) for c, d, _ in seen[unknown]]
+
+    def median(phone: str, checked: bool) -> float:
+        return statistics.median(t for c, _, t in seen[phone] if (c == 401) == checked)
+
+    assert 0.6 < median(unknown, True) / median(known, True) < 1.6, seen
+    # refused before any hash: far quicker than a check, for both alike
+    for phone in (known, unknown):
+        assert median(phone, False) < median(phone, True) / 2, seen[phone]
+
+
+async def test_the_counts_are_shared_by_every_web_process(settings, factory):
+    """Two web processes (two apps, each with its own Redis connection and limiter) count one phone's
+    attempts together: spreading them over processes gains an attacker nothing."""
+    member = await factory.user()
+    allowed = int(settings.login_limit_per_phone.split()[0])
+    wrong = {"phone": member.phone, "password": "not-the-password"}
+    codes = []
+    async with AsyncTestClient(app=create_app(settings)) as one, AsyncTestClient(app=create_app(settings)) as two:
+        for n in range(allowed + 4):
+            codes.append((await (one if n % 2 else two).post("/api/v1/auth/login", json=wrong)).status_code)
+    assert codes == [401] * allowed + [429] * 4

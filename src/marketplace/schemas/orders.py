@@ -121,7 +121,7 @@ class ReviewIn(BaseModel):
 
 
 class PartyOut(BaseModel):
-    id: int
+    id: int | None  # None: a confidential order's member, veiled from staff who do not need them
     name: str
     phone: str | None = None  # masked; shown to the other party and staff only
 

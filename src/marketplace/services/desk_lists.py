@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from ..domain import stations as station_rules
+from ..domain.confidential import HIDDEN_MEMBER
 from ..domain.orders import OrderState
 from ..models import Landmark, Order, OrderEvent, Station, StationKeeper, User
 from ..schemas.common import Page
+from .categories import confidential_ids
 from .menu import _escape_like
 from .stations import distance_sql, local_now, open_at
 
@@ -53,8 +55,16 @@ async def orders(
 ) -> Page[DeskOrder]:
     """The market's orders, newest first; by state, placed since a moment, a word of the title or a name."""
     member, provider = _people()
+    # A confidential order's member is named only while it waits for staff (domain/confidential.py), and
+    # found by name only then: a search must not tell who has asked for counselling or legal help.
+    veiled = sa.and_(
+        Order.category_id.in_(await confidential_ids(db, market_id)),
+        Order.escalated_at.is_(None),
+        Order.state != OrderState.disputed,
+    )
+    member_name = sa.case((veiled, sa.literal(HIDDEN_MEMBER)), else_=member.name)
     query = (
-        sa.select(Order.id, Order.title, Order.state, member.name, provider.name, Order.created_at)
+        sa.select(Order.id, Order.title, Order.state, member_name, provider.name, Order.created_at)
         .join(member, member.id == Order.member_id)
         .outerjoin(provider, provider.id == Order.provider_id)
         .where(Order.market_id == market_id)
@@ -68,7 +78,7 @@ async def orders(
         query = query.where(
             sa.or_(
                 Order.title.ilike(like, escape="\\"),
-                member.name.ilike(like, escape="\\"),
+                sa.and_(sa.not_(veiled), member.name.ilike(like, escape="\\")),
                 provider.name.ilike(like, escape="\\"),
             )
         )

@@ -21,10 +21,12 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from ..domain.confidential import staff_need_member
 from ..domain.phones import mask_phone
 from ..models import Category, Listing, ListingSession, Order, Review, User
 from ..texts import N_, tr
 from . import audit_trail
+from .categories import confidential_ids
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (and a name or review
 # is text anyone can write): such cells get a leading apostrophe, which shows the text as it was typed.
@@ -71,6 +73,7 @@ class Table:
 
 YES, NO = N_("yes"), N_("no")
 KINDS = {"listing": N_("Listed service"), "need": N_("Need")}
+CONFIDENTIAL_MEMBER = N_("Confidential member")
 ORDER_COLUMNS = [
     N_("Order no."),
     N_("Ordered at"),
@@ -179,6 +182,8 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
             Order.delivered_at,
             Order.attended,
             Order.reorder_of_id,
+            Order.category_id,
+            Order.escalated_at,
         )
         .join(Category, Category.id == Order.category_id)
         .join(member, member.id == Order.member_id)
@@ -187,6 +192,16 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
         .where(Order.market_id == market_id)
         .order_by(Order.id),
     )
+    # The member of a confidential order (counselling, legal help) stays out of the file unless the order waits
+    # for staff (domain/confidential.py): the union's figures keep the order, not whose it is.
+    veiled = await confidential_ids(db, market_id)
+    hidden = tr(words.lang, CONFIDENTIAL_MEMBER)
+
+    def member(category_id, state, escalated_at, member_id, name, phone) -> list:
+        if category_id in veiled and not staff_need_member(state, escalated_at is not None):
+            return [None, hidden, None]
+        return [member_id, name, mask_phone(phone)]
+
     return Table(
         "orders",
         words.header(ORDER_COLUMNS),
@@ -198,9 +213,7 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
                 words.label("ORDER_STATES", state),
                 title,
                 category_name,
-                member_id,
-                member_name,
-                mask_phone(phone),
+                *member(category_id, state, escalated_at, member_id, member_name, phone),
                 provider_id,
                 provider_name,
                 words.local(starts_at),
@@ -224,6 +237,8 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
                 delivered_at,
                 attended,
                 reorder_of_id,
+                category_id,
+                escalated_at,
             ) in rows
         ),
     )

@@ -6,6 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..auth import has_role
+from ..domain.confidential import HIDDEN_MEMBER, member_shown
 from ..domain.orders import Actor, OrderKind, OrderState, actions_for, arrangement_steps
 from ..domain.phones import mask_phone
 from ..domain.roles import Role
@@ -15,6 +17,7 @@ from ..models import Listing, ListingSession, Offer, Order, OrderEvent, Review, 
 from ..models.base import archived_only, hot, utcnow
 from ..schemas.common import Page
 from ..schemas.orders import ListingRef, OfferOut, OrderOut, PartyOut, SessionRef
+from . import categories
 from .order_flow import capacities
 
 # Not after a decline: the provider just said no to this service at this time; the member finds
@@ -107,6 +110,7 @@ class _Facts:
     offers: dict[int, Offer | NewOffer] = field(default_factory=dict)
     events: dict[int, list[dict]] = field(default_factory=dict)
     positions: dict[int, int] = field(default_factory=dict)
+    confidential: set[int] = field(default_factory=set)  # categories whose orders' members are veiled from staff
 
     def add(self, order: Order, known: Known) -> None:
         self.users |= known.users
@@ -165,12 +169,22 @@ async def _read_facts(db: AsyncSession, orders: list[Order], with_events: bool) 
     return facts
 
 
+def _veiled(events: list[dict], member_id: int) -> list[dict]:
+    """The history without the member's account id on their own moves."""
+    return [{**e, "actor_id": None} if e.get("actor_id") == member_id else e for e in events]
+
+
 async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events: bool = False) -> list[OrderOut]:
     known = [Known.of(o) for o in orders]
     facts = await _read_facts(db, [o for o, k in zip(orders, known, strict=True) if k is None], with_events)
     for order, k in zip(orders, known, strict=True):
         if k is not None:
             facts.add(order, k)
+    if viewer is not None and has_role(
+        viewer, Role.operator, Role.curator
+    ):  # only staff are ever shown less of a member
+        for market_id in {o.market_id for o in orders}:
+            facts.confidential |= await categories.confidential_ids(db, market_id)
     return [_out(viewer, order, facts, with_events) for order in orders]
 
 
@@ -178,6 +192,7 @@ def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderO
     caps = capacities(viewer, order)
     staff = bool(caps & {Actor.operator, Actor.curator})
     member = facts.users[order.member_id]
+    shown = member_shown(caps, order.category_id in facts.confidential, order.state, order.escalated_at is not None)
     provider = facts.users.get(order.provider_id) if order.provider_id else None
     offer = facts.offers.get(order.id)
     return OrderOut(
@@ -195,12 +210,15 @@ def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderO
         preferred_times=[w for w in order.preferred_times if isinstance(w, dict)]
         if isinstance(order.preferred_times, list)
         else [],
-        # Privacy: the provider and staff see the member's name and masked phone; no one sees more.
+        # Privacy: the provider and staff see the member's name and masked phone; no one sees more. Of a
+        # confidential category, staff see them only while the order waits for staff (domain/confidential.py).
         member=PartyOut(
             id=member.id,
             name=member.name,
             phone=mask_phone(member.phone) if (staff or Actor.provider in caps) else None,
-        ),
+        )
+        if shown
+        else PartyOut(id=None, name=HIDDEN_MEMBER),
         provider=PartyOut(id=provider.id, name=provider.name, phone=mask_phone(provider.phone) if staff else None)
         if provider
         else None,
@@ -225,7 +243,9 @@ def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderO
         escalated_at=order.escalated_at,
         created_at=order.created_at,
         updated_at=order.updated_at,
-        events=facts.events.get(order.id, []) if with_events else None,
+        events=(facts.events.get(order.id, []) if shown else _veiled(facts.events.get(order.id, []), member.id))
+        if with_events
+        else None,
     )
 
 

@@ -70,7 +70,12 @@ def channel_for(settings: Settings) -> Channel | None:
     """The configured channel; None when WEBHOOK_URL is unset (the in-app inbox only)."""
     if not settings.webhook_url:
         return None
-    return WebhookChannel(settings.webhook_url, settings.webhook_secret or "", settings.webhook_timeout_seconds)
+    return WebhookChannel(settings.webhook_url, webhook_key(settings), settings.webhook_timeout_seconds)
+
+
+def webhook_key(settings: Settings) -> str:
+    """The key the notice receiver checks signatures with: WEBHOOK_SECRET, or one derived for this use alone."""
+    return settings.webhook_secret or settings.key("webhook")
 
 
 async def queue_delivery(db: AsyncSession, notification_id: int) -> None:

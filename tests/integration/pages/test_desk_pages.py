@@ -429,3 +429,40 @@ async def test_batches_are_paged(pages, factory, client):
     second = await pages.get("/desk/batches?page=2")
     assert second.text.count("<td>批次") == 1 and "<td>批次50</td>" in second.text
     assert (await pages.get("/desk/cases?page=2")).status_code == 200
+
+
+async def test_the_audit_trail_shows_reveals_hides_and_resolutions_with_who_and_why(pages, factory, client):
+    """Issue #12's audit page, the rest of its list: a phone shown, a review hidden, a dispute resolved —
+    each with the curator's name, the time and the reason given, on the page and in its export."""
+    curator = await factory.user(Role.curator, name="冯主任")
+    c = factory.headers(curator)
+    category = await factory.category("法律咨询")
+    provider = await factory.provider([category])
+    listing = await factory.listing(provider, category, auto_accept=True)
+    member = await factory.user(name="韩师傅")
+    revealed = await client.post(f"/api/v1/admin/users/{member.id}/phone", json={"reason": "回访满意度"}, headers=c)
+    assert revealed.status_code == 200, revealed.text
+    reviewed = await factory.order_in_state(member, listing, "received")
+    review = await client.post(
+        f"/api/v1/orders/{reviewed.id}/review", json={"stars": 1, "text": "骂人的话"}, headers=factory.headers(member)
+    )
+    hidden = await client.post(
+        f"/api/v1/admin/reviews/{review.json()['id']}/hide", json={"reason": "含侮辱性语言"}, headers=c
+    )
+    assert hidden.status_code == 200, hidden.text
+    disputed = await factory.order_in_state(member, listing, "disputed")
+    resolved = await client.post(
+        f"/api/v1/orders/{disputed.id}/resolve", json={"outcome": "received", "reason": "双方确认已服务"}, headers=c
+    )
+    assert resolved.status_code == 200, resolved.text
+
+    pages.login(curator)
+    trail = (await pages.get("/desk/audit")).text
+    rows = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", trail)
+    assert rows[:3] == [("冯主任", "争议处理：已签收"), ("冯主任", "隐藏评价"), ("冯主任", "查看完整手机号")], rows
+    for reason in ("回访满意度", "含侮辱性语言", "双方确认已服务"):
+        assert reason in trail
+    exported = (await pages.get("/desk/export/audit.csv")).text
+    for reason in ("回访满意度", "含侮辱性语言", "双方确认已服务"):
+        assert reason in exported
+    assert member.phone not in trail and member.phone not in exported  # the trail keeps the reason, not the number

@@ -158,3 +158,38 @@ async def test_without_a_webhook_nothing_is_queued_to_send(client, factory, jobs
     await jobs.run(lambda db: notices.notify(db, member.id, factory.market_id, "test", "你好"))
     assert len(await jobs.notices(member.id)) == 1
     assert await jobs.rows("deliver_notice") == []
+
+
+async def test_without_webhook_secret_notices_are_signed_with_a_key_of_their_own(factory, receiver, hooked):
+    """WEBHOOK_URL alone: the body is signed with the key derived from SECRET_KEY for this use (the one
+    `marketplace webhook-key` prints), which is neither the secret nor the tokens', CSRF's or SMS's key."""
+    from typer.testing import CliRunner
+
+    from marketplace.cli import app
+    from marketplace.services import outbound, sms
+    from marketplace.settings import get_settings
+
+    hook = receiver([])
+    jobs = await hooked(hook.url, webhook_secret=None)
+    configured = jobs.settings
+    member = await factory.user()
+    await jobs.run(lambda db: notices.notify(db, member.id, factory.market_id, "test", "你好", dedupe_key="k"))
+    await jobs.drain()
+    [(headers, body)] = hook.requests
+    key = configured.key("webhook")
+    assert key not in (
+        configured.secret_key,
+        configured.key("tokens"),
+        configured.key("csrf"),
+        sms.webhook_key(configured),
+    )
+    expected = "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Marketplace-Signature"], expected)
+    assert outbound.webhook_key(configured) == key
+    env = {"SECRET_KEY": configured.secret_key, "WEBHOOK_URL": hook.url, "DATA_DIR": str(configured.data_dir)}
+    get_settings.cache_clear()
+    try:
+        printed = CliRunner().invoke(app, ["webhook-key"], env=env)
+    finally:
+        get_settings.cache_clear()
+    assert printed.exit_code == 0 and printed.output.strip() == key

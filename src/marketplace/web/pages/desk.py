@@ -18,7 +18,7 @@ from ...domain.periods import DEFAULT_PERIOD, PERIODS, period_start
 from ...domain.roles import Role
 from ...errors import NotFound
 from ...models.base import utcnow
-from ...schemas.accounts import GroupsIn, OrderMarketsIn, RolesIn
+from ...schemas.accounts import GroupsIn, OrderMarketsIn, RevealIn, RolesIn
 from ...schemas.catalog_categories import CategoryIn, CategoryPatch
 from ...schemas.listings import ApproveIn, BatchIn, BulkApproveIn
 from ...schemas.orders import RequiredReasonIn
@@ -32,6 +32,7 @@ from ...services import (
     insights,
     listings,
     menu,
+    personal_data,
     reviews,
 )
 from ..common import Db, IdParam
@@ -389,6 +390,34 @@ class DeskPages(Controller):
                 return redirect(f"/desk/accounts?q={quote(values.get('q', ''))}", "roles")
             status, errors = refusal(request, exc, "roles")
         return await _accounts_refused(request, db, user, user_id, status, errors)
+
+    @post("/accounts/{user_id:int}/phone")
+    async def reveal_phone(self, request: Request, user_id: IdParam, page_user: PageUser, db: Db) -> Template:
+        """The whole number beside the account, for a reason the audit trail keeps (PIPL). Shown in this
+        answer only (never stored by the browser: logged-in answers are no-store); each showing is recorded."""
+        user = need(page_user, *STAFF)
+        values = await form_of(request)
+        data, errors = validate(request, RevealIn, {"reason": values.get("reason", "")})
+        status, revealed = 400, {}
+        if data is not None:
+            phone, exc = await attempt(db, lambda: personal_data.reveal_phone(db, user, user_id, data.reason))
+            if exc is None:
+                status, revealed = 200, {user_id: phone}
+            else:
+                status, errors = refusal(request, exc, "reason")
+        q = str(values.get("q", ""))[:60]
+        found = await accounts.list_users(db, user.market_id, q or None, None, DESK_PAGE, 0)
+        return page(
+            request,
+            "desk/accounts.html",
+            user,
+            status,
+            found=found,
+            values={"q": q, "role": ""},
+            errors={f"{user_id}.reason": text for text in errors.values()},
+            markets=await accounts.other_markets(db, user.market_id),
+            revealed=revealed,
+        )
 
     @post("/accounts/{user_id:int}/{action:str}")
     async def set_active(

@@ -541,6 +541,15 @@ AUDIT_ACTIONS.update(
     }
 )
 AUDIT_TARGETS.update({"roster_import": N_("roster import"), "market": N_("market")})
+# Needs questionnaires (需求调研, services/surveys.py) go through the same import steps as the roster.
+AUDIT_ACTIONS.update(
+    {
+        "upload_survey": N_("questionnaire uploaded"),
+        "map_survey": N_("questionnaire mapping saved"),
+        "start_survey": N_("questionnaire import started"),
+    }
+)
+AUDIT_TARGETS.update({"survey_import": N_("questionnaire import")})
 DONE.update(
     {
         "verification_approved": N_("Approved: the member is verified and told."),

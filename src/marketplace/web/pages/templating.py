@@ -11,6 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from ...domain.confidential import HIDDEN_MEMBER
 from ...services import personal_data, reviews
 from . import i18n, labels, once, reasons
 from .i18n import N_
@@ -116,6 +117,7 @@ def _stars(value: float | int | None) -> str:
 SYSTEM_NAMES = {
     reviews.ANONYMOUS: i18n.N_("Anonymous worker"),
     personal_data.DELETED_NAME: i18n.N_("Deleted account"),
+    HIDDEN_MEMBER: i18n.N_("Confidential member"),
 }
 
 
