@@ -1,6 +1,7 @@
 """The union's figures: listings and seats, the order funnel, visits, satisfaction, reorders,
 unmet needs, provider activity and how fast orders are accepted and delivered. Read-only queries."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,19 +34,19 @@ FUNNEL = ["ordered", "accepted", "delivered", "received", "reviewed"]
 SERVED = [OrderState.delivered, OrderState.received, OrderState.reviewed, OrderState.disputed]
 
 
-def _domain_of(market_id: int):
+def _domain_of(market_ids: Sequence[int]):
     """A CTE (id, root_id): every category with the domain (root) it sits under."""
     base = (
         sa.select(Category.id.label("id"), Category.id.label("root_id"))
-        .where(Category.market_id == market_id, Category.parent_id.is_(None))
+        .where(Category.market_id.in_(market_ids), Category.parent_id.is_(None))
         .cte("domain_of", recursive=True)
     )
     below = sa.select(Category.id, base.c.root_id).join(base, Category.parent_id == base.c.id)
     return base.union_all(below)
 
 
-async def listings_by_domain(db: AsyncSession, market_id: int) -> list[DomainFigures]:
-    tree = _domain_of(market_id)
+async def listings_by_domain(db: AsyncSession, market_ids: Sequence[int]) -> list[DomainFigures]:
+    tree = _domain_of(market_ids)
     root = sa.orm.aliased(Category)
     seats = (
         sa.select(
@@ -80,7 +81,7 @@ async def listings_by_domain(db: AsyncSession, market_id: int) -> list[DomainFig
     ]
 
 
-async def listings_by_batch(db: AsyncSession, market_id: int) -> list[BatchFigures]:
+async def listings_by_batch(db: AsyncSession, market_ids: Sequence[int]) -> list[BatchFigures]:
     seats = (
         sa.select(
             ListingSession.listing_id,
@@ -101,7 +102,7 @@ async def listings_by_batch(db: AsyncSession, market_id: int) -> list[BatchFigur
         )
         .outerjoin(Listing, Listing.batch_id == Batch.id)
         .outerjoin(seats, seats.c.listing_id == Listing.id)
-        .where(Batch.market_id == market_id)
+        .where(Batch.market_id.in_(market_ids))
         .group_by(Batch.id, Batch.name)
         .order_by(Batch.id)
     )
@@ -113,21 +114,23 @@ def _since(column, since: datetime | None):
     return column >= since if since is not None else sa.true()
 
 
-async def orders_by_state(db: AsyncSession, market_id: int, since: datetime | None = None) -> dict[str, int]:
+async def orders_by_state(db: AsyncSession, market_ids: Sequence[int], since: datetime | None = None) -> dict[str, int]:
     rows = await db.execute(
         sa.select(Order.state, sa.func.count())
-        .where(Order.market_id == market_id, _since(Order.created_at, since))
+        .where(Order.market_id.in_(market_ids), _since(Order.created_at, since))
         .group_by(Order.state)
     )
     found = dict(rows.all())
     return {state.value: found.get(state.value, 0) for state in OrderState}
 
 
-async def funnel(db: AsyncSession, market_id: int, total: int, since: datetime | None = None) -> list[FunnelStage]:
+async def funnel(
+    db: AsyncSession, market_ids: Sequence[int], total: int, since: datetime | None = None
+) -> list[FunnelStage]:
     """Orders that ever reached each stage (from the event history, so later moves do not hide them), of
     the orders placed in the period; each stage with its share of the stage before."""
     query = sa.select(OrderEvent.to_state, sa.func.count(sa.distinct(OrderEvent.order_id))).where(
-        OrderEvent.market_id == market_id, OrderEvent.to_state.in_(FUNNEL[1:])
+        OrderEvent.market_id.in_(market_ids), OrderEvent.to_state.in_(FUNNEL[1:])
     )
     if since is not None:
         query = query.join(Order, Order.id == OrderEvent.order_id).where(Order.created_at >= since)
@@ -139,21 +142,21 @@ async def funnel(db: AsyncSession, market_id: int, total: int, since: datetime |
     ]
 
 
-async def served(db: AsyncSession, market_id: int, since: datetime | None = None) -> tuple[int, int]:
+async def served(db: AsyncSession, market_ids: Sequence[int], since: datetime | None = None) -> tuple[int, int]:
     visits, members = (
         await db.execute(
             sa.select(sa.func.count(), sa.func.count(sa.distinct(Order.member_id))).where(
-                Order.market_id == market_id, Order.state.in_(SERVED), _since(Order.delivered_at, since)
+                Order.market_id.in_(market_ids), Order.state.in_(SERVED), _since(Order.delivered_at, since)
             )
         )
     ).one()
     return visits, members
 
 
-async def review_figures(db: AsyncSession, market_id: int, since: datetime | None = None) -> ReviewFigures:
+async def review_figures(db: AsyncSession, market_ids: Sequence[int], since: datetime | None = None) -> ReviewFigures:
     rows = await db.execute(
         sa.select(Review.stars, sa.func.count())
-        .where(Review.market_id == market_id, Review.hidden_at.is_(None), _since(Review.created_at, since))
+        .where(Review.market_id.in_(market_ids), Review.hidden_at.is_(None), _since(Review.created_at, since))
         .group_by(Review.stars)
     )
     histogram = {stars: 0 for stars in range(1, 6)} | dict(rows.all())
@@ -167,11 +170,11 @@ async def review_figures(db: AsyncSession, market_id: int, since: datetime | Non
     )
 
 
-async def reorder_figures(db: AsyncSession, market_id: int, since: datetime | None = None) -> ReorderFigures:
+async def reorder_figures(db: AsyncSession, market_ids: Sequence[int], since: datetime | None = None) -> ReorderFigures:
     orders, reorders = (
         await db.execute(
             sa.select(sa.func.count(), sa.func.count(Order.reorder_of_id)).where(
-                Order.market_id == market_id, Order.kind == OrderKind.listing, _since(Order.created_at, since)
+                Order.market_id.in_(market_ids), Order.kind == OrderKind.listing, _since(Order.created_at, since)
             )
         )
     ).one()
@@ -179,7 +182,7 @@ async def reorder_figures(db: AsyncSession, market_id: int, since: datetime | No
 
 
 async def unmet_needs(
-    db: AsyncSession, market_id: int, limit: int = 20, since: datetime | None = None
+    db: AsyncSession, market_ids: Sequence[int], limit: int = 20, since: datetime | None = None
 ) -> list[UnmetNeed]:
     published = (
         sa.select(Listing.category_id, sa.func.count().label("n"))
@@ -192,7 +195,7 @@ async def unmet_needs(
         .join(Order, Order.category_id == Category.id)
         .outerjoin(published, published.c.category_id == Category.id)
         .where(
-            Order.market_id == market_id,
+            Order.market_id.in_(market_ids),
             Order.kind == OrderKind.need,
             Order.state.in_([OrderState.placed, OrderState.offered, OrderState.expired]),
             _since(Order.created_at, since),
@@ -204,8 +207,8 @@ async def unmet_needs(
     return [UnmetNeed(category_id=r[0], name_zh=r[1], name_en=r[2], needs=r[3], listings=r[4] or 0) for r in rows]
 
 
-async def provider_activity(db: AsyncSession, market_id: int) -> ProviderActivity:
-    is_provider = sa.and_(User.market_id == market_id, sa.literal(Role.provider.value) == sa.any_(User.roles))
+async def provider_activity(db: AsyncSession, market_ids: Sequence[int]) -> ProviderActivity:
+    is_provider = sa.and_(User.market_id.in_(market_ids), sa.literal(Role.provider.value) == sa.any_(User.roles))
     levels = await db.execute(
         sa.select(ProviderProfile.star_level, sa.func.count())
         .join(User, User.id == ProviderProfile.user_id)
@@ -216,7 +219,7 @@ async def provider_activity(db: AsyncSession, market_id: int) -> ProviderActivit
     active = (
         await db.execute(
             sa.select(sa.func.count(sa.distinct(Order.provider_id))).where(
-                Order.market_id == market_id, Order.delivered_at > utcnow() - timedelta(days=90)
+                Order.market_id.in_(market_ids), Order.delivered_at > utcnow() - timedelta(days=90)
             )
         )
     ).scalar_one()
@@ -255,14 +258,16 @@ def _out(row) -> Durations:
     )
 
 
-async def durations(db: AsyncSession, market_id: int, since: datetime | None = None) -> tuple[Durations, Durations]:
+async def durations(
+    db: AsyncSession, market_ids: Sequence[int], since: datetime | None = None
+) -> tuple[Durations, Durations]:
     """Hours from ordering to a provider's acceptance (orders a provider answered: a seat taken at once by
     an auto-accepting listing waits for no one, and would pull the figure to 0), and from ordering to
     delivery; of the orders placed in the period."""
     first_accept = (
         sa.select(OrderEvent.order_id, sa.func.min(OrderEvent.at).label("at"))
         .where(
-            OrderEvent.market_id == market_id,
+            OrderEvent.market_id.in_(market_ids),
             OrderEvent.to_state == OrderState.accepted,
             OrderEvent.action == "accept",
         )
@@ -275,28 +280,28 @@ async def durations(db: AsyncSession, market_id: int, since: datetime | None = N
             _durations(to_accept)
             .select_from(Order)
             .join(first_accept, first_accept.c.order_id == Order.id)
-            .where(Order.market_id == market_id, _since(Order.created_at, since))
+            .where(Order.market_id.in_(market_ids), _since(Order.created_at, since))
         )
     ).one()
     to_deliver = sa.extract("epoch", Order.delivered_at - Order.created_at) / 3600
     delivered = (
         await db.execute(
             _durations(to_deliver).where(
-                Order.market_id == market_id, Order.delivered_at.is_not(None), _since(Order.created_at, since)
+                Order.market_id.in_(market_ids), Order.delivered_at.is_not(None), _since(Order.created_at, since)
             )
         )
     ).one()
     return _out(accepted), _out(delivered)
 
 
-async def trend(db: AsyncSession, market_id: int, period: str, now: datetime, zone: ZoneInfo) -> Trend:
+async def trend(db: AsyncSession, market_ids: Sequence[int], period: str, now: datetime, zone: ZoneInfo) -> Trend:
     """Orders placed, delivered and reviewed (with the average stars) per day, week or month of the period,
     every bucket present (0 when quiet). All time: from the first order, at most the last two years."""
     unit = UNITS[period]
     start = period_start(period, now, zone)
     if start is None:
         first = (
-            await db.execute(sa.select(sa.func.min(Order.created_at)).where(Order.market_id == market_id))
+            await db.execute(sa.select(sa.func.min(Order.created_at)).where(Order.market_id.in_(market_ids)))
         ).scalar_one()
         start = max(first or now, now - timedelta(days=31 * MAX_MONTHS))
     starts = buckets(start, now, unit, zone)
@@ -311,9 +316,9 @@ async def trend(db: AsyncSession, market_id: int, period: str, now: datetime, zo
         rows = await db.execute(sa.select(bucket, figure).where(column >= since, *where).group_by(bucket))
         return {b.replace(tzinfo=zone): v for b, v in rows.all()}
 
-    ordered = await counted(Order.created_at, Order.market_id == market_id)
-    delivered = await counted(Order.delivered_at, Order.market_id == market_id)
-    visible = (Review.market_id == market_id, Review.hidden_at.is_(None))
+    ordered = await counted(Order.created_at, Order.market_id.in_(market_ids))
+    delivered = await counted(Order.delivered_at, Order.market_id.in_(market_ids))
+    visible = (Review.market_id.in_(market_ids), Review.hidden_at.is_(None))
     reviewed = await counted(Review.created_at, *visible)
     stars = await counted(Review.created_at, *visible, value=sa.func.avg(Review.stars))
     return Trend(
@@ -332,30 +337,30 @@ async def trend(db: AsyncSession, market_id: int, period: str, now: datetime, zo
 
 
 async def stats(
-    db: AsyncSession, market_id: int, period: str = DEFAULT_PERIOD, zone: ZoneInfo | None = None
+    db: AsyncSession, market_ids: Sequence[int], period: str = DEFAULT_PERIOD, zone: ZoneInfo | None = None
 ) -> StatsOut:
     """The figures; orders, visits, reviews, reorders, needs and durations of the period (listings, seats and
     providers as they stand now), with the period's trend."""
     zone = zone or ZoneInfo("Asia/Shanghai")
     now = utcnow()
     since = period_start(period, now, zone)
-    by_state = await orders_by_state(db, market_id, since)
-    visits, members = await served(db, market_id, since)
-    to_acceptance, to_delivery = await durations(db, market_id, since)
+    by_state = await orders_by_state(db, market_ids, since)
+    visits, members = await served(db, market_ids, since)
+    to_acceptance, to_delivery = await durations(db, market_ids, since)
     return StatsOut(
-        listings_by_domain=await listings_by_domain(db, market_id),
-        listings_by_batch=await listings_by_batch(db, market_id),
-        funnel=await funnel(db, market_id, sum(by_state.values()), since),
+        listings_by_domain=await listings_by_domain(db, market_ids),
+        listings_by_batch=await listings_by_batch(db, market_ids),
+        funnel=await funnel(db, market_ids, sum(by_state.values()), since),
         orders_by_state=by_state,
         visits_served=visits,
         members_served=members,
-        reviews=await review_figures(db, market_id, since),
-        reorder=await reorder_figures(db, market_id, since),
-        unmet_needs=await unmet_needs(db, market_id, since=since),
-        providers=await provider_activity(db, market_id),
+        reviews=await review_figures(db, market_ids, since),
+        reorder=await reorder_figures(db, market_ids, since),
+        unmet_needs=await unmet_needs(db, market_ids, since=since),
+        providers=await provider_activity(db, market_ids),
         to_acceptance=to_acceptance,
         to_delivery=to_delivery,
         period=period,
         since=since,
-        trend=await trend(db, market_id, period, now, zone),
+        trend=await trend(db, market_ids, period, now, zone),
     )

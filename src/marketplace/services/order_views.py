@@ -15,7 +15,8 @@ from ..models import Listing, ListingSession, Offer, Order, OrderEvent, Review, 
 from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.orders import ListingRef, OfferOut, OrderOut, PartyOut, SessionRef
-from .order_flow import capacities
+from . import market_tree
+from .order_flow import capacities, capacities_in, staff_reach
 
 # Not after a decline: the provider just said no to this service at this time; the member finds
 # another on the menu instead of being offered the same again.
@@ -171,11 +172,13 @@ async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events
     for order, k in zip(orders, known, strict=True):
         if k is not None:
             facts.add(order, k)
-    return [_out(viewer, order, facts, with_events) for order in orders]
+    other = next((o.market_id for o in orders if o.market_id != viewer.market_id), viewer.market_id)
+    reach = await staff_reach(db, viewer, other)  # a parent's staff act on the orders of the markets below
+    return [_out(viewer, order, facts, with_events, reach) for order in orders]
 
 
-def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderOut:
-    caps = capacities(viewer, order)
+def _out(viewer: User, order: Order, facts: _Facts, with_events: bool, reach: list[int]) -> OrderOut:
+    caps = capacities(viewer, order, reach)
     staff = bool(caps & {Actor.operator, Actor.curator})
     member = facts.users[order.member_id]
     provider = facts.users.get(order.provider_id) if order.provider_id else None
@@ -260,7 +263,7 @@ async def _waitlist_positions(db: AsyncSession, waitlisted: list[Order]) -> dict
 
 async def one(db: AsyncSession, viewer: User, order_id: int) -> OrderOut:
     order = await db.get(Order, order_id)
-    if order is None or not capacities(viewer, order):
+    if order is None or not await capacities_in(db, viewer, order):
         raise NotFound("No such order.")
     return (await build(db, viewer, [order], with_events=True))[0]
 
@@ -300,7 +303,7 @@ async def listing_page(
     elif view == "provider":
         query = query.where(Order.provider_id == viewer.id)
     else:
-        query = query.where(Order.market_id == viewer.market_id)
+        query = query.where(Order.market_id.in_(await market_tree.staff_markets(db, viewer)))
     if state:
         query = query.where(Order.state.in_(state))
     if kind:
