@@ -324,8 +324,8 @@ class DeskPages(Controller):
     ) -> Template:
         """Disputes (reason, age, the order's timeline), stuck orders, and every order filtered and paged."""
         user = need(page_user, *STAFF)
-        stuck = await digest.stuck_orders(db, user.market_id, utcnow())
         subtree = await market_tree.staff_markets(db, user)  # a parent's staff see the orders below it
+        stuck = await digest.stuck_orders(db, subtree, utcnow())
         disputes = await desk_lists.disputes(db, subtree, DESK_PAGE, 0)
         # Filters a stale or hand-made link may carry that mean nothing are dropped, not refused.
         state = order_state if order_state in ORDER_STATES else None
