@@ -93,37 +93,53 @@ async def test_members_see_their_market_and_what_the_markets_above_share(client,
     assert _ids(filtered) == {a.listing.id, p.shared.id}
 
 
-# (actor market, role) × listing (a's, b's, p's shared below, p's kept) → the status of GET /api/v1/listings/{id}
-LISTING_MATRIX = [
-    ("a", "member", "a", 200),
-    ("a", "member", "b", 404),
-    ("a", "member", "p_shared", 200),
-    ("a", "member", "p_kept", 404),
-    ("a", "provider", "b", 404),
-    ("a", "provider", "p_shared", 200),
-    ("a", "curator", "b", 404),
-    ("a", "curator", "p_kept", 404),
-    ("a", "operator", "b", 404),
-    ("a", "operator", "p_shared", 200),
-    ("b", "member", "a", 404),
-    ("b", "member", "p_shared", 200),
-    ("b", "curator", "a", 404),
-    ("p", "member", "a", 404),  # a parent's member does not see a district's menu
-    ("p", "member", "p_kept", 200),
-    ("p", "provider", "b", 404),
-    ("p", "curator", "a", 200),
-    ("p", "curator", "b", 200),
-    ("p", "operator", "b", 200),
+# (actor market, role) × (resource, whose: a's, b's, p's — for listings, p's shared below or kept) → the status of
+# GET /api/v1/listings/{id} or /api/v1/orders/{id}: 404 for what one may not know exists.
+MATRIX = [
+    ("a", "member", "listing", "a", 200),
+    ("a", "member", "listing", "b", 404),
+    ("a", "member", "listing", "p_shared", 200),
+    ("a", "member", "listing", "p_kept", 404),
+    ("a", "provider", "listing", "b", 404),
+    ("a", "provider", "listing", "p_shared", 200),
+    ("a", "curator", "listing", "b", 404),
+    ("a", "curator", "listing", "p_kept", 404),
+    ("a", "operator", "listing", "b", 404),
+    ("a", "operator", "listing", "p_shared", 200),
+    ("b", "member", "listing", "a", 404),
+    ("b", "member", "listing", "p_shared", 200),
+    ("b", "curator", "listing", "a", 404),
+    ("p", "member", "listing", "a", 404),  # a parent's member does not see a district's menu
+    ("p", "member", "listing", "p_kept", 200),
+    ("p", "provider", "listing", "b", 404),
+    ("p", "curator", "listing", "a", 200),
+    ("p", "curator", "listing", "b", 200),
+    ("p", "operator", "listing", "b", 200),
+    ("a", "curator", "order", "a", 200),
+    ("a", "operator", "order", "a", 200),
+    ("a", "curator", "order", "b", 404),
+    ("a", "operator", "order", "p", 404),
+    ("a", "provider", "order", "b", 404),
+    ("a", "member", "order", "b", 404),
+    ("p", "curator", "order", "a", 200),
+    ("p", "operator", "order", "b", 200),
+    ("p", "member", "order", "a", 404),
+    ("p", "provider", "order", "a", 404),
+    ("b", "curator", "order", "a", 404),
 ]
 
 
-@pytest.mark.parametrize(("who", "role", "what", "status"), LISTING_MATRIX)
-async def test_who_sees_which_listing(client, tree, who, role, what, status):
+@pytest.mark.parametrize(("who", "role", "resource", "whose", "status"), MATRIX)
+async def test_who_sees_which_listing_and_order(client, tree, who, role, resource, whose, status):
     p, a, b = tree
-    actor = {"p": p, "a": a, "b": b}[who]
-    listing = {"a": a.listing, "b": b.listing, "p_shared": p.shared, "p_kept": p.listing}[what]
-    seen = await client.get(f"/api/v1/listings/{listing.id}", headers=actor.h(role))
-    assert seen.status_code == status, (who, role, what, seen.text)
+    markets = {"p": p, "a": a, "b": b}
+    if resource == "listing":
+        listing = {"a": a.listing, "b": b.listing, "p_shared": p.shared, "p_kept": p.listing}[whose]
+        path = f"/api/v1/listings/{listing.id}"
+    else:
+        path = f"/api/v1/orders/{markets[whose].order_id}"
+    seen = await client.get(path, headers=markets[who].h(role))
+    assert seen.status_code == status, (who, role, resource, whose, seen.text)
 
 
 async def test_members_order_what_the_parent_shares_and_nothing_of_a_sibling_or_the_parent_keeps(client, tree):
@@ -188,30 +204,6 @@ async def test_approvals_and_batches_reach_down_the_tree_only(client, tree):
     assert unshare.status_code == 200 and unshare.json()["shared_below"] is False
     # the parent's change bumped the cached menus of the markets below it (cache.py)
     assert p.shared.id not in _ids(await client.get("/api/v1/listings", headers=a.h("member")))
-
-
-# (actor market, role) × (a market's order) → the status of GET /api/v1/orders/{id}
-ORDER_MATRIX = [
-    ("a", "curator", "a", 200),
-    ("a", "operator", "a", 200),
-    ("a", "curator", "b", 404),
-    ("a", "operator", "p", 404),
-    ("a", "provider", "b", 404),
-    ("a", "member", "b", 404),
-    ("p", "curator", "a", 200),
-    ("p", "operator", "b", 200),
-    ("p", "member", "a", 404),
-    ("p", "provider", "a", 404),
-    ("b", "curator", "a", 404),
-]
-
-
-@pytest.mark.parametrize(("who", "role", "whose", "status"), ORDER_MATRIX)
-async def test_who_sees_which_order(client, tree, who, role, whose, status):
-    markets = dict(zip("pab", tree, strict=True))
-    order_id = markets[whose].order_id
-    seen = await client.get(f"/api/v1/orders/{order_id}", headers=markets[who].h(role))
-    assert seen.status_code == status, (who, role, whose, seen.text)
 
 
 async def test_staff_lists_and_moves_reach_the_markets_below(client, tree):

@@ -11,14 +11,7 @@ from .common import CurrentUser, Db
 
 
 def _out(market, depth: int) -> MarketOut:
-    return MarketOut(
-        id=market.id,
-        slug=market.slug,
-        name_zh=market.name_zh,
-        name_en=market.name_en,
-        parent_id=market.parent_id,
-        depth=depth,
-    )
+    return MarketOut(depth=depth, **market.model_dump(include=set(MarketOut.model_fields) - {"depth"}))
 
 
 class MarketAdminController(Controller):
