@@ -60,3 +60,17 @@ async def test_the_markets_page_lists_the_subtree_with_figures_and_adds_below(cl
     assert sibling.status_code == 400  # B is not in A's subtree: refused with the field
     member = _as(client, a, "member")
     assert (await member.get("/desk/markets")).status_code in (302, 303, 403)
+
+
+async def test_a_district_member_browses_their_market_and_what_the_city_shares(client, tree):  # noqa: F811
+    p, a, b = tree
+    member = _as(client, a, "member")
+    menu = (await member.get("/menu")).text
+    assert a.listing.title in menu and p.shared.title in menu
+    assert b.listing.title not in menu and p.listing.title not in menu
+    assert (await member.get(f"/listings/{p.shared.id}")).status_code == 200
+    assert (await member.get(f"/listings/{b.listing.id}")).status_code == 404
+    ordered = await member.post(f"/listings/{p.shared.id}/order", {})
+    assert ordered.status_code == 303, ordered.text  # ordered from the listing page
+    sibling = await member.post(f"/listings/{b.listing.id}/order", {})
+    assert sibling.status_code in (403, 404)
