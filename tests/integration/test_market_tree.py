@@ -355,3 +355,22 @@ async def test_a_parent_curators_figures_are_the_sum_of_its_subtree(client, tree
     assert of["a"]["reviews"] == 1
     a_by_operator = await client.get(stats, params={"period": period}, headers=a.h("operator"))
     assert _counts(a_by_operator.json()) == of["a"]
+
+
+async def test_the_cli_adds_markets_under_a_parent_and_lists_the_tree(settings, factory):
+    from uuid import uuid4
+
+    from marketplace.standalone import add_market, market_lines, move_market
+
+    city, district = f"city-{uuid4().hex[:8]}", f"district-{uuid4().hex[:8]}"
+    await add_market(settings, city, "深圳市总工会", "Shenzhen", None)
+    await add_market(settings, district, "福田区总工会", "Futian", city)
+    lines = await market_lines(settings)
+    assert f"{city}  深圳市总工会 / Shenzhen" in lines and f"  {district}  福田区总工会 / Futian" in lines
+    assert lines.index(f"  {district}  福田区总工会 / Futian") == lines.index(f"{city}  深圳市总工会 / Shenzhen") + 1
+    with pytest.raises(ValueError, match="slug: There is already a market"):
+        await add_market(settings, district, "又一个", "Again", city)
+    with pytest.raises(ValueError, match="market: There is no market called 'nowhere'"):
+        await add_market(settings, f"x-{uuid4().hex[:8]}", "某区", "Some", "nowhere")
+    with pytest.raises(ValueError, match="parent: A market cannot be placed under itself"):
+        await move_market(settings, city, district)
