@@ -8,7 +8,10 @@ about 3,000 listing orders with their events, a few dozen needs). At k×, `max(1
 (30 at 100×) share k times that: each market's share is Zipf-distributed (1/rank), the first market —
 `nanshan`, the app's DEFAULT_MARKET, the one the benchmarks ask — being the largest (at 100× about a
 quarter of everything, i.e. about 25× the demo market; the rest is spread over 29 smaller markets).
-Markets are flat rows of `markets` (there is no nesting of markets yet).
+The markets form a tree (`market_tree`): the second largest is the province, the next `round(√(n−2))` its
+cities, and every other market — `nanshan` among them — a district under one of the cities, in turn (at 100×:
+1 province, 5 cities, 24 districts). One in ten of the province's and the cities' listings is shared below
+(`shared_below`), so a district's menu holds what its city and province publish for it.
 
 Everything the app relies on holds, and tests/integration/test_scale_data.py checks it:
 - every order's events are a chain of moves of domain/orders.py's transition table (each one checked
@@ -60,6 +63,34 @@ PASSWORD = "bench-password"  # everyone's
 SEAT_HOLDING = {"offered", "accepted", "delivered", "received", "reviewed", "disputed", "no_show"}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰志强红梅海燕俊杰晓东春花"
+
+
+def market_tree(n: int) -> list[int | None]:
+    """The parent (a rank) of each of n markets by rank: rank 1 the province, then its cities, the rest districts
+    under the cities in turn (rank 0, the largest and the benchmarks' market, a district). One market: no tree."""
+    if n == 1:
+        return [None]
+    cities = list(range(2, 2 + round((n - 2) ** 0.5)))
+    parents: list[int | None] = []
+    districts = 0
+    for rank in range(n):
+        if rank == 1:
+            parents.append(None)
+        elif rank in cities:
+            parents.append(1)
+        else:
+            parents.append(cities[districts % len(cities)] if cities else 1)
+            districts += 1
+    return parents
+
+
+def market_slug(rank: int, parent: int | None) -> str:
+    if rank == 0:
+        return MARKET
+    return "province" if parent is None else ("city" if parent == 1 else "district") + f"-{rank:02d}"
+
+
+SHARED_BELOW = 10  # one listing in so many of the province and the cities is shared with the markets below
 
 
 def market_shares(n: int) -> list[float]:
@@ -180,8 +211,11 @@ class Market:
 
 
 class Generator:
-    def __init__(self, conn: asyncpg.Connection, factor: float, seed: int = 2026, quiet: bool = False):
+    def __init__(
+        self, conn: asyncpg.Connection, factor: float, seed: int = 2026, quiet: bool = False, markets: int = 0
+    ):
         self.conn, self.factor, self.rng = conn, factor, random.Random(seed)
+        self.markets = markets  # 0: as many as the factor makes (a test asks for a small tree at a small factor)
         self.now = utcnow().replace(microsecond=0)
         self.ids = Ids()
         self.progress = Progress(quiet)
@@ -213,6 +247,21 @@ class Generator:
     async def start_ids(self) -> None:
         for table in SERIAL:
             self.ids.next[table] = await self.conn.fetchval(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+
+    async def nest(self, parents: list[int | None]) -> None:
+        """The markets' tree, and what the province and the cities share below."""
+        ids = self.built.markets
+        for rank, parent in enumerate(parents):
+            if parent is not None:
+                await self.conn.execute("UPDATE markets SET parent_id = $1 WHERE id = $2", ids[parent], ids[rank])
+        above = [ids[rank] for rank in set(parents) if rank is not None]
+        await self.conn.execute(
+            "UPDATE listings SET shared_below = true WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER"
+            " (PARTITION BY market_id ORDER BY id) AS n FROM listings WHERE market_id = ANY($1)) AS ranked"
+            " WHERE n % $2 = 1)",  # the first of each market, then one in SHARED_BELOW
+            above,
+            SHARED_BELOW,
+        )
 
     async def finish_ids(self) -> None:
         for table in SERIAL:
@@ -550,9 +599,11 @@ class Generator:
         self.password_hash = hash_password(_settings, PASSWORD)
         try:
             await self.start_ids()
-            n = max(1, round(0.3 * self.factor)) if not members_only else 1
+            n = self.markets or (max(1, round(0.3 * self.factor)) if not members_only else 1)
+            parents = market_tree(n)
             for rank, share in enumerate(market_shares(n)):
-                await self.market(MARKET if rank == 0 else f"district-{rank:02d}", share, members_only)
+                await self.market(market_slug(rank, parents[rank]), share, members_only)
+            await self.nest(parents)
             self.progress.show("sequences, ANALYZE")
             await self.finish_ids()
             # the desk's figures, folded from the events as the worker folds them (services/rollups.py)
@@ -651,11 +702,14 @@ def _dsn(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def build(sqlalchemy_url: str, factor: float, seed: int = 2026, members_only: bool = False, quiet=False) -> Built:
-    """Fill a migrated database (without listings or orders yet) with `factor`× the demo data."""
+async def build(
+    sqlalchemy_url: str, factor: float, seed: int = 2026, members_only: bool = False, quiet=False, markets: int = 0
+) -> Built:
+    """Fill a migrated database (without listings or orders yet) with `factor`× the demo data (in `markets`
+    markets when given, else as many as the factor makes)."""
     conn = await asyncpg.connect(_dsn(sqlalchemy_url))
     try:
-        return await Generator(conn, factor, seed, quiet).run(sqlalchemy_url, members_only)
+        return await Generator(conn, factor, seed, quiet, markets).run(sqlalchemy_url, members_only)
     finally:
         await conn.close()
 

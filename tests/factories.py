@@ -1,6 +1,7 @@
 """Factories that write real rows, and the bearer headers to act as their users."""
 
 import itertools
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -111,6 +112,7 @@ class Factory:
         target_groups: list[str] = (),
         summary: str = "",
         verified_only: bool = False,
+        shared_below: bool = False,
     ) -> Listing:
         """A listing with sessions given as (days from now, capacity)."""
         listing = Listing(
@@ -126,6 +128,7 @@ class Factory:
             state=state,
             target_groups=list(target_groups),
             verified_only=verified_only,
+            shared_below=shared_below,
             search_text=f"{title} {summary} {category.name_zh} {category.name_en}".lower(),  # as refresh_search_text
             published_at=utcnow() if state == "published" else None,
         )
@@ -180,6 +183,21 @@ class Factory:
                 market = Market(slug="luohu", name_zh="罗湖区总工会", name_en="Luohu")
                 db.add(market)
                 await db.flush()
+        return Factory(self.sessionmaker, self.settings, market.id, self._password_hash)
+
+    async def market_below(self, parent: "Factory | None" = None, name_zh: str = "区总工会") -> "Factory":
+        """A factory for a new market (a unique slug: the markets table is kept between tests), under
+        `parent`'s market when given (the market tree: province → city → district)."""
+        n = next(_phones)
+        async with self.sessionmaker() as db, db.begin():
+            market = Market(
+                slug=f"m{n}-{uuid.uuid4().hex[:8]}",
+                name_zh=f"{name_zh}{n}",
+                name_en=f"Market {n}",
+                parent_id=parent.market_id if parent else None,
+            )
+            db.add(market)
+            await db.flush()
         return Factory(self.sessionmaker, self.settings, market.id, self._password_hash)
 
     async def members(self, n: int, **kwargs) -> list[User]:

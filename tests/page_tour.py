@@ -132,6 +132,7 @@ async def every_page(factory: Factory, client) -> list[tuple[User | None, list[s
                 "/desk/categories",
                 "/desk/approvals",
                 "/desk/batches",
+                "/desk/markets",
                 "/desk/reviews",
                 "/desk/reviews?hidden=true",
                 "/desk/orders",

@@ -28,6 +28,7 @@ from .web.health import healthz
 from .web.hotline import HotlineController
 from .web.insights import InsightsController
 from .web.listings import ListingAdminController, ListingController, SessionController
+from .web.markets import MarketAdminController
 from .web.needs import NeedAdminController
 from .web.openapi import COMPONENTS, document
 from .web.order_messages import OrderMessageController
@@ -50,6 +51,7 @@ ROUTES = [
     ListingController,
     SessionController,
     ListingAdminController,
+    MarketAdminController,
     OrderController,
     AttendanceController,
     OrderMessageController,

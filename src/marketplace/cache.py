@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,22 @@ async def bump_after_commit(db: AsyncSession, redis, prefix: str | None) -> None
     if not markets or redis is None or prefix is None:
         return
     try:
+        markets = await _with_markets_below(db, markets)  # their menus show what a parent shares below
         for market_id in markets:
             await bump_version(redis, prefix, market_id)
     except Exception as exc:  # Redis down: the cache is down with it, and the TTL bounds the rest
         log.warning("menu cache version not bumped: %s", exc)
+
+
+_BELOW = sa.text(
+    "WITH RECURSIVE below(id) AS (SELECT id FROM markets WHERE id = ANY(:ids)"
+    " UNION SELECT m.id FROM markets m JOIN below b ON m.parent_id = b.id) SELECT id FROM below"
+)
+
+
+async def _with_markets_below(db: AsyncSession, markets: set[int]) -> set[int]:
+    """The markets and every market below them (services/market_tree.py), read after the commit."""
+    return set((await db.execute(_BELOW, {"ids": sorted(markets)})).scalars())
 
 
 async def bump_version(redis, prefix: str, market_id: int) -> int:

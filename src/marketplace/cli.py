@@ -1,4 +1,5 @@
-"""`marketplace …`: up, serve, worker, migrate, seed, create-user, import-survey, check, backup, restore."""
+"""`marketplace …`: up, serve, worker, migrate, seed, market, create-user, import-survey, check, backup,
+restore."""
 
 import asyncio
 import contextlib
@@ -137,12 +138,66 @@ def demo_remove(yes: bool = typer.Option(False, "--yes", help="do not ask before
     typer.echo("removed: " + ", ".join(f"{n} {name}" for name, n in removed.items()))
 
 
+markets = typer.Typer(help="The market tree: province → city → district.", no_args_is_help=True)
+app.add_typer(markets, name="market")
+
+
+def _refused(exc: ValueError) -> typer.Exit:
+    typer.echo(f"refused: {exc}", err=True)
+    return typer.Exit(2)
+
+
+@markets.command("add")
+def market_add(
+    slug: str = typer.Argument(..., help="lower-case letters, digits and hyphens, e.g. futian"),
+    name_zh: str = typer.Option(..., "--name-zh", help="the union's name in Chinese, e.g. 福田区总工会"),
+    name_en: str = typer.Option(..., "--name-en", help="the union's name in English"),
+    parent: str = typer.Option(None, help="the slug of the market above it (a city above a district)"),
+) -> None:
+    """Add a market, under a parent market if given (at most four levels deep)."""
+    from .standalone import add_market
+
+    with _servers(get_settings()) as settings:
+        try:
+            market_id = asyncio.run(add_market(settings, slug, name_zh, name_en, parent))
+        except ValueError as exc:
+            raise _refused(exc) from exc
+    typer.echo(f"market {slug} added (id {market_id})" + (f" under {parent}" if parent else ""))
+
+
+@markets.command("move")
+def market_move(
+    slug: str = typer.Argument(..., help="the market to move"),
+    parent: str = typer.Option(None, help="the new parent's slug (left out: the market is at the top)"),
+) -> None:
+    """Place a market and everything below it under another market (no cycles)."""
+    from .standalone import move_market
+
+    with _servers(get_settings()) as settings:
+        try:
+            asyncio.run(move_market(settings, slug, parent))
+        except ValueError as exc:
+            raise _refused(exc) from exc
+    typer.echo(f"market {slug} is now " + (f"under {parent}" if parent else "at the top"))
+
+
+@markets.command("list")
+def market_list() -> None:
+    """The markets as a tree."""
+    from .standalone import market_lines
+
+    with _servers(get_settings()) as settings:
+        for line in asyncio.run(market_lines(settings)):
+            typer.echo(line)
+
+
 @app.command("create-user")
 def create_user(
     phone: str = typer.Option(..., help="11-digit mobile number"),
     name: str = typer.Option(..., help="display name"),
     role: list[str] = typer.Option(["member"], help="member, provider, operator or curator; repeatable"),
     password: str = typer.Option(None, help="asked for when omitted"),
+    market: str = typer.Option(None, help="the market's slug (default: the market the app serves)"),
 ) -> None:
     """Create an account, e.g. the first curator: marketplace create-user --role curator …"""
     from .standalone import create_account
@@ -154,7 +209,7 @@ def create_user(
     password = password or getpass.getpass("password: ")
     with _servers(get_settings()) as settings:
         try:
-            user_id = asyncio.run(create_account(settings, phone, name, password, roles))
+            user_id = asyncio.run(create_account(settings, phone, name, password, roles, market))
         except ValueError as exc:
             typer.echo(f"refused: {exc}", err=True)
             raise typer.Exit(2) from exc

@@ -9,7 +9,7 @@ from .db import make_engine, make_sessionmaker, transaction
 from .domain.roles import Role
 from .errors import MarketError
 from .schemas.accounts import AccountIn
-from .services import accounts, demo
+from .services import accounts, demo, market_tree
 from .services.markets import ensure_market
 from .settings import Settings
 
@@ -25,7 +25,9 @@ async def unit_of_work(settings: Settings) -> AsyncGenerator[AsyncSession, None]
         await engine.dispose()
 
 
-async def create_account(settings: Settings, phone: str, name: str, password: str, roles: list[Role]) -> int:
+async def create_account(
+    settings: Settings, phone: str, name: str, password: str, roles: list[Role], market: str | None = None
+) -> int:
     from pydantic import ValidationError
 
     try:
@@ -36,6 +38,8 @@ async def create_account(settings: Settings, phone: str, name: str, password: st
     async with unit_of_work(settings) as db:
         market_id = await ensure_market(db, settings.default_market)
         try:
+            if market is not None:
+                market_id = (await market_tree.by_slug(db, market)).id
             user = await accounts.create_member(db, settings, market_id, data)
         except MarketError as exc:  # a taken phone, a common password: said, not a traceback
             raise ValueError(f"{exc.extra.get('field', 'input')}: {exc.detail}") from exc
@@ -60,6 +64,35 @@ async def has_curator(settings: Settings) -> bool:
             .limit(1)
         )
         return found.first() is not None
+
+
+async def add_market(settings: Settings, slug: str, name_zh: str, name_en: str, parent: str | None) -> int:
+    """`marketplace market add`: a market, under the market called `parent` if given."""
+    async with unit_of_work(settings) as db:
+        await ensure_market(db, settings.default_market)  # the tree starts from the market the app serves
+        try:
+            parent_id = (await market_tree.by_slug(db, parent)).id if parent else None
+            return (await market_tree.add(db, slug, name_zh, name_en, parent_id)).id
+        except MarketError as exc:
+            raise ValueError(f"{exc.extra.get('field', 'input')}: {exc.detail}") from exc
+
+
+async def move_market(settings: Settings, slug: str, parent: str | None) -> None:
+    """`marketplace market move`: place a market (and its subtree) under another, or at the top."""
+    async with unit_of_work(settings) as db:
+        try:
+            market = await market_tree.by_slug(db, slug)
+            parent_id = (await market_tree.by_slug(db, parent)).id if parent else None
+            await market_tree.move(db, market.id, parent_id)
+        except MarketError as exc:
+            raise ValueError(f"{exc.extra.get('field', 'input')}: {exc.detail}") from exc
+
+
+async def market_lines(settings: Settings) -> list[str]:
+    """`marketplace market list`: the markets as a tree, two spaces a level."""
+    async with unit_of_work(settings) as db:
+        await ensure_market(db, settings.default_market)
+        return [f"{'  ' * depth}{m.slug}  {m.name_zh} / {m.name_en}" for m, depth in await market_tree.tree(db)]
 
 
 async def remove_demo(settings: Settings, phone: str, password: str) -> dict[str, int]:

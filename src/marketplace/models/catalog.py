@@ -88,6 +88,8 @@ class Listing(SQLModel, table=True):
     auto_accept: bool = Field(default=False, nullable=False)
     # Only members the union verified (实名) may order it; the market may ask it of every listing.
     verified_only: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
+    # Published to every market below this one (a parent market's curator decides, services/market_tree.py).
+    shared_below: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
     state: str = state_field(ListingState.draft)
     rejection_reason: str | None = Field(default=None, sa_type=sa.Text)
     # Title, summary, description, category and provider text, searched with ILIKE in PostgreSQL.

@@ -18,4 +18,6 @@ class Market(SQLModel, table=True):
     time_zone: str = Field(default="Asia/Shanghai", sa_type=sa.String(60), nullable=False)
     # Only members the union verified (实名, services/roster.py) may order in this market.
     verified_only: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
+    # The market tree (省—市—区): a parent publishes to and sees its children (services/market_tree.py).
+    parent_id: int | None = Field(default=None, foreign_key="markets.id", index=True)
     created_at: datetime = created_at_field()

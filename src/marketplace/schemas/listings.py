@@ -88,6 +88,11 @@ class ListingPatch(BaseModel):
 class ApproveIn(BaseModel):
     batch_id: DbId
     verified_only: Flag | None = None  # the curator's say: only verified members may order it (left out: as is)
+    shared_below: Flag | None = None  # on the menus of every market below the listing's (left out: as is)
+
+
+class ShareIn(BaseModel):
+    shared_below: Flag
 
 
 class BulkApproveIn(BaseModel):
@@ -157,6 +162,7 @@ class ListingSummaryOut(BaseModel):
     target_groups: list[str]
     auto_accept: bool
     verified_only: bool = False  # only verified members may order it (the market may ask it of all)
+    shared_below: bool = False  # on the menus of every market below the listing's market
     state: str
     provider: ProviderBrief
     rating: RatingOut

@@ -30,7 +30,7 @@ from ..schemas.common import Page
 from ..schemas.login_sessions import PasswordChangeIn
 from ..settings import Settings
 from ..texts import msg
-from . import audit, codes, login_sessions, notices, reviews, roster
+from . import audit, codes, login_sessions, market_tree, notices, reviews, roster
 
 # The password hash of an account an organisation's roster made (services/organisations.py): nobody can log
 # in with it; the person registers with that phone and takes the account (and its orders) over.
@@ -249,7 +249,7 @@ async def set_roles(
     db: AsyncSession, curator: User, user_id: int, roles: list[Role], current: int | None = None
 ) -> User:
     user = await db.get(User, user_id)
-    if user is None or user.market_id != curator.market_id:
+    if user is None or not await market_tree.reaches(db, curator, user.market_id):
         raise NotFound("No such user.")
     # A keeper keeps while they keep a station (station_keepers): given and taken with the station, not here.
     assigned = {r for r in user.roles if r in ASSIGNED}
@@ -270,7 +270,7 @@ async def set_roles(
 async def confirm_groups(db: AsyncSession, curator: User, user_id: int, groups: list[MemberGroup]) -> User:
     """A curator sets the groups a member of their market belongs to; claims they decided on are settled."""
     user = await db.get(User, user_id)
-    if user is None or user.market_id != curator.market_id:
+    if user is None or not await market_tree.reaches(db, curator, user.market_id):
         raise NotFound("No such user.")
     confirmed = sorted({g.value for g in groups})
     await audit.record(db, curator, "confirm_groups", "user", user.id, before=user.groups, after=confirmed)
@@ -290,7 +290,7 @@ async def other_markets(db: AsyncSession, market_id: int) -> list[Market]:
 async def set_order_markets(db: AsyncSession, curator: User, user_id: int, market_ids: list[int]) -> User:
     """A curator lets a member of their market order in other markets too (audited)."""
     user = await db.get(User, user_id)
-    if user is None or user.market_id != curator.market_id:
+    if user is None or not await market_tree.reaches(db, curator, user.market_id):
         raise NotFound("No such user.")
     wanted = sorted(set(market_ids) - {user.market_id})
     if wanted:
@@ -310,7 +310,7 @@ async def set_active(db: AsyncSession, staff: User, user_id: int, active: bool) 
     """Deactivate (every session ends, no login works) or reactivate an account of the staff's market.
     Operators may do it to members and providers; staff accounts are the curators' to change."""
     user = await db.get(User, user_id)
-    if user is None or user.market_id != staff.market_id:
+    if user is None or not await market_tree.reaches(db, staff, user.market_id):
         raise NotFound("No such user.")
     if user.id == staff.id:
         raise InvalidInput("You cannot deactivate your own account.", field="user_id")
@@ -327,8 +327,11 @@ async def set_active(db: AsyncSession, staff: User, user_id: int, active: bool) 
     return user
 
 
-async def list_users(db: AsyncSession, market_id: int, q: str | None, role: Role | None, limit: int, offset: int):
-    query = sa.select(User).where(User.market_id == market_id)
+async def list_users(
+    db: AsyncSession, market_ids: list[int], q: str | None, role: Role | None, limit: int, offset: int
+):
+    """The people of these markets (a curator's and those below it), by id."""
+    query = sa.select(User).where(User.market_id.in_(market_ids))
     if q:
         # Privacy: a phone is found by the whole number only — a part of one would let anyone who sees
         # the masked form (138****5678) recover the hidden digits by trying them.

@@ -1,5 +1,7 @@
 """The category tree: the seven domains and what curators add below them."""
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -142,11 +144,15 @@ async def followed_ids(db: AsyncSession, user: User) -> list[int]:
     )
 
 
-async def confidential_ids(db: AsyncSession, market_id: int) -> set[int]:
-    """The market's confidential categories and every category below one (a market has a few dozen)."""
+async def confidential_ids(db: AsyncSession, market_ids: Collection[int]) -> set[int]:
+    """The markets' confidential categories and every category below one (a market has a few dozen)."""
+    if not market_ids:
+        return set()
     rows = (
         await db.execute(
-            sa.select(Category.id, Category.parent_id, Category.confidential).where(Category.market_id == market_id)
+            sa.select(Category.id, Category.parent_id, Category.confidential).where(
+                Category.market_id.in_(list(market_ids))
+            )
         )
     ).all()
     parents = {row.id: row.parent_id for row in rows}

@@ -35,7 +35,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from . import audit, categories
+from . import audit, categories, market_tree
 from .matching import MATCH_NEEDS
 
 MAX_AGE_SECONDS = 300.0
@@ -164,9 +164,9 @@ async def file_need(db: AsyncSession, curator: User, order_id: int, category_id:
     now on, in every process; the need moves there (an open one is matched again); the review queue is
     scored again by the worker, with what this filing taught."""
     order = await db.get(Order, order_id, with_for_update=True)
-    if order is None or order.market_id != curator.market_id or order.kind != OrderKind.need:
+    if order is None or order.kind != OrderKind.need or not await market_tree.reaches(db, curator, order.market_id):
         raise NotFound("No such need.")
-    await categories.get_live(db, curator.market_id, category_id)
+    await categories.get_live(db, order.market_id, category_id)  # a category of the need's own market
     previous = order.category_id
     order.category_id = category_id
     now = utcnow()

@@ -45,7 +45,7 @@ def _people():
 
 async def orders(
     db: AsyncSession,
-    market_id: int,
+    market_ids: list[int],
     *,
     state: str | None = None,
     since: datetime | None = None,
@@ -53,12 +53,13 @@ async def orders(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[DeskOrder]:
-    """The market's orders, newest first; by state, placed since a moment, a word of the title or a name."""
+    """The orders of these markets (a staff member's and those below it), newest first; by state, placed since
+    a moment, a word of the title or a name."""
     member, provider = _people()
     # A confidential order's member is named only while it waits for staff (domain/confidential.py), and
     # found by name only then: a search must not tell who has asked for counselling or legal help.
     veiled = sa.and_(
-        Order.category_id.in_(await confidential_ids(db, market_id)),
+        Order.category_id.in_(await confidential_ids(db, market_ids)),
         Order.escalated_at.is_(None),
         Order.state != OrderState.disputed,
     )
@@ -67,7 +68,7 @@ async def orders(
         sa.select(Order.id, Order.title, Order.state, member_name, provider.name, Order.created_at)
         .join(member, member.id == Order.member_id)
         .outerjoin(provider, provider.id == Order.provider_id)
-        .where(Order.market_id == market_id)
+        .where(Order.market_id.in_(market_ids))
     )
     if state:
         query = query.where(Order.state == state)
@@ -87,12 +88,12 @@ async def orders(
     return Page[DeskOrder](items=[DeskOrder(*row) for row in rows.all()], total=total)
 
 
-async def disputes(db: AsyncSession, market_id: int, limit: int = 50, offset: int = 0) -> Page[Dispute]:
+async def disputes(db: AsyncSession, market_ids: list[int], limit: int = 50, offset: int = 0) -> Page[Dispute]:
     """Orders in dispute, the longest waiting first, each with the reason the member gave."""
     member, provider = _people()
     disputed = (
         sa.select(OrderEvent.order_id, OrderEvent.reason, OrderEvent.at)
-        .where(OrderEvent.market_id == market_id, OrderEvent.to_state == OrderState.disputed)
+        .where(OrderEvent.market_id.in_(market_ids), OrderEvent.to_state == OrderState.disputed)
         .ext(distinct_on(OrderEvent.order_id))
         .order_by(OrderEvent.order_id, OrderEvent.at.desc())
         .subquery("disputed")
@@ -102,7 +103,7 @@ async def disputes(db: AsyncSession, market_id: int, limit: int = 50, offset: in
         .join(disputed, disputed.c.order_id == Order.id)
         .join(member, member.id == Order.member_id)
         .outerjoin(provider, provider.id == Order.provider_id)
-        .where(Order.market_id == market_id, Order.state == OrderState.disputed)
+        .where(Order.market_id.in_(market_ids), Order.state == OrderState.disputed)
     )
     total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
     rows = await db.execute(query.order_by(disputed.c.at, Order.id).limit(limit).offset(offset))

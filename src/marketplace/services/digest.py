@@ -42,10 +42,10 @@ class StuckList:
     items: list[StuckOrder] = field(default_factory=list)
 
 
-def _queries(market_id: int, now: datetime, attendance_grace: timedelta) -> dict[str, tuple]:
+def _queries(market_ids: list[int], now: datetime, attendance_grace: timedelta) -> dict[str, tuple]:
     """Per kind: (the moment it became stuck, the conditions), over orders outer-joined to their session
     and pending offer."""
-    mine = Order.market_id == market_id
+    mine = Order.market_id.in_(market_ids)
     return {
         "offered_too_long": (Offer.deadline_at, (mine, Order.state == OrderState.offered, Offer.deadline_at <= now)),
         "placed_unmatched": (
@@ -69,12 +69,13 @@ def _queries(market_id: int, now: datetime, attendance_grace: timedelta) -> dict
     }
 
 
-async def stuck_orders(db: AsyncSession, market_id: int, now: datetime, limit: int = 50) -> dict[str, StuckList]:
-    """Every kind of stuck order of a market, longest stuck first, with complete counts."""
+async def stuck_orders(db: AsyncSession, market_ids: list[int], now: datetime, limit: int = 50) -> dict[str, StuckList]:
+    """Every kind of stuck order of these markets (a staff member's and those below it; the digest: one
+    market's), longest stuck first, with complete counts."""
     grace = timedelta(hours=settings_of(db).attendance_remind_hours)
     provider = aliased(User)
     found: dict[str, StuckList] = {}
-    for name, (since, conditions) in _queries(market_id, now, grace).items():
+    for name, (since, conditions) in _queries(market_ids, now, grace).items():
         base = (
             sa.select(Order.id)
             .outerjoin(ListingSession, ListingSession.id == Order.session_id)
@@ -98,7 +99,7 @@ async def send_digest(db: AsyncSession, now: datetime | None = None) -> dict[str
     day = now.astimezone(market_zone(db)).date().isoformat()
     sent = markets = 0
     for market_id in (await db.execute(sa.select(Market.id))).scalars():
-        stuck = await stuck_orders(db, market_id, now, SAMPLE)
+        stuck = await stuck_orders(db, [market_id], now, SAMPLE)
         counts = {name: found.total for name, found in stuck.items()}
         if not any(counts.values()):
             continue

@@ -10,7 +10,7 @@ What the states and actions are called comes from the caller (`Words.label`), wh
 
 import csv
 import io
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -160,7 +160,8 @@ async def xlsx_bytes(table: Table) -> bytes:
     return out.getvalue()
 
 
-async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
+async def orders_table(db: AsyncSession, market_ids: Sequence[int], words: Words) -> Table:
+    """Every order of these markets (a curator's market and those below it), oldest first."""
     member, provider = aliased(User), aliased(User)
     category = Category.name_zh if words.lang == "zh-CN" else Category.name_en
     # Plain columns, not ORM objects, from a server-side cursor: an export reads every order of the market.
@@ -189,12 +190,12 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
         .join(member, member.id == Order.member_id)
         .outerjoin(provider, provider.id == Order.provider_id)
         .outerjoin(ListingSession, ListingSession.id == Order.session_id)
-        .where(Order.market_id == market_id)
+        .where(Order.market_id.in_(market_ids))
         .order_by(Order.id),
     )
     # The member of a confidential order (counselling, legal help) stays out of the file unless the order waits
     # for staff (domain/confidential.py): the union's figures keep the order, not whose it is.
-    veiled = await confidential_ids(db, market_id)
+    veiled = await confidential_ids(db, market_ids)
     hidden = tr(words.lang, CONFIDENTIAL_MEMBER)
 
     def member(category_id, state, escalated_at, member_id, name, phone) -> list:
@@ -244,13 +245,13 @@ async def orders_table(db: AsyncSession, market_id: int, words: Words) -> Table:
     )
 
 
-async def reviews_table(db: AsyncSession, market_id: int, words: Words) -> Table:
+async def reviews_table(db: AsyncSession, market_ids: Sequence[int], words: Words) -> Table:
     rows = _stream(
         db,
         sa.select(Review, Listing.title, User.name)
         .outerjoin(Listing, Listing.id == Review.listing_id)
         .join(User, User.id == Review.provider_id)
-        .where(Review.market_id == market_id)
+        .where(Review.market_id.in_(market_ids))
         .order_by(Review.id),
     )
     return Table(
@@ -277,9 +278,10 @@ async def reviews_table(db: AsyncSession, market_id: int, words: Words) -> Table
     )
 
 
-async def audit_table(db: AsyncSession, market_id: int, words: Words) -> Table:
-    """The whole audit trail (services/audit_trail.py), newest first."""
-    found = await audit_trail.trail(db, market_id, limit=1_000_000)
+async def audit_table(db: AsyncSession, market_ids: Sequence[int], words: Words) -> Table:
+    """The whole audit trail (services/audit_trail.py) of the curator's own market (the first), newest first:
+    what the staff of the markets below did is theirs to account for."""
+    found = await audit_trail.trail(db, market_ids[0], limit=1_000_000)
 
     async def rows() -> AsyncIterator[list]:
         for e in found.items:

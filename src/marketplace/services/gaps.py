@@ -74,7 +74,7 @@ class Gap:
 
 
 async def gaps(db: AsyncSession, market_id: int, period: Period) -> list[Gap]:
-    nodes = await tree(db, market_id)
+    nodes = await tree(db, [market_id])
     parents = {k: v[0] for k, v in nodes.items()}
     found: dict[int, Gap] = {}
 
@@ -173,7 +173,7 @@ async def gaps(db: AsyncSession, market_id: int, period: Period) -> list[Gap]:
 
 async def fitting_providers(db: AsyncSession, market_id: int, category_id: int, words: list[str]) -> list[int]:
     """Providers who serve the category (its reach), those whose skills share most with the needs' words first."""
-    nodes = await tree(db, market_id)
+    nodes = await tree(db, [market_id])
     ids = reach(category_id, {k: v[0] for k, v in nodes.items()}).ids
     rows = await db.execute(
         sa.select(User.id, ProviderProfile.skills)
@@ -213,7 +213,7 @@ async def invite(db: AsyncSession, curator: User, category_id: int, period: Peri
         raise InvalidInput("No such category.", field="category_id")  # a body naming a row: 400
     if period.until <= period.since:
         raise InvalidInput("The period ends before it starts.", field="until")
-    listed = await needs_list(db, curator.market_id, period, Filters())
+    listed = await needs_list(db, [curator.market_id], period, Filters())
     row = next((r for r in listed.rows if r.category_id == category_id), None)
     found = [g for g in await gaps(db, curator.market_id, period) if g.category_id == category_id]
     demand = found[0].demand if found else 0

@@ -18,7 +18,7 @@ from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.listings import BatchIn, BatchOut, ListingIn, ListingPatch, SessionIn
 from ..texts import msg
-from . import audit, categories, gaps, notices
+from . import audit, categories, gaps, market_tree, notices
 from .order_flow import close_offer, drop_reminders, move
 
 CANCELLABLE = (
@@ -90,18 +90,21 @@ async def get_listing(db: AsyncSession, listing_id: int, *, lock: bool = False) 
     return listing
 
 
-def _can_manage(user: User, listing: Listing) -> bool:
-    return listing.provider_id == user.id or (has_role(user, Role.curator) and user.market_id == listing.market_id)
+async def _staff_of(db: AsyncSession, user: User, listing: Listing, *roles: Role) -> bool:
+    """Whether the user is staff (of these roles) of the listing's market or of a market above it."""
+    return has_role(user, *roles) and await market_tree.reaches(db, user, listing.market_id)
 
 
 async def get_visible(db: AsyncSession, user: User | None, listing_id: int) -> Listing:
-    """A published (or paused/closed) listing for anyone; drafts only for the owner and staff."""
+    """A published (or paused/closed) listing for a visitor and for the members who see it on their menu
+    (their market's, what the markets above share below, the markets a curator let them order in); every
+    listing for its provider and the staff of its market and of the markets above it."""
     listing = await get_listing(db, listing_id)
-    if listing.state in (ListingState.published, ListingState.paused, ListingState.closed):
+    public = listing.state in (ListingState.published, ListingState.paused, ListingState.closed)
+    if public and (user is None or await market_tree.sees_listing(db, user.market_id, user.order_markets, listing)):
         return listing
     if user is not None and (
-        listing.provider_id == user.id
-        or (has_role(user, Role.curator, Role.operator) and user.market_id == listing.market_id)
+        listing.provider_id == user.id or await _staff_of(db, user, listing, Role.curator, Role.operator)
     ):
         return listing
     raise NotFound("No such listing.")
@@ -109,9 +112,7 @@ async def get_visible(db: AsyncSession, user: User | None, listing_id: int) -> L
 
 async def _owned(db: AsyncSession, user: User, listing_id: int) -> Listing:
     listing = await get_listing(db, listing_id, lock=True)
-    if listing.provider_id != user.id:
-        if has_role(user, Role.curator) and user.market_id == listing.market_id:
-            return listing
+    if listing.provider_id != user.id and not await _staff_of(db, user, listing, Role.curator):
         raise NotFound("No such listing.")
     return listing
 
@@ -169,15 +170,30 @@ async def _upcoming_sessions_count(db: AsyncSession, listing_id: int) -> int:
     ).scalar_one()
 
 
+async def _batch_for(db: AsyncSession, curator: User, batch_id: int, listing: Listing | None = None) -> Batch:
+    """A batch of the curator's subtree, and of the listing's market or a market above it (a province's 上新
+    round may hold its districts' listings)."""
+    batch = await db.get(Batch, batch_id)
+    fits = batch is not None and await market_tree.reaches(db, curator, batch.market_id)
+    if fits and listing is not None and batch.market_id != listing.market_id:
+        fits = batch.market_id in await market_tree.ancestor_ids(db, listing.market_id)
+    if not fits:
+        raise InvalidInput("Unknown batch: %(id)s.", field="batch_id", params={"id": batch_id})
+    return batch
+
+
 async def approve(
-    db: AsyncSession, curator: User, listing_id: int, batch_id: int, verified_only: bool | None = None
+    db: AsyncSession,
+    curator: User,
+    listing_id: int,
+    batch_id: int,
+    verified_only: bool | None = None,
+    shared_below: bool | None = None,
 ) -> Listing:
     listing = await get_listing(db, listing_id, lock=True)
-    if listing.market_id != curator.market_id:
+    if not await market_tree.reaches(db, curator, listing.market_id):
         raise NotFound("No such listing.")
-    batch = await db.get(Batch, batch_id)
-    if batch is None or batch.market_id != curator.market_id:
-        raise InvalidInput("Unknown batch: %(id)s.", field="batch_id", params={"id": batch_id})
+    batch = await _batch_for(db, curator, batch_id, listing)
     too_far = sa.select(ListingSession.id).where(
         ListingSession.listing_id == listing.id,
         ListingSession.cancelled_at.is_(None),
@@ -192,9 +208,18 @@ async def approve(
     listing.published_at = utcnow()
     if verified_only is not None:
         listing.verified_only = verified_only  # 实名制: the curator may ask it of the listing as it goes live
+    if shared_below is not None:
+        listing.shared_below = shared_below  # on the menus of every market below this one
     cache.menu_changed(db, listing.market_id)
     await audit.record(
-        db, curator, "approve_listing", "listing", listing.id, batch_id=batch.id, verified_only=listing.verified_only
+        db,
+        curator,
+        "approve_listing",
+        "listing",
+        listing.id,
+        batch_id=batch.id,
+        verified_only=listing.verified_only,
+        shared_below=listing.shared_below,
     )
     await notices.notify(
         db,
@@ -215,9 +240,7 @@ async def approve_many(
     """Bulk approval, in the caller's one transaction: each listing approved (and audited) as `approve` does,
     in a savepoint of its own, so one that cannot be approved (no longer waiting, a session too far ahead)
     is reported and the others go ahead. Returns (approved, {listing id: why not})."""
-    batch = await db.get(Batch, batch_id)
-    if batch is None or batch.market_id != curator.market_id:
-        raise InvalidInput(f"Unknown batch: {batch_id}.", field="batch_id")
+    await _batch_for(db, curator, batch_id)
     approved: list[Listing] = []
     refused: dict[int, MarketError] = {}
     for listing_id in dict.fromkeys(listing_ids):  # each once, in the order given
@@ -229,18 +252,18 @@ async def approve_many(
     return approved, refused
 
 
-async def titles(db: AsyncSession, market_id: int, listing_ids: list[int]) -> dict[int, str]:
+async def titles(db: AsyncSession, market_ids: list[int], listing_ids: list[int]) -> dict[int, str]:
     if not listing_ids:
         return {}
     rows = await db.execute(
-        sa.select(Listing.id, Listing.title).where(Listing.market_id == market_id, Listing.id.in_(listing_ids))
+        sa.select(Listing.id, Listing.title).where(Listing.market_id.in_(market_ids), Listing.id.in_(listing_ids))
     )
     return dict(rows.all())
 
 
 async def reject(db: AsyncSession, curator: User, listing_id: int, reason: str) -> Listing:
     listing = await get_listing(db, listing_id, lock=True)
-    if listing.market_id != curator.market_id:
+    if not await market_tree.reaches(db, curator, listing.market_id):
         raise NotFound("No such listing.")
     _move(listing, "reject")
     listing.rejection_reason = reason
@@ -407,11 +430,11 @@ ALL_BATCHES = 1000
 
 
 async def list_batches(
-    db: AsyncSession, market_id: int, limit: int = ALL_BATCHES, offset: int = 0, name: str | None = None
+    db: AsyncSession, market_ids: list[int], limit: int = ALL_BATCHES, offset: int = 0, name: str | None = None
 ) -> Page[BatchOut]:
-    """The market's batches, oldest first, each with how many listings it holds; those whose name has
-    `name` in it when asked."""
-    scope = [Batch.market_id == market_id]
+    """The markets' batches (a curator's subtree), oldest first, each with how many listings it holds; those
+    whose name has `name` in it when asked."""
+    scope = [Batch.market_id.in_(market_ids)]
     if name:
         scope.append(Batch.name.icontains(name, autoescape=True))
     total = (await db.execute(sa.select(sa.func.count()).select_from(Batch).where(*scope))).scalar_one()
@@ -428,3 +451,17 @@ async def list_batches(
     ).all()
     items = [BatchOut(id=b.id, name=b.name, created_at=b.created_at, listings=n) for b, n in rows]
     return Page[BatchOut](items=items, total=total)
+
+
+async def share_below(db: AsyncSession, curator: User, listing_id: int, shared: bool) -> Listing:
+    """A curator of the listing's market (or above it) puts it on, or takes it off, the menus of every market
+    below the listing's market."""
+    listing = await get_listing(db, listing_id, lock=True)
+    if not await market_tree.reaches(db, curator, listing.market_id):
+        raise NotFound("No such listing.")
+    if listing.shared_below != shared:
+        await audit.record(db, curator, "share_listing", "listing", listing.id, shared_below=shared)
+        listing.shared_below = shared
+        listing.updated_at = utcnow()
+        cache.menu_changed(db, listing.market_id)  # and so the menus below it (cache.py)
+    return listing

@@ -16,7 +16,7 @@ from ..schemas.listings import (
     RatingOut,
     SessionOut,
 )
-from . import categories, pictures
+from . import categories, market_tree, pictures
 
 
 def _upcoming_seats(listing_ids=None):
@@ -103,14 +103,17 @@ async def browse(
     limit: int = 20,
     offset: int = 0,
 ) -> Page[ListingSummaryOut]:
-    on_menu = (Listing.market_id == market_id, Listing.state == ListingState.published)
+    above = await market_tree.menu_markets(db, market_id)  # what the markets above share below is on it too
+    on_menu = (market_tree.menu_condition(market_id, above), Listing.state == ListingState.published)
     query = sa.select(Listing.id).where(*on_menu)
     seats = None
     if available or sort == "soon":  # only these need the sessions, and of this market's menu only
         seats = _upcoming_seats(sa.select(Listing.id).where(*on_menu))
         query = query.outerjoin(seats, seats.c.listing_id == Listing.id)
     if category_id is not None:
-        query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
+        chosen = await categories.subtree_ids(db, category_id)
+        chosen += await market_tree.matching_categories(db, market_id, chosen)  # shared listings, by slug
+        query = query.where(Listing.category_id.in_(chosen))
     terms = search.terms(q or "")
     if terms:
         query = query.where(search_condition(terms))
@@ -147,6 +150,7 @@ def _summary(listing, category, provider, star_level, honours, seats_left, next_
         target_groups=listing.target_groups,
         auto_accept=listing.auto_accept,
         verified_only=listing.verified_only,
+        shared_below=listing.shared_below,
         state=listing.state,
         provider=ProviderBrief(id=provider.id, name=provider.name, honours=honours or [], star_level=star_level or 0),
         rating=RatingOut(average=listing.rating_avg, count=listing.rating_count, score=listing.rating_score),
@@ -217,15 +221,16 @@ async def mine(db: AsyncSession, provider: User, state: str | None, limit: int, 
 
 async def waiting_for_approval(
     db: AsyncSession,
-    market_id: int,
+    market_ids: list[int],
     limit: int,
     offset: int,
     category_id: int | None = None,
     provider_id: int | None = None,
 ) -> Page[ListingSummaryOut]:
-    """Listings submitted for approval, the longest waiting first; of a category (and those below it) and
-    of a provider when asked."""
-    query = sa.select(Listing.id).where(Listing.market_id == market_id, Listing.state == ListingState.submitted)
+    """Listings submitted for approval in these markets (a curator's subtree), the longest waiting first; of a
+    category (and those below it) and of a provider when asked."""
+    waiting = (Listing.market_id.in_(market_ids), Listing.state == ListingState.submitted)
+    query = sa.select(Listing.id).where(*waiting)
     if category_id is not None:
         query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
     if provider_id is not None:
@@ -233,14 +238,14 @@ async def waiting_for_approval(
     return await _page(db, query, (Listing.updated_at.asc().nulls_first(), Listing.id), limit, offset)
 
 
-async def waiting_providers(db: AsyncSession, market_id: int) -> list[tuple[int, str]]:
+async def waiting_providers(db: AsyncSession, market_ids: list[int]) -> list[tuple[int, str]]:
     """The providers with listings waiting for approval (id, name), by name: the approvals' filter."""
     rows = await db.execute(
         sa.select(User.id, User.name)
         .where(
             User.id.in_(
                 sa.select(Listing.provider_id).where(
-                    Listing.market_id == market_id, Listing.state == ListingState.submitted
+                    Listing.market_id.in_(market_ids), Listing.state == ListingState.submitted
                 )
             )
         )

@@ -5,12 +5,14 @@ classifier's own segmenter)."""
 
 import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ..db import settings_of
 from ..domain.categories import domain_of
@@ -104,13 +106,27 @@ class NeedsList:
         return sum(r.total for r in self.rows) + self.unclassified
 
 
-async def tree(db: AsyncSession, market_id: int) -> dict[int, tuple[int | None, str, str]]:
+async def tree(db: AsyncSession, market_ids: Sequence[int]) -> dict[int, tuple[int | None, str, str]]:
     rows = await db.execute(
         sa.select(Category.id, Category.parent_id, Category.name_zh, Category.name_en).where(
-            Category.market_id == market_id
+            Category.market_id.in_(market_ids)
         )
     )
     return {r.id: (r.parent_id, r.name_zh, r.name_en) for r in rows.all()}
+
+
+async def _same_as(db: AsyncSession, market_ids: Sequence[int]) -> dict[int, int]:
+    """The categories of the markets below the first one that have a category of the first market with the same
+    slug (the shared vocabulary): a province's needs list counts a district's 书法培训 as its own 书法培训."""
+    if len(market_ids) < 2:
+        return {}
+    own = aliased(Category)
+    rows = await db.execute(
+        sa.select(Category.id, own.id)
+        .join(own, sa.and_(own.slug == Category.slug, own.market_id == market_ids[0]))
+        .where(Category.market_id.in_(market_ids[1:]))
+    )
+    return dict(rows.all())
 
 
 def _month(column, zone: str):
@@ -121,15 +137,20 @@ def _member_group():
     return sa.func.coalesce(User.groups[1], UNKNOWN)
 
 
-async def needs_list(db: AsyncSession, market_id: int, period: Period, filters: Filters | None = None) -> NeedsList:
+async def needs_list(
+    db: AsyncSession, market_ids: Sequence[int], period: Period, filters: Filters | None = None
+) -> NeedsList:
+    """The needs of these markets (a staff member's market first, then those below it: rolled up)."""
     filters = filters or Filters()
     zone = settings_of(db).time_zone
-    nodes = await tree(db, market_id)
+    nodes = await tree(db, market_ids)
+    same_as = await _same_as(db, market_ids)
     parents = {k: v[0] for k, v in nodes.items()}
     rows: dict[int, NeedsRow] = {}
     months: Counter = Counter()  # (domain, month) -> n
 
     def row_of(category_id: int) -> NeedsRow:
+        category_id = same_as.get(category_id, category_id)
         if category_id not in rows:
             domain = domain_of(category_id, parents)
             _, zh, en = nodes[category_id]
@@ -138,7 +159,7 @@ async def needs_list(db: AsyncSession, market_id: int, period: Period, filters: 
 
     # survey answers
     survey = sa.and_(
-        SurveyNeed.market_id == market_id,
+        SurveyNeed.market_id.in_(market_ids),
         SurveyNeed.answered_at >= period.since,
         SurveyNeed.answered_at < period.until,
     )
@@ -166,7 +187,11 @@ async def needs_list(db: AsyncSession, market_id: int, period: Period, filters: 
     # needs members posted, and waitlist places (no district: the counts skip them when one is chosen)
     if not filters.district:
         for kind in ("posted", "waitlist"):
-            where = [Order.market_id == market_id, Order.created_at >= period.since, Order.created_at < period.until]
+            where = [
+                Order.market_id.in_(market_ids),
+                Order.created_at >= period.since,
+                Order.created_at < period.until,
+            ]
             if kind == "posted":
                 where.append(Order.kind == OrderKind.need)
             else:
@@ -192,7 +217,7 @@ async def needs_list(db: AsyncSession, market_id: int, period: Period, filters: 
     if filters.domain_id:
         rows = {k: v for k, v in rows.items() if v.domain_id == filters.domain_id}
         months = Counter({k: v for k, v in months.items() if k[0] == filters.domain_id})
-    await _phrasings(db, market_id, survey, rows)
+    await _phrasings(db, survey, rows, same_as)
 
     ordered = sorted(rows.values(), key=lambda r: (-r.total, r.category_id))
     domains: Counter = Counter()
@@ -227,7 +252,7 @@ def _month_labels(period: Period, zone: ZoneInfo) -> list[str]:
     return labels[::-1]
 
 
-async def _phrasings(db: AsyncSession, market_id: int, survey, rows: dict[int, NeedsRow]) -> None:
+async def _phrasings(db: AsyncSession, survey, rows: dict[int, NeedsRow], same_as: dict[int, int]) -> None:
     """Each category's most representative texts (the classifier's most confident) and its top words."""
     if not rows:
         return
@@ -238,7 +263,7 @@ async def _phrasings(db: AsyncSession, market_id: int, survey, rows: dict[int, N
     )
     ranked = (
         sa.select(SurveyNeed.category_id, SurveyNeed.text, rank)
-        .where(survey, SurveyNeed.category_id.in_(list(rows)))
+        .where(survey, SurveyNeed.category_id.in_([*rows, *(c for c, own in same_as.items() if own in rows)]))
         .subquery()
     )
     found = await db.execute(
@@ -246,7 +271,7 @@ async def _phrasings(db: AsyncSession, market_id: int, survey, rows: dict[int, N
     )
     texts: dict[int, list[str]] = defaultdict(list)
     for category_id, text in found.all():
-        texts[category_id].append(text)
+        texts[same_as.get(category_id, category_id)].append(text)
 
     def words() -> dict[int, list[str]]:
         out = {}

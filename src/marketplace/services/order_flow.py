@@ -1,5 +1,6 @@
 """The machinery every order use case shares: lock, check the table, move, record; seats; offers."""
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,13 +16,14 @@ from ..errors import NotFound
 from ..models import Category, Listing, ListingSession, Offer, Order, OrderEvent, User
 from ..models.base import utcnow
 from ..texts import Msg, msg
-from . import notices, reminders
+from . import market_tree, notices, reminders
 
 DEFAULT_OFFER_HOURS = 48
 
 
-def capacities(user: User | None, order: Order) -> set[Actor]:
-    """The capacities in which this user may act on this order."""
+def capacities(user: User | None, order: Order, reach: Collection[int] = ()) -> set[Actor]:
+    """The capacities in which this user may act on this order; staff act on the orders of their market and of
+    the markets in `reach` (the markets below theirs, `capacities_in`)."""
     if user is None:
         return {Actor.system}
     found: set[Actor] = set()
@@ -29,12 +31,25 @@ def capacities(user: User | None, order: Order) -> set[Actor]:
         found.add(Actor.member)
     if order.provider_id is not None and order.provider_id == user.id:
         found.add(Actor.provider)
-    if user.market_id == order.market_id:
+    if user.market_id == order.market_id or order.market_id in reach:
         if has_role(user, Role.operator):
             found.add(Actor.operator)
         if has_role(user, Role.curator):
             found.add(Actor.curator)
     return found
+
+
+async def staff_reach(db: AsyncSession, user: User | None, market_id: int) -> list[int]:
+    """The markets below a staff member's that matter for an order of `market_id` (read only when the order is
+    in another market than theirs: one query then, none otherwise)."""
+    if user is None or user.market_id == market_id or not has_role(user, Role.operator, Role.curator):
+        return []
+    return await market_tree.staff_markets(db, user)
+
+
+async def capacities_in(db: AsyncSession, user: User | None, order: Order) -> set[Actor]:
+    """`capacities`, with the staff of the markets above the order's acting on it too."""
+    return capacities(user, order, await staff_reach(db, user, order.market_id))
 
 
 async def lock_order(db: AsyncSession, order_id: int) -> Order | None:
@@ -46,7 +61,7 @@ async def for_action(db: AsyncSession, user: User | None, order_id: int) -> tupl
     order = await lock_order(db, order_id)
     if order is None:
         raise NotFound("No such order.")
-    caps = capacities(user, order)
+    caps = await capacities_in(db, user, order)
     if not caps:
         raise NotFound("No such order.")
     return order, caps

@@ -15,7 +15,7 @@ from ..schemas.common import Page
 from ..schemas.messages import MessageOut
 from ..texts import msg
 from . import notices
-from .order_flow import capacities
+from .order_flow import capacities_in
 
 STAFF_CLOSED = (
     "The conversation is the member's and the provider's; the union joins once the order is disputed or escalated."
@@ -34,10 +34,10 @@ class Access:
     writes: bool = True  # False: staff reading the thread of a dispute or an escalation that is over
 
 
-def access(user: User, order: Order | None) -> Access:
+async def access(db: AsyncSession, user: User, order: Order | None) -> Access:
     """The caller's place in the thread: the parties always; staff while the order is disputed or escalated.
     Someone with no part in the order gets 404, as for the order itself."""
-    caps = capacities(user, order) if order is not None else set()
+    caps = await capacities_in(db, user, order) if order is not None else set()
     if not caps:
         raise NotFound("No such order.")
     for role in (Actor.member, Actor.provider):
@@ -57,11 +57,11 @@ async def read_access(db: AsyncSession, user: User, order: Order | None) -> Acce
     of an order once disputed or escalated after that is over (its history, for quality review), without
     writing in it any more."""
     try:
-        return access(user, order)
+        return await access(db, user, order)
     except Forbidden:
         if not await _joined_once(db, order.id):
             raise
-    caps = capacities(user, order)
+    caps = await capacities_in(db, user, order)
     return Access(Actor.operator if Actor.operator in caps else Actor.curator, False, writes=False)
 
 
@@ -140,7 +140,7 @@ def recipients(order: Order, author: User, role: Actor) -> list[int]:
 async def post(db: AsyncSession, user: User, order_id: int, body: str) -> MessageOut:
     """A new message in the order's thread, and a notice (with its webhook) to whom it is for."""
     order = await db.get(Order, order_id)
-    found = access(user, order)
+    found = await access(db, user, order)
     to = recipients(order, user, found.role)
     if not to:
         raise Conflict(NOBODY_YET)

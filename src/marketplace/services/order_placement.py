@@ -8,6 +8,7 @@ built once, at import, so a request only binds values (issue #6: building and co
 statements per order cost ten times the database work). The answer is made from what they returned.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -47,6 +48,7 @@ _TARGET = (
         _LISTINGS.auto_accept,
         _LISTINGS.target_groups,
         _LISTINGS.verified_only,
+        _LISTINGS.shared_below,
         _MARKETS.verified_only.label("market_verified_only"),
         _CATEGORIES.offer_deadline_hours,
         _USERS.name.label("provider_name"),
@@ -182,8 +184,9 @@ async def read_target(db: AsyncSession, listing_id: int, session_id: int | None)
     return (await db.execute(_TARGET, {"listing_id": listing_id, "session_id": session_id})).first()
 
 
-def check_orderable(member: User, target: sa.Row | None, listing_id: int) -> sa.Row:
-    """Refuse what the member may not order: an unknown or closed listing, one's own, another group's."""
+def check_orderable(member: User, target: sa.Row | None, listing_id: int, above: Collection[int] = ()) -> sa.Row:
+    """Refuse what the member may not order: an unknown or closed listing, one's own, another group's, another
+    market's (but for the listings the markets `above` the member's share below)."""
     if target is None or target.state in (ListingState.draft, ListingState.submitted):
         raise InvalidInput("Unknown listing: %(id)s.", field="listing_id", params={"id": listing_id})
     if target.state != ListingState.published:
@@ -194,8 +197,9 @@ def check_orderable(member: User, target: sa.Row | None, listing_id: int) -> sa.
         )
     if target.provider_id == member.id:
         raise Conflict("You cannot order your own listing.", field="listing_id")
-    # Members may browse other unions' menus, and order in their own, or where a curator allowed them.
-    if target.market_id != member.market_id and target.market_id not in (member.order_markets or []):
+    # Members order in their own union's market, what the markets above it share, or where a curator allowed.
+    shared = target.shared_below and target.market_id in above
+    if target.market_id != member.market_id and target.market_id not in (member.order_markets or []) and not shared:
         raise Forbidden("This service is in another union's market; members order in their own union's market.")
     unverified = member.verified_at is None
     if (target.verified_only or target.market_verified_only) and unverified:

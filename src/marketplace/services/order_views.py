@@ -17,8 +17,8 @@ from ..models import Listing, ListingSession, Offer, Order, OrderEvent, Review, 
 from ..models.base import archived_only, hot, utcnow
 from ..schemas.common import Page
 from ..schemas.orders import ListingRef, OfferOut, OrderOut, PartyOut, SessionRef
-from . import categories
-from .order_flow import capacities
+from . import categories, market_tree
+from .order_flow import capacities, capacities_in, staff_reach
 
 # Not after a decline: the provider just said no to this service at this time; the member finds
 # another on the menu instead of being offered the same again.
@@ -180,16 +180,15 @@ async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events
     for order, k in zip(orders, known, strict=True):
         if k is not None:
             facts.add(order, k)
-    if viewer is not None and has_role(
-        viewer, Role.operator, Role.curator
-    ):  # only staff are ever shown less of a member
-        for market_id in {o.market_id for o in orders}:
-            facts.confidential |= await categories.confidential_ids(db, market_id)
-    return [_out(viewer, order, facts, with_events) for order in orders]
+    if viewer is not None and has_role(viewer, Role.operator, Role.curator):  # only staff are shown less of a member
+        facts.confidential |= await categories.confidential_ids(db, {o.market_id for o in orders})
+    other = next((o.market_id for o in orders if o.market_id != viewer.market_id), viewer.market_id)
+    reach = await staff_reach(db, viewer, other)  # a parent's staff act on the orders of the markets below
+    return [_out(viewer, order, facts, with_events, reach) for order in orders]
 
 
-def _out(viewer: User, order: Order, facts: _Facts, with_events: bool) -> OrderOut:
-    caps = capacities(viewer, order)
+def _out(viewer: User, order: Order, facts: _Facts, with_events: bool, reach: list[int]) -> OrderOut:
+    caps = capacities(viewer, order, reach)
     staff = bool(caps & {Actor.operator, Actor.curator})
     member = facts.users[order.member_id]
     shown = member_shown(caps, order.category_id in facts.confidential, order.state, order.escalated_at is not None)
@@ -280,7 +279,7 @@ async def _waitlist_positions(db: AsyncSession, waitlisted: list[Order]) -> dict
 
 async def one(db: AsyncSession, viewer: User, order_id: int) -> OrderOut:
     order = await db.get(Order, order_id)
-    if order is None or not capacities(viewer, order):
+    if order is None or not await capacities_in(db, viewer, order):
         raise NotFound("No such order.")
     return (await build(db, viewer, [order], with_events=True))[0]
 
@@ -331,7 +330,7 @@ async def listing_page(
     if view in ("member", "provider"):
         query = query.where(_mine(viewer, view))
     else:
-        query = query.where(Order.market_id == viewer.market_id)
+        query = query.where(Order.market_id.in_(await market_tree.staff_markets(db, viewer)))
     if archived is not None:
         query = query.where(archived_only(Order) if archived else hot(Order))
     if state:

@@ -15,7 +15,7 @@ from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import hot, utcnow
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ProposeTimeIn, ResolveIn
 from ..texts import N_, Msg, joined, msg
-from . import categories, classify, deadlines, lottery, notices, quotas, reminders
+from . import categories, classify, deadlines, lottery, market_tree, notices, quotas, reminders
 from . import order_placement as placement
 from .matching import queue_match
 from .order_flow import (
@@ -51,7 +51,11 @@ async def place_listing_order(
     reorder_of: int | None = None,
 ) -> Order:
     """A listed service: the given session, else the next one with a free seat (else a waitlist place)."""
-    target = placement.check_orderable(member, await placement.read_target(db, listing_id, session_id), listing_id)
+    target = await placement.read_target(db, listing_id, session_id)
+    above = []  # the markets above the member's: read only for a listing one of them may share below
+    if target is not None and target.shared_below and target.market_id != member.market_id:
+        above = await market_tree.ancestor_ids(db, member.market_id)
+    target = placement.check_orderable(member, target, listing_id, above)
     if target.shape == ListingShape.on_request:
         if session_id is not None:
             raise InvalidInput("An on-request listing has no sessions; leave session_id out.", field="session_id")

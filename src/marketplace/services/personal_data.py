@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..models.base import any_age, hot, utcnow
 from ..settings import Settings
-from . import audit, login_sessions
+from . import audit, login_sessions, market_tree
 
 DELETED_NAME = "已注销用户"
 
@@ -36,7 +36,7 @@ DELETED_NAME = "已注销用户"
 async def reveal_phone(db: AsyncSession, staff: User, user_id: int, reason: str) -> str:
     """The whole number, for staff who need to call, with the reason kept in the audit trail."""
     user = await db.get(User, user_id)
-    if user is None or user.market_id != staff.market_id:
+    if user is None or not await market_tree.reaches(db, staff, user.market_id):
         raise NotFound("No such user.")
     await audit.record(db, staff, "reveal_phone", "user", user.id, reason=reason)
     return user.phone

@@ -15,7 +15,7 @@ from ..schemas.common import Page
 from ..schemas.orders import ReviewIn
 from ..schemas.reviews import ReviewOut
 from ..texts import msg
-from . import audit, categories, notices, satisfaction
+from . import audit, categories, market_tree, notices, satisfaction
 from .order_flow import for_action, move
 
 
@@ -133,7 +133,7 @@ async def reply(db: AsyncSession, provider: User, review_id: int, text: str) -> 
 
 async def set_hidden(db: AsyncSession, curator: User, review_id: int, hidden: bool, reason: str) -> ReviewOut:
     review = await db.get(Review, review_id, with_for_update=True)
-    if review is None or review.market_id != curator.market_id:
+    if review is None or not await market_tree.reaches(db, curator, review.market_id):
         raise NotFound("No such review.")
     newly_hidden = hidden and review.hidden_at is None
     if hidden:
@@ -176,8 +176,9 @@ async def for_staff(
     stars: int | None = None,
     listing_id: int | None = None,
 ) -> Page[ReviewOut]:
-    """The market's reviews, newest first: hidden or shown, of so many stars, of one listing, when asked."""
-    condition = Review.market_id == staff.market_id
+    """The reviews of the staff's market and those below it, newest first: hidden or shown, of so many stars,
+    of one listing, when asked."""
+    condition = Review.market_id.in_(await market_tree.staff_markets(db, staff))
     if hidden is not None:
         condition = sa.and_(condition, Review.hidden_at.is_not(None) if hidden else Review.hidden_at.is_(None))
     if stars is not None:
@@ -187,11 +188,11 @@ async def for_staff(
     return await _page(db, staff, condition, limit, offset, include_hidden=True)
 
 
-async def reviewed_listings(db: AsyncSession, market_id: int) -> list[tuple[int, str]]:
-    """The listings of the market that have reviews (id, title), by title: moderation's filter."""
+async def reviewed_listings(db: AsyncSession, market_ids: list[int]) -> list[tuple[int, str]]:
+    """The listings of the markets that have reviews (id, title), by title: moderation's filter."""
     rows = await db.execute(
         sa.select(Listing.id, Listing.title)
-        .where(Listing.id.in_(sa.select(Review.listing_id).where(Review.market_id == market_id)))
+        .where(Listing.id.in_(sa.select(Review.listing_id).where(Review.market_id.in_(market_ids))))
         .order_by(Listing.title, Listing.id)
     )
     return [(lid, title) for lid, title in rows.all()]
@@ -210,7 +211,5 @@ async def _page(db, viewer, condition, limit, offset, include_hidden: bool) -> P
     rows = (
         await db.execute(query.order_by(Review.created_at.desc(), Review.id.desc()).limit(limit).offset(offset))
     ).all()
-    veiled: set[int] = set()
-    if rows:
-        veiled = await categories.confidential_ids(db, rows[0][0].market_id)
+    veiled = await categories.confidential_ids(db, {r.market_id for r, *_ in rows})  # a parent's staff: below too
     return Page[ReviewOut](items=[out(r, m, viewer, c in veiled, t) for r, m, c, t in rows], total=total)

@@ -31,7 +31,7 @@ from ..schemas.accounts import (
 )
 from ..schemas.common import Page
 from ..schemas.login_sessions import LoginSessionOut, PasswordChangeIn
-from ..services import accounts, codes, login_sessions, personal_data
+from ..services import accounts, codes, login_sessions, market_tree, personal_data
 from ..settings import Settings
 from .common import ONE_LINE, LimitsDep, client_ip, user_agent
 
@@ -197,7 +197,7 @@ class UserAdminController(Controller):
         limit: int = Parameter(default=50, ge=1, le=200),
         offset: int = Parameter(default=0, ge=0),
     ) -> Page[UserAdminOut]:
-        return await accounts.list_users(db, user.market_id, q, role, limit, offset)
+        return await accounts.list_users(db, await market_tree.staff_markets(db, user), q, role, limit, offset)
 
     @put("/{user_id:int}/roles", opt=for_roles(Role.curator))
     async def set_roles(

@@ -9,7 +9,7 @@ from ..domain.periods import DEFAULT_PERIOD
 from ..domain.roles import Role
 from ..schemas.insights import StatsOut
 from ..schemas.satisfaction_figures import Breakdown, SatisfactionOut
-from ..services import insights, satisfaction_figures
+from ..services import insights, market_tree, satisfaction_figures
 from .common import CurrentUser, Db
 
 Period = Literal["7d", "30d", "90d", "year", "all"]
@@ -26,7 +26,7 @@ class InsightsController(Controller):
         """The union's figures (domain.md, "What the union watches"); orders, reviews and durations of the
         `period` (7d, 30d, 90d, year — from 1 January — or all), with its trend per day, week or month."""
         zone = ZoneInfo(request.app.state.settings.time_zone)
-        return await insights.stats(db, [user.market_id], period, zone)
+        return await insights.stats(db, await market_tree.staff_markets(db, user), period, zone)
 
     @get("/satisfaction", opt=for_roles(Role.curator, Role.operator))
     async def satisfaction(

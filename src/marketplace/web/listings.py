@@ -21,11 +21,12 @@ from ..schemas.listings import (
     ListingSummaryOut,
     SessionsAddedOut,
     SessionsIn,
+    ShareIn,
     SkippedSession,
 )
 from ..schemas.orders import RequiredReasonIn
 from ..schemas.reviews import ReviewOut
-from ..services import listings, menu, reviews
+from ..services import listings, market_tree, menu, reviews
 from . import public
 from .common import CurrentUser, Db, IdParam, Limit, MarketId, MaybeUser, Offset, SearchText
 
@@ -39,6 +40,7 @@ class ListingController(Controller):
         self,
         state: State,
         market_id: MarketId,
+        maybe_user: MaybeUser,
         category: FromQuery[Annotated[int | None, Parameter(ge=1, le=2**31 - 1)]] = None,
         q: FromQuery[SearchText] = None,
         mode: FromQuery[ServiceMode | None] = None,
@@ -49,10 +51,12 @@ class ListingController(Controller):
         limit: FromQuery[Limit] = 20,
         offset: FromQuery[Offset] = 0,
     ) -> Response[Page[ListingSummaryOut]]:
+        """The menu of the caller's market (with what the markets above it share below); a visitor without a
+        session sees the deployment's default market."""
         body = await public.menu_json(
             state,
             None,
-            market_id,
+            maybe_user.market_id if maybe_user is not None else market_id,
             category_id=category,
             q=q,
             mode=mode,
@@ -158,7 +162,7 @@ class ListingAdminController(Controller):
     async def list_batches(
         self, user: CurrentUser, db: Db, limit: FromQuery[Limit] = 50, offset: FromQuery[Offset] = 0
     ) -> Page[BatchOut]:
-        return await listings.list_batches(db, user.market_id, limit, offset)
+        return await listings.list_batches(db, await market_tree.staff_markets(db, user), limit, offset)
 
     @get("/listings/submitted", opt=for_roles(Role.curator))
     async def submitted(
@@ -172,7 +176,9 @@ class ListingAdminController(Controller):
     ) -> Page[ListingSummaryOut]:
         """Listings waiting for approval, the longest waiting first; of a category (with those below it) or
         a provider when asked."""
-        return await menu.waiting_for_approval(db, user.market_id, limit, offset, category, provider)
+        return await menu.waiting_for_approval(
+            db, await market_tree.staff_markets(db, user), limit, offset, category, provider
+        )
 
     @post("/listings/approve", status_code=200, opt=for_roles(Role.curator))
     async def approve_many(self, data: JSONBody[BulkApproveIn], user: CurrentUser, db: Db) -> BulkApproveOut:
@@ -186,7 +192,13 @@ class ListingAdminController(Controller):
 
     @post("/listings/{listing_id:int}/approve", status_code=200, opt=for_roles(Role.curator))
     async def approve(self, listing_id: IdParam, data: JSONBody[ApproveIn], user: CurrentUser, db: Db) -> ListingOut:
-        return await menu.detail(db, await listings.approve(db, user, listing_id, data.batch_id, data.verified_only))
+        approved = await listings.approve(db, user, listing_id, data.batch_id, data.verified_only, data.shared_below)
+        return await menu.detail(db, approved)
+
+    @post("/listings/{listing_id:int}/share", status_code=200, opt=for_roles(Role.curator))
+    async def share(self, listing_id: IdParam, data: JSONBody[ShareIn], user: CurrentUser, db: Db) -> ListingOut:
+        """Put a listing on the menus of every market below its own (`shared_below`: true), or take it off."""
+        return await menu.detail(db, await listings.share_below(db, user, listing_id, data.shared_below))
 
     @post("/listings/{listing_id:int}/reject", status_code=200, opt=for_roles(Role.curator))
     async def reject(

@@ -30,7 +30,7 @@ from ..schemas.surveys import (
     SurveyImportsOut,
     TrendOut,
 )
-from ..services import gaps, needs_list, surveys
+from ..services import gaps, market_tree, needs_list, surveys
 from .bodies import UPLOADS, uploaded_file
 from .common import ONE_LINE, CurrentUser, Db, IdParam, Limit, Offset
 
@@ -146,7 +146,10 @@ class NeedsLoopController(Controller):
         places, by respondent group and district, with typical phrasings, top words and the monthly trend."""
         period = _period(db, since, until)
         found = await needs_list.needs_list(
-            db, user.market_id, period, needs_list.Filters(domain, group or None, district or None)
+            db,
+            await market_tree.staff_markets(db, user),
+            period,
+            needs_list.Filters(domain, group or None, district or None),
         )
         return NeedsListOut(
             since=period.since,

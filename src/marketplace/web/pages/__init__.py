@@ -13,6 +13,7 @@ from .fairseats import FairSeatPages
 from .hotline import HotlinePages
 from .hours import HoursPages
 from .keeper import KeeperPages
+from .markets import MarketPages
 from .member import MemberPages
 from .needs import NeedPages
 from .needs_loop import NeedsLoopPages
@@ -32,6 +33,7 @@ PAGE_ROUTES = [
     OrderPages,
     ProviderPages,
     DeskPages,
+    MarketPages,
     HoursPages,
     SatisfactionPages,
     SatisfactionFiguresPage,

@@ -31,6 +31,7 @@ from ...services import (
     exports,
     insights,
     listings,
+    market_tree,
     menu,
     personal_data,
     reviews,
@@ -85,7 +86,8 @@ class DeskPages(Controller):
     ) -> Template:
         user = need(page_user, *STAFF)
         period = period if period in PERIODS else DEFAULT_PERIOD  # an unknown one (a stale link): all time
-        stats = await insights.stats(db, [user.market_id], period, ZoneInfo(request.app.state.settings.time_zone))
+        zone = ZoneInfo(request.app.state.settings.time_zone)
+        stats = await insights.stats(db, await market_tree.staff_markets(db, user), period, zone)  # the subtree's
         en = lang_of(request) == "en"
         name = (lambda row: row.name_en) if en else (lambda row: row.name_zh)  # noqa: E731
         charts = {
@@ -208,9 +210,15 @@ class DeskPages(Controller):
             raise NotFound("No such action.")
         values = await form_of(request)
         if action == "approve":
-            answer = {"batch_id": values.get("batch_id") or None, "verified_only": values.get("verified_only") == "1"}
+            answer = {
+                "batch_id": values.get("batch_id") or None,
+                "verified_only": values.get("verified_only") == "1",
+                "shared_below": values.get("shared_below") == "1",
+            }
             data, errors = validate(request, ApproveIn, answer)
-            work = lambda: listings.approve(db, user, listing_id, data.batch_id, data.verified_only)  # noqa: E731
+            work = lambda: listings.approve(  # noqa: E731
+                db, user, listing_id, data.batch_id, data.verified_only, data.shared_below
+            )
         else:
             data, errors = validate(request, RequiredReasonIn, {"reason": values.get("reason", "")})
             work = lambda: listings.reject(db, user, listing_id, data.reason)  # noqa: E731
@@ -234,7 +242,7 @@ class DeskPages(Controller):
         user = need(page_user, *STAFF)
         name = search_box(request)  # empty: every batch
         found = await listings.list_batches(
-            db, user.market_id, DESK_PAGE, (page_number - 1) * DESK_PAGE, name=name or None
+            db, await market_tree.staff_markets(db, user), DESK_PAGE, (page_number - 1) * DESK_PAGE, name=name or None
         )
         context = {"found": found, "page_number": page_number, "size": DESK_PAGE, "q": name, "query": kept({"q": name})}
         return page(request, "desk/batches.html", user, batches=found.items, values={}, **context)
@@ -247,7 +255,7 @@ class DeskPages(Controller):
         if data is not None:
             await listings.create_batch(db, user, data)
             return redirect(safe_back(values.get("back")), "created")
-        found = (await listings.list_batches(db, user.market_id)).items
+        found = (await listings.list_batches(db, await market_tree.staff_markets(db, user))).items
         return page(request, "desk/batches.html", user, 400, batches=found, values=values, errors=errors)
 
     # Review moderation -------------------------------------------------------------------------
@@ -263,7 +271,7 @@ class DeskPages(Controller):
         """Reviews to moderate, newest first: shown or hidden, by stars, by listing (the filters as the form
         sends them: an empty or unknown value is no filter)."""
         user = need(page_user, Role.curator)
-        listed = await reviews.reviewed_listings(db, user.market_id)
+        listed = await reviews.reviewed_listings(db, await market_tree.staff_markets(db, user))
         filters = {
             "hidden": chosen(request, "hidden", {"true", "false"}),
             "stars": chosen(request, "stars", {"1", "2", "3", "4", "5"}),
@@ -299,7 +307,7 @@ class DeskPages(Controller):
             status, errors = refusal(request, exc, "reason")
         found = await reviews.for_staff(db, user, None, 50, 0)
         errors = {f"{review_id}.{k}": v for k, v in errors.items()}
-        listed = await reviews.reviewed_listings(db, user.market_id)
+        listed = await reviews.reviewed_listings(db, await market_tree.staff_markets(db, user))
         return page(request, "desk/reviews.html", user, status, found=found, filters={}, listed=listed, errors=errors)
 
     # Stuck orders and disputes -----------------------------------------------------------------
@@ -317,15 +325,16 @@ class DeskPages(Controller):
     ) -> Template:
         """Disputes (reason, age, the order's timeline), stuck orders, and every order filtered and paged."""
         user = need(page_user, *STAFF)
-        stuck = await digest.stuck_orders(db, user.market_id, utcnow())
-        disputes = await desk_lists.disputes(db, user.market_id, DESK_PAGE, 0)
+        subtree = await market_tree.staff_markets(db, user)  # a parent's staff see the orders below it
+        stuck = await digest.stuck_orders(db, subtree, utcnow())
+        disputes = await desk_lists.disputes(db, subtree, DESK_PAGE, 0)
         # Filters a stale or hand-made link may carry that mean nothing are dropped, not refused.
         state = order_state if order_state in ORDER_STATES else None
         period = period if period in PERIODS else DEFAULT_PERIOD
         since = period_start(period, utcnow(), ZoneInfo(request.app.state.settings.time_zone))
         found = await desk_lists.orders(
             db,
-            user.market_id,
+            subtree,
             state=state,
             since=since,
             q=(q or "").strip() or None,
@@ -362,7 +371,9 @@ class DeskPages(Controller):
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
         user = need(page_user, *STAFF)
-        found = await accounts.list_users(db, user.market_id, q, role, DESK_PAGE, (page_number - 1) * DESK_PAGE)
+        found = await accounts.list_users(
+            db, await market_tree.staff_markets(db, user), q, role, DESK_PAGE, (page_number - 1) * DESK_PAGE
+        )
         values = {"q": q or "", "role": role or ""}
         markets = await accounts.other_markets(db, user.market_id)
         return page(
@@ -448,7 +459,7 @@ class DeskPages(Controller):
             if exc is None:
                 return redirect(f"/desk/accounts?q={quote(values.get('q', ''))}", "groups")
             _, errors = refusal(request, exc, "groups")
-        found = await accounts.list_users(db, user.market_id, None, None, 50, 0)
+        found = await accounts.list_users(db, await market_tree.staff_markets(db, user), None, None, 50, 0)
         errors = {f"{user_id}.{k}": v for k, v in errors.items()}
         return page(request, "desk/accounts.html", user, 400, found=found, values={"q": "", "role": ""}, errors=errors)
 
@@ -481,13 +492,13 @@ class DeskPages(Controller):
         words = _export_words(request)
         if kind == "xlsx":
             return Response(
-                await exports.xlsx_bytes(await make(db, user.market_id, words)),
+                await exports.xlsx_bytes(await make(db, await market_tree.staff_markets(db, user), words)),
                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
             )
         # streamed as it is read, in a session of its own that lives as long as the response does
         return Stream(
-            _csv_of(request.app.state.sessionmaker, make, user.market_id, words),
+            _csv_of(request.app.state.sessionmaker, make, await market_tree.staff_markets(db, user), words),
             media_type="text/csv",  # Litestar adds "; charset=utf-8" to a text/ type itself
             headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
         )
@@ -564,7 +575,7 @@ def _trend_charts(request: Request, stats) -> dict:
 
 
 async def _accounts_refused(request: Request, db, user, user_id: int, status: int, errors: dict) -> Template:
-    found = await accounts.list_users(db, user.market_id, None, None, 50, 0)
+    found = await accounts.list_users(db, await market_tree.staff_markets(db, user), None, None, 50, 0)
     errors = {f"{user_id}.roles": text for text in errors.values()}
     markets = await accounts.other_markets(db, user.market_id)
     values = {"q": "", "role": ""}
@@ -588,9 +599,9 @@ def _export_words(request: Request) -> exports.Words:
     return exports.Words(lang, ZoneInfo(request.app.state.settings.time_zone), label)
 
 
-async def _csv_of(sessionmaker, make, market_id: int, words: exports.Words) -> AsyncIterator[str]:
+async def _csv_of(sessionmaker, make, market_ids: list[int], words: exports.Words) -> AsyncIterator[str]:
     async with sessionmaker() as db, db.begin():
-        async for chunk in exports.csv_chunks(await make(db, market_id, words)):
+        async for chunk in exports.csv_chunks(await make(db, market_ids, words)):
             yield chunk
 
 
@@ -624,7 +635,7 @@ async def _refused_listings(db, user, text: str | None) -> list[dict]:
         listing_id = form_id(number)
         if listing_id and code in _REFUSAL_CODES:
             pairs.append((listing_id, code))
-    titles = await listings.titles(db, user.market_id, [i for i, _ in pairs])
+    titles = await listings.titles(db, await market_tree.staff_markets(db, user), [i for i, _ in pairs])
     return [{"id": i, "title": titles.get(i, f"#{i}"), "why": _REFUSAL_CODES[code]} for i, code in pairs]
 
 
@@ -632,12 +643,13 @@ async def _approvals_page(request: Request, db, user, status: int = 200, **conte
     page_number = context.pop("page_number", 1)
     # Filters as the form sends them (empty: all); an unknown category or provider is none asked.
     tree = flat_categories((await categories.tree(db, user.market_id)).items)
-    providers = await menu.waiting_providers(db, user.market_id)
+    subtree = await market_tree.staff_markets(db, user)  # a parent's curator approves for the markets below
+    providers = await menu.waiting_providers(db, subtree)
     category = chosen(request, "category", {str(row[0]) for row in tree})
     provider = chosen(request, "provider", {str(pid) for pid, _ in providers})
     waiting = await menu.waiting_for_approval(
         db,
-        user.market_id,
+        subtree,
         DESK_PAGE,
         (page_number - 1) * DESK_PAGE,
         int(category) if category else None,
@@ -646,8 +658,8 @@ async def _approvals_page(request: Request, db, user, status: int = 200, **conte
     context.setdefault("refused", [])
     filters = {"category": category, "provider": provider}
     context.update(page_number=page_number, size=DESK_PAGE, filters=filters, query=kept(filters))
-    context.update(categories=tree, providers=providers)
-    found = (await listings.list_batches(db, user.market_id)).items
+    context.update(categories=tree, providers=providers, shares_below=len(subtree) > 1)
+    found = (await listings.list_batches(db, subtree)).items
     context.setdefault("values", {})
     shown = {str(item.id) for item in waiting.items}
     # A refusal about a listing no longer waiting has no form to sit beside: it goes on top of the page.

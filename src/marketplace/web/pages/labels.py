@@ -194,6 +194,8 @@ AUDIT_ACTIONS = {
     "activate": N_("account reactivated"),
     "deactivate": N_("account deactivated"),
     "approve_listing": N_("listing approved"),
+    "share_listing": N_("listing shared with the markets below (or no longer)"),
+    "add_market": N_("market added below"),
     "reject_listing": N_("listing sent back"),
     "pause_listing": N_("listing paused"),
     "resume_listing": N_("listing published again"),

@@ -225,6 +225,7 @@ class MemberPages(Controller):
 
     @get("/")
     async def home(self, request: Request, page_user: PageUser, db: Db, market_id: MarketId) -> Template:
+        market_id = page_user.market_id if page_user is not None else market_id  # a member's own market
         tree = await public.category_tree(request.app.state, db, market_id)
         new = await public.menu_page(request.app.state, db, market_id, sort="new", limit=6)
         return page(request, "member/home.html", page_user, domains=tree.items, new=new.items)
@@ -246,7 +247,8 @@ class MemberPages(Controller):
                 user = await active_user(db, request)
                 following = await categories.followed_ids(db, user) if user is not None and category else []
             if user is not None:
-                above, below = await _menu_public(request, market_id, filters, page_number)
+                # a member's own market's menu, with what the markets above it share below
+                above, below = await _menu_public(request, user.market_id, filters, page_number)
                 context = {"above": above, "below": below, "values": filters, "following": following}
                 return page(request, "member/menu.html", user, **context)
         return await _anonymous_menu(request, market_id, filters, page_number)
@@ -282,16 +284,14 @@ class MemberPages(Controller):
         return page(request, "member/listing.html", user, status, errors=errors, values=values, **context)
 
     @get("/need")
-    async def need_form(self, request: Request, page_user: PageUser, db: Db, market_id: MarketId) -> Template:
+    async def need_form(self, request: Request, page_user: PageUser, db: Db) -> Template:
         user = need(page_user, Role.member)
         values = {"category_id": request.query_params.get("category", "")}
-        tree = await categories.tree(db, market_id)
+        tree = await categories.tree(db, user.market_id)
         return page(request, "member/need.html", user, values=values, categories=flat_categories(tree.items))
 
     @post("/need")
-    async def post_need(
-        self, request: Request, page_user: PageUser, db: Db, market_id: MarketId
-    ) -> Template | Redirect:
+    async def post_need(self, request: Request, page_user: PageUser, db: Db) -> Template | Redirect:
         user = need(page_user, Role.member)
         values = await form_of(request)
         fields = {k: values.get(k) for k in ("category_id", "title", "description", "note") if values.get(k)}
@@ -313,10 +313,10 @@ class MemberPages(Controller):
         suggested = None
         if not values.get("category_id"):  # still required, but the suggestion is chosen for the member
             suggested = await suggestion_for(
-                db, market_id, f"{values.get('title', '')}\n{values.get('description', '')}"
+                db, user.market_id, f"{values.get('title', '')}\n{values.get('description', '')}"
             )
             values = {**values, "category_id": suggested or ""}
-        tree = await categories.tree(db, market_id)
+        tree = await categories.tree(db, user.market_id)
         return page(
             request,
             "member/need.html",

@@ -12,7 +12,7 @@ from ...db import settings_of
 from ...domain.roles import Role
 from ...domain.surveys import FIELDS, GROUPS
 from ...errors import InvalidInput
-from ...services import gaps, needs_list, needs_list_export, surveys
+from ...services import gaps, market_tree, needs_list, needs_list_export, surveys
 from ..bodies import UPLOADS
 from ..common import ONE_LINE, Db, IdParam
 from ..surveys import UPLOAD_LIMIT
@@ -124,7 +124,7 @@ class NeedsLoopPages(Controller):
         }
         if found is not None:
             context.update(_needs_charts(lang, found))
-        tree = await needs_list.tree(db, user.market_id)
+        tree = await needs_list.tree(db, [user.market_id])
         domains = sorted((k, v[1], v[2]) for k, v in tree.items() if v[0] is None)
         values = {
             "since": since.isoformat() if since else "",
@@ -231,7 +231,7 @@ async def _needs(request, db, user, since, until, domain, group, district):
     except InvalidInput as exc:
         return None, 400, refusal(request, exc, "since")[1]
     filters = needs_list.Filters(domain, group or None, district or None)
-    return await needs_list.needs_list(db, user.market_id, period, filters), 200, {}
+    return await needs_list.needs_list(db, await market_tree.staff_markets(db, user), period, filters), 200, {}
 
 
 def _needs_charts(lang: str, found) -> dict:
