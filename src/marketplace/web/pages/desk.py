@@ -417,7 +417,7 @@ class DeskPages(Controller):
             else:
                 status, errors = refusal(request, exc, "reason")
         q = str(values.get("q", ""))[:60]
-        found = await accounts.list_users(db, user.market_id, q or None, None, DESK_PAGE, 0)
+        found = await accounts.list_users(db, await market_tree.staff_markets(db, user), q or None, None, DESK_PAGE, 0)
         return page(
             request,
             "desk/accounts.html",
