@@ -13,7 +13,8 @@ order moved on meanwhile. The scan's `now` travels with the job, so tests can mo
 - an accepted order whose service ended unrecorded → its provider is asked to record attendance
   (ATTENDANCE_REMIND_HOURS after the end), then it goes to the operators (ATTENDANCE_ESCALATE_HOURS);
 - delivered and silent for AUTO_RECEIVE_DAYS → auto_receive (签收 by the system);
-- a 免申即享 campaign with an offer past its deadline (or its session begun) → campaign_sweep.
+- a 免申即享 campaign with an offer past its deadline (or its session begun) → campaign_sweep;
+- a listing whose next session has started → its kept next start moved on (services/listing_seats.py).
 """
 
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from ..domain.service_time import Overdue, overdue_stage
 from ..models import ListingSession, Offer, Order, User
 from ..models.base import utcnow
 from ..texts import Msg, msg
-from . import campaigns, checkin, lottery, notices, reminders
+from . import campaigns, checkin, listing_seats, lottery, notices, reminders
 from .matching import queue_match
 from .order_flow import (
     SERVICE_END,
@@ -123,6 +124,7 @@ async def scan(db: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     await each("deliver_checked_in", checkin.due_query(now), lambda r: f"order:{r.id}:deliver_checked_in")
     counts["draw_lottery"] = await lottery.due(db, now)  # 抽签: a draw whose job went missing
     counts["campaign_sweep"] = await campaigns.due(db, now)  # 免申即享: offers past their deadline pass on
+    counts["listing_seats"] = await listing_seats.refresh_started(db)  # the menu's next session moves on
     return counts
 
 
