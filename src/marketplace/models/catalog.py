@@ -66,8 +66,15 @@ class Listing(SQLModel, table=True):
             sa.text("published_at DESC NULLS LAST"),
             sa.text("id DESC"),
         ),
-        # the menu's soonest first, read off the index like the newest
-        sa.Index("ix_listings_market_state_next_session", "market_id", "state", "next_session_at", sa.text("id DESC")),
+        # the menu's soonest first, read off the index like the newest; "available" is counted off it alone
+        sa.Index(
+            "ix_listings_market_state_next_session",
+            "market_id",
+            "state",
+            "next_session_at",
+            sa.text("id DESC"),
+            postgresql_include=["shape", "seats_open_until"],
+        ),
         # the worker's minute scan: the listings whose next session has started
         sa.Index(
             "ix_listings_next_session_at", "next_session_at", postgresql_where=sa.text("next_session_at IS NOT NULL")

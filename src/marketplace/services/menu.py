@@ -51,17 +51,21 @@ def _computed_next_session():
     )
 
 
-def _soonest(query, first: tuple):
-    """`query`'s ids soonest first (after the `first` order keys), exact however late the worker's refresh is:
-    the listings whose kept next start (`Listing.next_session_at`) is still ahead, or who have none, in their
-    index's order, merged with the few whose kept start has passed, their next start computed.
-    Returns (the ids' query, its order)."""
+def _soonest(query, first: tuple, shown: int):
+    """`query`'s ids soonest first (after the `first` order keys), exact however late the worker's refresh is.
+    The listings whose kept next start (`Listing.next_session_at`) is still ahead, or who have none, are read
+    in their index's order, only as many as the page needs (`shown`: its offset and length); the few whose
+    kept start has passed have theirs computed; the two are sorted together. Returns (ids' query, order)."""
     kept, now = Listing.next_session_at, sa.func.now()
     ranks = [rank.label(f"rank_{n}") for n, rank in enumerate(first)]
-    menu = sa.union_all(
-        query.where(sa.or_(kept > now, kept.is_(None))).add_columns(*ranks, kept.label("soon")),
-        query.where(kept <= now).add_columns(*ranks, _computed_next_session().label("soon")),
-    ).subquery("menu")
+    ahead = (
+        query.where(sa.or_(kept > now, kept.is_(None)))
+        .add_columns(*ranks, kept.label("soon"))
+        .order_by(*first, kept.asc().nulls_last(), Listing.id.desc())
+        .limit(shown)
+    )
+    passed = query.where(kept <= now).add_columns(*ranks, _computed_next_session().label("soon"))
+    menu = sa.union_all(ahead, passed).subquery("menu")
     order = (*(menu.c[r.name] for r in ranks), menu.c.soon.asc().nulls_last(), menu.c.id.desc())
     return sa.select(menu.c.id), order
 
@@ -157,7 +161,7 @@ async def browse(
     # listings whose title has the first word come first
     first = (sa.case((_matches(sa.func.lower(Listing.title), terms[0]), 0), else_=1),) if terms else ()
     if sort == "soon":
-        ordered, order = _soonest(query, first)
+        ordered, order = _soonest(query, first, offset + limit)
         return await _page(db, query, order, limit, offset, ordered)
     order = {
         "new": (Listing.published_at.desc().nulls_last(), Listing.id.desc()),
