@@ -141,6 +141,7 @@ async def csv_chunks(table: Table) -> AsyncIterator[str]:
 
 
 XLSX_CHUNK = 64 * 1024  # bytes of the finished workbook sent at a time
+XLSX_ROWS = 500  # rows handed to openpyxl's thread at a time
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -167,18 +168,29 @@ async def xlsx_chunks(table: Table, directory: Path) -> AsyncIterator[bytes]:
     """The table as one sheet, in constant memory: openpyxl's write-only mode writes each row to its own
     temporary file of the sheet as it is read (strings inline, no shared-strings table), the workbook is
     zipped into a temporary file in `directory`, and that file is sent XLSX_CHUNK at a time. An XLSX is a
-    zip whose directory comes last, so nothing can be sent before the last row is written. Both files are
-    removed when the generator ends — finished, failed or closed early (a client that went away)."""
+    zip whose directory comes last, so nothing can be sent before the last row is written. openpyxl's work
+    (tens of microseconds a cell: seconds for a market's orders) runs in a thread, XLSX_ROWS rows at a
+    time, so the web process keeps answering meanwhile. Both files are removed when the generator ends —
+    finished, failed or closed early (a client that went away)."""
     name = _new_file(directory)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.name[:31])
-    saving = None
+    working = None  # openpyxl's work in its thread: a dropped download lets it finish (a thread cannot be stopped)
+
+    async def in_thread(work, *args):
+        nonlocal working
+        working = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        await asyncio.shield(working)
+
     try:
-        sheet.append(table.headers)
+        batch = [table.headers]
         async for row in table.rows:
-            sheet.append(_xlsx_row(sheet, row))
-        saving = asyncio.ensure_future(asyncio.to_thread(book.save, name))  # zipping is seconds of CPU
-        await asyncio.shield(saving)  # a dropped download lets it finish (a thread cannot be stopped)
+            batch.append(row)
+            if len(batch) == XLSX_ROWS:
+                await in_thread(_append, sheet, batch)
+                batch = []
+        await in_thread(_append, sheet, batch)
+        await in_thread(book.save, name)
         finished = await asyncio.to_thread(open, name, "rb")
         try:
             while chunk := await asyncio.to_thread(finished.read, XLSX_CHUNK):
@@ -186,10 +198,15 @@ async def xlsx_chunks(table: Table, directory: Path) -> AsyncIterator[bytes]:
         finally:
             finished.close()
     finally:
-        if saving is not None and not saving.done():  # dropped while zipping: removed once the zip is written
-            saving.add_done_callback(lambda _: _remove(name, sheet))
+        if working is not None and not working.done():  # dropped while it works: removed once it is done
+            working.add_done_callback(lambda _: _remove(name, sheet))
         else:
             _remove(name, sheet)
+
+
+def _append(sheet, rows: list[list]) -> None:
+    for row in rows:
+        sheet.append(_xlsx_row(sheet, row))
 
 
 def _new_file(directory: Path) -> str:

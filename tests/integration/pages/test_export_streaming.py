@@ -37,7 +37,7 @@ async def _failing(n: int):
 
 
 async def _cancelled_at_the_end(n: int):
-    """The rows, then the download dropped just as the workbook is zipped."""
+    """The rows, then the download dropped while openpyxl works in its thread."""
     async for row in _rows(n):
         yield row
     asyncio.current_task().cancel()
@@ -73,16 +73,16 @@ async def test_xlsx_files_are_removed_when_rows_fail_or_the_download_is_dropped(
     await dropped.aclose()
     assert _left(tmp_path) == []
 
-    async def zipping_dropped():
+    async def working_dropped():
         async for _ in exports.xlsx_chunks(exports.Table("orders", ["No."], _cancelled_at_the_end(500)), tmp_path):
             pass
 
-    task = asyncio.create_task(zipping_dropped())
+    task = asyncio.create_task(working_dropped())
     try:
         await task
     except asyncio.CancelledError:
         pass
-    for _ in range(100):  # the zip is finished by its thread, then removed
+    for _ in range(100):  # the thread finishes its rows, then the files are removed
         if not _left(tmp_path):
             break
         await asyncio.sleep(0.05)
