@@ -25,12 +25,14 @@ depends_on = None
 
 # The listings are locked first, in id order: a writer of another session of the same listing waits there,
 # and the sums (a later statement of a VOLATILE function: a new snapshot) then see what it committed — two
-# sessions filling at once cannot each leave the other counted as free.
+# sessions filling at once cannot each leave the other counted as free. NO KEY UPDATE, the lock the UPDATE
+# takes anyway, not FOR UPDATE: it does not wait for the KEY SHARE locks that inserting an order (its foreign
+# key to the listing) holds — an order that has inserted and waits for the session's row would deadlock.
 REFRESH = """
 CREATE FUNCTION refresh_listing_seats(ids integer[]) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-    PERFORM 1 FROM listings WHERE id = ANY(ids) ORDER BY id FOR UPDATE;
+    PERFORM 1 FROM listings WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     UPDATE listings AS l SET next_session_at = f.next_at, seats_open_until = f.open_until
     FROM (
         SELECT i.id,

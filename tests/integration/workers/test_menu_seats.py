@@ -151,6 +151,35 @@ async def test_two_sessions_filling_at_once_leave_the_listing_full(factory, engi
     assert (await kept(engine, listing.id)).seats_open_until is None
 
 
+async def test_a_session_filling_does_not_deadlock_with_an_order_being_written(factory, engine):
+    """Writing an order holds a KEY SHARE lock on its listing (the foreign key) and then waits for the
+    session's row; the writer that fills the session holds that row and refreshes the listing: its lock on
+    the listing must not wait for the KEY SHARE one (found by bench/orders.py: 500s from deadlocks)."""
+    provider = await factory.user(Role.provider)
+    listing = await factory.listing(provider, await factory.category(), sessions=[(1, 2)])
+    (session,) = await factory.sessions_of(listing)
+    row = sa.update(ListingSession).where(ListingSession.id == session.id)
+    async with engine.begin() as conn:
+        await conn.execute(row.values(seats_taken=1))
+    async with engine.connect() as filling, engine.connect() as ordering:
+        await filling.execute(row.values(seats_taken=1))  # holds the session's row
+        await ordering.execute(
+            sa.select(Listing.id).where(Listing.id == listing.id).with_for_update(read=True, key_share=True)
+        )
+
+        async def order():
+            await ordering.execute(row.values(seats_taken=ListingSession.seats_taken - 1))
+            await ordering.commit()
+
+        waiting = asyncio.create_task(order())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # the order waits for the session's row
+        await filling.execute(row.values(seats_taken=2))  # full: the listing is refreshed
+        await filling.commit()
+        await waiting
+    assert (await kept(engine, listing.id)).seats_open_until == session.starts_at  # a seat free again
+
+
 async def test_time_passing_keeps_the_menu_exact_and_the_scan_moves_the_next_session_on(client, factory, engine, jobs):
     """The one change no statement makes. A session starts three seconds from now, with no write at its start:
     the menu is exact at once (available compares the last free start with now; soonest computes the next
