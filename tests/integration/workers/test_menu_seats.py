@@ -119,6 +119,8 @@ async def test_sessions_added_and_called_off_move_available_and_soonest(client, 
     assert added.status_code == 200, added.text
     available, soonest = await assert_menu_exact(client, engine, factory.market_id)
     assert available == sorted([past_only.id, later.id]) and soonest == [past_only.id, later.id]
+    assert await menu(client, q="讲座", sort="soon") == soonest  # a search's title order first, then soonest
+    assert await menu(client, q="月底", sort="soon") == [later.id]
 
     new_session = next(s for s in await factory.sessions_of(past_only) if s.starts_at > utcnow())
     called_off = await client.post(
