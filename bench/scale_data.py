@@ -19,7 +19,9 @@ Everything the app relies on holds, and tests/integration/test_scale_data.py che
 - `holds_seat` is set exactly as order_flow leaves it, and `seats_taken` of a session is the number of
   its orders that hold a seat (never above capacity); at most one live order per member and session;
 - rating aggregates of listings and provider profiles are domain/ratings.py's over their reviews;
-- `search_text` is services/listings.refresh_search_text's.
+- `search_text` is services/listings.refresh_search_text's;
+- the menu's facts kept on each listing (`next_session_at`, `seats_open_until`) are what its sessions give:
+  the triggers on listing_sessions (migration 2026_11_30_menuseats) write them as the sessions are copied.
 
 History runs over three years, growing toward today (more listings and sessions in recent months).
 Members share one precomputed password hash (as bench/data.py's).
@@ -714,6 +716,22 @@ async def build(
         await conn.close()
 
 
+# The menu's facts kept on each listing (written by the triggers as the sessions are copied) against what the
+# sessions give; a kept next start that has passed is allowed (the worker's scan moves it on).
+LISTING_SEATS_WRONG = """
+SELECT * FROM (
+    SELECT l.id, l.next_session_at, l.seats_open_until,
+        (SELECT min(s.starts_at) FROM listing_sessions s
+         WHERE s.listing_id = l.id AND s.cancelled_at IS NULL AND s.starts_at > now()) AS next_at,
+        (SELECT max(s.starts_at) FROM listing_sessions s
+         WHERE s.listing_id = l.id AND s.cancelled_at IS NULL AND s.seats_taken < s.capacity) AS open_until
+    FROM listings l
+) AS f
+WHERE f.seats_open_until IS DISTINCT FROM f.open_until
+   OR (f.next_session_at IS DISTINCT FROM f.next_at AND NOT f.next_session_at <= now())
+"""
+
+
 async def problems(sqlalchemy_url: str) -> list[str]:
     """What breaks the invariants the app relies on (empty: none). Reads every event: for small factors."""
     conn = await asyncpg.connect(_dsn(sqlalchemy_url))
@@ -750,6 +768,11 @@ async def problems(sqlalchemy_url: str) -> list[str]:
                 want = (average(r["total"], r["n"]), r["n"], bayesian_score(r["total"], r["n"]))
                 if (r["rating_avg"], r["rating_count"], r["rating_score"]) != want:
                     found.append(f"{table} {r['id']}: ratings {tuple(r)[1:4]}, reviews give {want}")
+        found += [
+            f"listing {r['id']}: kept next session {r['next_session_at']} and last free start {r['seats_open_until']},"
+            f" its sessions give {r['next_at']} and {r['open_until']}"
+            for r in await conn.fetch(LISTING_SEATS_WRONG)
+        ]
         found += [
             f"listing {r['id']}: search_text without its title"
             for r in await conn.fetch("SELECT id FROM listings WHERE strpos(search_text, lower(title)) = 0")

@@ -66,6 +66,19 @@ class Listing(SQLModel, table=True):
             sa.text("published_at DESC NULLS LAST"),
             sa.text("id DESC"),
         ),
+        # the menu's soonest first, read off the index like the newest; "available" is counted off it alone
+        sa.Index(
+            "ix_listings_market_state_next_session",
+            "market_id",
+            "state",
+            "next_session_at",
+            sa.text("id DESC"),
+            postgresql_include=["shape", "seats_open_until"],
+        ),
+        # the worker's minute scan: the listings whose next session has started
+        sa.Index(
+            "ix_listings_next_session_at", "next_session_at", postgresql_where=sa.text("next_session_at IS NOT NULL")
+        ),
         sa.Index(
             "ix_listings_search_grams", "search_grams", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
         ),
@@ -103,6 +116,11 @@ class Listing(SQLModel, table=True):
     rating_avg: float | None = Field(default=None)
     rating_count: int = Field(default=0, nullable=False)
     rating_score: float | None = Field(default=None)
+    # Kept by the triggers on listing_sessions (migration 2026_11_30_menuseats), never written here: the earliest
+    # start after it was computed of a session not called off (stale once it starts, until the worker's minute
+    # scan), and the latest start of one with a seat free (a seat in an upcoming session: it is after now).
+    next_session_at: datetime | None = timestamp_field()
+    seats_open_until: datetime | None = timestamp_field()
     cloned_from_id: int | None = Field(default=None, foreign_key="listings.id")
     # The invitation to list for a supply gap this listing answers (邀请上新), if any.
     invitation_id: int | None = Field(default=None, foreign_key="gap_invitations.id", index=True)

@@ -16,6 +16,7 @@ order moved on meanwhile. The scan's `now` travels with the job, so tests can mo
 - a 免申即享 campaign with an offer past its deadline (or its session begun) → campaign_sweep;
 - a follow-up case (回访) not contacted within CASE_CONTACT_HOURS or not resolved within CASE_RESOLVE_HOURS
   → escalate_case (the curators told, once per state).
+- a listing whose next session has started → its kept next start moved on (services/listing_seats.py).
 """
 
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from ..domain.service_time import Overdue, overdue_stage
 from ..models import ListingSession, Offer, Order, User
 from ..models.base import utcnow
 from ..texts import Msg, msg
-from . import campaigns, checkin, lottery, notices, reminders, satisfaction
+from . import campaigns, checkin, listing_seats, lottery, notices, reminders, satisfaction
 from .matching import queue_match
 from .order_flow import (
     SERVICE_END,
@@ -127,6 +128,7 @@ async def scan(db: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     counts["draw_lottery"] = await lottery.due(db, now)  # 抽签: a draw whose job went missing
     counts["campaign_sweep"] = await campaigns.due(db, now)  # 免申即享: offers past their deadline pass on
     counts["escalate_case"] = await satisfaction.due(db, now)  # 回访: overdue cases go to the curators
+    counts["listing_seats"] = await listing_seats.refresh_started(db)  # the menu's next session moves on
     return counts
 
 

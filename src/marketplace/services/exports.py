@@ -4,15 +4,19 @@ second. Text anyone can type (names, titles, reviews) never reaches a spreadshee
 
 A use case gives a `Table` (its headers and rows of plain values, read from a server-side cursor as they are
 written, so an export's memory does not grow with the market's history); `csv_chunks` streams it as CSV and
-`xlsx_bytes` writes it as one sheet (openpyxl's write-only mode).
+`xlsx_chunks` as one sheet (openpyxl's write-only mode, through temporary files).
 What the states and actions are called comes from the caller (`Words.label`), who knows the page's words.
 """
 
+import asyncio
 import csv
 import io
+import os
+import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -139,25 +143,90 @@ async def csv_chunks(table: Table) -> AsyncIterator[str]:
     yield out.getvalue()
 
 
-async def xlsx_bytes(table: Table) -> bytes:
-    """The table as one sheet, written row by row (openpyxl's write-only mode keeps no sheet in memory).
-    Text cells are written as text, so one starting with "=" is never a formula; times are times."""
+XLSX_CHUNK = 64 * 1024  # bytes of the finished workbook sent at a time
+XLSX_ROWS = 500  # rows handed to openpyxl's thread at a time
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def exports_dir(settings) -> Path:
+    """Where workbooks are written before they are sent: the deployment's own disk (as pictures are), not a
+    system /tmp that may be a small memory disk."""
+    return Path(settings.data_dir) / "exports"
+
+
+def _xlsx_row(sheet, row: list) -> list:
+    """Text cells are written as text, so one starting with "=" is never a formula; times are times."""
+    cells = []
+    for value in row:
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        elif isinstance(value, datetime):
+            cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        cells.append(cell)
+    return cells
+
+
+async def xlsx_chunks(table: Table, directory: Path) -> AsyncIterator[bytes]:
+    """The table as one sheet, in constant memory: openpyxl's write-only mode writes each row to its own
+    temporary file of the sheet as it is read (strings inline, no shared-strings table), the workbook is
+    zipped into a temporary file in `directory`, and that file is sent XLSX_CHUNK at a time. An XLSX is a
+    zip whose directory comes last, so nothing can be sent before the last row is written. openpyxl's work
+    (tens of microseconds a cell: seconds for a market's orders) runs in a thread, XLSX_ROWS rows at a
+    time, so the web process keeps answering meanwhile. Both files are removed when the generator ends —
+    finished, failed or closed early (a client that went away)."""
+    name = _new_file(directory)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.name[:31])
-    sheet.append(table.headers)
-    async for row in table.rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            elif isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            cells.append(cell)
-        sheet.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    working = None  # openpyxl's work in its thread: a dropped download lets it finish (a thread cannot be stopped)
+
+    async def in_thread(work, *args):
+        nonlocal working
+        working = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        await asyncio.shield(working)
+
+    try:
+        batch = [table.headers]
+        async for row in table.rows:
+            batch.append(row)
+            if len(batch) == XLSX_ROWS:
+                await in_thread(_append, sheet, batch)
+                batch = []
+        await in_thread(_append, sheet, batch)
+        await in_thread(book.save, name)
+        finished = await asyncio.to_thread(open, name, "rb")
+        try:
+            while chunk := await asyncio.to_thread(finished.read, XLSX_CHUNK):
+                yield chunk
+        finally:
+            finished.close()
+    finally:
+        if working is not None and not working.done():  # dropped while it works: removed once it is done
+            working.add_done_callback(lambda _: _remove(name, sheet))
+        else:
+            _remove(name, sheet)
+
+
+def _append(sheet, rows: list[list]) -> None:
+    for row in rows:
+        sheet.append(_xlsx_row(sheet, row))
+
+
+def _new_file(directory: Path) -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="export-", suffix=".xlsx", dir=directory)
+    os.close(handle)
+    return name
+
+
+def _remove(name: str, sheet) -> None:
+    """The workbook's file, and the one openpyxl writes a write-only sheet's rows to: saving removes that
+    one, so it is left only by a workbook never saved (its rows failed, or the download was dropped)."""
+    Path(name).unlink(missing_ok=True)
+    rows = sheet._writer  # openpyxl keeps no public handle on it
+    if rows is not None and os.path.exists(rows.out):
+        sheet.close()
+        rows.cleanup()
 
 
 async def orders_table(db: AsyncSession, market_ids: Sequence[int], words: Words) -> Table:

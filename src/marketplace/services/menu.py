@@ -19,17 +19,55 @@ from ..schemas.listings import (
 from . import categories, market_tree, pictures
 
 
-def _upcoming_seats(listing_ids=None):
-    """Per listing: free seats and the next start over upcoming, uncancelled sessions — of the listings asked
-    (ids or a select of them), so the sum never reads the sessions of other markets or of listings not shown."""
-    query = sa.select(
-        ListingSession.listing_id.label("listing_id"),
-        sa.func.sum(ListingSession.capacity - ListingSession.seats_taken).label("seats_left"),
-        sa.func.min(ListingSession.starts_at).label("next_session_at"),
-    ).where(ListingSession.starts_at > sa.func.now(), ListingSession.cancelled_at.is_(None))
-    if listing_ids is not None:
-        query = query.where(ListingSession.listing_id.in_(listing_ids))
-    return query.group_by(ListingSession.listing_id).subquery("seats")
+def _upcoming_seats(listing_ids: list[int]):
+    """Per listing asked: free seats and the next start over upcoming, uncancelled sessions (the cards' exact
+    figures, summed for one page of listings only)."""
+    return (
+        sa.select(
+            ListingSession.listing_id.label("listing_id"),
+            sa.func.sum(ListingSession.capacity - ListingSession.seats_taken).label("seats_left"),
+            sa.func.min(ListingSession.starts_at).label("next_session_at"),
+        )
+        .where(
+            ListingSession.listing_id.in_(listing_ids),
+            ListingSession.starts_at > sa.func.now(),
+            ListingSession.cancelled_at.is_(None),
+        )
+        .group_by(ListingSession.listing_id)
+        .subquery("seats")
+    )
+
+
+def _computed_next_session():
+    """A listing's next start computed from its sessions (for the few whose kept one has passed)."""
+    return (
+        sa.select(sa.func.min(ListingSession.starts_at))
+        .where(
+            ListingSession.listing_id == Listing.id,
+            ListingSession.starts_at > sa.func.now(),
+            ListingSession.cancelled_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+def _soonest(query, first: tuple, shown: int):
+    """`query`'s ids soonest first (after the `first` order keys), exact however late the worker's refresh is.
+    The listings whose kept next start (`Listing.next_session_at`) is still ahead, or who have none, are read
+    in their index's order, only as many as the page needs (`shown`: its offset and length); the few whose
+    kept start has passed have theirs computed; the two are sorted together. Returns (ids' query, order)."""
+    kept, now = Listing.next_session_at, sa.func.now()
+    ranks = [rank.label(f"rank_{n}") for n, rank in enumerate(first)]
+    ahead = (
+        query.where(sa.or_(kept > now, kept.is_(None)))
+        .add_columns(*ranks, kept.label("soon"))
+        .order_by(*first, kept.asc().nulls_last(), Listing.id.desc())
+        .limit(shown)
+    )
+    passed = query.where(kept <= now).add_columns(*ranks, _computed_next_session().label("soon"))
+    menu = sa.union_all(ahead, passed).subquery("menu")
+    order = (*(menu.c[r.name] for r in ranks), menu.c.soon.asc().nulls_last(), menu.c.id.desc())
+    return sa.select(menu.c.id), order
 
 
 def _cards(listing_ids: list[int]):
@@ -54,11 +92,13 @@ def _cards(listing_ids: list[int]):
     )
 
 
-async def _page(db: AsyncSession, query, order_by, limit: int, offset: int) -> Page[ListingSummaryOut]:
+async def _page(db: AsyncSession, query, order_by, limit: int, offset: int, ordered=None) -> Page[ListingSummaryOut]:
     """`query` selects the ids of the listings wanted, on the listings alone where it can (their index): the
-    total counts them and one page of them is ordered; the cards' joins are made for that page only."""
+    total counts them and one page of them is ordered (of `ordered`, the same ids selected for their order,
+    when given); the cards' joins are made for that page only."""
     total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
-    ids = list((await db.execute(query.order_by(*order_by).limit(limit).offset(offset))).scalars())
+    ordered = query if ordered is None else ordered
+    ids = list((await db.execute(ordered.order_by(*order_by).limit(limit).offset(offset))).scalars())
     rows = {row[0].id: row for row in (await db.execute(_cards(ids))).all()} if ids else {}
     shown = await pictures.of_listings(db, ids)  # a card shows the first picture
     items = [_summary(*rows[i]) | {"picture": (shown.get(i) or [None])[0]} for i in ids if i in rows]
@@ -106,10 +146,6 @@ async def browse(
     above = await market_tree.menu_markets(db, market_id)  # what the markets above share below is on it too
     on_menu = (market_tree.menu_condition(market_id, above), Listing.state == ListingState.published)
     query = sa.select(Listing.id).where(*on_menu)
-    seats = None
-    if available or sort == "soon":  # only these need the sessions, and of this market's menu only
-        seats = _upcoming_seats(sa.select(Listing.id).where(*on_menu))
-        query = query.outerjoin(seats, seats.c.listing_id == Listing.id)
     if category_id is not None:
         chosen = await categories.subtree_ids(db, category_id)
         chosen += await market_tree.matching_categories(db, market_id, chosen)  # shared listings, by slug
@@ -123,17 +159,18 @@ async def browse(
         query = query.where(sa.literal(group) == sa.any_(Listing.target_groups))
     if provider_id:
         query = query.where(Listing.provider_id == provider_id)
-    if available:
-        query = query.where(sa.or_(Listing.shape == ListingShape.on_request, seats.c.seats_left > 0))
+    if available:  # a seat in an upcoming session: the last start with a seat free is ahead (kept exact)
+        query = query.where(sa.or_(Listing.shape == ListingShape.on_request, Listing.seats_open_until > sa.func.now()))
+    # listings whose title has the first word come first
+    first = (sa.case((_matches(sa.func.lower(Listing.title), terms[0]), 0), else_=1),) if terms else ()
+    if sort == "soon":
+        ordered, order = _soonest(query, first, offset + limit)
+        return await _page(db, query, order, limit, offset, ordered)
     order = {
         "new": (Listing.published_at.desc().nulls_last(), Listing.id.desc()),
         "rating": (Listing.rating_score.desc().nulls_last(), Listing.id.desc()),
-        "soon": (seats.c.next_session_at.asc().nulls_last(), Listing.id.desc()) if seats is not None else (),
     }[sort]
-    if terms:  # listings whose title has the first word come first
-        title_hit = _matches(sa.func.lower(Listing.title), terms[0])
-        order = (sa.case((title_hit, 0), else_=1), *order)
-    return await _page(db, query, order, limit, offset)
+    return await _page(db, query, (*first, *order), limit, offset)
 
 
 def _summary(listing, category, provider, star_level, honours, seats_left, next_session_at) -> dict:

@@ -3,14 +3,14 @@ Chinese) or XLSX, with Chinese headers and the period in the market's local time
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from zoneinfo import ZoneInfo
 
 from ..domain.surveys import GROUPS
+from .exports import Table
 from .needs_list import NeedsList
 
 CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ["领域", "类别", "调研需求", "发布需求", "候补名额", "需求合计"]
 TAIL = ["主要街道/单位", "高频词", "典型表述"]
 
@@ -50,18 +50,18 @@ def table(found: NeedsList, group_name: Callable[[str], str], zone: str) -> list
     return [[_escape(c) for c in row] for row in rows]
 
 
-def render(found: NeedsList, fmt: str, group_name: Callable[[str], str], zone: str) -> tuple[bytes, str]:
-    rows = table(found, group_name, zone)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        return buffer.getvalue().encode("utf-8-sig"), CSV_TYPE
-    from openpyxl import Workbook
+def csv_bytes(found: NeedsList, group_name: Callable[[str], str], zone: str) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(table(found, group_name, zone))
+    return buffer.getvalue().encode("utf-8-sig")
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("需求分类清单")
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), XLSX_TYPE
+
+def sheet(found: NeedsList, group_name: Callable[[str], str], zone: str) -> Table:
+    """The same rows as one sheet, for exports.xlsx_chunks (the period's line first, then the headers)."""
+    first, *rest = table(found, group_name, zone)
+
+    async def rows() -> AsyncIterator[list]:
+        for row in rest:
+            yield row
+
+    return Table("需求分类清单", first, rows())

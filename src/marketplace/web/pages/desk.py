@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 from litestar.response import Redirect, Stream, Template
 
@@ -490,17 +491,18 @@ class DeskPages(Controller):
         if make is None or kind not in ("csv", "xlsx"):
             raise NotFound("No such export.")
         words = _export_words(request)
-        if kind == "xlsx":
-            return Response(
-                await exports.xlsx_bytes(await make(db, await market_tree.staff_markets(db, user), words)),
-                media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
-            )
-        # streamed as it is read, in a session of its own that lives as long as the response does
+        directory = exports.exports_dir(request.app.state.settings)
+        chunks = exports.xlsx_chunks if kind == "xlsx" else lambda table, _: exports.csv_chunks(table)
+        # streamed as it is read, in a session of its own that lives as long as the response does; closed
+        # after the response, sent or dropped, so an XLSX's temporary files go at once
+        body = _streamed(
+            request.app.state.sessionmaker, make, await market_tree.staff_markets(db, user), words, chunks, directory
+        )
         return Stream(
-            _csv_of(request.app.state.sessionmaker, make, await market_tree.staff_markets(db, user), words),
-            media_type="text/csv",  # Litestar adds "; charset=utf-8" to a text/ type itself
-            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
+            body,
+            media_type=exports.XLSX_TYPE if kind == "xlsx" else "text/csv",  # Litestar adds "; charset=utf-8" to text/
+            headers={"Content-Disposition": f'attachment; filename="{stem}.{kind}"'},
+            background=BackgroundTask(body.aclose),
         )
 
     # The audit trail ---------------------------------------------------------------------------
@@ -599,9 +601,11 @@ def _export_words(request: Request) -> exports.Words:
     return exports.Words(lang, ZoneInfo(request.app.state.settings.time_zone), label)
 
 
-async def _csv_of(sessionmaker, make, market_ids: list[int], words: exports.Words) -> AsyncIterator[str]:
+async def _streamed(
+    sessionmaker, make, market_ids: list[int], words: exports.Words, chunks, directory
+) -> AsyncIterator:
     async with sessionmaker() as db, db.begin():
-        async for chunk in exports.csv_chunks(await make(db, market_ids, words)):
+        async for chunk in chunks(await make(db, market_ids, words), directory):
             yield chunk
 
 

@@ -5,14 +5,15 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import Parameter
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Response, Stream, Template
 
 from ...db import settings_of
 from ...domain.roles import Role
 from ...domain.surveys import FIELDS, GROUPS
 from ...errors import InvalidInput
-from ...services import gaps, market_tree, needs_list, needs_list_export, surveys
+from ...services import exports, gaps, market_tree, needs_list, needs_list_export, surveys
 from ..bodies import UPLOADS
 from ..common import ONE_LINE, Db, IdParam
 from ..surveys import UPLOAD_LIMIT
@@ -155,9 +156,13 @@ class NeedsLoopPages(Controller):
         if found is None:
             raise InvalidInput(next(iter(errors.values())), field=next(iter(errors)))
         # Chinese headers and group names whatever the page's language (the union's files are Chinese)
-        body, media = needs_list_export.render(found, fmt, lambda g: _group_name("zh-CN", g), settings_of(db).time_zone)
-        filename = f"needs-list.{fmt}"
-        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        args = (found, lambda g: _group_name("zh-CN", g), settings_of(db).time_zone)
+        headers = {"Content-Disposition": f'attachment; filename="needs-list.{fmt}"'}
+        if fmt == "csv":
+            return Response(needs_list_export.csv_bytes(*args), media_type=needs_list_export.CSV_TYPE, headers=headers)
+        # as every workbook: through temporary files, removed after the response (sent or dropped)
+        body = exports.xlsx_chunks(needs_list_export.sheet(*args), exports.exports_dir(settings_of(db)))
+        return Stream(body, media_type=exports.XLSX_TYPE, headers=headers, background=BackgroundTask(body.aclose))
 
     @get("/gaps")
     async def gaps_page(
