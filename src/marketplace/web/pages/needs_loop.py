@@ -120,7 +120,7 @@ class NeedsLoopPages(Controller):
             "listed": found,
             "errors": errors,
             "query": request.url.query or "",
-            "group_name": lambda g: _group_name(lang, g),
+            "group_name": lambda g: group_name(lang, g),
         }
         if found is not None:
             context.update(_needs_charts(lang, found))
@@ -155,7 +155,7 @@ class NeedsLoopPages(Controller):
         if found is None:
             raise InvalidInput(next(iter(errors.values())), field=next(iter(errors)))
         # Chinese headers and group names whatever the page's language (the union's files are Chinese)
-        body, media = needs_list_export.render(found, fmt, lambda g: _group_name("zh-CN", g), settings_of(db).time_zone)
+        body, media = needs_list_export.render(found, fmt, lambda g: group_name("zh-CN", g), settings_of(db).time_zone)
         filename = f"needs-list.{fmt}"
         return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -198,7 +198,7 @@ def _day(text) -> date | None:
         return None
 
 
-def _group_name(lang: str, group: str) -> str:
+def group_name(lang: str, group: str) -> str:
     from .labels import GROUPS as NAMES
 
     if group in NAMES:
@@ -249,7 +249,7 @@ def _needs_charts(lang: str, found) -> dict:
             tr(lang, "Needs per category"), [(name(r.name_zh, r.name_en), r.total) for r in found.rows[:15]]
         ),
         "chart_groups": charts.hbar_chart(
-            tr(lang, "Needs per respondent group"), [(_group_name(lang, g), n) for g, n in found.groups]
+            tr(lang, "Needs per respondent group"), [(group_name(lang, g), n) for g, n in found.groups]
         ),
     }
 
