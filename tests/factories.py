@@ -1,6 +1,7 @@
 """Factories that write real rows, and the bearer headers to act as their users."""
 
 import itertools
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,9 +20,12 @@ from marketplace.models import (
     Order,
     ProviderCategory,
     ProviderProfile,
+    SurveyImport,
+    SurveyNeed,
     User,
 )
 from marketplace.models.base import utcnow
+from marketplace.services import classify
 from marketplace.settings import Settings
 
 PASSWORD = "correct-horse-1"
@@ -199,6 +203,48 @@ class Factory:
             db.add(market)
             await db.flush()
         return Factory(self.sessionmaker, self.settings, market.id, self._password_hash)
+
+    async def survey_answers(
+        self, curator: User, texts: list[str], confidence: float | None = None
+    ) -> list[SurveyNeed]:
+        """Questionnaire answers as a finished import keeps them, classified by the market's classifier (with
+        `confidence`, that confidence instead: an answer sure to be in the review queue)."""
+        async with self.sessionmaker() as db, db.begin():
+            found = SurveyImport(
+                market_id=self.market_id,
+                created_by=curator.id,
+                filename="问卷.csv",
+                digest=secrets.token_hex(32),
+                size=1,
+                format="csv",
+                state="done",
+                total_rows=len(texts),
+                processed_rows=len(texts),
+                imported_rows=len(texts),
+            )
+            db.add(found)
+            await db.flush()
+            answers = [
+                SurveyNeed(
+                    market_id=self.market_id,
+                    import_id=found.id,
+                    row_number=row,
+                    row_digest=secrets.token_hex(32),
+                    text=text,
+                    group="new_employment",
+                    district="南头街道",
+                    answered_at=utcnow(),
+                    category_id=s.category_id,
+                    domain_id=s.domain_id,
+                    confidence=s.confidence if confidence is None else confidence,
+                    runner_up_id=s.runner_up_id,
+                )
+                for row, (text, s) in enumerate(
+                    zip(texts, await classify.classify_texts(db, self.market_id, texts), strict=True), 2
+                )
+            ]
+            db.add_all(answers)
+        return answers
 
     async def members(self, n: int, **kwargs) -> list[User]:
         return [await self.user(**kwargs) for _ in range(n)]

@@ -105,6 +105,7 @@ UNION SELECT workplace FROM verification_requests UNION SELECT note FROM verific
 UNION SELECT union_card FROM verification_requests UNION SELECT reason FROM verification_requests
 UNION SELECT comment FROM satisfaction_surveys UNION SELECT contact_note FROM follow_up_cases
 UNION SELECT resolution FROM follow_up_cases
+UNION SELECT text FROM survey_needs UNION SELECT district FROM survey_needs
 """
 
 

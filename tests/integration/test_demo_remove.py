@@ -30,6 +30,12 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     assert await _count(engine, "SELECT count(*) FROM follow_up_cases WHERE state = 'resolved' AND outcome = ''") == 0
     assert await _count(engine, "SELECT count(*) FROM station_visits") > 1000
     assert await _count(engine, "SELECT count(*) FROM survey_needs") > 5000
+    # the demo questionnaire's unsure answers wait in the review queue; the demo curator files one
+    unsure = await _count(engine, "SELECT min(id) FROM survey_needs WHERE confidence < 0.5 AND filed_at IS NULL")
+    leaf = await _count(engine, "SELECT min(id) FROM categories WHERE parent_id IS NOT NULL")
+    url = f"/api/v1/admin/surveys/answers/{unsure}/category"
+    assert (await client.post(url, json={"category_id": leaf}, headers=demo_staff)).status_code == 200
+    assert await _count(engine, "SELECT count(*) FROM need_labels WHERE survey_need_id IS NOT NULL") == 1
     assert await _count(engine, "SELECT count(*) FROM stations WHERE rating_count > 0") > 10
     # 免申即享: the demo campaign, started, with answers in
     assert await _count(engine, "SELECT count(*) FROM campaigns WHERE state = 'running'") == 1
@@ -77,6 +83,7 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     assert await _count(engine, "SELECT count(*) FROM station_visits") == 0
     assert await _count(engine, "SELECT count(*) FROM station_keepers") == 0
     assert await _count(engine, "SELECT count(*) FROM survey_needs") == 0  # the demo questionnaire too
+    assert await _count(engine, "SELECT count(*) FROM need_labels") == 0  # and what was filed from it
     assert await _count(engine, "SELECT count(*) FROM campaigns") == 0
     assert await _count(engine, "SELECT count(*) FROM campaign_offers") == 0
     assert await _count(engine, "SELECT count(*) FROM roster_entries") == 0  # and the demo roster

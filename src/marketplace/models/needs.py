@@ -34,6 +34,8 @@ class NeedLabel(SQLModel, table=True):
     category_id: int = Field(foreign_key="categories.id", nullable=False, index=True)
     # The need it came from (None: a text filed by itself); a need is filed once, a correction replaces it.
     order_id: int | None = Field(default=None, foreign_key="orders.id", unique=True)
+    # or the questionnaire answer it came from (filed once too); the text stays evidence if the answer goes
+    survey_need_id: int | None = Field(default=None, foreign_key="survey_needs.id", unique=True, ondelete="SET NULL")
     text: str = Field(sa_type=sa.Text, nullable=False)
     filed_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = created_at_field()

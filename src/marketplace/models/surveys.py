@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from .base import created_at_field, market_fk
+from .base import created_at_field, market_fk, timestamp_field
 from .imports import TabularImport
 
 
@@ -38,6 +38,8 @@ class SurveyNeed(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("market_id", "row_digest"),
         sa.Index("ix_survey_needs_market_category", "market_id", "category_id"),
+        # the curators' review queue: answers the classifier was unsure of and no curator filed
+        sa.Index("ix_survey_needs_queue", "market_id", "filed_at", "confidence"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,6 +57,10 @@ class SurveyNeed(SQLModel, table=True):
     category_id: int | None = Field(default=None, foreign_key="categories.id")
     domain_id: int | None = Field(default=None, foreign_key="categories.id")
     confidence: float | None = Field(default=None)
+    runner_up_id: int | None = Field(default=None, foreign_key="categories.id")
+    # a curator's filing (confirmed or corrected): the category is theirs, no longer re-scored
+    filed_at: datetime | None = timestamp_field()
+    filed_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = created_at_field()
 
 

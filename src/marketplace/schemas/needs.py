@@ -33,3 +33,9 @@ class FiledOut(BaseModel):
     order_id: int
     category_id: int
     previous_category_id: int
+
+
+class FiledAnswerOut(BaseModel):
+    answer_id: int
+    category_id: int
+    previous_category_id: int | None  # None: the import found no category to suggest

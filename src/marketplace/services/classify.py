@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import queue
 from ..db import settings_of
+from ..domain.categories import domain_of
 from ..domain.classify import Classifier, Evidence, Source, Suggestion, vocabulary_evidence
 from ..domain.listings import ListingState
 from ..domain.orders import OrderKind, OrderState
@@ -32,6 +33,7 @@ from ..models import (
     Order,
     ProviderCategory,
     ProviderProfile,
+    SurveyNeed,
     User,
 )
 from ..models.base import utcnow
@@ -135,6 +137,15 @@ async def classify_texts(db: AsyncSession, market_id: int, texts: list[str]) -> 
     return await asyncio.to_thread(lambda: [classifier.classify(text) for text in texts])
 
 
+async def classify_unique(db: AsyncSession, market_id: int, texts: list[str]) -> list[Suggestion | None]:
+    """As classify_texts, scoring a text that comes again (questionnaires repeat themselves) once."""
+    if not texts:
+        return []
+    unique = list(dict.fromkeys(texts))
+    found = dict(zip(unique, await classify_texts(db, market_id, unique), strict=True))
+    return [found[t] for t in texts]
+
+
 async def classify_need(db: AsyncSession, order: Order) -> NeedClassification | None:
     """Classify a need as it is posted and keep the suggestion; a low confidence puts it in the review queue.
     Never refuses: a need without a suggestion is posted all the same."""
@@ -169,22 +180,12 @@ async def file_need(db: AsyncSession, curator: User, order_id: int, category_id:
     await categories.get_live(db, order.market_id, category_id)  # a category of the need's own market
     previous = order.category_id
     order.category_id = category_id
-    now = utcnow()
-    text = need_text(order.title, order.description)
-    await db.execute(
-        insert(NeedLabel)
-        .values(market_id=order.market_id, category_id=category_id, order_id=order.id, text=text, filed_by=curator.id)
-        .on_conflict_do_update(
-            index_elements=[NeedLabel.order_id],
-            set_={"category_id": category_id, "text": text, "filed_by": curator.id, "created_at": now},
-        )
-    )
+    version = await _teach(db, curator, category_id, need_text(order.title, order.description), order_id=order.id)
     await db.execute(
         sa.update(NeedClassification)
         .where(NeedClassification.order_id == order.id)
-        .values(filed_at=now, filed_by=curator.id)
+        .values(filed_at=utcnow(), filed_by=curator.id)
     )
-    version = await bump_version(db, order.market_id)
     await audit.record(db, curator, "file_need", "order", order.id, category_id=category_id, previous=previous)
     if previous != category_id and order.state == OrderState.placed:
         await queue.enqueue(
@@ -193,10 +194,79 @@ async def file_need(db: AsyncSession, curator: User, order_id: int, category_id:
             {"market_id": order.market_id, "order_id": order.id},
             dedupe_key=f"order:{order.id}:match:{order.offer_attempts}:filed:{version}",
         )
-    await queue.enqueue(
-        db, RECLASSIFY_QUEUE, {"market_id": order.market_id}, dedupe_key=f"classify:{order.market_id}:{version}"
-    )
     return Filed(order.id, category_id, previous)
+
+
+@dataclass
+class FiledAnswer:
+    answer_id: int
+    category_id: int
+    previous_category_id: int | None
+
+
+async def file_answer(db: AsyncSession, curator: User, answer_id: int, category_id: int) -> FiledAnswer:
+    """A curator files (confirms or corrects) a questionnaire answer's category: the needs list and the
+    gaps count it there, it leaves the review queue, and its text teaches the classifier as a filed need's
+    does. Filing it again where it already is changes nothing (a double submit acts once)."""
+    answer = await db.get(SurveyNeed, answer_id, with_for_update=True)
+    if answer is None or answer.market_id != curator.market_id:
+        raise NotFound("No such questionnaire answer.")
+    category = await categories.get_live(db, curator.market_id, category_id)
+    previous = answer.category_id
+    if answer.filed_at is not None and previous == category_id:
+        return FiledAnswer(answer.id, category_id, previous)
+    answer.category_id, answer.domain_id = category_id, await _domain_of(db, category)
+    answer.filed_at, answer.filed_by = utcnow(), curator.id
+    await _teach(db, curator, category_id, answer.text, survey_need_id=answer.id)
+    await audit.record(
+        db, curator, "file_survey_answer", "survey_need", answer.id, category_id=category_id, previous=previous
+    )
+    return FiledAnswer(answer.id, category_id, previous)
+
+
+async def _domain_of(db: AsyncSession, category: Category) -> int:
+    if category.parent_id is None:
+        return category.id
+    parents = await db.execute(
+        sa.select(Category.id, Category.parent_id).where(Category.market_id == category.market_id)
+    )
+    return domain_of(category.id, dict(parents.all()))
+
+
+async def _teach(
+    db: AsyncSession,
+    curator: User,
+    category_id: int,
+    text: str,
+    *,
+    order_id: int | None = None,
+    survey_need_id: int | None = None,
+) -> int:
+    """What a curator filed (a need or a questionnaire answer) counts for its category from now on, in every
+    process (the classifier's version is bumped), and the worker scores the review queue again with it. Each
+    need or answer gives one label: a correction replaces it. Returns the new version."""
+    now = utcnow()
+    source = NeedLabel.order_id if order_id is not None else NeedLabel.survey_need_id
+    await db.execute(
+        insert(NeedLabel)
+        .values(
+            market_id=curator.market_id,
+            category_id=category_id,
+            order_id=order_id,
+            survey_need_id=survey_need_id,
+            text=text,
+            filed_by=curator.id,
+        )
+        .on_conflict_do_update(
+            index_elements=[source],
+            set_={"category_id": category_id, "text": text, "filed_by": curator.id, "created_at": now},
+        )
+    )
+    version = await bump_version(db, curator.market_id)
+    await queue.enqueue(
+        db, RECLASSIFY_QUEUE, {"market_id": curator.market_id}, dedupe_key=f"classify:{curator.market_id}:{version}"
+    )
+    return version
 
 
 async def bump_version(db: AsyncSession, market_id: int) -> int:
@@ -261,12 +331,53 @@ async def review_queue(db: AsyncSession, market_id: int, limit: int = 50) -> tup
     return waiting, total
 
 
+@dataclass
+class WaitingAnswer:
+    """A questionnaire answer in the review queue: what the respondent wrote, what the classifier suggests."""
+
+    answer_id: int
+    text: str
+    group: str
+    district: str
+    answered_at: object
+    suggested_id: int
+    confidence: float
+    runner_up_id: int | None
+
+
+def _answers_query(market_id: int, below: float):
+    return sa.select(SurveyNeed).where(
+        SurveyNeed.market_id == market_id,
+        SurveyNeed.filed_at.is_(None),
+        SurveyNeed.category_id.is_not(None),
+        SurveyNeed.confidence < below,
+    )
+
+
+async def answers_queue(
+    db: AsyncSession, market_id: int, limit: int = 20, offset: int = 0
+) -> tuple[list[WaitingAnswer], int]:
+    """Questionnaire answers the classifier was unsure of and no curator has filed yet, the least sure
+    first, and how many there are."""
+    query = _answers_query(market_id, settings_of(db).classify_review_below)
+    total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (
+        await db.execute(query.order_by(SurveyNeed.confidence, SurveyNeed.id).limit(limit).offset(offset))
+    ).scalars()
+    waiting = [
+        WaitingAnswer(a.id, a.text, a.group, a.district, a.answered_at, a.category_id, a.confidence, a.runner_up_id)
+        for a in rows
+    ]
+    return waiting, total
+
+
 async def reclassify_queue(db: AsyncSession, market_id: int) -> dict:
-    """Score the review queue again with what curators have filed since: needs now above the threshold
-    leave it. Idempotent: it only rewrites suggestions from the current evidence."""
+    """Score the review queue (needs and questionnaire answers no curator filed) again with what curators
+    have filed since: those now above the threshold leave it. Idempotent: it only rewrites suggestions from
+    the current evidence."""
     below = settings_of(db).classify_review_below
     rows = (await db.execute(_queue_query(market_id, below).with_for_update(of=NeedClassification))).all()
-    found = await classify_texts(db, market_id, [need_text(o.title, o.description) for o, _ in rows])
+    found = await classify_unique(db, market_id, [need_text(o.title, o.description) for o, _ in rows])
     left = 0
     for (_, row), suggestion in zip(rows, found, strict=True):
         if suggestion is None:
@@ -274,4 +385,13 @@ async def reclassify_queue(db: AsyncSession, market_id: int) -> dict:
         row.category_id, row.confidence = suggestion.category_id, suggestion.confidence
         row.runner_up_id = suggestion.runner_up_id
         left += suggestion.confidence >= below
-    return {"scored": len(rows), "left_queue": left}
+    answers = (await db.execute(_answers_query(market_id, below).with_for_update())).scalars().all()
+    found = await classify_unique(db, market_id, [a.text for a in answers])
+    answers_left = 0
+    for answer, suggestion in zip(answers, found, strict=True):
+        if suggestion is None:
+            continue
+        answer.category_id, answer.domain_id = suggestion.category_id, suggestion.domain_id
+        answer.confidence, answer.runner_up_id = suggestion.confidence, suggestion.runner_up_id
+        answers_left += suggestion.confidence >= below
+    return {"scored": len(rows), "left_queue": left, "answers_scored": len(answers), "answers_left_queue": answers_left}

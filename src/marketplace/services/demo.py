@@ -26,6 +26,7 @@ from ..models import (
     Listing,
     ListingSession,
     LoginSession,
+    NeedLabel,
     Notification,
     Offer,
     Order,
@@ -167,6 +168,12 @@ async def remove(db: AsyncSession, settings: Settings, phone: str, password: str
     # The demo questionnaire (seeds/survey.py) goes with the demo; an invitation a demo curator sent stays
     # in the union's history without its sender.
     demo_imports = sa.select(SurveyImport.id).where(SurveyImport.created_by.in_(people))
+    demo_answers = sa.select(SurveyNeed.id).where(SurveyNeed.import_id.in_(demo_imports))
+    # what curators filed from the demo questionnaire goes with it; a real answer a demo curator filed
+    # stays filed, without the demo's name on it
+    await run("need_labels", sa.delete(NeedLabel).where(NeedLabel.survey_need_id.in_(demo_answers)))
+    await db.execute(sa.update(NeedLabel).where(NeedLabel.filed_by.in_(people)).values(filed_by=None))
+    await db.execute(sa.update(SurveyNeed).where(SurveyNeed.filed_by.in_(people)).values(filed_by=None))
     await run("survey_needs", sa.delete(SurveyNeed).where(SurveyNeed.import_id.in_(demo_imports)))
     await run("survey_imports", sa.delete(SurveyImport).where(SurveyImport.created_by.in_(people)))
     await db.execute(sa.update(GapInvitation).where(GapInvitation.created_by.in_(people)).values(created_by=None))

@@ -144,7 +144,7 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
         if a.digest not in seen_digests:
             seen_digests.add(a.digest)
             fresh.append(a)
-    suggestions = await _classify(db, found.market_id, [a.text for a in fresh])
+    suggestions = await classify.classify_unique(db, found.market_id, [a.text for a in fresh])
     inserted = 0
     if fresh:
         values = [
@@ -163,6 +163,7 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
                 "category_id": s.category_id if s else None,
                 "domain_id": s.domain_id if s else None,
                 "confidence": s.confidence if s else None,
+                "runner_up_id": s.runner_up_id if s else None,
             }
             for a, s in zip(fresh, suggestions, strict=True)
         ]
@@ -180,15 +181,6 @@ async def run_batch(db: AsyncSession, import_id: int, rows: int = BATCH_ROWS, *,
     tabular.record_faults(found, faults)
     finished = await tabular.end_batch(db, KIND, found, seen, rows, chain=chain)
     return {"import_id": found.id, "rows": seen, "imported": inserted, "bad": len(faults), "done": finished}
-
-
-async def _classify(db: AsyncSession, market_id: int, texts: list[str]) -> list:
-    """A suggestion per text (None where the market has no categories); the same text is scored once."""
-    if not texts:
-        return []
-    unique = list(dict.fromkeys(texts))
-    found = dict(zip(unique, await classify.classify_texts(db, market_id, unique), strict=True))
-    return [found[t] for t in texts]
 
 
 async def errors_of(db: AsyncSession, market_id: int, import_id: int) -> tuple[SurveyImport, list[dict]]:

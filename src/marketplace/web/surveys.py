@@ -1,4 +1,5 @@
 """The needs loop over the API: questionnaire imports (upload, mapping, preview, start, progress, errors),
+filing an imported answer the classifier was unsure of,
 the needs classification list, supply gaps and invitations to list for them (curators)."""
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from ..auth import for_roles
 from ..db import settings_of
 from ..domain.roles import Role
 from ..domain.surveys import GROUPS
+from ..schemas.needs import FiledAnswerOut, FileNeedIn
 from ..schemas.surveys import (
     GapOut,
     GapsOut,
@@ -30,7 +32,7 @@ from ..schemas.surveys import (
     SurveyImportsOut,
     TrendOut,
 )
-from ..services import gaps, market_tree, needs_list, surveys
+from ..services import classify, gaps, market_tree, needs_list, surveys
 from .bodies import UPLOADS, uploaded_file
 from .common import ONE_LINE, CurrentUser, Db, IdParam, Limit, Offset
 
@@ -119,6 +121,16 @@ class SurveyImportController(Controller):
         found, errors = await surveys.errors_of(db, user.market_id, import_id)
         page = errors[offset : offset + limit]
         return SurveyErrorsOut(items=[SurveyErrorOut(**e) for e in page], total=found.bad_rows)
+
+    @post("/answers/{answer_id:int}/category", status_code=200)
+    async def file_answer(
+        self, answer_id: IdParam, data: JSONBody[FileNeedIn], user: CurrentUser, db: Db
+    ) -> FiledAnswerOut:
+        """File (confirm or correct) a questionnaire answer's category: the needs list and the gaps count it
+        there, and its text teaches the classifier as a filed need does. Filing it again where it is changes
+        nothing."""
+        filed = await classify.file_answer(db, user, answer_id, data.category_id)
+        return FiledAnswerOut.model_validate(filed, from_attributes=True)
 
 
 def _period(db, since: date | None, until: date | None, strict: bool = False):

@@ -5,7 +5,8 @@ import re
 import sqlalchemy as sa
 
 from marketplace.domain.roles import Role
-from marketplace.models import NeedLabel, Order
+from marketplace.models import NeedLabel, Order, SurveyNeed
+from marketplace.web.pages import needs as needs_pages
 
 from ..test_classify_needs import _tree
 
@@ -75,4 +76,45 @@ async def test_curators_file_needs_from_the_review_queue_in_one_tap_or_with_a_se
         labels = dict((await conn.execute(sa.select(NeedLabel.order_id, NeedLabel.category_id))).all())
         moved = (await conn.execute(sa.select(Order.category_id).where(Order.id == ids[1]))).scalar_one()
     assert labels == {ids[0]: int(suggested.group(1)), ids[1]: legal["family"].id}
+    assert moved == legal["family"].id
+
+
+async def test_curators_file_unsure_questionnaire_answers_from_the_queue_section(pages, factory, engine, monkeypatch):
+    tree, legal = await _tree(factory)
+    curator = await factory.user(Role.curator)
+    texts = ["小区物业乱收停车费", "邻居装修太吵"]
+    answers = await factory.survey_answers(curator, texts)
+    assert all(a.confidence < 0.5 for a in answers)  # nothing in the small market says where these go
+    pages.login(curator)
+    queue = await pages.get("/desk/needs")
+    assert queue.status_code == 200
+    assert "待归类的问卷答复 (2)" in queue.text and all(t in queue.text for t in texts)
+    assert "新就业形态劳动者 · 南头街道" in queue.text  # the respondent's group by its name, the district
+    section = queue.text[queue.text.index('id="answers"') :]
+    assert "建议分类" in section and "次选" in section and "确认建议分类" in section and "或归入" in section
+
+    # paged: one answer a page here, the least sure first
+    monkeypatch.setattr(needs_pages, "ANSWERS_PAGE", 1)
+    first, second = sorted(answers, key=lambda a: (a.confidence, a.id))
+    paged = await pages.get("/desk/needs")
+    assert first.text in paged.text and second.text not in paged.text and "第 1 / 2 页" in paged.text
+    assert second.text in (await pages.get("/desk/needs", params={"page": 2})).text
+    monkeypatch.undo()
+
+    action = f"/desk/needs/answers/{first.id}/file"
+    suggested = re.search(rf'action="{action}".*?name="category_id" value="(\d+)"', queue.text, re.S)
+    confirmed = await pages.post(action, {"category_id": suggested.group(1)})
+    assert confirmed.status_code == 303 and "ok=filed" in confirmed.headers["location"]
+    action = f"/desk/needs/answers/{second.id}/file"
+    refused = await pages.post(action, {"category_id": "abc"})
+    assert refused.status_code == 400 and f'id="e-a{second.id}.category_id"' in refused.text
+    corrected = await pages.post(action, {"category_id": str(legal["family"].id)})
+    assert corrected.status_code == 303
+
+    after = await pages.get("/desk/needs")
+    assert "待归类的问卷答复 (0)" in after.text and "暂无待归类的问卷答复" in after.text
+    async with engine.connect() as conn:
+        labels = dict((await conn.execute(sa.select(NeedLabel.survey_need_id, NeedLabel.category_id))).all())
+        moved = (await conn.execute(sa.select(SurveyNeed.category_id).where(SurveyNeed.id == second.id))).scalar_one()
+    assert labels == {first.id: int(suggested.group(1)), second.id: legal["family"].id}
     assert moved == legal["family"].id

@@ -580,3 +580,7 @@ DONE.update(
         "photo_moved": N_("Photo moved."),
     }
 )
+
+# Imported questionnaire answers filed from the review queue (issue #14, item 2).
+AUDIT_ACTIONS.update({"file_survey_answer": N_("questionnaire answer filed in a category")})
+AUDIT_TARGETS.update({"survey_need": N_("questionnaire answer")})

@@ -1,10 +1,11 @@
 """Pages of the needs loop: the need form's suggested category (JSON for its script) and the curators'
-review queue of needs the classifier was unsure of."""
+review queue of needs and imported questionnaire answers the classifier was unsure of."""
 
+from types import SimpleNamespace
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ...domain.roles import Role
@@ -23,8 +24,12 @@ from .common import (
     refusal,
     validate,
 )
+from .i18n import lang_of
+from .needs_loop import group_name
 
 SuggestText = Annotated[str, Parameter(max_length=4000)]
+PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=10_000)]
+ANSWERS_PAGE = 20  # questionnaire answers per page of the queue
 
 
 async def suggestion_for(db, market_id: int, text: str) -> int | None:
@@ -46,29 +51,60 @@ class NeedPages(Controller):
         return {"category_id": category_id}
 
     @get("/desk/needs")
-    async def review_queue(self, request: Request, page_user: PageUser, db: Db) -> Template:
+    async def review_queue(
+        self, request: Request, page_user: PageUser, db: Db, page_number: PageNumber = 1
+    ) -> Template:
         user = need(page_user, Role.curator)
-        return await _queue_page(request, db, user)
+        return await _queue_page(request, db, user, page_number)
 
     @post("/desk/needs/{order_id:int}/file")
     async def file(self, request: Request, order_id: IdParam, page_user: PageUser, db: Db) -> Template | Redirect:
         user = need(page_user, Role.curator)
-        values = await form_of(request)
-        data, errors = validate(request, FileNeedIn, {"category_id": values.get("category_id") or None})
-        status = 400
-        if data is not None:
-            _, exc = await attempt(db, lambda: classify.file_need(db, user, order_id, data.category_id))
-            if exc is None:
-                return redirect("/desk/needs", "filed")
-            status, errors = refusal(request, exc, "category_id")
-        errors = {f"{order_id}.{k}": v for k, v in errors.items()}
-        return await _queue_page(request, db, user, status, errors=errors)
+        return await _file(request, db, user, str(order_id), lambda c: classify.file_need(db, user, order_id, c))
+
+    @post("/desk/needs/answers/{answer_id:int}/file")
+    async def file_answer(
+        self, request: Request, answer_id: IdParam, page_user: PageUser, db: Db
+    ) -> Template | Redirect:
+        user = need(page_user, Role.curator)
+        return await _file(request, db, user, f"a{answer_id}", lambda c: classify.file_answer(db, user, answer_id, c))
 
 
-async def _queue_page(request: Request, db, user, status: int = 200, **context) -> Template:
+async def _file(request: Request, db, user, key: str, filing) -> Template | Redirect:
+    """A need or a questionnaire answer filed from the queue; a refusal shows beside its own select (key)."""
+    values = await form_of(request)
+    data, errors = validate(request, FileNeedIn, {"category_id": values.get("category_id") or None})
+    status = 400
+    if data is not None:
+        _, exc = await attempt(db, lambda: filing(data.category_id))
+        if exc is None:
+            return redirect("/desk/needs", "filed")
+        status, errors = refusal(request, exc, "category_id")
+    errors = {f"{key}.{k}": v for k, v in errors.items()}
+    return await _queue_page(request, db, user, 1, status, errors=errors)
+
+
+async def _queue_page(request: Request, db, user, page_number: int, status: int = 200, **context) -> Template:
     waiting, total = await classify.review_queue(db, user.market_id)
+    answers, answers_total = await classify.answers_queue(
+        db, user.market_id, ANSWERS_PAGE, (page_number - 1) * ANSWERS_PAGE
+    )
     rows = flat_categories((await categories.tree(db, user.market_id)).items)
     names = {id_: (zh, en) for id_, zh, en, _ in rows}
+    lang = lang_of(request)
     return page(
-        request, "desk/needs.html", user, status, waiting=waiting, total=total, names=names, rows=rows, **context
+        request,
+        "desk/needs.html",
+        user,
+        status,
+        waiting=waiting,
+        total=total,
+        answers=answers,
+        found=SimpleNamespace(total=answers_total),
+        page_number=page_number,
+        size=ANSWERS_PAGE,
+        group_name=lambda g: group_name(lang, g),
+        names=names,
+        rows=rows,
+        **context,
     )

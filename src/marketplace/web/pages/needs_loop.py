@@ -121,7 +121,7 @@ class NeedsLoopPages(Controller):
             "listed": found,
             "errors": errors,
             "query": request.url.query or "",
-            "group_name": lambda g: _group_name(lang, g),
+            "group_name": lambda g: group_name(lang, g),
         }
         if found is not None:
             context.update(_needs_charts(lang, found))
@@ -156,7 +156,7 @@ class NeedsLoopPages(Controller):
         if found is None:
             raise InvalidInput(next(iter(errors.values())), field=next(iter(errors)))
         # Chinese headers and group names whatever the page's language (the union's files are Chinese)
-        args = (found, lambda g: _group_name("zh-CN", g), settings_of(db).time_zone)
+        args = (found, lambda g: group_name("zh-CN", g), settings_of(db).time_zone)
         headers = {"Content-Disposition": f'attachment; filename="needs-list.{fmt}"'}
         if fmt == "csv":
             return Response(needs_list_export.csv_bytes(*args), media_type=needs_list_export.CSV_TYPE, headers=headers)
@@ -203,7 +203,7 @@ def _day(text) -> date | None:
         return None
 
 
-def _group_name(lang: str, group: str) -> str:
+def group_name(lang: str, group: str) -> str:
     from .labels import GROUPS as NAMES
 
     if group in NAMES:
@@ -254,7 +254,7 @@ def _needs_charts(lang: str, found) -> dict:
             tr(lang, "Needs per category"), [(name(r.name_zh, r.name_en), r.total) for r in found.rows[:15]]
         ),
         "chart_groups": charts.hbar_chart(
-            tr(lang, "Needs per respondent group"), [(_group_name(lang, g), n) for g, n in found.groups]
+            tr(lang, "Needs per respondent group"), [(group_name(lang, g), n) for g, n in found.groups]
         ),
     }
 
