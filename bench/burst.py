@@ -121,8 +121,8 @@ def problems(r: Burst, members: int, seats: int, taken: int) -> list[str]:
 async def measure(args) -> tuple[list[Row], dict]:
     db = ScratchDb()
     await db.create()
-    env = service_env(db, f"bench-{secrets.token_hex(4)}")
-    details: dict = {"members": args.members, "seats": args.seats, "runs": {}}
+    env = service_env(db, f"bench-{secrets.token_hex(4)}", DB_POOL_SIZE=str(args.pool_size))
+    details: dict = {"members": args.members, "seats": args.seats, "pool_size": args.pool_size, "runs": {}}
     try:
         data = Data(db.sqlalchemy_url)
         await data.base()
@@ -200,6 +200,7 @@ def main() -> None:
     p.add_argument("--seats", type=int, default=30)
     p.add_argument("--web", type=int, nargs="+", default=[1, 2], help="web processes to measure")
     p.add_argument("--repeats", type=int, default=3, help="bursts per setting after a warm-up burst (medians)")
+    p.add_argument("--pool-size", type=int, default=20, help="DB_POOL_SIZE of each web process (and of raw's)")
     args = p.parse_args()
     rows, details = run_async(measure(args))
     print(table(rows))
