@@ -21,29 +21,37 @@ MAX_DEPTH = 4
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-def _subtree_query(market_id: int):
-    below = sa.select(Market.id).where(Market.id == market_id).cte("below", recursive=True)
+# Both tree queries are built once, at import: every menu and every staff page asks one of them, and
+# building and compiling a recursive query per request cost more CPU than running it.
+def _below():
+    below = sa.select(Market.id).where(Market.id == sa.bindparam("market_id")).cte("below", recursive=True)
     child = aliased(Market)
     below = below.union_all(sa.select(child.id).join(below, child.parent_id == below.c.id))
     return sa.select(below.c.id)
 
 
+def _above():
+    above = sa.select(Market.parent_id.label("id"), sa.literal(1).label("depth"))
+    above = above.where(Market.id == sa.bindparam("market_id")).cte("above", recursive=True)
+    parent = aliased(Market)
+    above = above.union_all(
+        sa.select(parent.parent_id, above.c.depth + 1).join(above, parent.id == above.c.id).where(above.c.depth < 64)
+    )
+    return sa.select(above.c.id).where(above.c.id.is_not(None)).order_by(above.c.depth)
+
+
+_SUBTREE, _ANCESTORS = _below(), _above()
+
+
 async def subtree_ids(db: AsyncSession, market_id: int) -> list[int]:
     """The market and every market below it (the market first)."""
-    ids = list((await db.execute(_subtree_query(market_id))).scalars())
+    ids = list((await db.execute(_SUBTREE, {"market_id": market_id})).scalars())
     return sorted(ids, key=lambda i: (i != market_id, i))
 
 
 async def ancestor_ids(db: AsyncSession, market_id: int) -> list[int]:
     """The markets above this one, nearest first (not the market itself)."""
-    above = sa.select(Market.parent_id.label("id"), sa.literal(1).label("depth"))
-    above = above.where(Market.id == market_id).cte("above", recursive=True)
-    parent = aliased(Market)
-    above = above.union_all(
-        sa.select(parent.parent_id, above.c.depth + 1).join(above, parent.id == above.c.id).where(above.c.depth < 64)
-    )
-    rows = await db.execute(sa.select(above.c.id).where(above.c.id.is_not(None)).order_by(above.c.depth))
-    return list(rows.scalars())
+    return list((await db.execute(_ANCESTORS, {"market_id": market_id})).scalars())
 
 
 async def staff_markets(db: AsyncSession, staff: User) -> list[int]:
@@ -151,7 +159,7 @@ async def tree(db: AsyncSession, root_id: int | None = None) -> list[tuple[Marke
     """The markets (of `root_id`'s subtree, or all) in tree order, each with its depth (0 at the top)."""
     query = sa.select(Market)
     if root_id is not None:
-        query = query.where(Market.id.in_(_subtree_query(root_id)))
+        query = query.where(Market.id.in_(await subtree_ids(db, root_id)))
     markets = list((await db.execute(query.order_by(Market.slug))).scalars())
     ids = {m.id for m in markets}
     children: dict[int | None, list[Market]] = {}
