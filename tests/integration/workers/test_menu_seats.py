@@ -70,6 +70,21 @@ async def kept(engine, listing_id: int):
         ).one()
 
 
+async def backend(conn) -> int:
+    return (await conn.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
+
+
+async def blocked_on_a_lock(engine, pid: int) -> bool:
+    """Whether backend `pid` comes to wait for a lock, asked of PostgreSQL (not guessed from elapsed time)."""
+    waiting = sa.text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
+    for _ in range(200):
+        async with engine.connect() as look:
+            if (await look.execute(waiting, {"pid": pid})).scalar():
+                return True
+        await asyncio.sleep(0.01)
+    return False
+
+
 async def test_seats_taken_and_given_back_move_available_only_when_a_session_fills_or_frees(client, factory, engine):
     provider = await factory.user(Role.provider)
     category = await factory.category()
@@ -145,9 +160,10 @@ async def test_two_sessions_filling_at_once_leave_the_listing_full(factory, engi
             await b.execute(fill.where(ListingSession.id == two.id))
             await b.commit()
 
+        pid = await backend(b)
         waiting = asyncio.create_task(second())
-        await asyncio.sleep(0.3)
-        assert not waiting.done()  # the second writer waits for the listing
+        assert await blocked_on_a_lock(engine, pid)  # the second writer waits for the listing
+        assert not waiting.done()
         await a.commit()
         await waiting
     assert (await kept(engine, listing.id)).seats_open_until is None
@@ -173,9 +189,10 @@ async def test_a_session_filling_does_not_deadlock_with_an_order_being_written(f
             await ordering.execute(row.values(seats_taken=ListingSession.seats_taken - 1))
             await ordering.commit()
 
+        pid = await backend(ordering)
         waiting = asyncio.create_task(order())
-        await asyncio.sleep(0.3)
-        assert not waiting.done()  # the order waits for the session's row
+        assert await blocked_on_a_lock(engine, pid)  # the order waits for the session's row
+        assert not waiting.done()
         await filling.execute(row.values(seats_taken=2))  # full: the listing is refreshed
         await filling.commit()
         await waiting
