@@ -10,6 +10,7 @@ from marketplace.settings import Settings
 
 from . import servers as test_servers
 from .factories import Factory
+from .live import live_server  # noqa: F401 (a fixture: the browser tests and real concurrent clients)
 
 
 def pytest_configure(config):

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import cache, queue
+from .services import waitlist_lines
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -76,14 +77,13 @@ class transaction:  # noqa: N801 (used as a function: `async with transaction(..
         self.sessionmaker = sessionmaker
 
     async def __aenter__(self) -> AsyncSession:
-        self._begun = self.session.begin()
-        await self._begun.__aenter__()
-        return self.session
+        return self.session  # it begins with its first statement; a use case may commit early (web/orders.py)
 
     async def __aexit__(self, exc_type, exc, traceback) -> None:
         try:
-            await self._begun.__aexit__(exc_type, exc, traceback)  # commit, or roll back on an error
             if exc_type is None:
+                await self.session.commit()  # on an error, closing the session below rolls back
+                await waitlist_lines.take_places(self.session)
                 await queue.run_now_after_commit(self.session, self.sessionmaker, self.redis, self.queue_name)
                 await queue.send_after_commit(self.session, self.redis, self.queue_name)
                 await cache.bump_after_commit(self.session, self.redis, self.queue_name)

@@ -8,7 +8,18 @@ from .. import lost_queue, queue
 from ..db import transaction
 from ..models.base import utcnow
 from ..outage import is_outage, retry_later
-from ..services import archive, codes, deadlines, digest, login_sessions, matching, rollups, star_levels, surveys
+from ..services import (
+    archive,
+    codes,
+    deadlines,
+    digest,
+    login_sessions,
+    matching,
+    rollups,
+    star_levels,
+    surveys,
+    waitlist_lines,
+)
 
 log = logging.getLogger(__name__)
 # Finished outbox rows are kept this long (for looking into what happened), then deleted.
@@ -58,6 +69,8 @@ async def relay_outbox(ctx: dict) -> int:
 async def scan_deadlines(ctx: dict) -> dict:
     async with _unit(ctx) as db:
         found = await deadlines.scan(db)
+    async with _unit(ctx) as db:  # apart: numbering commits without waiting for the disk
+        found["waitlist_numbered"] = await waitlist_lines.number_stragglers(db)
     if any(found.values()):
         log.info("deadlines due: %s", found)
     return found

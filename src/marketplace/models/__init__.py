@@ -2,7 +2,7 @@
 
 from .accounts import ProviderCategory, ProviderProfile, User
 from .campaigns import Campaign, CampaignOffer
-from .catalog import Batch, Category, CategoryFollow, Listing, ListingPicture, ListingSession
+from .catalog import Batch, Category, CategoryFollow, Listing, ListingPicture, ListingSession, WaitlistLine
 from .checkin import CheckIn, Organisation, OrgBooking, OrgSeat
 from .codes import OneTimeCode
 from .fairseats import LotteryDraw, Quota
@@ -57,6 +57,7 @@ __all__ = [
     "Listing",
     "ListingPicture",
     "ListingSession",
+    "WaitlistLine",
     "LoginSession",
     "LotteryDraw",
     "Market",

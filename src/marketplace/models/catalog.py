@@ -157,6 +157,18 @@ class ListingSession(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+class WaitlistLine(SQLModel, table=True):
+    """A session's waiting line: the numbers given (`issued`) and how many numbered orders left it since
+    (`departed`, kept by a trigger on orders). A new number less `departed` is its place
+    (services/waitlist_lines.py)."""
+
+    __tablename__ = "waitlist_lines"
+
+    session_id: int = Field(foreign_key="listing_sessions.id", primary_key=True, ondelete="CASCADE")
+    issued: int = Field(nullable=False)
+    departed: int = Field(nullable=False)
+
+
 class ListingPicture(PictureFiles, table=True):
     """A picture of a listing (at most a few)."""
 

@@ -233,8 +233,11 @@ async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
             await db.execute(
                 sa.select(Order)
                 .where(Order.session_id == session_id, Order.state == OrderState.waitlisted)
-                # a draw's waiting list in draw order first, then first come, first served
-                .order_by(Order.draw_rank.asc().nulls_last(), Order.created_at, Order.id)
+                # a draw's waiting list in draw order first, then the line's numbers (services/waitlist_lines.py),
+                # then any not numbered yet, first come, first served
+                .order_by(
+                    Order.draw_rank.asc().nulls_last(), Order.line_place.asc().nulls_last(), Order.created_at, Order.id
+                )
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )

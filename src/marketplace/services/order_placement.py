@@ -3,7 +3,8 @@
 One read (listing, session, category, provider, and the new order's id) and one statement: it takes
 the seat, writes the order in the state the transition table gives it and both of its events (place,
 then auto_accept / offer / waitlist), the follow-ups of an order that got its seat (reminders or the
-offer, the provider's notice), and counts the waitlist ahead of one that did not. Both statements are
+offer, the provider's notice); one that did not takes its place in line after the commit
+(services/waitlist_lines.py). Both statements are
 built once, at import, so a request only binds values (issue #6: building and compiling ~28 ORM
 statements per order cost ten times the database work). The answer is made from what they returned.
 """
@@ -25,7 +26,7 @@ from ..models import Category, Listing, ListingSession, LotteryDraw, Market, Ord
 from ..models.base import utcnow
 from ..schemas.orders import ListingRef, SessionRef
 from ..texts import msg
-from . import notices, outbound, reminders
+from . import notices, outbound, reminders, waitlist_lines
 from .order_flow import answer_window, offer_notice
 from .order_views import Known, NewOffer, Party
 
@@ -85,7 +86,8 @@ _ORDER_COLUMNS = [c.name for c in Order.__table__.c]
 # target covers both, and the order's id is new): a caller that gets no row back raises, and the rollback
 # gives the seat back. Everything else reads what this statement wrote, through RETURNING: the events,
 # and — only for an order that got its seat (or needs none) — its outbox jobs, its offer and the
-# provider's notice; the waitlist place is counted for one that did not.
+# provider's notice. One that did not is numbered in its session's waiting line after the commit
+# (services/waitlist_lines.py): a count here could not see concurrent orders not committed yet.
 _PLACE = (
     sa.text(
         f"""
@@ -145,11 +147,6 @@ WITH seat AS (
     RETURNING id
 )
 SELECT {", ".join(f"placed.{name}" for name in _ORDER_COLUMNS)},
-    CASE WHEN placed.state = CAST(:full_state AS varchar) THEN (
-        SELECT count(*) + 1 FROM orders ahead
-        WHERE ahead.session_id = placed.session_id AND ahead.state = placed.state
-          AND (ahead.created_at, ahead.id) < (placed.created_at, placed.id)
-    ) END AS waitlist_position,
     ARRAY(SELECT id FROM jobs WHERE due_at <= CAST(:send_soon_before AS timestamptz)) AS jobs_due_soon,
     (SELECT id FROM offer) AS offer_id,
     (SELECT id FROM notice) AS notice_id
@@ -163,7 +160,6 @@ FROM placed
     )
     .columns(
         *Order.__table__.c,
-        sa.column("waitlist_position", sa.Integer),
         sa.column("jobs_due_soon", ARRAY(sa.Integer)),
         sa.column("offer_id", sa.Integer),
         sa.column("notice_id", sa.Integer),
@@ -287,16 +283,17 @@ async def place(
             raise Conflict("You already hold a live order for this session.", field="session_id")
         raise Conflict("You already hold a live order for this service.", field="listing_id")
     values = row._asdict()
-    position, due_soon = values.pop("waitlist_position"), values.pop("jobs_due_soon")
-    offer_id, notice_id = values.pop("offer_id"), values.pop("notice_id")
+    due_soon, offer_id, notice_id = values.pop("jobs_due_soon"), values.pop("offer_id"), values.pop("notice_id")
     order = Order(**values)
-    if position is not None and not target.waitlist_open:
-        raise Conflict("This session is full.", field="session_id")
+    if order.state == full.target:
+        if not target.waitlist_open:
+            raise Conflict("This session is full.", field="session_id")
+        waitlist_lines.number_after_commit(db, order)
     queue.send_after_commit_too(db, due_soon)
     if notice_id is not None:
         await outbound.queue_deliveries(db, [notice_id])
     offer = NewOffer(target.provider_id, follow_ups["offer_deadline"]) if offer_id is not None else None
-    _remember_answer(member, target, order, (seated, full), now, offer, position)
+    _remember_answer(member, target, order, (seated, full), now, offer)
     return order
 
 
@@ -340,7 +337,6 @@ def _remember_answer(
     moves: tuple[Transition, Transition],
     now: datetime,
     offer: NewOffer | None,
-    position: int | None,
 ) -> None:
     """What the answer shows, from what was just written: order_views.build asks the database for none of it."""
     provider = Party(id=target.provider_id, name=target.provider_name, phone=target.provider_phone)
@@ -363,8 +359,7 @@ def _remember_answer(
         if order.session_id is not None
         else {},
         events=events,
-        offer=offer,
-        waitlist_position=position,
+        offer=offer,  # a waitlisted order's place is taken after the commit (web/orders.py)
     ).attach(order)
 
 

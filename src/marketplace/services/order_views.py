@@ -255,26 +255,32 @@ async def _by_id(db: AsyncSession, model, ids: set[int]) -> dict:
 
 
 def _ahead_of(order: Order):
-    """Who waits before this order: a draw's waiting list in draw order (Order.draw_rank) comes first, then
-    first come, first served (as order_flow.promote_waitlist promotes)."""
-    arrival = sa.tuple_(Order.created_at, Order.id) < sa.tuple_(order.created_at, order.id)
+    """Who waits before this order, as order_flow.promote_waitlist promotes: a draw's waiting list in draw
+    order (Order.draw_rank) first, then the line's numbers (Order.line_place, services/waitlist_lines.py),
+    then the few not numbered yet, first come, first served."""
     if order.draw_rank is not None:
         return sa.and_(Order.draw_rank.is_not(None), Order.draw_rank < order.draw_rank)
-    return sa.or_(Order.draw_rank.is_not(None), sa.and_(Order.draw_rank.is_(None), arrival))
+    if order.line_place is not None:
+        in_line = sa.and_(Order.draw_rank.is_(None), Order.line_place < order.line_place)
+        return sa.or_(Order.draw_rank.is_not(None), in_line)
+    arrival = sa.tuple_(Order.created_at, Order.id) < sa.tuple_(order.created_at, order.id)
+    unnumbered = sa.and_(Order.draw_rank.is_(None), sa.or_(Order.line_place.is_not(None), arrival))
+    return sa.or_(Order.draw_rank.is_not(None), unnumbered)
+
+
+async def waitlist_position(db: AsyncSession, order: Order) -> int:
+    ahead = await db.execute(
+        sa.select(sa.func.count()).where(
+            Order.session_id == order.session_id,
+            Order.state == OrderState.waitlisted,
+            _ahead_of(order),
+        )
+    )
+    return ahead.scalar_one() + 1
 
 
 async def _waitlist_positions(db: AsyncSession, waitlisted: list[Order]) -> dict[int, int]:
-    positions = {}
-    for order in waitlisted:
-        ahead = await db.execute(
-            sa.select(sa.func.count()).where(
-                Order.session_id == order.session_id,
-                Order.state == OrderState.waitlisted,
-                _ahead_of(order),
-            )
-        )
-        positions[order.id] = ahead.scalar_one() + 1
-    return positions
+    return {order.id: await waitlist_position(db, order) for order in waitlisted}
 
 
 async def one(db: AsyncSession, viewer: User, order_id: int) -> OrderOut:

@@ -23,7 +23,7 @@ from ..schemas.orders import (
     ResolveIn,
     ReviewIn,
 )
-from ..services import idempotency, order_views, orders, reviews
+from ..services import idempotency, order_views, orders, reviews, waitlist_lines
 from .common import CurrentUser, Db, IdParam, Limit, LimitsDep, Offset
 
 # Printable ASCII without spaces at either end, 1–200 characters (services/idempotency.check_key).
@@ -45,13 +45,28 @@ async def _created(db, user: User, key: str | None, limits: Limits, make) -> Res
     if key is not None:
         stored = await idempotency.claim(db, user.id, key)
         if stored is not None:
-            return Response(stored[1], status_code=stored[0])
+            return Response(await _with_place_now(db, user, stored[1]), status_code=stored[0])
     await limits.count_order(user.id)  # a replay above is not a new order
     out = await _answer(db, user, await make())
     body = out.model_dump_json().encode()  # encoded once: for the client and for the key's replay
     if key is not None:
         await idempotency.remember(db, user.id, key, 201, body)
+    if waitlist_lines.waiting_for_places(db):  # "full: you are number N": N is taken once the order is committed
+        await db.commit()
+        out.waitlist_position = (await waitlist_lines.take_places(db)).get(out.id)
+        body = out.model_dump_json().encode()
     return Response(body, status_code=201, media_type=MediaType.JSON)
+
+
+async def _with_place_now(db, user: User, answer: dict) -> dict:
+    """A replayed answer of a waitlisted order tells the place in line now (the first answer's was taken
+    after its key's answer was stored, and the line moves)."""
+    if answer.get("state") != OrderState.waitlisted or "id" not in answer:
+        return answer
+    order = await db.get(Order, answer["id"])
+    if order is None or order.state != OrderState.waitlisted:
+        return answer
+    return {**answer, "waitlist_position": await order_views.waitlist_position(db, order)}
 
 
 class OrderController(Controller):
