@@ -61,6 +61,7 @@ async def db_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     try:
         yield
     finally:
+        await waitlist_lines.close()
         await engine.dispose()
 
 

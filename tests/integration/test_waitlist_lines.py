@@ -125,26 +125,31 @@ async def test_an_order_whose_process_died_before_its_number_is_numbered_by_the_
 
 
 async def test_many_members_at_once_through_a_real_server_are_each_told_a_place_of_their_own(live_server, factory):
-    listing, session_id = await _full_session(factory, seats=3)
-    crowd = await factory.members(150)
-    body = {"listing_id": listing.id, "session_id": session_id}
+    # Two full sessions ordered at once: the server numbers what arrives together in one statement, per line.
+    lines = [await _full_session(factory, seats=3), await _full_session(factory, seats=2)]
+    crowd = await factory.members(160)
+    bodies = [{"listing_id": lines[i % 2][0].id, "session_id": lines[i % 2][1]} for i in range(len(crowd))]
     limits = httpx.Limits(max_connections=len(crowd))
     async with httpx.AsyncClient(base_url=live_server, limits=limits, timeout=60) as http:
         answers = await asyncio.gather(
-            *(http.post("/api/v1/orders", json=body, headers=factory.headers(m)) for m in crowd)
+            *(
+                http.post("/api/v1/orders", json=b, headers=factory.headers(m))
+                for b, m in zip(bodies, crowd, strict=True)
+            )
         )
-        assert Counter(a.status_code for a in answers) == {201: 150}
-        told = {a.json()["id"]: a.json()["waitlist_position"] for a in answers}
-        assert sorted(told.values()) == list(range(1, 151))  # everyone waits (3 seats were taken before)
+        assert Counter(a.status_code for a in answers) == {201: 160}
+        told = {a.json()["id"]: (a.json()["session"]["id"], a.json()["waitlist_position"]) for a in answers}
+        for _, session_id in lines:  # everyone waits (the seats were taken before), each at a place of their own
+            assert sorted(p for s, p in told.values() if s == session_id) == list(range(1, 81))
         # and what each was told is what the order page says now
         for member, answer in zip(crowd[:20], answers[:20], strict=True):
             read = await http.get(f"/api/v1/orders/{answer.json()['id']}", headers=factory.headers(member))
-            assert read.json()["waitlist_position"] == told[answer.json()["id"]]
+            assert read.json()["waitlist_position"] == told[answer.json()["id"]][1]
     async with factory.sessionmaker() as db:
         numbers = dict(
             (await db.execute(sa.select(Order.id, Order.line_place).where(Order.state == "waitlisted"))).all()
         )
-    assert numbers == told
+    assert numbers == {order_id: place for order_id, (_, place) in told.items()}
 
 
 async def _seated_order(factory, session_id: int) -> Order:

@@ -3,24 +3,27 @@
 Its place is counted from that number, not from the orders the order's own transaction can see: in a burst,
 the orders of concurrent transactions that have not committed yet are invisible to each other, and counting
 them told most of 1,970 waiting members a place another member was told too (docs/scaling.md). Numbers are
-taken after the order commits, one short statement each (`_TAKE`): the session's `waitlist_lines` row
-is locked only for that statement, never across a round trip of the order, so a burst does not queue behind
-it, and whoever holds a lower number has committed it before. The place is then the number less the numbered
-orders that have left the line (`departed`, kept by the trigger of migration 2026_11_30_waitlist_lines), which
-is exact at that moment. Promotions follow the numbers (order_flow.promote_waitlist, order_views._ahead_of).
+taken after the orders commit, by one statement (`_NUMBER`) that locks the session's `waitlist_lines` row for
+itself only, never across a round trip of an order; whoever holds a lower number has committed it before.
+The place is the number less the numbered orders that have left the line (`departed`, kept by the trigger of
+migration 2026_11_30_waitlist_lines), which is exact at that moment. Promotions follow the numbers
+(order_flow.promote_waitlist, order_views._ahead_of).
 
-The web process numbers its orders right after the commit (`take_places`, also from db.transaction's exit);
-a process that dies in between leaves its order unnumbered, behind every numbered one, until the worker's
-minute scan numbers it (`number_stragglers`).
+A burst's orders would queue one by one for that row, so a web process numbers the orders committed while
+its previous statement ran all in its next one (`_Numbering`): a few statements for a thousand orders.
+A process that dies between an order's commit and its number leaves it unnumbered, behind every numbered one,
+until the worker's minute scan numbers it (`number_stragglers`).
 """
 
+import asyncio
 import logging
+import weakref
 from datetime import datetime, timedelta
 
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from ..domain.orders import OrderState
 from ..models import Order
@@ -31,24 +34,32 @@ _PENDING_KEY = "waitlist_orders"
 # An order older than this without a number lost its process between the commit and the number.
 STRAGGLER_AFTER = timedelta(seconds=30)
 
-# The order's row is locked first (as promotions lock it), then the line's, for this statement only. The
-# numbering is derived data that the minute scan rebuilds, so its commit does not wait for the disk
-# (synchronous_commit off, for this statement's own transaction when it runs alone).
-_TAKE = """
+# The orders are locked first (as promotions lock them), then their lines' rows, in id order (no deadlock
+# between two processes). Numbers are derived data that the minute scan rebuilds, so this statement's commit
+# does not wait for the disk (synchronous_commit off, for its own transaction when it runs alone).
+_NUMBER = """
 WITH fast AS (
     SELECT set_config('synchronous_commit', 'off', true)
 ), mine AS (
-    SELECT id, session_id FROM orders
-    WHERE id = $1 AND state = 'waitlisted' AND line_place IS NULL AND draw_rank IS NULL AND session_id IS NOT NULL
-    FOR UPDATE
+    SELECT o.id, o.session_id FROM orders o, fast
+    WHERE o.id = ANY($1::integer[]) AND o.state = 'waitlisted' AND o.line_place IS NULL AND o.draw_rank IS NULL
+      AND o.session_id IS NOT NULL
+    ORDER BY o.id
+    FOR UPDATE OF o
+), joining AS (
+    SELECT session_id, count(*) AS n FROM mine GROUP BY session_id
 ), line AS (
     INSERT INTO waitlist_lines AS w (session_id, issued, departed)
-    SELECT session_id, 1, 0 FROM mine, fast
-    ON CONFLICT (session_id) DO UPDATE SET issued = w.issued + 1
-    RETURNING issued, departed
+    SELECT session_id, n, 0 FROM joining ORDER BY session_id
+    ON CONFLICT (session_id) DO UPDATE SET issued = w.issued + EXCLUDED.issued
+    RETURNING session_id, issued, departed
+), numbered AS (
+    SELECT mine.id, line.issued - joining.n + row_number() OVER (PARTITION BY mine.session_id ORDER BY mine.id)
+        AS number, line.departed
+    FROM mine JOIN joining USING (session_id) JOIN line USING (session_id)
 )
-UPDATE orders SET line_place = line.issued FROM line WHERE orders.id = $1
-RETURNING line.issued - line.departed AS place
+UPDATE orders SET line_place = numbered.number FROM numbered WHERE orders.id = numbered.id
+RETURNING orders.id, numbered.number - numbered.departed AS place
 """
 
 
@@ -63,25 +74,74 @@ def waiting_for_places(db: AsyncSession) -> bool:
 
 
 async def take_places(db: AsyncSession) -> dict[int, int]:
-    """Number the orders this (committed) transaction waitlisted; their places in line, by order id. Each
+    """Number the orders this (committed) transaction waitlisted; their places in line, by order id. The
     statement runs on its own (autocommit), outside any transaction of the session."""
     ids = db.info.pop(_PENDING_KEY, None)
-    places: dict[int, int] = {}
     if not ids:
-        return places
+        return {}
     try:
-        driver = await _driver(db)
-        for order_id in ids:
-            place = await driver.fetchval(_TAKE, order_id)
-            if place is not None:  # None: it left the line already (promoted, cancelled) or was numbered
-                places[order_id] = place
-    except (OSError, SQLAlchemyError, asyncpg.PostgresError) as exc:  # the order is committed: the scan numbers it
+        return await _numbering().take(db, ids)
+    except (OSError, SQLAlchemyError, asyncpg.PostgresError) as exc:  # the orders are committed: the scan numbers them
         log.warning("waitlist places left to the minute scan: %s: %s", type(exc).__name__, exc)
-    return places
+        return {}
+
+
+class _Numbering:
+    """A process's numbering: the orders handed in while a statement runs are numbered together by the next
+    (asyncio's lock is first come, first served; the holder numbers everyone waiting, itself included)."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.waiting: dict[int, asyncio.Future] = {}
+        # Its own connection: in a burst, the pool's are queued for by the orders still coming in, and the
+        # numbers (the answers of all those waiting here) would come after all of them.
+        self.engine: AsyncEngine | None = None
+
+    async def number(self, db: AsyncSession, ids: list[int]) -> dict[int, int]:
+        if self.engine is None:
+            from ..db import make_engine, settings_of  # (db.transaction takes places after its commits)
+
+            self.engine = make_engine(db.bind.url.render_as_string(hide_password=False), settings_of(db), pool_size=1)
+        async with self.engine.connect() as connection:
+            return await _number(connection, ids)
+
+    async def take(self, db: AsyncSession, ids: list[int]) -> dict[int, int]:
+        loop = asyncio.get_running_loop()
+        mine = {order_id: self.waiting.setdefault(order_id, loop.create_future()) for order_id in ids}
+        async with self.lock:
+            if not all(f.done() for f in mine.values()):
+                batch, self.waiting = self.waiting, {}
+                places: dict[int, int] = {}
+                try:
+                    places = await self.number(db, list(batch))
+                finally:  # on a failure, all unnumbered: the minute scan numbers them
+                    for order_id, future in batch.items():
+                        future.set_result(places.get(order_id))  # None: it left the line already, or was numbered
+        return {order_id: f.result() for order_id, f in mine.items() if f.result() is not None}
+
+
+_numberings: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Numbering]" = weakref.WeakKeyDictionary()
+
+
+def _numbering() -> _Numbering:
+    return _numberings.setdefault(asyncio.get_running_loop(), _Numbering())
+
+
+async def close() -> None:
+    """Close this process's numbering connection (the app's shutdown)."""
+    numbering = _numberings.pop(asyncio.get_running_loop(), None)
+    if numbering is not None and numbering.engine is not None:
+        await numbering.engine.dispose()
+
+
+async def _number(connection: AsyncConnection, ids: list[int]) -> dict[int, int]:
+    """One statement on the driver: no ORM, and (unless the connection is in a transaction) autocommit."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    return {row["id"]: row["place"] for row in await driver.fetch(_NUMBER, ids)}
 
 
 async def number_stragglers(db: AsyncSession, now: datetime | None = None) -> int:
-    """Number the waitlisted orders whose process died before it numbered them, oldest first (they join the
+    """Number the waitlisted orders whose process died before it numbered them, in id order (they join the
     line's end, where promotions already put them); returns how many. Runs in the caller's transaction."""
     before = (now or utcnow()) - STRAGGLER_AFTER
     ids = (
@@ -98,14 +158,4 @@ async def number_stragglers(db: AsyncSession, now: datetime | None = None) -> in
             .limit(1000)
         )
     ).scalars()
-    ids = list(ids)
-    driver = await _driver(db)
-    for order_id in ids:
-        await driver.fetchval(_TAKE, order_id)
-    return len(ids)
-
-
-async def _driver(db: AsyncSession):
-    """The asyncpg connection under the session: one statement, no ORM, and no transaction begun for it."""
-    connection = await db.connection()
-    return (await connection.get_raw_connection()).driver_connection
+    return len(await _number(await db.connection(), list(ids)))
