@@ -59,13 +59,17 @@ def server_cpu(pid: int) -> float:
 
 
 def named_cpu(name: str) -> float:
-    """CPU seconds used so far by every process called `name` (postgres, redis-server) still running."""
+    """CPU seconds used so far by every process called `name` (postgres, redis-server), those that have
+    exited too: a backend or an autovacuum worker that ends in the middle of a burst took its CPU with it,
+    which its parent (the postmaster) counts among its reaped children's."""
     total = 0.0
     for proc in psutil.process_iter(["name"]):
         if proc.info["name"] == name:
             with contextlib.suppress(psutil.Error):
                 times = proc.cpu_times()
                 total += times.user + times.system
+                if proc.parent() is None or proc.parent().name() != name:
+                    total += times.children_user + times.children_system
     return total
 
 
