@@ -148,6 +148,7 @@ async def test_archiving_keeps_every_figure_and_history(client, factory, jobs):
     curator = await factory.user(Role.curator)
     theirs = placed + live[:1]  # the provider's orders (live[1] is an open need)
     before = await _figures(client, factory, curator, provider, members, theirs)
+    assert before["folded"]["figure_days"] and len(before["events"]) > 10  # something to compare
     m0 = factory.headers(members[0])
     assert len((await client.get("/api/v1/notifications", headers=m0)).json()["items"]) > 0
     assert set(await _partitions(factory)) == {"order_events_hot"}  # nothing archived yet
