@@ -1,7 +1,8 @@
 """Archiving applied to a built database (issue #17 item 5): the nightly job's first run over years of history,
-then what a deployment turning archiving on does once (VACUUM, REINDEX CONCURRENTLY of the hot indexes), with
-the sizes of the person-keyed indexes at each step ("before" is after a VACUUM and REINDEX of the hot indexes
-too, so that it is not the bulk load's half-full pages).
+then what a deployment turning archiving on does once (VACUUM, REINDEX CONCURRENTLY of the hot indexes and of
+the hot event partition), with the sizes of the person-keyed indexes and of the event partitions at each step
+("before" is after a VACUUM and REINDEX of the hot indexes too, so that it is not the bulk load's half-full
+pages).
 
     .venv/bin/python -m bench.scale_archive --factor 100 [--after-days 730]   # builds, archives, prints sizes
     (bench.scale --archive-after 730 does the same to both of its databases before measuring)
@@ -24,13 +25,28 @@ from .scale_data import _dsn, build
 HOT = ["ix_orders_member_hot", "ix_orders_provider_state_hot", "ix_notifications_user_hot"]
 ARCHIVE = ["ix_orders_member_archived", "ix_orders_provider_archived", "ix_notifications_user_archived"]
 TABLES = ["orders", "notifications"]
+# order_events is partitioned by `archived` (migration 2026_11_30_eventparts): the archived orders' events move
+# to order_events_archive; the hot partition's four indexes (key, order_id, market_id, market+state+order)
+# hold the rest
+EVENT_PARTS = ["order_events_hot", "order_events_archive"]
 
 
 async def sizes(conn: asyncpg.Connection) -> dict[str, int]:
-    """Bytes of each person-keyed index and of each table's heap."""
-    names = HOT + ARCHIVE + TABLES
+    """Bytes of each person-keyed index and of each table's heap; of each event partition's indexes (their
+    sum) and heap."""
+    names = HOT + ARCHIVE + TABLES + EVENT_PARTS
     rows = await conn.fetch("SELECT n, pg_relation_size(n::regclass) AS b FROM unnest($1::text[]) AS n", names)
-    return {r["n"]: r["b"] for r in rows}
+    found = {r["n"]: r["b"] for r in rows}
+    for part in EVENT_PARTS:
+        found[f"{part} indexes"] = await conn.fetchval("SELECT pg_indexes_size($1::regclass)", part)
+    return found
+
+
+async def _reindex_hot(conn: asyncpg.Connection) -> None:
+    """Rebuild the hot indexes: the three partial ones and the hot event partition's."""
+    for name in HOT:
+        await conn.execute(f"REINDEX INDEX CONCURRENTLY {name}")
+    await conn.execute("REINDEX TABLE CONCURRENTLY order_events_hot")
 
 
 # The everyday statements of my orders (tab counts, first page), the provider's console and the notices page,
@@ -42,6 +58,8 @@ MEMBER_SQL = {
     " ORDER BY created_at DESC, id DESC LIMIT 20",
     "member's notices total": "SELECT count(*) FROM notifications WHERE user_id = $1 AND archived_at IS NULL",
 }
+# an order's timeline (services/order_views.py), of the heaviest member's newest order: a probe of each partition
+ORDER_SQL = {"an order's events": "SELECT * FROM order_events WHERE order_id = $1 ORDER BY at, id"}
 PROVIDER_SQL = {
     "provider's tab counts": "SELECT state, count(*) FROM orders WHERE provider_id = $1 AND archived_at IS NULL"
     " GROUP BY state",
@@ -51,21 +69,24 @@ PROVIDER_SQL = {
 }
 
 
-async def heaviest(conn: asyncpg.Connection) -> tuple[int, int]:
-    """The member and the provider with the longest history: who pays most for old rows."""
+async def heaviest(conn: asyncpg.Connection) -> tuple[int, int, int]:
+    """The member and the provider with the longest history: who pays most for old rows; the member's newest
+    order."""
     member = await conn.fetchval("SELECT member_id FROM orders GROUP BY member_id ORDER BY count(*) DESC LIMIT 1")
     provider = await conn.fetchval(
         "SELECT provider_id FROM orders WHERE provider_id IS NOT NULL"
         " GROUP BY provider_id ORDER BY count(*) DESC LIMIT 1"
     )
-    return member, provider
+    order = await conn.fetchval("SELECT max(id) FROM orders WHERE member_id = $1", member)
+    return member, provider, order
 
 
-async def costs(conn: asyncpg.Connection, people: tuple[int, int]) -> dict[str, dict]:
+async def costs(conn: asyncpg.Connection, people: tuple[int, int, int]) -> dict[str, dict]:
     """Each hot statement's rows, buffers touched and execution time (EXPLAIN ANALYZE, BUFFERS; best of 5)."""
     found = {}
     statements = [(n, sql, people[0]) for n, sql in MEMBER_SQL.items()]
     statements += [(n, sql, people[1]) for n, sql in PROVIDER_SQL.items()]
+    statements += [(n, sql, people[2]) for n, sql in ORDER_SQL.items()]
     for name, sql, person in statements:
         runs = []
         for _ in range(5):
@@ -84,9 +105,8 @@ async def costs(conn: asyncpg.Connection, people: tuple[int, int]) -> dict[str, 
 
 async def compact(conn: asyncpg.Connection) -> None:
     """VACUUM ANALYZE and rebuild the hot indexes: what a fresh index looks like (COPY leaves them half full)."""
-    await conn.execute("VACUUM ANALYZE orders, notifications")
-    for name in HOT:
-        await conn.execute(f"REINDEX INDEX CONCURRENTLY {name}")
+    await conn.execute("VACUUM ANALYZE orders, notifications, order_events")
+    await _reindex_hot(conn)
 
 
 async def compacted(sqlalchemy_url: str) -> None:
@@ -114,12 +134,11 @@ async def apply(sqlalchemy_url: str, after_days: int, batch_size: int = 1000) ->
         found["job"] = {**vars(report), "seconds": round(time.perf_counter() - started, 1)}
         found["flagged"] = await sizes(conn)
         started = time.perf_counter()
-        await conn.execute("VACUUM ANALYZE orders, notifications")
+        await conn.execute("VACUUM ANALYZE orders, notifications, order_events")
         found["vacuum_seconds"] = round(time.perf_counter() - started, 1)
         found["vacuumed"] = await sizes(conn)
         started = time.perf_counter()
-        for name in HOT:  # once, after the first run over years of history (docs/architecture.md)
-            await conn.execute(f"REINDEX INDEX CONCURRENTLY {name}")
+        await _reindex_hot(conn)  # once, after the first run over years of history (docs/architecture.md)
         found["reindex_seconds"] = round(time.perf_counter() - started, 1)
         found["reindexed"] = await sizes(conn)
         found["costs_after"] = await costs(conn, people)
@@ -131,6 +150,10 @@ async def apply(sqlalchemy_url: str, after_days: int, batch_size: int = 1000) ->
                 )
             )
             for table in TABLES
+        }
+        found["rows"]["order_events"] = {
+            "hot": await conn.fetchval("SELECT count(*) FROM order_events_hot"),
+            "archived": await conn.fetchval("SELECT count(*) FROM order_events_archive"),
         }
         return found
     finally:
@@ -150,7 +173,8 @@ def table(found: dict) -> str:
         f"rows now {found['rows']}"
     )
     lines += [
-        f"\nthe heaviest member and provider {found['people']}: hot statements before → after archiving",
+        f"\nthe heaviest member and provider, the member's newest order {found['people']}: hot statements"
+        " before → after archiving",
         "| statement | rows | buffers | ms |",
         "|---|---|---|---|",
     ]

@@ -9,12 +9,20 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import marketplace.models  # noqa: F401  (registers every table)
+from marketplace.models.orders import ORDER_EVENT_PARTITIONS
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata
+# Partitions are their parent's storage: the model describes the parent (its columns, keys and indexes, which
+# every partition gets), so autogenerate must not take them for tables the models lack.
+_PARTITIONS = set(ORDER_EVENT_PARTITIONS.values())
+
+
+def _include_name(name, type_, parent_names) -> bool:
+    return not (type_ == "table" and name in _PARTITIONS)
 
 
 def _url() -> str:
@@ -31,6 +39,7 @@ def _configure(connection=None, url=None) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         compare_server_default=False,
+        include_name=_include_name,
     )
 
 

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -50,11 +51,15 @@ def _tool_env(database_url: str) -> dict[str, str]:
 
 
 async def _server(database_url: str) -> tuple[int, str, list[str]]:
-    """The server's major version, its full version and the tables of the public schema."""
+    """The server's major version, its full version and the tables of the public schema whose rows are dumped
+    (a partitioned table's rows are its partitions': order_events is dumped as order_events_hot and _archive)."""
     conn = await asyncpg.connect(libpq_url(database_url))
     try:
         version = await conn.fetchval("SHOW server_version")
-        tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        tables = await conn.fetch(
+            "SELECT c.relname AS tablename FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1"
+        )
         return conn.get_server_version().major, version, [row["tablename"] for row in tables]
     finally:
         await conn.close()
@@ -136,11 +141,45 @@ def backup(database_url: str, file: Path, say: Callable[[str], None] = print) ->
     return file
 
 
-def _tables_in(pg_restore: Path, file: Path) -> int:
+def _listing(pg_restore: Path, file: Path) -> str:
     listing = subprocess.run([str(pg_restore), "--list", str(file)], capture_output=True, text=True)
     if listing.returncode != 0:
         raise BackupError(f"{file} is not a backup pg_restore can read: {listing.stderr.strip()}")
-    return sum(1 for line in listing.stdout.splitlines() if " TABLE DATA " in line)
+    return listing.stdout
+
+
+def _tables_in(listing: str) -> int:
+    return sum(1 for line in listing.splitlines() if " TABLE DATA " in line)
+
+
+_ENTRY = re.compile(r"^\d+; \d+ \d+ (TABLE ATTACH|INDEX ATTACH|CONSTRAINT|INDEX) \S+ (\S+)(?: (\S+))?")
+
+
+def partitions_first(listing: str) -> str:
+    """The archive's table of contents with the partitions' keys and indexes moved before every other key and
+    index (`pg_restore --use-list`). --clean drops in the reverse order of the list, and pg_dump lists a
+    partition's primary key and indexes after its parent's (by table name), so they would be dropped first,
+    which PostgreSQL refuses ("cannot drop inherited constraint": they belong to the parent's). Dropped after
+    the parent's, they are gone with them (and IF EXISTS passes). Created first, they are attached to the
+    parent's by the INDEX ATTACH entries, which come after both."""
+    lines = listing.splitlines()
+    parsed = [_ENTRY.match(line) for line in lines]
+    tables = {m.group(2) for m in parsed if m and m.group(1) == "TABLE ATTACH"}
+    indexes = {m.group(2) for m in parsed if m and m.group(1) == "INDEX ATTACH"}
+
+    def partitions(m) -> str | None:
+        if m and m.group(1) == "CONSTRAINT" and m.group(2) in tables:
+            return "CONSTRAINT"
+        if m and m.group(1) == "INDEX" and m.group(2) in indexes:
+            return "INDEX"
+        return None
+
+    kept = [(line, m) for line, m in zip(lines, parsed, strict=True) if not partitions(m)]
+    for kind in ("CONSTRAINT", "INDEX"):
+        moved = [(line, m) for line, m in zip(lines, parsed, strict=True) if partitions(m) == kind]
+        first = next((i for i, (_, m) in enumerate(kept) if m and m.group(1) == kind), len(kept))
+        kept[first:first] = moved
+    return "\n".join(line for line, _ in kept) + "\n"
 
 
 def restore(database_url: str, file: Path, say: Callable[[str], None] = print) -> None:
@@ -149,10 +188,15 @@ def restore(database_url: str, file: Path, say: Callable[[str], None] = print) -
         raise BackupError(f"no backup at {file}")
     major, version, _ = asyncio.run(_server(database_url))
     pg_restore = find_tool("pg_restore", major)
-    total = _tables_in(pg_restore, file)
+    listing = _listing(pg_restore, file)
+    total = _tables_in(listing)
     say(f"restore of {file} into {make_url(database_url).database} (PostgreSQL {version}) with {pg_restore}")
     started = time.monotonic()
-    command = [str(pg_restore), "--verbose", "--clean", "--if-exists", "--no-owner", "--no-privileges"]
-    command += ["--single-transaction", "--exit-on-error", f"--dbname={libpq_url(database_url, with_password=False)}"]
-    _run([*command, str(file)], "pg_restore", total, database_url, say)
+    with tempfile.TemporaryDirectory() as scratch:
+        order = Path(scratch) / "restore.list"
+        order.write_text(partitions_first(listing))
+        command = [str(pg_restore), "--verbose", "--clean", "--if-exists", "--no-owner", "--no-privileges"]
+        command += ["--single-transaction", "--exit-on-error", f"--use-list={order}"]
+        command += [f"--dbname={libpq_url(database_url, with_password=False)}"]
+        _run([*command, str(file)], "pg_restore", total, database_url, say)
     say(f"done: {total} tables restored in {time.monotonic() - started:.1f} s")

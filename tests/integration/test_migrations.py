@@ -89,7 +89,17 @@ async def test_0004_withdraws_live_duplicates_of_an_on_request_listing_and_keeps
         async with sessionmaker() as db:
             # only the columns 0004 knows (the model has later ones)
             states = dict((await db.execute(sa.select(Order.id, Order.state))).all())
-            events = (await db.execute(sa.select(OrderEvent).order_by(OrderEvent.order_id))).scalars().all()
+            events = (
+                await db.execute(
+                    sa.select(
+                        OrderEvent.order_id,
+                        OrderEvent.action,
+                        OrderEvent.from_state,
+                        OrderEvent.to_state,
+                        OrderEvent.actor_role,
+                    ).order_by(OrderEvent.order_id)
+                )
+            ).all()
             offer = (await db.execute(sa.select(Offer))).scalar_one()
             job = (await db.execute(sa.select(OutboxJob))).scalar_one()
         assert states == {first.id: "accepted", second.id: "cancelled", third.id: "cancelled", elsewhere.id: "placed"}
@@ -215,6 +225,108 @@ async def test_language_notices_gives_old_chinese_notices_their_messages(servers
         ]
         await asyncio.to_thread(migrate.downgrade, url, "2026_11_29_0009")
     finally:
+        conn = await asyncpg.connect(servers.admin_dsn)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+async def test_eventparts_partitions_order_events_with_their_rows_and_back(servers, settings):
+    """2026_11_30_eventparts rebuilds order_events partitioned by `archived` on a database with events: every
+    row kept with its id, the events of orders archived before it in the archive partition, the id sequence
+    going on from where it was; the downgrade puts every event of both partitions back in one plain table."""
+    name = servers.database_name + "_events"
+    conn = await asyncpg.connect(servers.admin_dsn)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = _with_database(servers.database_url, name)
+    engine = make_engine(url, settings)
+    columns = "id, order_id, market_id, at, actor_id, actor_role, action, from_state, to_state, reason, data"
+
+    async def read(raw) -> tuple[list, dict, str]:
+        rows = [tuple(r) for r in await raw.fetch(f"SELECT {columns} FROM order_events ORDER BY id")]
+        kind = await raw.fetchval("SELECT relkind::text FROM pg_class WHERE relname = 'order_events'")
+        parts = {}
+        for part in ("order_events_hot", "order_events_archive"):
+            if await raw.fetchval("SELECT to_regclass($1)", part):
+                parts[part] = [tuple(r) for r in await raw.fetch(f"SELECT order_id, id FROM {part} ORDER BY id")]
+        return rows, parts, kind
+
+    try:
+        await asyncio.to_thread(migrate.upgrade, url)
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        async with sessionmaker() as db, db.begin():
+            market = Market(slug="events", name_zh="测试", name_en="Test")
+            db.add(market)
+        factory = Factory(sessionmaker, settings, market.id)
+        provider, member = await factory.user(Role.provider), await factory.user()
+        listing = await factory.listing(provider, await factory.category())
+        old = await factory.order_in_state(member, listing, "received")
+        kept = await factory.order_in_state(await factory.user(), listing, "accepted")
+        await engine.dispose()
+        raw = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            for order_id, steps in (
+                (old.id, ("placed", "accepted", "delivered", "received")),
+                (kept.id, ("placed", "accepted")),
+            ):
+                for before, after in zip((None, *steps), steps, strict=False):
+                    await raw.execute(
+                        "INSERT INTO order_events (order_id, market_id, actor_role, action, from_state, to_state,"
+                        " reason, data) VALUES ($1, $2, 'system', 'move', $3, $4, 'why', '{\"k\": 1}')",
+                        order_id,
+                        market.id,
+                        before,
+                        after,
+                    )
+            # archived at head: the order flagged, its events in the archive partition (what the job does)
+            await raw.execute("UPDATE orders SET archived_at = now() WHERE id = $1", old.id)
+            await raw.execute("UPDATE order_events SET archived = true WHERE order_id = $1", old.id)
+            events, parts, kind = await read(raw)
+            assert kind == "p" and len(events) == 6
+            assert [o for o, _ in parts["order_events_archive"]] == [old.id] * 4
+            assert [o for o, _ in parts["order_events_hot"]] == [kept.id] * 2
+        finally:
+            await raw.close()
+
+        await asyncio.to_thread(migrate.downgrade, url, "2026_11_30_surveyqueue")
+        raw = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            assert await read(raw) == (events, {}, "r")  # one plain table, every event of both partitions
+            await raw.execute(
+                "INSERT INTO order_events (order_id, market_id, actor_role, action, from_state, to_state, reason,"
+                " data) VALUES ($1, $2, 'system', 'move', 'accepted', 'delivered', '', '{}')",
+                kept.id,
+                market.id,
+            )
+            events, _, _ = await read(raw)
+            assert events[-1][0] == 7  # the sequence went on from 6
+        finally:
+            await raw.close()
+
+        await asyncio.to_thread(migrate.upgrade, url)
+        raw = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            after, parts, kind = await read(raw)
+            assert kind == "p" and after == events
+            # the archived order's events straight to the archive partition; the others hot
+            assert parts["order_events_archive"] == [(old.id, e[0]) for e in events if e[1] == old.id]
+            assert parts["order_events_hot"] == [(kept.id, e[0]) for e in events if e[1] == kept.id]
+            new = await raw.fetchval(
+                "INSERT INTO order_events (order_id, market_id, actor_role, action, from_state, to_state, reason,"
+                " data) VALUES ($1, $2, 'system', 'move', 'delivered', 'received', '', '{}') RETURNING id",
+                kept.id,
+                market.id,
+            )
+            assert new == 8 and await raw.fetchval("SELECT count(*) FROM order_events_hot WHERE id = 8") == 1
+            # the keys and indexes are the parent's, so each partition has its own
+            indexes = {
+                r[0] for r in await raw.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'order_events_hot'")
+            }
+            assert len(indexes) == 4
+        finally:
+            await raw.close()
+    finally:
+        await engine.dispose()
         conn = await asyncpg.connect(servers.admin_dsn)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()

@@ -103,14 +103,26 @@ class Order(SQLModel, table=True):
     archived_at: datetime | None = timestamp_field()
 
 
+# The partitions of `order_events` (migration `2026_11_30_eventparts`): tables of their own that no model maps.
+ORDER_EVENT_PARTITIONS = {False: "order_events_hot", True: "order_events_archive"}
+
+
 class OrderEvent(SQLModel, table=True):
-    """Every transition of every order: who, when, from, to, why. The one history table."""
+    """Every transition of every order: who, when, from, to, why. The one history table.
+
+    Partitioned by `archived` (issue #17 item 5): the nightly archive job moves an archived order's events
+    to `order_events_archive`, so the hot partition's indexes hold only the events of orders still in use.
+    A query that does not name `archived` reads both partitions (every figure, every order's timeline).
+    The primary key holds the partition key, as PostgreSQL requires; ids still come from one sequence."""
 
     __tablename__ = "order_events"
-    # the figures' funnel and the disputed list: a market's orders that reached a state
-    __table_args__ = (sa.Index("ix_order_events_market_to_state_order", "market_id", "to_state", "order_id"),)
+    __table_args__ = (
+        # the figures' funnel and the disputed list: a market's orders that reached a state
+        sa.Index("ix_order_events_market_to_state_order", "market_id", "to_state", "order_id"),
+        {"postgresql_partition_by": "LIST (archived)"},
+    )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_column_kwargs={"autoincrement": True})
     order_id: int = Field(foreign_key="orders.id", nullable=False, index=True)
     market_id: int = market_fk()
     at: datetime = created_at_field()
@@ -121,6 +133,8 @@ class OrderEvent(SQLModel, table=True):
     to_state: str = Field(sa_type=sa.String(20), nullable=False)
     reason: str = Field(default="", sa_type=sa.Text, nullable=False)
     data: dict = json_field()
+    # set with its order's `archived_at` by the archive job (services/archive.py); a new event is always hot
+    archived: bool = Field(default=False, primary_key=True, sa_column_kwargs={"server_default": sa.false()})
 
 
 class OrderMessage(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """Archiving (issue #17 item 5): finished orders and read notices older than ARCHIVE_AFTER_DAYS leave the hot
-indexes. Nothing is deleted or moved: the row gets `archived_at`, which takes it out of the hot partial indexes
-(`WHERE archived_at IS NULL`: my orders, the provider's console, the notices page) into their archive twins.
+indexes. Nothing is deleted: the row gets `archived_at`, which takes it out of the hot partial indexes
+(`WHERE archived_at IS NULL`: my orders, the provider's console, the notices page) into their archive twins,
+and an archived order's events move to the archive partition of `order_events` (`archived = true`).
 Figures, exports, a person's history and data download read every row, as before.
 
 The nightly job walks each table by id in fixed ranges, one short transaction per range, so it holds few row
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.orders import FINISHED_STATES
-from ..models import Notification, Order
+from ..models import Notification, Order, OrderEvent
 from ..models.base import hot
 
 Unit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -38,10 +40,28 @@ def _old_read_notice(cutoff: datetime):
 
 
 async def _flag_range(db: AsyncSession, model, which, low: int, high: int, now: datetime) -> int:
-    """Flag the rows `which` selects among ids in (low, high]; rows locked by someone else are left for later."""
+    """Flag the rows `which` selects among ids in (low, high]; rows locked by someone else are left for later.
+    An order's events go with it, in the same transaction: to the archive partition of `order_events`."""
     ids = sa.select(model.id).where(model.id > low, model.id <= high, which).with_for_update(skip_locked=True)
-    result = await db.execute(sa.update(model).where(model.id.in_(ids)).values(archived_at=now))
-    return result.rowcount or 0
+    flagged = (
+        (await db.execute(sa.update(model).where(model.id.in_(ids)).values(archived_at=now).returning(model.id)))
+        .scalars()
+        .all()
+    )
+    if model is Order and flagged:
+        await _move_events(db, flagged)
+    return len(flagged)
+
+
+async def _move_events(db: AsyncSession, order_ids: list[int]) -> None:
+    """The orders' hot events to the archive partition: an UPDATE of the partition key, which PostgreSQL
+    carries out as a delete from `order_events_hot` and an insert into `order_events_archive` (same id, so
+    the figures' fold by id is none the wiser). `archived = false` reads only the hot partition."""
+    await db.execute(
+        sa.update(OrderEvent)
+        .where(OrderEvent.order_id == sa.any_(sa.cast(order_ids, ARRAY(sa.Integer))), OrderEvent.archived.is_(False))
+        .values(archived=True)
+    )
 
 
 async def run(unit: Unit, *, now: datetime, after_days: int, batch_size: int) -> ArchiveReport:

@@ -57,7 +57,9 @@ async def export(db: AsyncSession, user: User) -> dict:
         await db.execute(
             sa.select(OrderEvent)
             .where(OrderEvent.order_id.in_([o.id for o in orders]))
-            .order_by(OrderEvent.order_id, OrderEvent.at)
+            # id breaks ties of `at` (an order's placement writes two events at one instant): the rows' order on
+            # disk is no longer the ids' once the archive job has moved them to their partition
+            .order_by(OrderEvent.order_id, OrderEvent.at, OrderEvent.id)
         )
     ).scalars()
     by_order: dict[int, list] = {}

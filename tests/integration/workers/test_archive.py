@@ -1,5 +1,6 @@
-"""Archiving (issue #17 item 5): finished old orders and read old notices leave the hot indexes, and every
-figure, export, history and data download stays what it was."""
+"""Archiving (issue #17 item 5): finished old orders and read old notices leave the hot indexes, their orders'
+events move to the archive partition of order_events, and every figure, export, history, timeline and data
+download stays what it was."""
 
 import re
 from datetime import timedelta
@@ -12,7 +13,7 @@ from marketplace.domain.roles import Role
 from marketplace.jobs import periodic
 from marketplace.models import Notification, Order, OrderEvent
 from marketplace.models.base import utcnow
-from marketplace.services import archive
+from marketplace.services import archive, rollups
 
 from ...factories import PASSWORD
 
@@ -63,10 +64,25 @@ def _csrf_free(html: str) -> str:
     return re.sub(r'name="_csrf_token" value="[^"]*"', "", html)
 
 
-async def _figures(client, factory, curator, provider, members) -> dict:
-    """Every figure a curator, a provider and a member read, as the API and pages give them."""
+async def _figures(client, factory, curator, provider, members, orders: list[int]) -> dict:
+    """Every figure a curator, a provider and a member read, as the API and pages give them; every order's
+    timeline as its provider reads it; every event row (both partitions) and the folded figures, folded again
+    from the first event."""
     c, p = factory.headers(curator), factory.headers(provider)
+    async with factory.sessionmaker() as db, db.begin():
+        await rollups.forget(db)
+    await rollups.catch_up(factory.sessionmaker)
+    async with factory.sessionmaker() as db:
+        folded = {
+            t: sorted(map(tuple, await db.execute(sa.text(f"SELECT * FROM {t}"))))
+            for t in ("figure_days", "figure_months", "figure_served_members", "figure_provider_deliveries")
+        }
+        columns = [c for c in OrderEvent.__table__.c if c.name != "archived"]
+        events = [tuple(row) for row in await db.execute(sa.select(*columns).order_by(OrderEvent.id))]
     got = {
+        "folded": folded,
+        "events": events,
+        "timelines": [(await client.get(f"/api/v1/orders/{o}", headers=p)).json()["events"] for o in orders],
         "stats": (await client.get("/api/v1/admin/stats", headers=c)).json(),
         "hours": (await client.get("/api/v1/admin/hours", headers=c)).json(),
         "provider hours": (await client.get("/api/v1/provider/hours", headers=p)).json(),
@@ -116,12 +132,26 @@ async def _archived(factory) -> tuple[set[int], int]:
     return orders, notices
 
 
+async def _partitions(factory) -> dict[str, dict[int, list[int]]]:
+    """Each partition of order_events, read by its name: order id → its event ids there."""
+    found: dict[str, dict[int, list[int]]] = {}
+    async with factory.sessionmaker() as db:
+        for name in ("order_events_hot", "order_events_archive"):
+            rows = await db.execute(sa.text(f"SELECT order_id, id FROM {name} ORDER BY order_id, id"))
+            for order_id, event_id in rows:
+                found.setdefault(name, {}).setdefault(order_id, []).append(event_id)
+    return found
+
+
 async def test_archiving_keeps_every_figure_and_history(client, factory, jobs):
     provider, members, placed, live = await _history(factory, client)
     curator = await factory.user(Role.curator)
-    before = await _figures(client, factory, curator, provider, members)
+    theirs = placed + live[:1]  # the provider's orders (live[1] is an open need)
+    before = await _figures(client, factory, curator, provider, members, theirs)
+    assert before["folded"]["figure_days"] and len(before["events"]) > 10  # something to compare
     m0 = factory.headers(members[0])
     assert len((await client.get("/api/v1/notifications", headers=m0)).json()["items"]) > 0
+    assert set(await _partitions(factory)) == {"order_events_hot"}  # nothing archived yet
 
     done = await periodic.archive_old(_ctx(jobs))
 
@@ -129,7 +159,13 @@ async def test_archiving_keeps_every_figure_and_history(client, factory, jobs):
     # finished and old: reviewed, received, cancelled; not the open needs, not the live order
     assert orders == set(placed) and done["orders"] == 4
     assert notices == done["notices"] > 0
-    assert await _figures(client, factory, curator, provider, members) == before
+    # the archived orders' events went with them, every one; the live order's and the needs' stayed hot
+    partitions = await _partitions(factory)
+    assert set(partitions["order_events_archive"]) == set(placed)
+    assert set(partitions["order_events_hot"]) == {live[0]}  # (the factory writes the needs without events)
+    assert all(len(partitions["order_events_archive"][o]) >= 2 for o in placed)
+    # ... and every figure, export, timeline and event row reads the same, the figures folded again from zero
+    assert await _figures(client, factory, curator, provider, members, theirs) == before
     # the everyday lists no longer carry them; the history does, and an archived order still opens
     mine = (await client.get("/api/v1/orders?as=member", headers=m0)).json()
     assert sorted(o["id"] for o in mine["items"]) == sorted(live) and mine["total"] == 2
@@ -148,8 +184,9 @@ async def test_archiving_keeps_every_figure_and_history(client, factory, jobs):
         client.cookies.clear()
     # read old notices are out of the notices page; unread and new ones stay
     assert all(n["read"] is False for n in (await client.get("/api/v1/notifications", headers=m0)).json()["items"])
-    # a second run finds nothing left to do
+    # a second run finds nothing left to do, and moves nothing
     assert await periodic.archive_old(_ctx(jobs)) == {**done, "orders": 0, "notices": 0}
+    assert await _partitions(factory) == partitions
 
 
 async def test_a_late_review_brings_an_archived_order_back(client, factory, jobs):
@@ -157,10 +194,18 @@ async def test_a_late_review_brings_an_archived_order_back(client, factory, jobs
     await periodic.archive_old(_ctx(jobs))
     received = placed[2]  # signed off, never reviewed
     m = factory.headers(members[2])
+    old_events = (await _partitions(factory))["order_events_archive"][received]
     review = await client.post(f"/api/v1/orders/{received}/review", json={"stars": 4, "text": ""}, headers=m)
     assert review.status_code == 200
     assert (await jobs.order(received)).archived_at is None
     assert received in [o["id"] for o in (await client.get("/api/v1/orders?as=member", headers=m)).json()["items"]]
+    # its new event is hot; the old ones may stay archived, and its timeline reads both
+    partitions = await _partitions(factory)
+    assert partitions["order_events_archive"][received] == old_events
+    [new_event] = partitions["order_events_hot"][received]
+    assert new_event > max(old_events)
+    timeline = (await client.get(f"/api/v1/orders/{received}", headers=m)).json()["events"]
+    assert len(timeline) == len(old_events) + 1 and timeline[-1]["to"] == "reviewed"
 
 
 async def test_a_run_killed_midway_is_finished_by_the_next(client, factory, jobs):
@@ -168,6 +213,7 @@ async def test_a_run_killed_midway_is_finished_by_the_next(client, factory, jobs
     expected = await periodic.archive_old(_ctx(jobs))
     async with factory.sessionmaker() as db, db.begin():
         await db.execute(sa.update(Order).values(archived_at=None))
+        await db.execute(sa.update(OrderEvent).values(archived=False))
         await db.execute(sa.update(Notification).values(archived_at=None))
     units = 0
 
@@ -184,10 +230,13 @@ async def test_a_run_killed_midway_is_finished_by_the_next(client, factory, jobs
         pass
     first, _ = await _archived(factory)
     assert 0 < len(first) < expected["orders"]  # what committed stays
+    # each committed batch moved its orders' events with them: the archive partition holds exactly theirs
+    assert set((await _partitions(factory)).get("order_events_archive", {})) == first
     again = await periodic.archive_old(_ctx(jobs))
     orders, notices = await _archived(factory)
     assert len(orders) == expected["orders"] and notices == expected["notices"]
     assert again["orders"] == expected["orders"] - len(first)  # nothing flagged twice
+    assert set((await _partitions(factory))["order_events_archive"]) == orders
 
 
 async def test_account_deletion_reaches_archived_notices(client, factory, jobs):
