@@ -8,7 +8,7 @@ dropped. The table is locked (ACCESS EXCLUSIVE) for the whole migration: a deplo
 stopped, as for every migration here. Downgrade does the reverse (every event back in one plain table).
 
 Revision ID: 2026_11_30_eventparts
-Revises: 2026_11_30_surveyqueue
+Revises: 2026_11_30_waitlist_lines
 Create Date: 2026-11-30 00:30:00+00:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "2026_11_30_eventparts"
-down_revision: str | None = "2026_11_30_surveyqueue"
+down_revision: str | None = "2026_11_30_waitlist_lines"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -288,7 +288,7 @@ async def test_eventparts_partitions_order_events_with_their_rows_and_back(serve
         finally:
             await raw.close()
 
-        await asyncio.to_thread(migrate.downgrade, url, "2026_11_30_surveyqueue")
+        await asyncio.to_thread(migrate.downgrade, url, "2026_11_30_waitlist_lines")
         raw = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
         try:
             assert await read(raw) == (events, {}, "r")  # one plain table, every event of both partitions
