@@ -73,14 +73,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("session_id", name=op.f("pk_waitlist_lines")),
     )
+    # In no index (nor an index's predicate), so that numbering an order can be a HOT update that writes
+    # none of the orders' indexes again.
     op.add_column("orders", sa.Column("line_place", sa.Integer(), nullable=True))
-    # the healing sweep's: committed waitlisted orders that have no number yet (a process died in between)
-    op.create_index(
-        "ix_orders_waitlisted_unnumbered",
-        "orders",
-        ["created_at"],
-        postgresql_where=sa.text("state = 'waitlisted' AND line_place IS NULL AND draw_rank IS NULL"),
-    )
     op.execute(NUMBER_THE_WAITING)
     op.execute(LEFT_THE_LINE)
     for trigger in TRIGGERS:
@@ -91,6 +86,5 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER waitlist_line_left_on_delete ON orders")
     op.execute("DROP TRIGGER waitlist_line_left_on_update ON orders")
     op.execute("DROP FUNCTION waitlist_line_left()")
-    op.drop_index("ix_orders_waitlisted_unnumbered", table_name="orders")
     op.drop_column("orders", "line_place")
     op.drop_table("waitlist_lines")

@@ -51,12 +51,6 @@ class Order(SQLModel, table=True):
             "delivered_at",
             postgresql_where=sa.text("delivered_at IS NOT NULL"),
         ),
-        # waitlisted orders whose process died before numbering them (services/waitlist_lines.py)
-        sa.Index(
-            "ix_orders_waitlisted_unnumbered",
-            "created_at",
-            postgresql_where=sa.text("state = 'waitlisted' AND line_place IS NULL AND draw_rank IS NULL"),
-        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,7 +87,7 @@ class Order(SQLModel, table=True):
     # 抽签: the place in the draw order of a session's lottery (the waiting list follows it).
     draw_rank: int | None = Field(default=None)
     # First come, first served: its number in its session's waiting line, taken after it committed
-    # (services/waitlist_lines.py); promotions follow it.
+    # (services/waitlist_lines.py); promotions follow it. In no index: numbering is a HOT update.
     line_place: int | None = Field(default=None)
     reorder_of_id: int | None = Field(default=None, foreign_key="orders.id")
     delivered_at: datetime | None = timestamp_field()

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from ..domain.orders import OrderState
-from ..models import Order
+from ..models import Market, Order
 from ..models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,9 @@ async def number_stragglers(db: AsyncSession, now: datetime | None = None) -> in
         await db.execute(
             sa.select(Order.id)
             .where(
+                # the live waiting lists of each market, off ix_orders_market_state_updated: line_place is in
+                # no index, so that numbering is a HOT update
+                Order.market_id.in_(sa.select(Market.id)),
                 Order.state == OrderState.waitlisted,
                 Order.line_place.is_(None),
                 Order.draw_rank.is_(None),
