@@ -14,13 +14,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -38,7 +38,7 @@ def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> N
 @pytest.fixture(scope="session")
 def live_server(settings):
     """`marketplace serve` against the run's test database, on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
@@ -60,7 +60,7 @@ def live_server(settings):
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(f"{base}/healthz", process)
+        wait_healthy(f"{base}/healthz", process)
         yield base
     finally:
         process.terminate()

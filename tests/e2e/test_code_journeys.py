@@ -17,7 +17,8 @@ import pytest
 from playwright.async_api import expect
 
 from ..codes import last_code
-from .conftest import CHROMIUM_ARGS, PHONE, ROOT, _free_port, _wait_healthy  # noqa: F401
+from ..live import ROOT, free_port, wait_healthy
+from .conftest import PHONE
 
 
 async def _ask_code(page, phone: str) -> None:
@@ -137,7 +138,7 @@ class _Gateway:
 def webhook_server(settings):
     """A second `marketplace serve` whose codes go through the signed webhook to a local gateway."""
     gateway = _Gateway(settings.key("sms-webhook"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
@@ -156,7 +157,7 @@ def webhook_server(settings):
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(f"{base}/healthz", process)
+        wait_healthy(f"{base}/healthz", process)
         yield base, gateway
     finally:
         process.terminate()

@@ -24,19 +24,12 @@ import pytest
 
 from marketplace import keys
 
+from ..live import free_port
 from ..servers import _with_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = "dev-secret-not-for-production"
 CURATOR = ("13800009999", "周主席", "union-curator-2026")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -156,7 +149,7 @@ def _assert_first_curator_and_no_demo(base: str, output: str) -> str:
 
 @pytest.mark.filterwarnings("ignore:The HMAC key is")  # the forger's short placeholder, on purpose
 def test_a_fresh_up_without_secret_key_refuses_tokens_minted_with_the_placeholder(fresh_database, settings, tmp_path):
-    env = _environment(fresh_database, settings.redis_url, tmp_path, HOST="127.0.0.1", PORT=str(_free_port()))
+    env = _environment(fresh_database, settings.redis_url, tmp_path, HOST="127.0.0.1", PORT=str(free_port()))
     # The first answers are refused (a phone that is no phone), then the first curator is made.
     typed = "12345\n某人\nwhatever-1234\n" + "\n".join(CURATOR) + "\n"
     with _up(["--no-demo"], env, typed) as (base, output):
@@ -174,7 +167,7 @@ def test_a_fresh_up_without_secret_key_refuses_tokens_minted_with_the_placeholde
 
 
 def test_a_production_up_loads_no_demo_and_asks_for_the_first_curator(fresh_database, settings, tmp_path):
-    env = _production(fresh_database, settings, tmp_path, HOST="127.0.0.1", PORT=str(_free_port()))
+    env = _production(fresh_database, settings, tmp_path, HOST="127.0.0.1", PORT=str(free_port()))
     with _up([], env, "\n".join(CURATOR) + "\n") as (base, output):  # no --no-demo: production needs none
         _assert_first_curator_and_no_demo(base, output)
 
@@ -198,7 +191,7 @@ def test_production_migrate_asks_for_the_first_curator_and_seed_is_refused(fresh
 
 
 def test_a_plain_up_says_plainly_that_it_runs_a_demo(fresh_database, settings, tmp_path):
-    env = _environment(fresh_database, settings.redis_url, tmp_path, HOST="127.0.0.1", PORT=str(_free_port()))
+    env = _environment(fresh_database, settings.redis_url, tmp_path, HOST="127.0.0.1", PORT=str(free_port()))
     with _up([], env, "", timeout=600) as (base, output):
         assert "This is a DEMO market" in output and "up --no-demo" in output and "demo remove" in output
         assert "demo curator   13800000001 / demo1234" in output
