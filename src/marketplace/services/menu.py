@@ -1,6 +1,9 @@
 """The public menu: published listings with seats left, provider and rating, searched in PostgreSQL."""
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import search
@@ -70,15 +73,41 @@ def _soonest(query, first: tuple, shown: int):
     return sa.select(menu.c.id), order
 
 
+# What a card shows of a listing, its category and its provider: named columns, not whole rows — a listing's
+# description, search text and grams (a hundred array elements each) and a provider's account are not sent,
+# decoded or made into objects for twenty cards.
+_CARD_LISTING = (
+    Listing.id,
+    Listing.title,
+    Listing.summary,
+    Listing.shape,
+    Listing.mode,
+    Listing.location,
+    Listing.target_groups,
+    Listing.auto_accept,
+    Listing.verified_only,
+    Listing.shared_below,
+    Listing.state,
+    Listing.rating_avg,
+    Listing.rating_count,
+    Listing.rating_score,
+    Listing.batch_id,
+    Listing.published_at,
+)
+
+
 def _cards(listing_ids: list[int]):
     """The listings asked with what a card shows: category, provider, star level, honours, seats left, next
-    start."""
+    start (one row each: the listing's columns, then those below)."""
     seats = _upcoming_seats(listing_ids)
     return (
         sa.select(
-            Listing,
-            Category,
-            User,
+            *_CARD_LISTING,
+            Category.id.label("category_id"),
+            Category.name_zh.label("category_name_zh"),
+            Category.name_en.label("category_name_en"),
+            User.name.label("provider_name"),
+            Listing.provider_id,
             ProviderProfile.star_level,
             ProviderProfile.honours,
             seats.c.seats_left,
@@ -92,17 +121,38 @@ def _cards(listing_ids: list[int]):
     )
 
 
-async def _page(db: AsyncSession, query, order_by, limit: int, offset: int, ordered=None) -> Page[ListingSummaryOut]:
+def _card(row) -> dict:
+    """A card from a row of `_cards`."""
+    category = CategoryBrief(id=row.category_id, name_zh=row.category_name_zh, name_en=row.category_name_en)
+    provider = SimpleNamespace(id=row.provider_id, name=row.provider_name)
+    return _summary(row, category, provider, row.star_level, row.honours, row.seats_left, row.next_session_at)
+
+
+async def _page(
+    db: AsyncSession, query, order_by, limit: int, offset: int, ordered=None, *, read_whole: bool = False
+) -> Page[ListingSummaryOut]:
     """`query` selects the ids of the listings wanted, on the listings alone where it can (their index): the
     total counts them and one page of them is ordered (of `ordered`, the same ids selected for their order,
-    when given); the cards' joins are made for that page only."""
-    total = (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
-    ordered = query if ordered is None else ordered
-    ids = list((await db.execute(ordered.order_by(*order_by).limit(limit).offset(offset))).scalars())
-    rows = {row[0].id: row for row in (await db.execute(_cards(ids))).all()} if ids else {}
+    when given); the cards' joins are made for that page only. `read_whole`: the page's order needs every
+    listing of `query` read anyway (a search's, titles first), so the same statement counts them (one
+    statement and one read of the matches instead of two)."""
+    if read_whole and ordered is None:
+        counted = query.add_columns(sa.func.count().over().label("total")).order_by(*order_by)
+        found = (await db.execute(counted.limit(limit).offset(offset))).all()
+        ids = [row[0] for row in found]
+        total = found[0].total if found else (0 if offset == 0 else await _count(db, query))
+    else:
+        total = await _count(db, query)
+        ordered = query if ordered is None else ordered
+        ids = list((await db.execute(ordered.order_by(*order_by).limit(limit).offset(offset))).scalars())
+    rows = {row.id: row for row in (await db.execute(_cards(ids))).all()} if ids else {}
     shown = await pictures.of_listings(db, ids)  # a card shows the first picture
-    items = [_summary(*rows[i]) | {"picture": (shown.get(i) or [None])[0]} for i in ids if i in rows]
+    items = [_card(rows[i]) | {"picture": (shown.get(i) or [None])[0]} for i in ids if i in rows]
     return Page[ListingSummaryOut](items=items, total=total)
+
+
+async def _count(db: AsyncSession, query) -> int:
+    return (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
 
 
 def _matches(text, term: str, grams=None):
@@ -123,6 +173,23 @@ def search_condition(terms: list[str], *, indexed: bool = True):
     """Listings whose text holds every term (search_text and its grams are lower-case, as the terms are)."""
     grams = Listing.search_grams if indexed else None
     return sa.and_(*(_matches(Listing.search_text, term, grams) for term in terms))
+
+
+def on_menu_grams(market_id: int, above: list[int], terms: list[str]):
+    """The listings on this market's menu whose grams hold every term's (None: no term has any), through the
+    GIN index of `menu_search_grams` (migration 2026_11_30_menu_grams), whose keys carry the market: the
+    market's own published listings under "<market>:<gram>", those shared below also under "<market>><gram>".
+    A search then reads only this menu's candidates, not every market's; it narrows, `search_condition` and
+    the menu's own conditions decide."""
+    needed = sorted({gram for term in terms for gram in search.query_grams(term)})
+    if not needed:
+        return None
+    keys = sa.func.menu_search_grams(
+        Listing.market_id, Listing.state, Listing.shared_below, Listing.search_grams, type_=ARRAY(sa.Text)
+    )
+    wanted = [[f"{market_id}:{gram}" for gram in needed]]
+    wanted += [[f"{parent}>{gram}" for gram in needed] for parent in above]
+    return sa.or_(*(keys.contains(sa.cast(array, ARRAY(sa.Text))) for array in wanted))
 
 
 def _escape_like(term: str) -> str:
@@ -152,7 +219,11 @@ async def browse(
         query = query.where(Listing.category_id.in_(chosen))
     terms = search.terms(q or "")
     if terms:
-        query = query.where(search_condition(terms))
+        # the menu's own gram index narrows to this menu's candidates; the text decides (LIKE, whole words).
+        # Without it the deployment-wide index on the grams is offered, which the planner would take.
+        narrowed = on_menu_grams(market_id, above, terms)
+        query = query.where(*((search_condition(terms, indexed=False), narrowed) if narrowed is not None else ()))
+        query = query.where(search_condition(terms)) if narrowed is None else query
     if mode:
         query = query.where(Listing.mode == mode)
     if group:
@@ -170,7 +241,7 @@ async def browse(
         "new": (Listing.published_at.desc().nulls_last(), Listing.id.desc()),
         "rating": (Listing.rating_score.desc().nulls_last(), Listing.id.desc()),
     }[sort]
-    return await _page(db, query, (*first, *order), limit, offset)
+    return await _page(db, query, (*first, *order), limit, offset, read_whole=bool(terms))
 
 
 def _summary(listing, category, provider, star_level, honours, seats_left, next_session_at) -> dict:
