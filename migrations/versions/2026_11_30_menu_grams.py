@@ -1,4 +1,4 @@
-"""The menu's search grams: a GIN index whose keys carry the market, so a search reads one menu's matches
+"""A district's menu read part by part: search grams keyed by market, and the listings shared below in order
 
 Revision ID: 2026_11_30_menu_grams
 Revises: 2026_11_30_surveyqueue
@@ -9,8 +9,13 @@ its grams prefixed with its market ("12:书法"), and, when it is shared below, 
 a menu's search asks its own market's keys and its ancestors' shared keys (services/menu.py), and reads
 only the listings on that menu. Exactness stays with the query's own conditions (LIKE on the text, the
 market, the state); the keys only narrow.
+
+`ix_listings_shared_below` (partial: the listings shared below, a tenth of a province's or a city's): the
+menu reads each market above in its own order of publication and counts its shared listings from this index
+alone, instead of reading every listing of the province and the city (services/menu._menu_parts).
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "2026_11_30_menu_grams"
@@ -40,9 +45,16 @@ def upgrade() -> None:
         "CREATE INDEX ix_listings_menu_search_grams ON listings USING gin"
         " (menu_search_grams(market_id, state, shared_below, search_grams)) WITH (fastupdate = off)"
     )
+    op.create_index(
+        "ix_listings_shared_below",
+        "listings",
+        ["market_id", "state", sa.text("published_at DESC NULLS LAST"), sa.text("id DESC")],
+        postgresql_where=sa.text("shared_below"),
+    )
     op.execute("ANALYZE listings")  # the expression's statistics, for the planner to choose the index at once
 
 
 def downgrade() -> None:
+    op.drop_index("ix_listings_shared_below", table_name="listings")
     op.execute("DROP INDEX ix_listings_menu_search_grams")
     op.execute("DROP FUNCTION menu_search_grams(integer, text, boolean, text[])")

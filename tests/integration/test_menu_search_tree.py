@@ -90,3 +90,57 @@ async def test_the_total_comes_with_the_page_and_past_the_last_one(factory):
     assert await _search(market, market.market_id, "亲子", limit=2, offset=60) == ([], 6)
     assert await _search(market, market.market_id, "亲子 c++") == ([], 0)  # a term without grams: the text decides
     assert await _search(market, market.market_id, "c++") == ([], 0)
+
+
+async def _oracle(factory, market_id: int, sort: str, **where) -> list[int]:
+    """The whole menu in its order, from one plain query over market_tree.menu_condition (what the menu read
+    before it was split into one index range per market)."""
+    async with factory.sessionmaker() as db:
+        above = await market_tree.ancestor_ids(db, market_id)
+        soon = menu._computed_next_session()
+        order = {
+            "new": (Listing.published_at.desc().nulls_last(), Listing.id.desc()),
+            "rating": (Listing.rating_score.desc().nulls_last(), Listing.id.desc()),
+            "soon": (soon.asc().nulls_last(), Listing.id.desc()),
+        }[sort]
+        query = sa.select(Listing.id).where(
+            market_tree.menu_condition(market_id, above), Listing.state == "published", *where.values()
+        )
+        return list((await db.execute(query.order_by(*order))).scalars())
+
+
+async def test_every_order_and_page_of_a_district_menu_merges_its_parts_exactly(factory):
+    province = await factory.market_below(name_zh="省总工会")
+    city = await factory.market_below(province, name_zh="市总工会")
+    district = await factory.market_below(city)
+    n = 0
+    for f, shared in ((province, True), (province, False), (city, True), (city, False), (district, False)):
+        category = await f.category("编程入门")
+        provider = await f.provider([category])
+        for k in range(4):
+            n += 1
+            listing = await f.listing(
+                provider,
+                category,
+                title=f"编程 {n}",
+                shared_below=shared,
+                mode="online" if k % 2 else "offline",
+                sessions=[(1 + (n * 7) % 11, 5)] if k != 3 else [],  # one in four without sessions
+            )
+            # publication and rating interleaved across the markets, some equal, some missing
+            await _set(
+                factory,
+                listing,
+                published_at=None if n == 5 else sa.func.now() - sa.text(f"interval '{(n * 5) % 13} hours'"),
+                rating_score=None if k == 0 else float((n * 3) % 7),
+            )
+    on_menu = 12  # the district's 4, the city's 4 shared, the province's 4 shared
+    for sort in ("new", "rating", "soon"):
+        for where, asked in (({}, {}), ({"online": Listing.mode == "online"}, {"mode": "online"})):
+            expected = await _oracle(factory, district.market_id, sort, **where)
+            assert len(expected) == (on_menu if not where else on_menu // 2)
+            for limit, offset in ((20, 0), (5, 0), (5, 5), (5, 10), (3, 4), (5, 20)):
+                async with factory.sessionmaker() as db:
+                    page = await menu.browse(db, district.market_id, sort=sort, limit=limit, offset=offset, **asked)
+                assert page.total == len(expected), (sort, asked)
+                assert [i.id for i in page.items] == expected[offset : offset + limit], (sort, asked, limit, offset)
