@@ -94,7 +94,7 @@ class Listing(SQLModel, table=True):
         # a menu's search: the grams keyed by market (services/menu.on_menu_grams, migration 2026_11_30_menu_grams)
         sa.Index(
             "ix_listings_menu_search_grams",
-            sa.text("menu_search_grams(market_id, state, search_grams)"),
+            sa.text("menu_search_grams(market_id, state, shared_below, search_grams)"),
             postgresql_using="gin",
             postgresql_with={"fastupdate": "off"},
         ),

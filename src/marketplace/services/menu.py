@@ -211,34 +211,38 @@ def search_condition(terms: list[str], *, indexed: bool = True):
     return sa.and_(*(_matches(Listing.search_text, term, grams) for term in terms))
 
 
-def menu_grams(market_id: int, terms: list[str]):
-    """This market's published listings whose grams hold every term's, through the GIN index of
-    `menu_search_grams` (migration 2026_11_30_menu_grams), whose keys carry the market ("12:书法"): a search
-    reads only the market's own candidates, not every market's. None when no term has grams. It narrows; the
-    text decides (`search_condition`)."""
+def menu_grams(key: str, terms: list[str]):
+    """The listings whose grams hold every term's, through the GIN index of `menu_search_grams` (migration
+    2026_11_30_menu_grams), whose keys carry the market: a market's published listings under "<market>:<gram>"
+    (`key` "12:"), those shared below also under "<market>><gram>" (`key` "12>"). A menu's search then reads
+    only its own candidates, not every market's. None when no term has grams. It narrows; the text decides
+    (`search_condition`)."""
     needed = sorted({gram for term in terms for gram in search.query_grams(term)})
     if not needed:
         return None
-    keys = sa.func.menu_search_grams(Listing.market_id, Listing.state, Listing.search_grams, type_=ARRAY(sa.Text))
-    return keys.contains(sa.cast([f"{market_id}:{gram}" for gram in needed], ARRAY(sa.Text)))
+    keys = sa.func.menu_search_grams(
+        Listing.market_id, Listing.state, Listing.shared_below, Listing.search_grams, type_=ARRAY(sa.Text)
+    )
+    return keys.contains(sa.cast([key + gram for gram in needed], ARRAY(sa.Text)))
 
 
 def _menu_parts(market_id: int, above: list[int], terms: list[str]) -> list:
     """A market's menu as disjoint parts, each one index's range: its own published listings, and for each
     market above it, that market's published listings shared below (market_tree.menu_condition, split so that
-    each part is read in its index's order instead of all of them sorted). A search narrows the market's own
-    part through the market's keys of `menu_search_grams`; the parts above are a tenth of their markets
-    (`ix_listings_shared_below`), where the text's own conditions are cheaper than computing the keys of each
-    listing, which a plan reading that index would do."""
+    each part is read in its index's order instead of all of them sorted). With search terms, each part is
+    narrowed by its market's keys of the gram index (its own: "12:", a market above: its shared, "3>")."""
     published = Listing.state == ListingState.published
-    own = sa.select(Listing.id).where(Listing.market_id == market_id, published)
-    shared = [sa.select(Listing.id).where(Listing.market_id == m, Listing.shared_below, published) for m in above]
-    if not terms:
-        return [own, *shared]
-    narrowed = menu_grams(market_id, terms)
-    # the text decides; without the market's keys, the grams' own index narrows
-    own = own.where(search_condition(terms, indexed=narrowed is None), *([narrowed] if narrowed is not None else []))
-    return [own, *(part.where(search_condition(terms)) for part in shared)]
+    parts = [(f"{market_id}:", (Listing.market_id == market_id, published))]
+    parts += [(f"{parent}>", (Listing.market_id == parent, Listing.shared_below, published)) for parent in above]
+    found = []
+    for key, conditions in parts:
+        query = sa.select(Listing.id).where(*conditions)
+        if terms:  # the text decides; without the market's keys (no term has grams), the grams' own index narrows
+            narrowed = menu_grams(key, terms)
+            query = query.where(search_condition(terms, indexed=narrowed is None))
+            query = query.where(narrowed) if narrowed is not None else query
+        found.append(query)
+    return found
 
 
 def _escape_like(term: str) -> str:
