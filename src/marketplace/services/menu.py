@@ -22,7 +22,7 @@ from ..schemas.listings import (
 from . import categories, market_tree, pictures
 
 
-def _upcoming_seats(listing_ids: list[int]):
+def _upcoming_seats(listing_ids):
     """Per listing asked: free seats and the next start over upcoming, uncancelled sessions (the cards' exact
     figures, summed for one page of listings only)."""
     return (
@@ -124,10 +124,11 @@ _CARD_LISTING = (
 )
 
 
-def _cards(listing_ids: list[int]):
+def _cards(listing_ids):
     """The listings asked with what a card shows: category, provider, star level, honours, seats left, next
     start (one row each: the listing's columns, then those below). Each card's category by its key (LIMIT 1
-    keeps the planner from hashing every market's categories — 810 at 100× — for twenty cards)."""
+    keeps the planner from hashing every market's categories — 810 at 100× — for twenty cards). `listing_ids`:
+    a list, or an expanding bind parameter (`_CARDS`)."""
     seats = _upcoming_seats(listing_ids)
     category = (
         sa.select(Category.id, Category.name_zh, Category.name_en)
@@ -157,6 +158,11 @@ def _cards(listing_ids: list[int]):
     )
 
 
+# Built once: every menu page asks it, and building and compiling this statement (its columns, the lateral
+# category, the seats' subquery) per request cost more CPU than PostgreSQL spends running it.
+_CARDS = _cards(sa.bindparam("ids", expanding=True))
+
+
 def _card(row) -> dict:
     """A card from a row of `_cards`."""
     category = CategoryBrief(id=row.category_id, name_zh=row.category_name_zh, name_en=row.category_name_en)
@@ -181,7 +187,7 @@ async def _page(
     else:
         total = await _count(db, query)
         ids = list((await db.execute(ordered.order_by(*order_by).limit(limit).offset(offset))).scalars())
-    rows = {row.id: row for row in (await db.execute(_cards(ids))).all()} if ids else {}
+    rows = {row.id: row for row in (await db.execute(_CARDS, {"ids": ids})).all()} if ids else {}
     shown = await pictures.of_listings(db, ids)  # a card shows the first picture
     items = [_card(rows[i]) | {"picture": (shown.get(i) or [None])[0]} for i in ids if i in rows]
     return Page[ListingSummaryOut](items=items, total=total)
