@@ -84,6 +84,10 @@ class ScratchDb:
             await conn.execute(f'CREATE DATABASE "{self.name}"')
         finally:
             await conn.close()
+        await self.migrate()
+
+    async def migrate(self) -> None:
+        """The project's migrations up to head (a kept database: only those it lacks)."""
         env = {**os.environ, "DATABASE_URL": self.sqlalchemy_url, "REDIS_URL": REDIS_URL}
         proc = await asyncio.create_subprocess_exec(
             str(VENV_BIN / "marketplace"), "migrate", env=env, cwd=ROOT, stdout=subprocess.DEVNULL

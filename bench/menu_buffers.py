@@ -6,6 +6,11 @@ run of each, warm). Buffers do not depend on the machine's load, so two versions
     .venv/bin/python -m bench.scale_data --factor 100 --keep    # prints bench_bbbb
     .venv/bin/python -m bench.menu_buffers bench_aaaa bench_bbbb
     PYTHONPATH=../other/src .venv/bin/python -m bench.menu_buffers bench_aaaa bench_bbbb   # another version
+    .venv/bin/python -m bench.menu_buffers bench_aaaa bench_bbbb --generic   # the plans the app runs
+
+The app's statements are prepared (asyncpg), and PostgreSQL plans a prepared statement for its parameters'
+values only for its first five runs: from then on it keeps one generic plan when that costs about as much.
+`--generic` shows those (PREPARE with plan_cache_mode = force_generic_plan, then EXPLAIN EXECUTE).
 """
 
 import argparse
@@ -25,6 +30,10 @@ QUERIES = [
     {"available": True},
     {"group": "new_employment"},
     {"q": "书法"},
+    {"q": "心理"},
+    {"q": "编程"},
+    {"q": "急救培训"},
+    {"q": "亲子"},
     {"sort": "rating"},
     {"sort": "soon", "available": True},
     {"sort": "soon"},
@@ -32,7 +41,17 @@ QUERIES = [
 ]
 
 
-async def cost(url: str, market_id: int) -> dict[str, tuple[int, int, float]]:
+def _literal(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "NULL"}[value]
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "ARRAY[" + ", ".join(_literal(v) for v in value) + "]" if value else "'{}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+async def cost(url: str, market_id: int, generic: bool = False) -> dict[str, tuple[int, int, float]]:
     """Per query: (statements, buffers, execution ms)."""
     engine = create_async_engine(url)
     issued: list = []
@@ -50,10 +69,22 @@ async def cost(url: str, market_id: int) -> dict[str, tuple[int, int, float]]:
                 issued.clear()
                 await menu.browse(db, market_id, limit=20, **query)
                 statements = list(issued)
+                if generic:
+                    await raw.execute("SET plan_cache_mode = force_generic_plan")
+                    for n, (statement, _) in enumerate(statements):
+                        await raw.execute(f"PREPARE menu_{len(found)}_{n} AS {statement}")
                 for _ in range(3):
                     buffers, ms = 0, 0.0
-                    for statement, parameters in statements:
-                        plan = [r[0] for r in await raw.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *parameters)]
+                    for n, (statement, parameters) in enumerate(statements):
+                        if generic:  # EXECUTE takes no bind parameters: their values as literals
+                            args = ", ".join(_literal(p) for p in parameters)
+                            explained = f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE menu_{len(found)}_{n}" + (
+                                f"({args})" if args else ""
+                            )
+                            parameters = ()
+                        else:
+                            explained = "EXPLAIN (ANALYZE, BUFFERS) " + statement
+                        plan = [r[0] for r in await raw.fetch(explained, *parameters)]
                         top = next((line for line in plan if "Buffers:" in line), "")
                         buffers += sum(int(n) for n in re.findall(r"(?:hit|read)=(\d+)", top))
                         ms += float(re.search(r"Execution Time: ([\d.]+)", plan[-1]).group(1))
@@ -64,8 +95,8 @@ async def cost(url: str, market_id: int) -> dict[str, tuple[int, int, float]]:
 
 
 async def main(args) -> None:
-    small = await cost(ScratchDb(name=args.small).sqlalchemy_url, args.market)
-    large = await cost(ScratchDb(name=args.large).sqlalchemy_url, args.market)
+    small = await cost(ScratchDb(name=args.small).sqlalchemy_url, args.market, args.generic)
+    large = await cost(ScratchDb(name=args.large).sqlalchemy_url, args.market, args.generic)
     print("| query | statements | buffers (small) | buffers (large) | SQL ms (small) | SQL ms (large) |")
     print("|---|---|---|---|---|---|")
     for query, (n, buffers, ms) in small.items():
@@ -77,4 +108,5 @@ if __name__ == "__main__":
     parser.add_argument("small", help="a database of bench.scale_data --keep (e.g. 1×)")
     parser.add_argument("large", help="another (e.g. 100×)")
     parser.add_argument("--market", type=int, default=1, help="the market asked (1: the largest)")
+    parser.add_argument("--generic", action="store_true", help="the generic plans of the prepared statements")
     asyncio.run(main(parser.parse_args()))

@@ -1,6 +1,7 @@
 """Cost that does not grow with the data: every main page and API operation at 1× and k× (issue #17).
 
     .venv/bin/python -m bench.scale [--factor 100] [--rounds 3 --requests 30 --concurrency 2] [--explain] [--keep]
+    .venv/bin/python -m bench.scale --reuse bench_aaaa bench_bbbb [--only search]   # two kept builds, migrated again
 
 Builds two databases of this run's own (bench/scale_data.py: the demo market, and k× it spread over
 Zipf-sized markets, the largest — `nanshan`, the one asked — about a quarter of all), serves each with
@@ -204,11 +205,19 @@ def requests_of(op: Op, headers: dict):
     return ((op.method, path, op.body, headers) for path in itertools.cycle(op.paths))
 
 
-async def prepare(side: Side, factor: float, members_only: bool, only: list[str], archive_after: int = 0) -> dict:
-    """Build one size (and archive it, `archive_after` > 0); returns what archiving did."""
-    await side.db.create()
-    side.built = await build(side.db.sqlalchemy_url, factor, members_only=members_only)
-    print(f"{side.label}: built in {side.built.seconds:.0f} s: {dict(side.built.counts)}", flush=True)
+async def prepare(
+    side: Side, factor: float, members_only: bool, only: list[str], archive_after: int = 0, reuse: bool = False
+) -> dict:
+    """Build one size (and archive it, `archive_after` > 0); returns what archiving did. With `reuse`, the
+    side's database is a kept build: only migrated to this code's head (the same rows, people and markets)."""
+    if reuse:
+        await side.db.migrate()
+        side.built = await reused(side.db, factor)
+        print(f"{side.label}: reusing {side.db.name} ({len(side.built.markets)} markets)", flush=True)
+    else:
+        await side.db.create()
+        side.built = await build(side.db.sqlalchemy_url, factor, members_only=members_only)
+        print(f"{side.label}: built in {side.built.seconds:.0f} s: {dict(side.built.counts)}", flush=True)
     archived = await scale_archive.apply(side.db.sqlalchemy_url, archive_after) if archive_after else {}
     if archived:
         print(f"{side.label}: archived after {archive_after} days\n{scale_archive.table(archived)}", flush=True)
@@ -225,6 +234,17 @@ async def prepare(side: Side, factor: float, members_only: bool, only: list[str]
         },
     }
     return archived
+
+
+async def reused(db: ScratchDb, factor: float) -> Built:
+    """What `build` wrote into a kept database, as far as the benchmark needs it: its markets, the asked one
+    (the first made) first."""
+    conn = await asyncpg.connect(db.dsn)
+    try:
+        markets = [r["id"] for r in await conn.fetch("SELECT id FROM markets ORDER BY id")]
+    finally:
+        await conn.close()
+    return Built(factor, markets)
 
 
 async def archived_copy(plain: Side, archived: Side, args, members_only: bool) -> dict:
@@ -252,8 +272,11 @@ async def measure(args) -> tuple[list[Row], dict]:
     members_only = bool(args.members_only)
     args.factor = args.members_only or args.factor
     ab = args.archive_ab  # k× against the same k× archived, instead of 1× against k×
-    small = Side(f"{args.factor:g}×" if ab else "1×", ScratchDb())
-    big = Side(f"{args.factor:g}× archived" if ab else f"{args.factor:g}×", ScratchDb())
+    if args.reuse and (ab or args.archive_after):
+        raise SystemExit("--reuse measures two kept builds as they are: not with --archive-ab or --archive-after")
+    small_db, big_db = (ScratchDb(name) for name in args.reuse) if args.reuse else (ScratchDb(), ScratchDb())
+    small = Side(f"{args.factor:g}×" if ab else "1×", small_db)
+    big = Side(f"{args.factor:g}× archived" if ab else f"{args.factor:g}×", big_db)
     details: dict = {
         "factor": args.factor,
         "members_only": members_only,
@@ -266,7 +289,7 @@ async def measure(args) -> tuple[list[Row], dict]:
             sides = [(small, {}), (big, await archived_copy(small, big, args, members_only))]
         else:
             sides = [
-                (side, await prepare(side, factor, members_only, args.only, args.archive_after))
+                (side, await prepare(side, factor, members_only, args.only, args.archive_after, bool(args.reuse)))
                 for side, factor in ((small, 1), (big, args.factor))
             ]
         for side, archived in sides:
@@ -312,11 +335,13 @@ async def measure(args) -> tuple[list[Row], dict]:
                 "server_errors": failures,
             }
         if args.explain:
-            missed = [name for name, d in details["ops"].items() if d["met"] is False or _info_miss(d)]
+            missed = [
+                name for name, d in details["ops"].items() if args.explain_all or d["met"] is False or _info_miss(d)
+            ]
             missed = [name for name in missed if not details["ops"][name]["server_errors"]]  # no plan of a failure
             details["explain"] = await explain_all(big, missed, args.factor) if missed else {}
     finally:
-        if not args.keep:
+        if not args.keep and not args.reuse:
             for side in (small, big):
                 await side.db.drop()
         else:
@@ -490,6 +515,18 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) of the misses, at k×")
     p.add_argument("--keep", action="store_true", help="keep both databases (their names are printed)")
+    p.add_argument(
+        "--reuse",
+        nargs=2,
+        metavar=("DB_1X", "DB_KX"),
+        help="measure two databases kept by an earlier --keep (1× and --factor×) instead of building; "
+        "they are migrated to this code's head first and kept",
+    )
+    p.add_argument(
+        "--explain-all",
+        action="store_true",
+        help="with --explain: the plans of every operation asked, not only of those that missed",
+    )
     return p
 
 

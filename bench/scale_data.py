@@ -612,6 +612,9 @@ class Generator:
             self.progress.show("figures folded")
             await rollups.catch_up(self.sessionmaker)
             await self.conn.execute("ANALYZE figure_days, figure_served_members, figure_provider_deliveries")
+            # as autovacuum leaves a table in service (its visibility map set): the menu counts its listings from
+            # their indexes alone, which a fresh COPY would not allow until autovacuum came by, when it liked
+            await self.conn.execute("VACUUM (ANALYZE) listings, listing_sessions")
         finally:
             await self.engine.dispose()
         self.progress.done()

@@ -82,6 +82,22 @@ class Listing(SQLModel, table=True):
         sa.Index(
             "ix_listings_search_grams", "search_grams", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
         ),
+        # a menu's listings shared below by the markets above it, in order (services/menu._menu_parts)
+        sa.Index(
+            "ix_listings_shared_below",
+            "market_id",
+            "state",
+            sa.text("published_at DESC NULLS LAST"),
+            sa.text("id DESC"),
+            postgresql_where=sa.text("shared_below"),
+        ),
+        # a menu's search: the grams keyed by market (services/menu.on_menu_grams, migration 2026_11_30_menu_grams)
+        sa.Index(
+            "ix_listings_menu_search_grams",
+            sa.text("menu_search_grams(market_id, state, shared_below, search_grams)"),
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

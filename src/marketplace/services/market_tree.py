@@ -70,7 +70,8 @@ async def menu_markets(db: AsyncSession, market_id: int) -> list[int]:
 
 
 def menu_condition(market_id: int, above: list[int]):
-    """The listings on a market's menu: its own, and those the markets above it share below."""
+    """The listings on a market's menu: its own, and those the markets above it share below. (The menu itself
+    reads this as one part per market, each in its index's order: services/menu._menu_parts.)"""
     own = Listing.market_id == market_id
     if not above:
         return own  # a market with no parent: the plain condition, on the listings' market index
