@@ -1,7 +1,7 @@
 """A district's menu read part by part: search grams keyed by market, and the listings shared below in order
 
 Revision ID: 2026_11_30_menu_grams
-Revises: 2026_11_30_surveyqueue
+Revises: 2026_11_30_eventparts
 
 `ix_listings_search_grams` finds a term's listings in every market of the deployment (at 100×, a district's
 search read 400–700 listings of 30 markets to keep its 80). This index holds, for each published listing,
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "2026_11_30_menu_grams"
-down_revision = "2026_11_30_surveyqueue"
+down_revision = "2026_11_30_eventparts"
 branch_labels = None
 depends_on = None
 
