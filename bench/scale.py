@@ -99,7 +99,12 @@ async def probes(db: ScratchDb, market_id: int) -> dict:
             " AND l.state = 'published' AND EXISTS (SELECT 1 FROM listing_sessions s WHERE s.listing_id = l.id"
             " AND s.starts_at > now()) GROUP BY 1 ORDER BY 2, 1"
         )
-        order = await conn.fetchval("SELECT max(id) FROM orders WHERE member_id = $1", member)
+        # The member's newest order in a given state, so that each size shows the same kind of order page (a
+        # live order's page holds more than a finished one's: compared across states, the ratio measured
+        # the page, not the data): a finished, reviewed one and a live, accepted one (else the newest).
+        newest = "SELECT coalesce(max(id) FILTER (WHERE state = $2), max(id)) FROM orders WHERE member_id = $1"
+        order = await conn.fetchval(newest, member, "reviewed")
+        live_order = await conn.fetchval(newest, member, "accepted")
         curator = await conn.fetchval(
             "SELECT id FROM users WHERE market_id = $1 AND 'curator' = ANY(roles) ORDER BY id LIMIT 1", market_id
         )
@@ -128,6 +133,7 @@ async def probes(db: ScratchDb, market_id: int) -> dict:
         "curator": curator,
         "listing": listing,
         "order": order,
+        "live_order": live_order,
         "domains": [r["id"] for r in domains],
         "counts": counts,
     }
@@ -148,6 +154,8 @@ def operations(p: dict) -> list[Op]:
         Op("listing page", MEMBER, MEMBER, [f"/listings/{listing}"]),
         Op("order API", MEMBER, MEMBER, [f"/api/v1/orders/{order}"]),
         Op("order page", MEMBER, MEMBER, [f"/orders/{order}"]),
+        Op("live order API", MEMBER, MEMBER, [f"/api/v1/orders/{p['live_order']}"]),
+        Op("live order page", MEMBER, MEMBER, [f"/orders/{p['live_order']}"]),
         Op("my orders API", MEMBER, MEMBER, ["/api/v1/orders"]),
         Op("my orders page", MEMBER, MEMBER, ["/orders"]),
         Op("notices API", MEMBER, MEMBER, ["/api/v1/notifications"]),
