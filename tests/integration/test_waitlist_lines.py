@@ -174,3 +174,24 @@ async def _member(factory, order: Order):
 async def _states(factory, ids: list[int]) -> dict[int, str]:
     async with factory.sessionmaker() as db:
         return dict((await db.execute(sa.select(Order.id, Order.state).where(Order.id.in_(ids)))).all())
+
+
+async def test_the_lines_own_connection_cut_by_a_database_restart_is_replaced_unseen(client, factory, engine):
+    listing, session_id = await _full_session(factory)
+    first, second = await factory.members(2)
+    assert (await _order(client, factory, first, listing, session_id))["waitlist_position"] == 1  # opens it
+    cut = sa.text(
+        "WITH others AS MATERIALIZED (SELECT pid FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()) "
+        "SELECT count(*) FROM others WHERE pg_terminate_backend(pid)"
+    )
+    async with engine.connect() as connection:
+        assert (await connection.execute(cut)).scalar_one() >= 1
+    await asyncio.sleep(0.2)  # the restart is over before the next member arrives
+    told = await _order(client, factory, second, listing, session_id)
+    assert told["waitlist_position"] == 2
+    async with factory.sessionmaker() as db:
+        numbers = dict(
+            (await db.execute(sa.select(Order.id, Order.line_place).where(Order.state == "waitlisted"))).all()
+        )
+    assert sorted(numbers.values()) == [1, 2]
