@@ -95,7 +95,8 @@ async def disputes(db: AsyncSession, market_ids: list[int], limit: int = 50, off
         sa.select(OrderEvent.order_id, OrderEvent.reason, OrderEvent.at)
         .where(OrderEvent.market_id.in_(market_ids), OrderEvent.to_state == OrderState.disputed)
         .ext(distinct_on(OrderEvent.order_id))
-        .order_by(OrderEvent.order_id, OrderEvent.at.desc())
+        # the latest dispute of each order (two in the same instant: the later written)
+        .order_by(OrderEvent.order_id, OrderEvent.at.desc(), OrderEvent.id.desc())
         .subquery("disputed")
     )
     query = (
