@@ -1,12 +1,14 @@
 """`marketplace serve` in a subprocess on 127.0.0.1, against the run's test database: for the browser tests
 and for what only real concurrent connections show (tests/integration/test_waitlist_lines.py)."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,11 +37,9 @@ def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> No
     raise RuntimeError(f"the server at {url} did not become healthy")
 
 
-@pytest.fixture(scope="session")
-def live_server(settings):
-    """`marketplace serve` against the run's test database, on a free loopback port."""
-    port = free_port()
-    env = {
+def service_env(settings, **extra: str) -> dict[str, str]:
+    """The environment of a `marketplace` process (serve, worker) on the run's database, queue and keys."""
+    return {
         **os.environ,
         "ENVIRONMENT": "test",
         "DATABASE_URL": settings.database_url,
@@ -49,13 +49,30 @@ def live_server(settings):
         "PASSWORD_TIME_COST": str(settings.password_time_cost),
         "PASSWORD_MEMORY_KIB": str(settings.password_memory_kib),
         "LOG_LEVEL": "WARNING",
-        "LANGUAGE": "zh-CN",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(settings):
+    """`marketplace serve` against the run's test database, on a free loopback port."""
+    env = service_env(
+        settings,
+        LANGUAGE="zh-CN",
         # Each test empties the tables and starts its ids from 1 again, which no use case tells the menu
         # cache about: a page cached by the previous test could be served to the next. The cache has its
         # own tests (tests/integration/test_menu_cache.py, pages/test_menu_page_cache.py).
-        "MENU_CACHE_SECONDS": "0",
-        "DEV_SMS_INBOX": str(settings.sms_inbox),  # the server's development SMS sender writes codes here
-    }
+        MENU_CACHE_SECONDS="0",
+        DEV_SMS_INBOX=str(settings.sms_inbox),  # the server's development SMS sender writes codes here
+    )
+    with serving(env) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """`marketplace serve` with this environment on a free loopback port, healthy; its base URL."""
+    port = free_port()
     command = [sys.executable, "-m", "marketplace", "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"

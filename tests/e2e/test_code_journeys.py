@@ -6,9 +6,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +14,7 @@ import pytest
 from playwright.async_api import expect
 
 from ..codes import last_code
-from ..live import ROOT, free_port, wait_healthy
+from ..live import service_env, serving
 from .conftest import PHONE
 
 
@@ -138,33 +135,13 @@ class _Gateway:
 def webhook_server(settings):
     """A second `marketplace serve` whose codes go through the signed webhook to a local gateway."""
     gateway = _Gateway(settings.key("sms-webhook"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "QUEUE_NAME": settings.queue_name,
-        "SECRET_KEY": settings.secret_key,
-        "PASSWORD_TIME_COST": str(settings.password_time_cost),
-        "PASSWORD_MEMORY_KIB": str(settings.password_memory_kib),
-        "LOG_LEVEL": "WARNING",
-        "SMS_GATEWAY": "webhook",
-        "SMS_WEBHOOK_URL": gateway.url,
-        "DEV_SMS_INBOX": str(settings.sms_inbox),
-    }
-    command = [sys.executable, "-m", "marketplace", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
+    env = service_env(
+        settings, SMS_GATEWAY="webhook", SMS_WEBHOOK_URL=gateway.url, DEV_SMS_INBOX=str(settings.sms_inbox)
+    )
     try:
-        wait_healthy(f"{base}/healthz", process)
-        yield base, gateway
+        with serving(env) as base:
+            yield base, gateway
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
         gateway.server.shutdown()
         gateway.server.server_close()
 

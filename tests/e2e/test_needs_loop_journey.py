@@ -2,7 +2,6 @@
 real `marketplace worker` imports it, then the needs list and the supply gaps are shown; without script the
 page refreshes itself, and a file with broken rows lists them by number."""
 
-import os
 import subprocess
 import sys
 
@@ -13,23 +12,14 @@ from marketplace.domain.roles import Role
 from seeds import survey
 
 from ..integration.workers.test_survey_import import ROWS, csv_file, seed_tree
-from .conftest import ROOT
+from ..live import ROOT, service_env
 from .helpers import log_in
 
 
 @pytest.fixture
 def worker(settings):
     """`marketplace worker` against the run's database and queue (the live server sends it the jobs)."""
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "QUEUE_NAME": settings.queue_name,
-        "SECRET_KEY": settings.secret_key,
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen([sys.executable, "-m", "marketplace", "worker"], env=env, cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "marketplace", "worker"], env=service_env(settings), cwd=ROOT)
     yield process
     process.terminate()
     try:
