@@ -77,14 +77,14 @@ class NewOffer:
 class Known:
     """What the use case that just wrote an order holds about it, so its answer needs no query:
     the parties (objects with id, name, phone), the listing and session shown, the events written,
-    the pending offer and the waitlist place. Kept with the order object (SQLAlchemy's per-instance info)."""
+    the pending offer (a waitlisted order's place is taken after the commit: web/orders.py). Kept with the
+    order object (SQLAlchemy's per-instance info)."""
 
     users: dict[int, User | Party]
     listings: dict[int, ListingRef]
     sessions: dict[int, SessionRef]
     events: list[dict]
     offer: Offer | NewOffer | None = None
-    waitlist_position: int | None = None
 
     def attach(self, order: Order) -> None:
         sa.inspect(order).info["known"] = self
@@ -119,8 +119,6 @@ class _Facts:
         self.events[order.id] = known.events
         if known.offer is not None:
             self.offers[order.id] = known.offer
-        if known.waitlist_position is not None:
-            self.positions[order.id] = known.waitlist_position
 
 
 async def _read_facts(db: AsyncSession, orders: list[Order], with_events: bool) -> _Facts:
