@@ -22,6 +22,8 @@ from marketplace.models.base import utcnow
 from marketplace.schemas.orders import OrderIn
 from marketplace.services import orders, waitlist_lines
 
+from .test_database_restart import _CUT_EVERY_OTHER_CONNECTION
+
 
 async def _full_session(factory, seats: int = 1):
     provider = await factory.user(Role.provider)
@@ -196,13 +198,8 @@ async def test_the_lines_own_connection_cut_by_a_database_restart_is_replaced_un
     finally:
         for pool in pools:
             event.remove(pool, "checkin", remember)
-    cut = sa.text(
-        "WITH others AS MATERIALIZED (SELECT pid FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()) "
-        "SELECT count(*) FROM others WHERE pg_terminate_backend(pid)"
-    )
     async with engine.connect() as connection:
-        assert (await connection.execute(cut)).scalar_one() >= 1
+        assert (await connection.execute(_CUT_EVERY_OTHER_CONNECTION)).scalar_one() >= 1
     # The restart is over before the next member arrives: the connections have seen their end (as in
     # test_database_restart.py; during a restart the API answers 503 with Retry-After).
     for _ in range(500):
