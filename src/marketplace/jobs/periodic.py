@@ -13,6 +13,7 @@ from ..services import (
     codes,
     deadlines,
     digest,
+    free_seats,
     login_sessions,
     matching,
     rollups,
@@ -71,6 +72,8 @@ async def scan_deadlines(ctx: dict) -> dict:
         found = await deadlines.scan(db)
     async with _unit(ctx) as db:  # apart: numbering commits without waiting for the disk
         found["waitlist_numbered"] = await waitlist_lines.number_stragglers(db)
+    async with _unit(ctx) as db:  # after the numbering: promotions follow the line's numbers
+        found["waitlist_promoted"] = await free_seats.promote_into_free_seats(db)
     if any(found.values()):
         log.info("deadlines due: %s", found)
     return found

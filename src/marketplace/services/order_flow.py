@@ -173,14 +173,14 @@ def move(
 # Seats ---------------------------------------------------------------------------------------
 
 
-async def take_seat(db: AsyncSession, session_id: int) -> bool:
-    """Atomically take one free seat; False when the session is full. PostgreSQL's row lock on the
-    session serialises concurrent takers, so exactly `capacity` of them succeed."""
+async def take_seat(db: AsyncSession, session_id: int, held_back: int = 0) -> bool:
+    """Atomically take one free seat, but for `held_back` (a priority reserve); False when the session is
+    full. PostgreSQL's row lock on the session serialises concurrent takers, so exactly `capacity` succeed."""
     taken = await db.execute(
         sa.update(ListingSession)
         .where(
             ListingSession.id == session_id,
-            ListingSession.seats_taken < ListingSession.capacity,
+            ListingSession.seats_taken < ListingSession.capacity - held_back,
             ListingSession.cancelled_at.is_(None),
         )
         .values(seats_taken=ListingSession.seats_taken + 1)
@@ -219,9 +219,11 @@ async def release_seat(db: AsyncSession, order: Order) -> bool:
     return True
 
 
-async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
-    """Give freed seats to the waitlist, first come first served, while the session has not started.
-    A promoted seat is like any other: its provider, its reminders or its offer, its attendance line."""
+async def promote_waitlist(db: AsyncSession, session_id: int, held_back: int = 0) -> list[Order]:
+    """Give freed seats (but for `held_back`) to the waitlist, first come first served, while the session has
+    not started. A promoted seat is like any other: its provider, its reminders or its offer, its attendance
+    line. An order whose row another transaction holds that instant is passed over rather than waited for
+    (services/free_seats.py gives a seat left free that way to the line within a minute)."""
     session = await db.get(ListingSession, session_id)
     if session is None or session.cancelled_at is not None or session.starts_at <= utcnow():
         return []
@@ -242,7 +244,7 @@ async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
                 .with_for_update(skip_locked=True)
             )
         ).scalar_one_or_none()
-        if waiting is None or not await take_seat(db, session_id):
+        if waiting is None or not await take_seat(db, session_id, held_back):
             return promoted
         waiting.holds_seat = True
         if listing.auto_accept:
