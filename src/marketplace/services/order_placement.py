@@ -22,7 +22,7 @@ from ..domain.listings import ListingShape, ListingState
 from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, transition
 from ..domain.service_time import ServiceTime, Window, offer_deadline, window_refusal
 from ..errors import Conflict, Forbidden, InvalidInput
-from ..models import Category, Listing, ListingSession, LotteryDraw, Market, Order, User
+from ..models import Category, Listing, ListingSession, LotteryDraw, Market, Order, Quota, User
 from ..models.base import utcnow
 from ..schemas.orders import ListingRef, SessionRef
 from ..texts import msg
@@ -34,7 +34,7 @@ from .order_views import Known, NewOffer, Party
 # columns, not ORM attributes: the rows are read as plain rows, with no ORM loading.
 _LISTINGS, _SESSIONS = Listing.__table__.c, ListingSession.__table__.c
 _CATEGORIES, _USERS = Category.__table__.c, User.__table__.c
-_DRAWS, _MARKETS = LotteryDraw.__table__.c, Market.__table__.c
+_DRAWS, _MARKETS, _QUOTAS = LotteryDraw.__table__.c, Market.__table__.c, Quota.__table__.c
 _TARGET = (
     sa.select(
         _LISTINGS.id,
@@ -64,6 +64,8 @@ _TARGET = (
         _SESSIONS.reserve_groups,
         _SESSIONS.reserve_release_at,
         _DRAWS.session_id.label("draw_session_id"),
+        # Whether the member's market has any quota: most have none, and then no order reads the rules.
+        sa.exists().where(_QUOTAS.market_id == sa.bindparam("member_market_id")).label("quotas_apply"),
         # The new order's id, drawn now, so its follow-ups (reminder keys, the notice) can name it.
         sa.func.nextval(sa.func.pg_get_serial_sequence("orders", "id")).label("order_id"),
     )
@@ -176,8 +178,9 @@ def _moves(auto_accept: bool) -> tuple[Transition, Transition]:
     return seated, full
 
 
-async def read_target(db: AsyncSession, listing_id: int, session_id: int | None) -> sa.Row | None:
-    return (await db.execute(_TARGET, {"listing_id": listing_id, "session_id": session_id})).first()
+async def read_target(db: AsyncSession, member: User, listing_id: int, session_id: int | None) -> sa.Row | None:
+    params = {"listing_id": listing_id, "session_id": session_id, "member_market_id": member.market_id}
+    return (await db.execute(_TARGET, params)).first()
 
 
 def check_orderable(member: User, target: sa.Row | None, listing_id: int, above: Collection[int] = ()) -> sa.Row:

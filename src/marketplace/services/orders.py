@@ -51,7 +51,7 @@ async def place_listing_order(
     reorder_of: int | None = None,
 ) -> Order:
     """A listed service: the given session, else the next one with a free seat (else a waitlist place)."""
-    target = await placement.read_target(db, listing_id, session_id)
+    target = await placement.read_target(db, member, listing_id, session_id)
     above = []  # the markets above the member's: read only for a listing one of them may share below
     if target is not None and target.shared_below and target.market_id != member.market_id:
         above = await market_tree.ancestor_ids(db, member.market_id)
@@ -62,9 +62,10 @@ async def place_listing_order(
     else:
         if session_id is None:
             session_id = await next_session_for(db, member, listing_id)
-            target = await placement.read_target(db, listing_id, session_id)
+            target = await placement.read_target(db, member, listing_id, session_id)
         placement.check_session(target, session_id)
-    await quotas.check(db, member, target.category_id)  # 限额, under the member's lock
+    if target.quotas_apply:
+        await quotas.check(db, member, target.category_id)  # 限额, under the member's lock
     if target.draw_session_id is not None:  # 抽签: a registration, no seat until the draw
         return await lottery.register(db, member, target, note)
     return await placement.place(db, member, target, note, reorder_of, await _held_back(db, member, target))
