@@ -5,7 +5,6 @@ no inline script or style attribute (pages use static/js and static/css), and no
 logged-in caller (a session cookie or a bearer token) are never stored by a browser or proxy.
 """
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from ..auth import SESSION_COOKIE
@@ -50,16 +49,23 @@ def security_headers(settings: Settings):
     # The opt-in API viewer (SCHEMA_VIEWER) runs a CDN script and inline code: it alone goes without the CSP.
     viewer = "/schema" if settings.schema_viewer else None
 
+    # Encoded once: on the raw list, a response costs one pass over its headers (Litestar's
+    # MutableScopeHeaders decoded and lowered every header again for each one set: 13 % of a small answer).
+    everywhere = [(name.encode(), value.encode()) for name, value in _ALWAYS.items()]
+    if production:
+        everywhere.append((b"strict-transport-security", HSTS.encode()))
+    without_csp = [pair for pair in everywhere if pair[0] != b"content-security-policy"]
+
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in _ALWAYS.items():
-            if name != "content-security-policy" or scope.get("path") != viewer:
-                headers.setdefault(name, value)
-        if production:
-            headers.setdefault("strict-transport-security", HSTS)
+        headers = list(message.get("headers") or ())
+        present = {bytes(name).lower() for name, _ in headers}
+        wanted = without_csp if viewer is not None and scope.get("path") == viewer else everywhere
+        headers += [pair for pair in wanted if pair[0] not in present]
         if _logged_in(scope) and not scope.get("path", "").startswith(("/static/", "/pictures/")):
-            headers["cache-control"] = "no-store"
+            headers = [pair for pair in headers if bytes(pair[0]).lower() != b"cache-control"]
+            headers.append((b"cache-control", b"no-store"))
+        message["headers"] = headers
 
     return add_headers
