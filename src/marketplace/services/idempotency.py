@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import InvalidInput
 from ..models import IdempotencyKey
+from ..prepared import Prepared
 
 # Built once, in Core (no ORM bookkeeping): every creating request with a key runs these.
 _KEYS = IdempotencyKey.__table__
@@ -30,6 +31,7 @@ _REMEMBER = (
     .where(_THIS_KEY)
     .values(status_code=sa.bindparam("status_code"), response=sa.cast(sa.bindparam("body", type_=sa.Text), JSONB))
 )
+_CLAIM, _STORED, _REMEMBER = Prepared(_CLAIM), Prepared(_STORED), Prepared(_REMEMBER)
 
 
 def check_key(key: str | None) -> str | None:
@@ -44,14 +46,14 @@ def check_key(key: str | None) -> str | None:
 async def claim(db: AsyncSession, user_id: int, key: str) -> tuple[int, dict] | None:
     """None when this request is the first with the key; else the stored (status, body)."""
     ids = {"owner": user_id, "idempotency_key": key}
-    if (await db.execute(_CLAIM, ids)).scalar_one_or_none() is not None:
+    if await _CLAIM.first(db, ids) is not None:
         return None
-    stored = (await db.execute(_STORED, ids)).one()
+    stored = await _STORED.first(db, ids)
     return stored.status_code, stored.response
 
 
 async def remember(db: AsyncSession, user_id: int, key: str, status_code: int, body: bytes) -> None:
     """Store the first answer (JSON, as sent) for retries with the same key."""
-    await db.execute(
-        _REMEMBER, {"owner": user_id, "idempotency_key": key, "status_code": status_code, "body": body.decode()}
+    await _REMEMBER.rows(
+        db, {"owner": user_id, "idempotency_key": key, "status_code": status_code, "body": body.decode()}
     )

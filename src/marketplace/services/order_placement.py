@@ -11,6 +11,7 @@ statements per order cost ten times the database work). The answer is made from 
 
 from collections.abc import Collection
 from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -24,6 +25,7 @@ from ..domain.service_time import ServiceTime, Window, offer_deadline, window_re
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..models import Category, Listing, ListingSession, LotteryDraw, Market, Order, Quota, User
 from ..models.base import utcnow
+from ..prepared import Prepared
 from ..schemas.orders import ListingRef, SessionRef
 from ..texts import msg
 from . import notices, outbound, reminders, waitlist_lines
@@ -80,6 +82,9 @@ _TARGET = (
     .outerjoin(LotteryDraw.__table__, _DRAWS.session_id == _SESSIONS.id)
     .where(_LISTINGS.id == sa.bindparam("listing_id"))
 )
+
+_READ_TARGET = Prepared(_TARGET)
+Target = SimpleNamespace  # one row of _TARGET, its columns as attributes
 
 _ORDER_COLUMNS = [c.name for c in Order.__table__.c]
 # The seat is taken only while one is free (PostgreSQL's row lock on the session serialises takers, so
@@ -167,6 +172,7 @@ FROM placed
         sa.column("notice_id", sa.Integer),
     )
 )
+_PLACE_ORDER = Prepared(_PLACE)
 _FULL_REASON = "the session is full"
 
 
@@ -178,12 +184,13 @@ def _moves(auto_accept: bool) -> tuple[Transition, Transition]:
     return seated, full
 
 
-async def read_target(db: AsyncSession, member: User, listing_id: int, session_id: int | None) -> sa.Row | None:
+async def read_target(db: AsyncSession, member: User, listing_id: int, session_id: int | None):
+    """The target's row (its columns as attributes), or None for an unknown listing."""
     params = {"listing_id": listing_id, "session_id": session_id, "member_market_id": member.market_id}
-    return (await db.execute(_TARGET, params)).first()
+    return await _READ_TARGET.first(db, params)
 
 
-def check_orderable(member: User, target: sa.Row | None, listing_id: int, above: Collection[int] = ()) -> sa.Row:
+def check_orderable(member: User, target: Target | None, listing_id: int, above: Collection[int] = ()) -> Target:
     """Refuse what the member may not order: an unknown or closed listing, one's own, another group's, another
     market's (but for the listings the markets `above` the member's share below)."""
     if target is None or target.state in (ListingState.draft, ListingState.submitted):
@@ -219,7 +226,7 @@ def check_orderable(member: User, target: sa.Row | None, listing_id: int, above:
     return target
 
 
-def check_session(target: sa.Row, session_id: int) -> None:
+def check_session(target: Target, session_id: int) -> None:
     if target.session_id is None:
         raise InvalidInput(
             "Listing %(listing)s has no session %(session)s.",
@@ -237,7 +244,7 @@ def check_session(target: sa.Row, session_id: int) -> None:
 async def place(
     db: AsyncSession,
     member: User,
-    target: sa.Row,
+    target: Target,
     note: str = "",
     reorder_of: int | None = None,
     held_back: int = 0,
@@ -248,44 +255,42 @@ async def place(
     needs_seat = target.shape != ListingShape.on_request
     now = utcnow()
     follow_ups = _follow_ups(db, member, target, needs_seat, now)
-    row = (
-        await db.execute(
-            _PLACE,
-            {
-                "order_id": target.order_id,
-                "session_id": target.session_id if needs_seat else None,
-                "needs_seat": needs_seat,
-                "held_back": held_back,
-                "market_id": target.market_id,
-                "member_id": member.id,
-                "listing_id": target.id,
-                "category_id": target.category_id,
-                "provider_id": target.provider_id,
-                "seated_state": seated.target.value,
-                "full_state": full.target.value,
-                "seated_action": seated.action,
-                "full_action": full.action,
-                "placed_state": OrderState.placed.value,
-                "member_role": Actor.member.value,
-                "system_role": acting_role(seated, {Actor.system}).value,
-                "full_reason": _FULL_REASON,
-                "offer_attempts": 0 if target.auto_accept else 1,
-                "title": target.title,
-                "note": note,
-                "mode": target.mode,
-                "reorder_of": reorder_of,
-                "place_data": {"reorder_of": reorder_of} if reorder_of else {},
-                "now": now,
-                "send_soon_before": now + queue.SEND_HORIZON,
-                **follow_ups,
-            },
-        )
-    ).first()
+    row = await _PLACE_ORDER.first(
+        db,
+        {
+            "order_id": target.order_id,
+            "session_id": target.session_id if needs_seat else None,
+            "needs_seat": needs_seat,
+            "held_back": held_back,
+            "market_id": target.market_id,
+            "member_id": member.id,
+            "listing_id": target.id,
+            "category_id": target.category_id,
+            "provider_id": target.provider_id,
+            "seated_state": seated.target.value,
+            "full_state": full.target.value,
+            "seated_action": seated.action,
+            "full_action": full.action,
+            "placed_state": OrderState.placed.value,
+            "member_role": Actor.member.value,
+            "system_role": acting_role(seated, {Actor.system}).value,
+            "full_reason": _FULL_REASON,
+            "offer_attempts": 0 if target.auto_accept else 1,
+            "title": target.title,
+            "note": note,
+            "mode": target.mode,
+            "reorder_of": reorder_of,
+            "place_data": {"reorder_of": reorder_of} if reorder_of else {},
+            "now": now,
+            "send_soon_before": now + queue.SEND_HORIZON,
+            **follow_ups,
+        },
+    )
     if row is None:
         if needs_seat:
             raise Conflict("You already hold a live order for this session.", field="session_id")
         raise Conflict("You already hold a live order for this service.", field="listing_id")
-    values = row._asdict()
+    values = vars(row)
     due_soon, offer_id, notice_id = values.pop("jobs_due_soon"), values.pop("offer_id"), values.pop("notice_id")
     order = Order(**values)
     if order.state == full.target:
@@ -300,7 +305,7 @@ async def place(
     return order
 
 
-def _follow_ups(db: AsyncSession, member: User, target: sa.Row, needs_seat: bool, now: datetime) -> dict:
+def _follow_ups(db: AsyncSession, member: User, target: Target, needs_seat: bool, now: datetime) -> dict:
     """What an order that gets its seat brings with it. Accepted at once: its reminders and the provider's
     notice (新报名). Offered to the provider: the offer with the category's answer window, a reminder before
     its deadline and the provider's notice. The statement writes them only if the seat was taken."""
@@ -335,7 +340,7 @@ def _follow_ups(db: AsyncSession, member: User, target: sa.Row, needs_seat: bool
 
 def _remember_answer(
     member: User,
-    target: sa.Row,
+    target: Target,
     order: Order,
     moves: tuple[Transition, Transition],
     now: datetime,
