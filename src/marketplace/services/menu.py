@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import search
 from ..domain.listings import ListingShape, ListingState
-from ..models import Category, Listing, ListingSession, ProviderProfile, User
+from ..models import Category, Listing, ListingPicture, ListingSession, ProviderProfile, User
 from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.listings import (
@@ -126,12 +126,24 @@ _CARD_LISTING = (
 )
 
 
+# What a card shows of its first picture (services/pictures.out).
+_PICTURE = ("id", "name", "width", "height", "thumb_name", "thumb_width", "thumb_height")
+
+
 def _cards(listing_ids):
     """The listings asked with what a card shows: category, provider, star level, honours, seats left, next
-    start (one row each: the listing's columns, then those below). Each card's category by its key (LIMIT 1
-    keeps the planner from hashing every market's categories — 810 at 100× — for twenty cards). `listing_ids`:
-    a list, or an expanding bind parameter (`_CARDS`)."""
+    start, first picture (one row each: the listing's columns, then those below). Each card's category by its
+    key (LIMIT 1 keeps the planner from hashing every market's categories — 810 at 100× — for twenty cards), and
+    its first picture in the same statement (not a query of its own per page). `listing_ids`: a list, or an
+    expanding bind parameter (`_CARDS`)."""
     seats = _upcoming_seats(listing_ids)
+    picture = (
+        sa.select(*(getattr(ListingPicture, column) for column in _PICTURE))
+        .where(ListingPicture.listing_id == Listing.id)
+        .order_by(ListingPicture.position, ListingPicture.id)
+        .limit(1)
+        .lateral("picture")
+    )
     category = (
         sa.select(Category.id, Category.name_zh, Category.name_en)
         .where(Category.id == Listing.category_id)
@@ -150,12 +162,14 @@ def _cards(listing_ids):
             ProviderProfile.honours,
             seats.c.seats_left,
             seats.c.next_session_at,
+            *(picture.c[column].label(f"picture_{column}") for column in _PICTURE),
         )
         .select_from(Listing)
         .join(category, sa.true())
         .join(User, User.id == Listing.provider_id)
         .outerjoin(ProviderProfile, ProviderProfile.user_id == Listing.provider_id)
         .outerjoin(seats, seats.c.listing_id == Listing.id)
+        .outerjoin(picture, sa.true())
         .where(Listing.id.in_(listing_ids))
     )
 
@@ -169,7 +183,9 @@ def _card(row) -> dict:
     """A card from a row of `_cards`."""
     category = CategoryBrief(id=row.category_id, name_zh=row.category_name_zh, name_en=row.category_name_en)
     provider = SimpleNamespace(id=row.provider_id, name=row.provider_name)
-    return _summary(row, category, provider, row.star_level, row.honours, row.seats_left, row.next_session_at)
+    card = _summary(row, category, provider, row.star_level, row.honours, row.seats_left, row.next_session_at)
+    first = SimpleNamespace(**{column: row._mapping[f"picture_{column}"] for column in _PICTURE})
+    return card | {"picture": pictures.out(first) if first.id is not None else None}
 
 
 def _statements(query, order_by, ordered=None, *, read_whole: bool = False) -> tuple:
@@ -202,8 +218,7 @@ async def _page(db: AsyncSession, statements: tuple, values: dict, limit: int, o
         total = (await db.execute(count, values)).scalar_one()
         ids = list((await db.execute(page, values)).scalars())
     rows = {row.id: row for row in (await db.execute(_CARDS, {"ids": ids})).all()} if ids else {}
-    shown = await pictures.of_listings(db, ids)  # a card shows the first picture
-    items = [_card(rows[i]) | {"picture": (shown.get(i) or [None])[0]} for i in ids if i in rows]
+    items = [_card(rows[i]) for i in ids if i in rows]
     return Page[ListingSummaryOut](items=items, total=total)
 
 
