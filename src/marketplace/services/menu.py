@@ -184,8 +184,10 @@ def _card(row) -> dict:
     category = CategoryBrief(id=row.category_id, name_zh=row.category_name_zh, name_en=row.category_name_en)
     provider = SimpleNamespace(id=row.provider_id, name=row.provider_name)
     card = _summary(row, category, provider, row.star_level, row.honours, row.seats_left, row.next_session_at)
-    first = SimpleNamespace(**{column: row._mapping[f"picture_{column}"] for column in _PICTURE})
-    return card | {"picture": pictures.out(first) if first.id is not None else None}
+    if row.picture_id is None:
+        return card | {"picture": None}
+    first = SimpleNamespace(**{column: getattr(row, f"picture_{column}") for column in _PICTURE})
+    return card | {"picture": pictures.out(first)}
 
 
 def _statements(query, order_by, ordered=None, *, read_whole: bool = False) -> tuple:
