@@ -7,8 +7,8 @@ of `bench.scale` and, for reference, the newest page (20 cards at both sizes), `
 warm (the connection's prepared statements, SQLAlchemy's and the templates' caches), one at a time:
 - "service": `menu.browse` and its JSON, what the search API computes on a cache miss (`web/public.menu_json`),
   with the SQL's share (cursor events: from sending each statement to having its rows);
-- "API" and "page": the app called as ASGI (`/api/v1/listings?q=…`, `/menu?q=…`, anonymous, zh-CN), served
-  with `MENU_CACHE_SECONDS=0` as `bench.scale` serves it.
+- "API" and "page": the app called as ASGI (`/api/v1/listings?q=…`, `/menu?q=…`, anonymous, zh-CN, not
+  compressed), served with `MENU_CACHE_SECONDS=0`, as `bench.scale` asks and serves them.
 Prints p50 and p95 per size, and the CPU this process spent per call (the client's part too, for the API and
 page: the same at both sizes). The machine's other work shows less here than in `bench.scale`'s served p95s.
 """
@@ -27,6 +27,8 @@ from .common import PG_URL, REDIS_URL, SECRET_KEY, percentile, run_async
 from .scale import SEARCHES
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
+# As bench.scale's client asks: not compressed (httpx would ask for gzip, and unzip it in this process).
+_HEADERS = {"Accept-Language": "zh-CN", "Accept-Encoding": "identity"}
 
 
 def _url(name: str) -> str:
@@ -115,7 +117,7 @@ async def served(name: str, calls: int) -> dict:
                 wall, cpu = [], 0.0
                 for n, filters in enumerate(itertools.islice(itertools.cycle(asks), calls + 20)):
                     started, used = time.perf_counter(), time.process_time()
-                    response = await client.get(f"{path}?{urlencode(filters)}", headers={"Accept-Language": "zh-CN"})
+                    response = await client.get(f"{path}?{urlencode(filters)}", headers=_HEADERS)
                     if response.status_code != 200:
                         raise SystemExit(f"{path} answered {response.status_code}")
                     if n >= 20:
