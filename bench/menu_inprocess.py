@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.menu_inprocess bench_1x bench_100x [--calls 300]
 
 Two kept builds (`bench.scale --keep`). For each, the asked market (the first made) is asked the five searches
-of `bench.scale` and, for reference, the newest page (20 cards at both sizes), `--calls` times each after 20 to
-warm (the connection's prepared statements, SQLAlchemy's and the templates' caches), one at a time:
+of `bench.scale`, its searches that fill a page at both sizes ("full search") and the newest page (20 cards at
+both sizes), `--calls` times each after 20 to warm (the connection's prepared statements, SQLAlchemy's and the
+templates' caches), one at a time:
 - "service": `menu.browse` and its JSON, what the search API computes on a cache miss (`web/public.menu_json`),
   with the SQL's share (cursor events: from sending each statement to having its rows);
 - "API" and "page": the app called as ASGI (`/api/v1/listings?q=…`, `/menu?q=…`, anonymous, zh-CN, not
@@ -24,7 +25,7 @@ import asyncpg
 from sqlalchemy import event
 
 from .common import PG_URL, REDIS_URL, SECRET_KEY, percentile, run_async
-from .scale import SEARCHES
+from .scale import FULL_SEARCHES, SEARCHES
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
 # As bench.scale's client asks: not compressed (httpx would ask for gzip, and unzip it in this process).
@@ -44,7 +45,11 @@ async def _market(name: str) -> int:
 
 
 def _asks() -> dict[str, list[dict]]:
-    return {"search": [{"q": q, "limit": 20} for q in SEARCHES], "newest": [{"limit": 20}]}
+    return {
+        "search": [{"q": q, "limit": 20} for q in SEARCHES],
+        "full search": [{"q": q, "limit": 20} for q in FULL_SEARCHES],
+        "newest": [{"limit": 20}],
+    }
 
 
 def _summary(wall: list[float], cpu: float, **more) -> dict:
