@@ -7,7 +7,7 @@ sentence (the catalogue's msgid) and its parameters, each a plain value (a listi
 shown as it is), a moment (shown in the market's zone in the reader's language) or another message.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import DateTimePattern, match_skeleton, parse_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -80,10 +80,18 @@ def moment(lang: str, value: datetime, zone: ZoneInfo, skeleton: str = "MMMEd Hm
     """A moment in the market's zone in the language ('12月15日周二 14:30' / 'Tue, Dec 15 14:30');
     a moment the zone cannot hold (a row from before the input bounds) is shown as stored, in UTC."""
     try:
-        locale = LOCALES[lang]
-        return " ".join(format_skeleton(part, value, tzinfo=zone, locale=locale) for part in skeleton.split())
+        local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)  # naive: UTC, as Babel's
+        return " ".join(_pattern(lang, part).apply(local, LOCALES[lang]) for part in skeleton.split())
     except (OverflowError, ValueError):
         return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@lru_cache
+def _pattern(lang: str, skeleton: str) -> DateTimePattern:
+    """The locale's pattern for a skeleton (or its closest), found once: Babel's `format_skeleton` looks it up in
+    the locale's data on every call, which costs about what the formatting does (a card on the menu shows one)."""
+    skeletons = LOCALES[lang].datetime_skeletons
+    return parse_pattern(skeletons[skeleton if skeleton in skeletons else match_skeleton(skeleton, skeletons)])
 
 
 Msg = dict[str, Any]

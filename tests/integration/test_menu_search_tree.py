@@ -144,3 +144,28 @@ async def test_every_order_and_page_of_a_district_menu_merges_its_parts_exactly(
                     page = await menu.browse(db, district.market_id, sort=sort, limit=limit, offset=offset, **asked)
                 assert page.total == len(expected), (sort, asked)
                 assert [i.id for i in page.items] == expected[offset : offset + limit], (sort, asked, limit, offset)
+
+
+async def test_a_statement_built_once_serves_every_menu_of_its_shape(factory):
+    """The menu's statements are built once per shape (markets above, kinds of terms, filters, order) and every
+    value is bound per request: two sibling districts of one city, searched alike, each find their own menu."""
+    city = await factory.market_below(name_zh="市总工会")
+    districts = [await factory.market_below(city), await factory.market_below(city)]
+    category = await city.category("编程入门")
+    shared = await city.listing(await city.provider([category]), category, title="编程 python 市", shared_below=True)
+    own = []
+    for n, district in enumerate(districts):
+        mine = await district.category("编程入门")
+        provider = await district.provider([mine])
+        own.append(await district.listing(provider, mine, title=f"编程 python {n}", mode="online", sessions=[]))
+        await district.listing(provider, mine, title=f"编程 python {n} 线下", mode="offline")
+    shape = menu._Shape(1, (False,), True, frozenset({"mode"}), False, "new")
+    assert menu._menu_statements(shape) is menu._menu_statements(shape)  # built once
+
+    for q in ("编程", "python", "编程 python"):
+        for n, district in enumerate(districts):
+            ids, total = await _search(factory, district.market_id, q, mode="online")
+            assert (ids, total) == ([own[n].id], 1), (q, n)  # the city's listing is offline
+            ids, total = await _search(factory, district.market_id, q, limit=1, offset=1)
+            assert total == 3 and len(ids) == 1, (q, n)
+    assert (await _search(factory, districts[1].market_id, "市"))[0] == [shared.id]

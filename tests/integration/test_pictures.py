@@ -6,6 +6,8 @@ import io
 from PIL import Image
 
 from marketplace.domain.roles import Role
+from marketplace.models import ListingPicture
+from marketplace.services import menu, pictures
 
 
 def _jpeg(size=(1600, 1200), colour=(10, 120, 200)) -> bytes:
@@ -90,3 +92,26 @@ async def test_a_relisted_copy_keeps_the_pictures_and_removing_one_keeps_the_oth
     removed = await client.delete(f"/api/v1/listings/{listing.id}/pictures/{picture['id']}", headers=h)
     assert removed.status_code == 204
     assert (await client.get(picture["url"])).status_code == 200  # the copy still shows it
+
+
+async def test_a_menu_card_shows_its_listings_first_picture_by_position(factory):
+    """The cards read each listing's first picture (by position, then id) in their own statement."""
+    market = await factory.market_below()
+    category = await market.category()
+    provider = await market.provider([category])
+    shown, bare = await market.listing(provider, category, title="有图"), await market.listing(provider, category)
+    made = {}
+    async with factory.sessionmaker() as db, db.begin():
+        for n, position in enumerate((2, 0, 1, 0)):  # two at position 0: the first added comes first
+            made[n] = ListingPicture(
+                market_id=market.market_id,
+                listing_id=shown.id,
+                position=position,
+                **{"name": f"p{n}.webp", "width": 1280, "height": 960},
+                **{"thumb_name": f"p{n}-t.webp", "thumb_width": 400, "thumb_height": 300},
+            )
+            db.add(made[n])
+    async with factory.sessionmaker() as db:
+        cards = {card.id: card for card in (await menu.browse(db, market.market_id)).items}
+    assert cards[shown.id].picture == pictures.out(made[1])
+    assert cards[bare.id].picture is None

@@ -1,5 +1,7 @@
 """The public menu: published listings with seats left, provider and rating, searched in PostgreSQL."""
 
+import functools
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -8,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain import search
 from ..domain.listings import ListingShape, ListingState
-from ..models import Category, Listing, ListingSession, ProviderProfile, User
+from ..models import Category, Listing, ListingPicture, ListingSession, ProviderProfile, User
 from ..models.base import utcnow
 from ..schemas.common import Page
 from ..schemas.listings import (
@@ -124,12 +126,24 @@ _CARD_LISTING = (
 )
 
 
+# What a card shows of its first picture (services/pictures.out).
+_PICTURE = ("id", "name", "width", "height", "thumb_name", "thumb_width", "thumb_height")
+
+
 def _cards(listing_ids):
     """The listings asked with what a card shows: category, provider, star level, honours, seats left, next
-    start (one row each: the listing's columns, then those below). Each card's category by its key (LIMIT 1
-    keeps the planner from hashing every market's categories — 810 at 100× — for twenty cards). `listing_ids`:
-    a list, or an expanding bind parameter (`_CARDS`)."""
+    start, first picture (one row each: the listing's columns, then those below). Each card's category by its
+    key (LIMIT 1 keeps the planner from hashing every market's categories — 810 at 100× — for twenty cards), and
+    its first picture in the same statement (not a query of its own per page). `listing_ids`: a list, or an
+    expanding bind parameter (`_CARDS`)."""
     seats = _upcoming_seats(listing_ids)
+    picture = (
+        sa.select(*(getattr(ListingPicture, column) for column in _PICTURE))
+        .where(ListingPicture.listing_id == Listing.id)
+        .order_by(ListingPicture.position, ListingPicture.id)
+        .limit(1)
+        .lateral("picture")
+    )
     category = (
         sa.select(Category.id, Category.name_zh, Category.name_en)
         .where(Category.id == Listing.category_id)
@@ -148,12 +162,14 @@ def _cards(listing_ids):
             ProviderProfile.honours,
             seats.c.seats_left,
             seats.c.next_session_at,
+            *(picture.c[column].label(f"picture_{column}") for column in _PICTURE),
         )
         .select_from(Listing)
         .join(category, sa.true())
         .join(User, User.id == Listing.provider_id)
         .outerjoin(ProviderProfile, ProviderProfile.user_id == Listing.provider_id)
         .outerjoin(seats, seats.c.listing_id == Listing.id)
+        .outerjoin(picture, sa.true())
         .where(Listing.id.in_(listing_ids))
     )
 
@@ -167,46 +183,63 @@ def _card(row) -> dict:
     """A card from a row of `_cards`."""
     category = CategoryBrief(id=row.category_id, name_zh=row.category_name_zh, name_en=row.category_name_en)
     provider = SimpleNamespace(id=row.provider_id, name=row.provider_name)
-    return _summary(row, category, provider, row.star_level, row.honours, row.seats_left, row.next_session_at)
+    card = _summary(row, category, provider, row.star_level, row.honours, row.seats_left, row.next_session_at)
+    if row.picture_id is None:
+        return card | {"picture": None}
+    first = SimpleNamespace(**{column: getattr(row, f"picture_{column}") for column in _PICTURE})
+    return card | {"picture": pictures.out(first)}
 
 
-async def _page(
-    db: AsyncSession, query, order_by, limit: int, offset: int, ordered=None, *, read_whole: bool = False
-) -> Page[ListingSummaryOut]:
-    """`query` selects the ids of the listings wanted (a select, or a union of disjoint ones), on the listings
-    alone where it can (their index): the total counts them and one page of them is ordered (of `ordered`, the
-    same ids selected for their order, when given); the cards' joins are made for that page only. `read_whole`:
-    the page's order needs every listing read anyway (a search's, titles first), so the same statement counts
-    them (one statement and one read of the matches instead of two)."""
+def _statements(query, order_by, ordered=None, *, read_whole: bool = False) -> tuple:
+    """(count, page, read_whole) for `query`, which selects the ids of the listings wanted (a select, or a union
+    of disjoint ones), on the listings alone where it can (their index): the count counts them, the page orders
+    them (of `ordered`, the same ids selected for their order, when given) and takes `:limit` from `:offset`.
+    `read_whole`: the page's order needs every listing read anyway (a search's, titles first), so the page
+    counts them too (one statement and one read of the matches instead of two)."""
     ordered = query if ordered is None else ordered
     if read_whole:
-        counted = ordered.add_columns(sa.func.count().over().label("total")).order_by(*order_by)
-        found = (await db.execute(counted.limit(limit).offset(offset))).all()
+        ordered = ordered.add_columns(sa.func.count().over().label("total"))
+    page = ordered.order_by(*order_by).limit(_bound("limit")).offset(_bound("offset"))
+    return sa.select(sa.func.count()).select_from(query.subquery()), page, read_whole
+
+
+def _bound(name: str):
+    return sa.bindparam(name, type_=sa.Integer)
+
+
+async def _page(db: AsyncSession, statements: tuple, values: dict, limit: int, offset: int) -> Page[ListingSummaryOut]:
+    """One page of cards and the total, from `_statements` and their parameters; the cards' joins are made for
+    that page only."""
+    count, page, read_whole = statements
+    values = values | {"limit": limit, "offset": offset}
+    if read_whole:
+        found = (await db.execute(page, values)).all()
         ids = [row[0] for row in found]
-        total = found[0].total if found else (0 if offset == 0 else await _count(db, query))
+        total = found[0].total if found else (0 if offset == 0 else (await db.execute(count, values)).scalar_one())
     else:
-        total = await _count(db, query)
-        ids = list((await db.execute(ordered.order_by(*order_by).limit(limit).offset(offset))).scalars())
+        total = (await db.execute(count, values)).scalar_one()
+        ids = list((await db.execute(page, values)).scalars())
     rows = {row.id: row for row in (await db.execute(_CARDS, {"ids": ids})).all()} if ids else {}
-    shown = await pictures.of_listings(db, ids)  # a card shows the first picture
-    items = [_card(rows[i]) | {"picture": (shown.get(i) or [None])[0]} for i in ids if i in rows]
+    items = [_card(rows[i]) for i in ids if i in rows]
     return Page[ListingSummaryOut](items=items, total=total)
 
 
-async def _count(db: AsyncSession, query) -> int:
-    return (await db.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
-
-
-def _matches(text, term: str, grams=None):
-    """Whether the term is in the text (domain/search.py). With the text's grams, a Latin word is one of them
-    (the grams hold every whole word, so no regular expression is needed) and a Chinese term's pairs narrow the
-    listings down through their GIN index before LIKE reads the text."""
+def _pattern(term: str) -> str:
+    """What the text is matched against for a term (domain/search.py): a Latin word whole (a regular
+    expression; the term is letters and digits only), any other term anywhere (LIKE)."""
     if search.is_english_word(term):
-        if grams is not None:
-            return grams.contains([term])
-        return text.regexp_match(f"(^|[^a-z0-9]){term}([^a-z0-9]|$)")
-    exact = text.like(f"%{_escape_like(term)}%", escape="\\")
-    needed = search.query_grams(term)
+        return f"(^|[^a-z0-9]){term}([^a-z0-9]|$)"
+    return f"%{_escape_like(term)}%"
+
+
+def _matches(text, word: bool, pattern, grams=None, needed=None):
+    """Whether the text holds a term, given `_pattern(term)` (a value or a bound parameter) and whether the term
+    is a Latin word. With the text's grams and the term's (`needed`), a Latin word is one of them (the grams hold
+    every whole word, so no regular expression is needed) and a Chinese term's pairs narrow the listings down
+    through their GIN index before LIKE reads the text."""
+    if word:
+        return grams.contains(needed) if grams is not None else text.regexp_match(pattern)
+    exact = text.like(pattern, escape="\\")
     # the text first: where the planner reads every listing anyway, LIKE rules most out more cheaply than @>
     return sa.and_(exact, grams.contains(needed)) if needed and grams is not None else exact
 
@@ -214,41 +247,105 @@ def _matches(text, term: str, grams=None):
 def search_condition(terms: list[str], *, indexed: bool = True):
     """Listings whose text holds every term (search_text and its grams are lower-case, as the terms are)."""
     grams = Listing.search_grams if indexed else None
-    return sa.and_(*(_matches(Listing.search_text, term, grams) for term in terms))
+    return sa.and_(
+        *(
+            _matches(Listing.search_text, search.is_english_word(t), _pattern(t), grams, search.query_grams(t))
+            for t in terms
+        )
+    )
 
 
-def menu_grams(key: str, terms: list[str]):
-    """The listings whose grams hold every term's, through the GIN index of `menu_search_grams` (migration
-    2026_11_30_menu_grams), whose keys carry the market: a market's published listings under "<market>:<gram>"
-    (`key` "12:"), those shared below also under "<market>><gram>" (`key` "12>"). A menu's search then reads
-    only its own candidates, not every market's. None when no term has grams. It narrows; the text decides
-    (`search_condition`)."""
-    needed = sorted({gram for term in terms for gram in search.query_grams(term)})
-    if not needed:
-        return None
-    keys = sa.func.menu_search_grams(
+def _needed_grams(terms: list[str]) -> list[str]:
+    """The grams a listing must hold for every term (empty when no term has any, say "c++")."""
+    return sorted({gram for term in terms for gram in search.query_grams(term)})
+
+
+def _market_keys(keys):
+    """The listings whose keys in the GIN index of `menu_search_grams` (migration 2026_11_30_menu_grams) hold
+    all of `keys` (a bound parameter): those keys carry the market, a market's published listings under
+    "<market>:<gram>", those shared below also under "<market>><gram>" (`_values`), so a menu's search reads only
+    its own candidates, not every market's. It narrows; the text decides (`_matches`)."""
+    grams = sa.func.menu_search_grams(
         Listing.market_id, Listing.state, Listing.shared_below, Listing.search_grams, type_=ARRAY(sa.Text)
     )
-    return keys.contains(sa.cast([key + gram for gram in needed], ARRAY(sa.Text)))
+    return grams.contains(sa.cast(keys, ARRAY(sa.Text)))
 
 
-def _menu_parts(market_id: int, above: list[int], terms: list[str]) -> list:
-    """A market's menu as disjoint parts, each one index's range: its own published listings, and for each
-    market above it, that market's published listings shared below (market_tree.menu_condition, split so that
-    each part is read in its index's order instead of all of them sorted). With search terms, each part is
-    narrowed by its market's keys of the gram index (its own: "12:", a market above: its shared, "3>")."""
+@dataclass(frozen=True)
+class _Shape:
+    """What a menu statement's SQL depends on; every value is a bound parameter (`_values`), so each shape is
+    built and compiled once (`_menu_statements`)."""
+
+    above: int  # markets above the asked one: one part each
+    words: tuple[bool, ...]  # per search term: a Latin word (else any text)
+    keyed: bool  # some term has grams: each part is narrowed by its market's keys of the gram index
+    filters: frozenset[str]  # the filters asked with a value: categories, mode, group, provider
+    available: bool
+    sort: str
+
+
+def _menu_parts(shape: _Shape) -> list:
+    """A market's menu as disjoint parts, each one index's range: its own published listings (`:market`), and
+    for each market above it (`:above_1`, …), that market's published listings shared below (split so that each
+    part is read in its index's order instead of all of them sorted: market_tree.menu_condition), each filtered
+    as asked. Each search term's text must match (`:term_0`, …); with grams, each part is narrowed first by its
+    market's keys of the gram index (`:keys_0`, …). Without (no term has any), the text alone decides."""
     published = Listing.state == ListingState.published
-    parts = [(f"{market_id}:", (Listing.market_id == market_id, published))]
-    parts += [(f"{parent}>", (Listing.market_id == parent, Listing.shared_below, published)) for parent in above]
+    parts = [(Listing.market_id == sa.bindparam("market"), published)]
+    parts += [
+        (Listing.market_id == sa.bindparam(f"above_{n}"), Listing.shared_below, published)
+        for n in range(1, shape.above + 1)
+    ]
+    asked = {
+        "categories": lambda: Listing.category_id.in_(sa.bindparam("categories", expanding=True)),
+        "mode": lambda: Listing.mode == sa.bindparam("mode"),
+        "group": lambda: sa.bindparam("group", type_=sa.String) == sa.any_(Listing.target_groups),
+        "provider": lambda: Listing.provider_id == sa.bindparam("provider"),
+    }
+    where = [condition() for name, condition in asked.items() if name in shape.filters]
+    if shape.available:  # a seat in an upcoming session: the last start with a seat free is ahead (kept exact)
+        where.append(sa.or_(Listing.shape == ListingShape.on_request, Listing.seats_open_until > sa.func.now()))
+    terms = [_matches(Listing.search_text, word, sa.bindparam(f"term_{n}")) for n, word in enumerate(shape.words)]
     found = []
-    for key, conditions in parts:
+    for n, conditions in enumerate(parts):
         query = sa.select(Listing.id).where(*conditions)
-        if terms:  # the text decides; without the market's keys (no term has grams), the grams' own index narrows
-            narrowed = menu_grams(key, terms)
-            query = query.where(search_condition(terms, indexed=narrowed is None))
-            query = query.where(narrowed) if narrowed is not None else query
-        found.append(query)
+        if terms:
+            query = query.where(sa.and_(*terms))
+        if shape.keyed:
+            query = query.where(_market_keys(sa.bindparam(f"keys_{n}", type_=ARRAY(sa.Text))))
+        found.append(query.where(*where))
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _menu_statements(shape: _Shape) -> tuple:
+    """The menu's statements for a shape (`_statements`), built once: building and cache-keying them per
+    request (three markets' parts for a district) cost more CPU than PostgreSQL spends running them."""
+    parts = _menu_parts(shape)
+    query = parts[0] if len(parts) == 1 else sa.union_all(*parts)  # disjoint: the parts' markets differ
+    # listings whose title has the first word come first
+    title = sa.func.lower(Listing.title)
+    first = (sa.case((_matches(title, shape.words[0], sa.bindparam("term_0")), 0), else_=1),) if shape.words else ()
+    shown = _bound("shown")  # the page's offset and length: how far each part is read
+    if shape.sort == "soon":
+        ordered, order = _soonest(parts, first, shown)
+        return _statements(query, order, ordered)
+    keys = [(rank, _ascending) for rank in first]
+    keys += {
+        "new": [(Listing.published_at, _later_first), (Listing.id, _descending)],
+        "rating": [(Listing.rating_score, _later_first), (Listing.id, _descending)],
+    }[shape.sort]
+    # a search's order (titles first) reads every match anyway: the parts whole, counted in the same statement
+    ordered, order = _merged(parts, keys, None if shape.words else shown)
+    return _statements(query, order, ordered, read_whole=bool(shape.words))
+
+
+def _values(market_id: int, above: list[int], terms: list[str], needed: list[str]) -> dict:
+    """The bound parameters of `_menu_parts` for one menu: its markets and search terms (`needed`: their grams)."""
+    values = {"market": market_id, **{f"above_{n}": parent for n, parent in enumerate(above, 1)}}
+    values |= {f"term_{n}": _pattern(term) for n, term in enumerate(terms)}
+    keys = [f"{market_id}:", *(f"{parent}>" for parent in above)]  # own listings; what a market above shares
+    return values | ({f"keys_{n}": [key + gram for gram in needed] for n, key in enumerate(keys)} if needed else {})
 
 
 def _escape_like(term: str) -> str:
@@ -271,34 +368,17 @@ async def browse(
 ) -> Page[ListingSummaryOut]:
     above = await market_tree.menu_markets(db, market_id)  # what the markets above share below is on it too
     terms = search.terms(q or "")
-    where = []
+    needed = _needed_grams(terms)
+    chosen = None
     if category_id is not None:
         chosen = await categories.subtree_ids(db, category_id)
         chosen += await market_tree.matching_categories(db, market_id, chosen)  # shared listings, by slug
-        where.append(Listing.category_id.in_(chosen))
-    if mode:
-        where.append(Listing.mode == mode)
-    if group:
-        where.append(sa.literal(group) == sa.any_(Listing.target_groups))
-    if provider_id:
-        where.append(Listing.provider_id == provider_id)
-    if available:  # a seat in an upcoming session: the last start with a seat free is ahead (kept exact)
-        where.append(sa.or_(Listing.shape == ListingShape.on_request, Listing.seats_open_until > sa.func.now()))
-    parts = [part.where(*where) for part in _menu_parts(market_id, above, terms)]
-    query = parts[0] if len(parts) == 1 else sa.union_all(*parts)  # disjoint: the parts' markets differ
-    # listings whose title has the first word come first
-    first = (sa.case((_matches(sa.func.lower(Listing.title), terms[0]), 0), else_=1),) if terms else ()
-    if sort == "soon":
-        ordered, order = _soonest(parts, first, offset + limit)
-        return await _page(db, query, order, limit, offset, ordered)
-    keys = [(rank, _ascending) for rank in first]
-    keys += {
-        "new": [(Listing.published_at, _later_first), (Listing.id, _descending)],
-        "rating": [(Listing.rating_score, _later_first), (Listing.id, _descending)],
-    }[sort]
-    # a search's order (titles first) reads every match anyway: the parts whole, counted in the same statement
-    ordered, order = _merged(parts, keys, None if terms else offset + limit)
-    return await _page(db, query, order, limit, offset, ordered, read_whole=bool(terms))
+    asked = {"categories": chosen, "mode": mode or None, "group": group or None, "provider": provider_id or None}
+    asked = {name: value for name, value in asked.items() if value is not None}
+    words = tuple(search.is_english_word(term) for term in terms)
+    shape = _Shape(len(above), words, bool(needed), frozenset(asked), bool(available), sort)
+    values = _values(market_id, above, terms, needed) | asked | {"shown": offset + limit}
+    return await _page(db, _menu_statements(shape), values, limit, offset)
 
 
 def _summary(listing, category, provider, star_level, honours, seats_left, next_session_at) -> dict:
@@ -381,7 +461,7 @@ async def mine(db: AsyncSession, provider: User, state: str | None, limit: int, 
     query = sa.select(Listing.id).where(Listing.provider_id == provider.id)
     if state:
         query = query.where(Listing.state == state)
-    return await _page(db, query, (Listing.id.desc(),), limit, offset)
+    return await _page(db, _statements(query, (Listing.id.desc(),)), {}, limit, offset)
 
 
 async def waiting_for_approval(
@@ -400,7 +480,8 @@ async def waiting_for_approval(
         query = query.where(Listing.category_id.in_(await categories.subtree_ids(db, category_id)))
     if provider_id is not None:
         query = query.where(Listing.provider_id == provider_id)
-    return await _page(db, query, (Listing.updated_at.asc().nulls_first(), Listing.id), limit, offset)
+    order = (Listing.updated_at.asc().nulls_first(), Listing.id)
+    return await _page(db, _statements(query, order), {}, limit, offset)
 
 
 async def waiting_providers(db: AsyncSession, market_ids: list[int]) -> list[tuple[int, str]]:
