@@ -209,6 +209,7 @@ async def test_the_lines_own_connection_cut_by_a_database_restart_is_replaced_un
     else:
         raise AssertionError("the pooled connections never saw the server close them")
     assert (await _order(client, factory, crowd[2], listing, session_id))["waitlist_position"] == 3
+    await engine.dispose()  # the tests' own pooled connections were cut too (the app's are the ones under test)
     async with factory.sessionmaker() as db:
         numbers = dict(
             (await db.execute(sa.select(Order.id, Order.line_place).where(Order.state == "waitlisted"))).all()

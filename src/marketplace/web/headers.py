@@ -49,8 +49,8 @@ def security_headers(settings: Settings):
     # The opt-in API viewer (SCHEMA_VIEWER) runs a CDN script and inline code: it alone goes without the CSP.
     viewer = "/schema" if settings.schema_viewer else None
 
-    # Encoded once: on the raw list, a response costs one pass over its headers (Litestar's
-    # MutableScopeHeaders decoded and lowered every header again for each one set: 13 % of a small answer).
+    # Encoded once: on the raw list, a response costs one pass over its headers, 2 µs (Litestar's
+    # MutableScopeHeaders decoded and lowered every header again for each one set: 11 µs).
     everywhere = [(name.encode(), value.encode()) for name, value in _ALWAYS.items()]
     if production:
         everywhere.append((b"strict-transport-security", HSTS.encode()))
