@@ -18,7 +18,7 @@ import asyncpg
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 _DIALECT = asyncpg_dialect.dialect()
 
@@ -50,12 +50,15 @@ class Prepared:
         return SimpleNamespace(**rows[0]) if rows else None
 
     async def _fetch(self, db: AsyncSession, params: dict) -> list:
-        driver, args = await _driver(db), self.args(params)
+        connection, driver = await _driver(db)
+        args = self.args(params)
         try:
             return await driver.fetch(self.sql, *args)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
             # lost as SQLAlchemy's asyncpg dialect judges it (is_disconnect): the driver's connection is closed
             lost = isinstance(exc, asyncpg.PostgresConnectionError) or driver.is_closed()
+            if lost:  # as SQLAlchemy does with a connection it finds lost: not rolled back, not pooled again
+                await connection.invalidate(exc)
             raise _as_sqlalchemy(exc, self.sql, args, lost) from exc
 
 
@@ -67,8 +70,13 @@ def _as_sqlalchemy(exc: Exception, sql: str, args: list, lost: bool) -> sa_exc.D
     return sa_exc.DBAPIError(sql, args, exc, connection_invalidated=lost)
 
 
-async def _driver(db: AsyncSession):
+async def _driver(db: AsyncSession) -> tuple[AsyncConnection, asyncpg.Connection]:
     if db.new or db.dirty or db.deleted:  # as SQLAlchemy's autoflush would before a statement
         await db.flush()
-    connection = await db.connection()  # begins the session's transaction if it has not begun
-    return (await connection.get_raw_connection()).driver_connection
+    connection = await db.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter sends BEGIN with its own first statement only: without one, what runs
+        # here would commit by itself, outside the session's transaction (a refusal would not undo it)
+        await connection.exec_driver_sql("SELECT 1")
+    return connection, driver

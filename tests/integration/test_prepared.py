@@ -1,6 +1,8 @@
 """Statements run on the session's own driver connection (prepared.py): the same values in and out as
 through SQLAlchemy, in the same transaction, and the driver's errors reaching callers as SQLAlchemy's."""
 
+from types import SimpleNamespace
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -50,3 +52,16 @@ async def test_a_connection_cut_under_a_statement_is_an_outage(factory, engine):
         with pytest.raises(DBAPIError) as caught:
             await Prepared(_NAME).first(db, {"id": 1})
         assert is_outage(caught.value)
+
+
+async def test_the_first_statement_of_a_transaction_is_undone_with_it(factory):
+    # SQLAlchemy's asyncpg adapter begins the transaction with its own first statement: a prepared one first
+    # must not run on its own (it would stay written after a rollback)
+    user = await factory.user(Role.member)
+    async with factory.sessionmaker() as db:
+        await Prepared(_KEY).rows(db, {"owner": user.id})
+        await db.rollback()
+    async with factory.sessionmaker() as db:
+        assert await Prepared(sa.text("SELECT count(*) AS n FROM idempotency_keys")).first(db, {}) == SimpleNamespace(
+            n=0
+        )
