@@ -3,7 +3,8 @@
 SQLAlchemy's execution of a statement built once (compile cache lookup, parameter and result processing)
 costs 40–90 µs of CPU above the driver's own; an order with an Idempotency-Key runs five such statements
 on its path (the key's claim and answer, the target, the placement). Run here they cost about 150 µs less
-of a waitlisted order's ~1.4 ms of web CPU in process (docs/scaling.md, "Where an order's CPU goes"). A
+(an in-process A/B on a busy machine) of a waitlisted order's ~1.8 ms of web CPU in process (docs/scaling.md,
+"Where an order's CPU goes"). A
 statement is compiled for asyncpg once, at import, and a request only orders its values: the same SQL, in
 the same transaction (the session's connection, begun by SQLAlchemy), with PostgreSQL's answer as plain
 rows. Nothing else changes: the session's pending ORM changes are flushed first, and the driver's errors
