@@ -12,6 +12,19 @@ _CUT_EVERY_OTHER_CONNECTION = sa.text(
 )
 
 
+async def restart_seen_by(engine, pooled: set) -> None:
+    """Cut every connection but this one, as a restart does, and wait until the `pooled` driver connections
+    have seen the server close them: the restart is over before the next members arrive (during one, the
+    API answers 503 with Retry-After)."""
+    async with engine.connect() as connection:
+        assert (await connection.execute(_CUT_EVERY_OTHER_CONNECTION)).scalar_one() >= 1
+    for _ in range(500):
+        if pooled and all(c.is_closed() for c in pooled):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the pooled connections never saw the server close them")
+
+
 async def test_connections_cut_by_a_database_restart_are_replaced_unseen(app, client, factory, engine):
     headers = factory.headers(await factory.user())
 
@@ -30,15 +43,7 @@ async def test_connections_cut_by_a_database_restart_are_replaced_unseen(app, cl
         assert await orders() == [200] * 6  # several pooled connections in use, then idle
     finally:
         event.remove(pool, "checkin", remember)
-    async with engine.connect() as connection:
-        assert (await connection.execute(_CUT_EVERY_OTHER_CONNECTION)).scalar_one() >= 1
-    # The restart is over before the next members arrive: the app's connections have seen their end.
-    for _ in range(500):
-        if pooled and all(c.is_closed() for c in pooled):
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the app's pooled connections never saw the server close them")
+    await restart_seen_by(engine, pooled)
 
     assert await orders() == [200] * 6
     assert [(await client.get("/api/v1/orders", headers=headers)).status_code for _ in range(3)] == [200] * 3

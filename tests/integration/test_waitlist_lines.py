@@ -22,7 +22,7 @@ from marketplace.models.base import utcnow
 from marketplace.schemas.orders import OrderIn
 from marketplace.services import orders, waitlist_lines
 
-from .test_database_restart import _CUT_EVERY_OTHER_CONNECTION
+from .test_database_restart import restart_seen_by
 
 
 async def _full_session(factory, seats: int = 1):
@@ -198,16 +198,7 @@ async def test_the_lines_own_connection_cut_by_a_database_restart_is_replaced_un
     finally:
         for pool in pools:
             event.remove(pool, "checkin", remember)
-    async with engine.connect() as connection:
-        assert (await connection.execute(_CUT_EVERY_OTHER_CONNECTION)).scalar_one() >= 1
-    # The restart is over before the next member arrives: the connections have seen their end (as in
-    # test_database_restart.py; during a restart the API answers 503 with Retry-After).
-    for _ in range(500):
-        if pooled and all(c.is_closed() for c in pooled):
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the pooled connections never saw the server close them")
+    await restart_seen_by(engine, pooled)
     # A pooled connection of the app that no request of this test used may not have seen its end yet: that
     # request is answered 503 with Retry-After, as during any restart, and the member asks again.
     for _ in range(20):
