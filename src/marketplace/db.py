@@ -6,6 +6,7 @@ outbox during it are sent to Redis after the commit (queue.py).
 """
 
 import logging
+import os
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -22,12 +23,14 @@ from .settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 
-def make_engine(database_url: str, settings: Settings, pool_size: int | None = None) -> AsyncEngine:
+def make_engine(
+    database_url: str, settings: Settings, pool_size: int | None = None, name: str = "marketplace"
+) -> AsyncEngine:
     engine = create_async_engine(
         database_url,
         pool_size=pool_size or settings.db_pool_size,
         max_overflow=0,  # see Settings.db_pool_size: no connection is opened just to be closed again
-        connect_args={"server_settings": {"timezone": "UTC", "application_name": "marketplace"}},
+        connect_args={"server_settings": {"timezone": "UTC", "application_name": name}},
     )
     event.listen(engine.sync_engine.pool, "checkout", _refuse_closed_connection)
     return engine
@@ -39,6 +42,15 @@ def _refuse_closed_connection(dbapi_connection, connection_record, connection_pr
     `pool_pre_ping` would cost a round trip on every request."""
     if dbapi_connection.driver_connection.is_closed():
         raise DisconnectionError("the server closed this connection")  # the pool opens a new one
+
+
+def side_engine(session: AsyncSession, name: str) -> AsyncEngine:
+    """One connection of its own to the session's database, for work a web process does for many requests at
+    once (services/waitlist_lines.py, services/waitlist_joins.py): in a burst, the pool's connections are
+    queued for by the requests still coming in, and the answers of all those waiting on that work would come
+    after all of them. pg_stat_activity tells it apart by its application_name: `name` and the process id."""
+    url = session.bind.url.render_as_string(hide_password=False)
+    return make_engine(url, settings_of(session), pool_size=1, name=f"marketplace-{name}-{os.getpid()}")
 
 
 def make_sessionmaker(engine: AsyncEngine, settings: Settings | None = None) -> async_sessionmaker[AsyncSession]:
@@ -61,7 +73,10 @@ async def db_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
     try:
         yield
     finally:
+        from .services import waitlist_joins  # (it places orders, which read this module's settings_of)
+
         await waitlist_lines.close()
+        await waitlist_joins.close()
         await engine.dispose()
 
 

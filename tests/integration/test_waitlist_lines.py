@@ -20,7 +20,7 @@ from marketplace.jobs import periodic
 from marketplace.models import Order, WaitlistLine
 from marketplace.models.base import utcnow
 from marketplace.schemas.orders import OrderIn
-from marketplace.services import orders, waitlist_lines
+from marketplace.services import orders, waitlist_joins, waitlist_lines
 
 from .test_database_restart import restart_seen_by
 
@@ -184,7 +184,8 @@ async def test_the_lines_own_connection_cut_by_a_database_restart_is_replaced_un
     crowd = await factory.members(3)
     assert (await _order(client, factory, crowd[0], listing, session_id))["waitlist_position"] == 1  # opens it
     here = asyncio.get_running_loop()  # the app runs in the test client's own loop
-    [line_engine] = [n.engine for loop, n in waitlist_lines._numberings.items() if loop is not here and n.engine]
+    # a full session's orders are written and numbered on the groups' own connection (waitlist_joins.py)
+    [line_engine] = [g.engine for loop, g in waitlist_joins._groups_by_loop.items() if loop is not here and g.engine]
     pooled = set()  # the app's connections and the line's, as they go back into their pools
     pools = (app.state.engine.sync_engine.pool, line_engine.sync_engine.pool)
 

@@ -23,7 +23,7 @@ from ..domain.listings import ListingShape, ListingState
 from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_role, transition
 from ..domain.service_time import ServiceTime, Window, offer_deadline, window_refusal
 from ..errors import Conflict, Forbidden, InvalidInput
-from ..models import Category, Listing, ListingSession, LotteryDraw, Market, Order, Quota, User
+from ..models import Category, IdempotencyKey, Listing, ListingSession, LotteryDraw, Market, Order, Quota, User
 from ..models.base import utcnow
 from ..prepared import Prepared
 from ..schemas.orders import ListingRef, SessionRef
@@ -37,6 +37,7 @@ from .order_views import Known, NewOffer, Party
 _LISTINGS, _SESSIONS = Listing.__table__.c, ListingSession.__table__.c
 _CATEGORIES, _USERS = Category.__table__.c, User.__table__.c
 _DRAWS, _MARKETS, _QUOTAS = LotteryDraw.__table__.c, Market.__table__.c, Quota.__table__.c
+_KEYS = IdempotencyKey.__table__.c
 _TARGET = (
     sa.select(
         _LISTINGS.id,
@@ -62,12 +63,17 @@ _TARGET = (
         _SESSIONS.cancelled_at,
         _SESSIONS.waitlist_open,
         _SESSIONS.capacity,
+        _SESSIONS.seats_taken,
         _SESSIONS.reserve_percent,
         _SESSIONS.reserve_groups,
         _SESSIONS.reserve_release_at,
         _DRAWS.session_id.label("draw_session_id"),
         # Whether the member's market has any quota: most have none, and then no order reads the rules.
         sa.exists().where(_QUOTAS.market_id == sa.bindparam("member_market_id")).label("quotas_apply"),
+        # Whether the member's Idempotency-Key has been used already (a retry: its first answer is replayed).
+        sa.exists()
+        .where(_KEYS.user_id == sa.bindparam("member_id"), _KEYS.key == sa.bindparam("idempotency_key"))
+        .label("key_used"),
         # The new order's id, drawn now, so its follow-ups (reminder keys, the notice) can name it.
         sa.func.nextval(sa.func.pg_get_serial_sequence("orders", "id")).label("order_id"),
     )
@@ -173,10 +179,10 @@ FROM placed
     )
 )
 _PLACE_ORDER = Prepared(_PLACE)
-_FULL_REASON = "the session is full"
+FULL_REASON = "the session is full"
 
 
-def _moves(auto_accept: bool) -> tuple[Transition, Transition]:
+def moves(auto_accept: bool) -> tuple[Transition, Transition]:
     """The transition table's moves for a new listing order: with a seat (or none needed), and without one."""
     system = {Actor.system}
     seated = transition(OrderState.placed, "auto_accept" if auto_accept else "offer", OrderKind.listing, system)
@@ -184,9 +190,17 @@ def _moves(auto_accept: bool) -> tuple[Transition, Transition]:
     return seated, full
 
 
-async def read_target(db: AsyncSession, member: User, listing_id: int, session_id: int | None):
+async def read_target(
+    db: AsyncSession, member: User, listing_id: int, session_id: int | None, idempotency_key: str | None = None
+):
     """The target's row (its columns as attributes), or None for an unknown listing."""
-    params = {"listing_id": listing_id, "session_id": session_id, "member_market_id": member.market_id}
+    params = {
+        "listing_id": listing_id,
+        "session_id": session_id,
+        "member_market_id": member.market_id,
+        "member_id": member.id,
+        "idempotency_key": idempotency_key,
+    }
     return await _READ_TARGET.first(db, params)
 
 
@@ -251,7 +265,7 @@ async def place(
 ) -> Order:
     """Write the order of a checked target (a session's seat, or an on-request listing) and its follow-ups.
     `held_back`: seats of a priority reserve this member may not take (services/lottery.reserve_held_back)."""
-    seated, full = _moves(target.auto_accept)
+    seated, full = moves(target.auto_accept)
     needs_seat = target.shape != ListingShape.on_request
     now = utcnow()
     follow_ups = _follow_ups(db, member, target, needs_seat, now)
@@ -274,7 +288,7 @@ async def place(
             "placed_state": OrderState.placed.value,
             "member_role": Actor.member.value,
             "system_role": acting_role(seated, {Actor.system}).value,
-            "full_reason": _FULL_REASON,
+            "full_reason": FULL_REASON,
             "offer_attempts": 0 if target.auto_accept else 1,
             "title": target.title,
             "note": note,
@@ -301,7 +315,7 @@ async def place(
     if notice_id is not None:
         await outbound.queue_deliveries(db, [notice_id])
     offer = NewOffer(target.provider_id, follow_ups["offer_deadline"]) if offer_id is not None else None
-    _remember_answer(member, target, order, (seated, full), now, offer)
+    known_of_placement(member, target, order, (seated, full), now, offer).attach(order)
     return order
 
 
@@ -338,23 +352,24 @@ def _follow_ups(db: AsyncSession, member: User, target: Target, needs_seat: bool
     }
 
 
-def _remember_answer(
+def known_of_placement(
     member: User,
     target: Target,
     order: Order,
     moves: tuple[Transition, Transition],
     now: datetime,
     offer: NewOffer | None,
-) -> None:
-    """What the answer shows, from what was just written: order_views.build asks the database for none of it."""
+) -> Known:
+    """What the answer shows, from what was just written: order_views.build asks the database for none of it
+    (`order` is the row written, as an Order or with its columns as attributes)."""
     provider = Party(id=target.provider_id, name=target.provider_name, phone=target.provider_phone)
     seated = order.state == moves[0].target
     second = moves[0] if seated else moves[1]
     events = [
         _event(now, Actor.member, member.id, "place", None, OrderState.placed, ""),
-        _event(now, Actor.system, None, second.action, OrderState.placed, order.state, "" if seated else _FULL_REASON),
+        _event(now, Actor.system, None, second.action, OrderState.placed, order.state, "" if seated else FULL_REASON),
     ]
-    Known(
+    return Known(
         users={member.id: member, provider.id: provider},
         listings={
             target.id: ListingRef(
@@ -368,7 +383,7 @@ def _remember_answer(
         else {},
         events=events,
         offer=offer,  # a waitlisted order's place is taken after the commit (web/orders.py)
-    ).attach(order)
+    )
 
 
 def _event(at, role: Actor, actor_id, action: str, from_state, to_state, reason: str) -> dict:

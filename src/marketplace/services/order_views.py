@@ -185,6 +185,16 @@ async def build(db: AsyncSession, viewer: User, orders: list[Order], with_events
     return [_out(viewer, order, facts, with_events, reach) for order in orders]
 
 
+def known_answer(viewer: User, order, known: Known) -> OrderOut:
+    """`build`'s answer to a viewer who is not staff, for an order its use case just wrote, from what it knows:
+    nothing is read then, so it needs no session (services/waitlist_joins.py answers without one). `order` is
+    the row written (its columns as attributes: no ORM object is made for it)."""
+    assert not has_role(viewer, Role.operator, Role.curator)
+    facts = _Facts()
+    facts.add(order, known)
+    return _out(viewer, order, facts, True, [])
+
+
 def _out(viewer: User, order: Order, facts: _Facts, with_events: bool, reach: list[int]) -> OrderOut:
     caps = capacities(viewer, order, reach)
     staff = bool(caps & {Actor.operator, Actor.curator})

@@ -4,7 +4,8 @@ Its place is counted from that number, not from the orders the order's own trans
 the orders of concurrent transactions that have not committed yet are invisible to each other, and counting
 them told most of 1,970 waiting members a place another member was told too (docs/scaling.md). Numbers are
 taken after the orders commit, by one statement (`_NUMBER`) that locks the session's `waitlist_lines` row for
-itself only, never across a round trip of an order; whoever holds a lower number has committed it before.
+itself only, never across a round trip of an order; whoever holds a lower number has committed it before. (A
+full session's orders written together are numbered in their own transaction instead: `number_written`.)
 The place is the number less the numbered orders that have left the line (`departed`, kept by the trigger of
 migration 2026_11_30_waitlist_lines), which is exact at that moment. Promotions follow the numbers
 (order_flow.promote_waitlist, order_views._ahead_of).
@@ -36,12 +37,11 @@ STRAGGLER_AFTER = timedelta(seconds=30)
 
 # The orders are locked first (as promotions lock them), then their lines' rows, in id order (no deadlock
 # between two processes). Numbers are derived data that the minute scan rebuilds, so this statement's commit
-# does not wait for the disk (synchronous_commit off, for its own transaction when it runs alone).
-_NUMBER = """
-WITH fast AS (
-    SELECT set_config('synchronous_commit', 'off', true)
-), mine AS (
-    SELECT o.id, o.session_id FROM orders o, fast
+# does not wait for the disk (synchronous_commit off, for its own transaction when it runs alone); in the
+# transaction that writes the orders (`_NUMBER_WRITTEN`), their commit waits for it as for any order.
+_NUMBERING = """
+WITH {fast}mine AS (
+    SELECT o.id, o.session_id FROM orders o{from_fast}
     WHERE o.id = ANY($1::integer[]) AND o.state = 'waitlisted' AND o.line_place IS NULL AND o.draw_rank IS NULL
       AND o.session_id IS NOT NULL
     ORDER BY o.id
@@ -61,6 +61,9 @@ WITH fast AS (
 UPDATE orders SET line_place = numbered.number FROM numbered WHERE orders.id = numbered.id
 RETURNING orders.id, numbered.number - numbered.departed AS place
 """
+_FAST = "fast AS (SELECT set_config('synchronous_commit', 'off', true)), "
+_NUMBER = _NUMBERING.format(fast=_FAST, from_fast=", fast")
+_NUMBER_WRITTEN = _NUMBERING.format(fast="", from_fast="")
 
 
 def number_after_commit(db: AsyncSession, order: Order) -> None:
@@ -93,17 +96,15 @@ class _Numbering:
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.waiting: dict[int, asyncio.Future] = {}
-        # Its own connection: in a burst, the pool's are queued for by the orders still coming in, and the
-        # numbers (the answers of all those waiting here) would come after all of them.
-        self.engine: AsyncEngine | None = None
+        self.engine: AsyncEngine | None = None  # its own connection (db.side_engine)
 
     async def number(self, db: AsyncSession, ids: list[int]) -> dict[int, int]:
         if self.engine is None:
-            from ..db import make_engine, settings_of  # (db.transaction takes places after its commits)
+            from ..db import side_engine  # (db.transaction takes places after its commits)
 
-            self.engine = make_engine(db.bind.url.render_as_string(hide_password=False), settings_of(db), pool_size=1)
+            self.engine = side_engine(db, "waitlist-lines")
         async with self.engine.connect() as connection:
-            return await _number(connection, ids)
+            return await number_now(connection, ids)
 
     async def take(self, db: AsyncSession, ids: list[int]) -> dict[int, int]:
         loop = asyncio.get_running_loop()
@@ -134,10 +135,16 @@ async def close() -> None:
         await numbering.engine.dispose()
 
 
-async def _number(connection: AsyncConnection, ids: list[int]) -> dict[int, int]:
+async def number_now(connection: AsyncConnection, ids: list[int]) -> dict[int, int]:
     """One statement on the driver: no ORM, and (unless the connection is in a transaction) autocommit."""
     driver = (await connection.get_raw_connection()).driver_connection
     return {row["id"]: row["place"] for row in await driver.fetch(_NUMBER, ids)}
+
+
+async def number_written(driver: asyncpg.Connection, ids: list[int]) -> dict[int, int]:
+    """Number orders in the transaction that writes them (services/waitlist_joins.py): the line's row stays
+    locked until that commit, so a lower number is still committed first, and no order is ever unnumbered."""
+    return {row["id"]: row["place"] for row in await driver.fetch(_NUMBER_WRITTEN, ids)}
 
 
 async def number_stragglers(db: AsyncSession, now: datetime | None = None) -> int:
@@ -161,4 +168,4 @@ async def number_stragglers(db: AsyncSession, now: datetime | None = None) -> in
             .limit(1000)
         )
     ).scalars()
-    return len(await _number(await db.connection(), list(ids)))
+    return len(await number_now(await db.connection(), list(ids)))

@@ -23,7 +23,7 @@ from ..schemas.orders import (
     ResolveIn,
     ReviewIn,
 )
-from ..services import idempotency, order_views, orders, reviews, waitlist_lines
+from ..services import idempotency, order_views, orders, reviews, waitlist_joins, waitlist_lines
 from .common import CurrentUser, Db, IdParam, Limit, LimitsDep, Offset
 
 # Printable ASCII without spaces at either end, 1–200 characters (services/idempotency.check_key).
@@ -39,14 +39,14 @@ async def _answer(db, user: User, order: Order) -> OrderOut:
     return (await order_views.build(db, user, [order], with_events=True))[0]
 
 
-async def _created(db, user: User, key: str | None, limits: Limits, make) -> Response[OrderOut]:
+async def _created(db, user: User, key: str | None, count_order, make) -> Response[OrderOut]:
     """201 with the new order; with an Idempotency-Key, a retry gets the first answer again."""
     key = idempotency.check_key(key)
     if key is not None:
         stored = await idempotency.claim(db, user.id, key)
         if stored is not None:
             return Response(await _with_place_now(db, user, stored[1]), status_code=stored[0])
-    await limits.count_order(user.id)  # a replay above is not a new order
+    await count_order()  # a replay above is not a new order
     out = await _answer(db, user, await make())
     body = out.model_dump_json().encode()  # encoded once: for the client and for the key's replay
     if key is not None:
@@ -56,6 +56,19 @@ async def _created(db, user: User, key: str | None, limits: Limits, make) -> Res
         out.waitlist_position = (await waitlist_lines.take_places(db)).get(out.id)
         body = out.model_dump_json().encode()
     return Response(body, status_code=201, media_type=MediaType.JSON)
+
+
+def _count_once(limits: Limits, member_id: int):
+    """The member's order counted against their rate limit once, however many paths it tries."""
+    counted = False
+
+    async def count() -> None:
+        nonlocal counted
+        if not counted:
+            counted = True
+            await limits.count_order(member_id)
+
+    return count
 
 
 async def _with_place_now(db, user: User, answer: dict) -> dict:
@@ -82,7 +95,13 @@ class OrderController(Controller):
         limits: LimitsDep,
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[OrderOut]:
-        return await _created(db, user, idempotency_key, limits, lambda: orders.place(db, user, data))
+        count_order = _count_once(limits, user.id)
+        key = idempotency.check_key(idempotency_key)
+        # a full session's order is written with the others of its moment (a burst's); any other, alone
+        joined = await waitlist_joins.join_if_full(db, user, data, key, count_order)
+        if joined is not None:
+            return Response(joined, status_code=201, media_type=MediaType.JSON)
+        return await _created(db, user, key, count_order, lambda: orders.place(db, user, data))
 
     @get("/")
     async def list_orders(
@@ -207,7 +226,8 @@ class OrderController(Controller):
     async def reorder(
         self, order_id: IdParam, user: CurrentUser, db: Db, limits: LimitsDep, idempotency_key: IdempotencyHeader = None
     ) -> Response[OrderOut]:
-        return await _created(db, user, idempotency_key, limits, lambda: orders.reorder(db, user, order_id))
+        count_order = _count_once(limits, user.id)
+        return await _created(db, user, idempotency_key, count_order, lambda: orders.reorder(db, user, order_id))
 
     @post("/{order_id:int}/reassign", status_code=200, opt=for_roles(Role.operator, Role.curator))
     async def reassign(self, order_id: IdParam, data: JSONBody[OfferToIn], user: CurrentUser, db: Db) -> OrderOut:
