@@ -6,8 +6,10 @@ A scratch database with a full session of one seat and `--orders` members, each 
 an Idempotency-Key (as `bench.burst`'s members do: every order but the first is waitlisted). Prints the CPU
 this process spends per order — the lowest of 8 chunks (the machine's other work only adds) and their
 median — and the part of it inside each step of the order's path (each step's own CPU, its children
-included; steps nest: `_created` holds most of the others). One at a time, the waiting line numbers each
-order in a statement of its own; in a burst a statement numbers many.
+included; steps nest). Every order but the first is of a full session, so it is written by a group
+(services/waitlist_joins.py: `join_if_full` holds the request's part, `_write` the group's); one at a time,
+each group holds one order, where in a burst it holds hundreds. `--alone` measures the path every other
+order takes (`_created` holds most of its steps), by making this process's groups send every order alone.
 """
 
 import argparse
@@ -30,7 +32,7 @@ def _steps(spent: collections.Counter) -> None:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from marketplace import auth, ratelimits
-    from marketplace.services import idempotency, order_placement, order_views, orders, waitlist_lines
+    from marketplace.services import idempotency, order_placement, order_views, orders, waitlist_joins, waitlist_lines
     from marketplace.web import orders as web_orders
 
     def patch(owner, name: str) -> None:
@@ -48,6 +50,8 @@ def _steps(spent: collections.Counter) -> None:
         setattr(owner, name, counted)
 
     for owner, name in [
+        (waitlist_joins, "join_if_full"),
+        (waitlist_joins, "_write"),
         (web_orders, "_created"),
         (auth, "user_for_token"),
         (idempotency, "claim"),
@@ -64,7 +68,7 @@ def _steps(spent: collections.Counter) -> None:
         patch(owner, name)
 
 
-async def measure(orders: int) -> None:
+async def measure(orders: int, alone: bool) -> None:
     db = ScratchDb()
     await db.create()
     try:
@@ -80,6 +84,10 @@ async def measure(orders: int) -> None:
 
         spent: collections.Counter = collections.Counter()
         _steps(spent)
+        if alone:
+            from marketplace.services import waitlist_joins
+
+            waitlist_joins.joins_the_line = lambda member, target: False
         app = create_app()
         logging.disable(logging.INFO)  # not a line per request
         body = json.dumps({"listing_id": listing_id, "session_id": session_id}).encode()
@@ -139,8 +147,9 @@ async def measure(orders: int) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--orders", type=int, default=1200)
+    p.add_argument("--alone", action="store_true", help="every order in a transaction of its own")
     args = p.parse_args()
-    run_async(measure(args.orders))
+    run_async(measure(args.orders, args.alone))
 
 
 if __name__ == "__main__":

@@ -36,9 +36,11 @@ log = logging.getLogger(__name__)
 # 下单 order ------------------------------------------------------------------------------------
 
 
-async def place(db: AsyncSession, member: User, data: OrderIn) -> Order:
+async def place(db: AsyncSession, member: User, data: OrderIn, target=None) -> Order:
+    """`target`: the listing's row as read for this order in this transaction already, if it was
+    (services/waitlist_joins.py reads it first)."""
     if data.listing_id is not None:
-        return await place_listing_order(db, member, data.listing_id, data.session_id, data.note)
+        return await place_listing_order(db, member, data.listing_id, data.session_id, data.note, target=target)
     return await place_need(db, member, data)
 
 
@@ -49,9 +51,11 @@ async def place_listing_order(
     session_id: int | None,
     note: str = "",
     reorder_of: int | None = None,
+    target=None,
 ) -> Order:
     """A listed service: the given session, else the next one with a free seat (else a waitlist place)."""
-    target = await placement.read_target(db, member, listing_id, session_id)
+    if target is None:
+        target = await placement.read_target(db, member, listing_id, session_id)
     above = []  # the markets above the member's: read only for a listing one of them may share below
     if target is not None and target.shared_below and target.market_id != member.market_id:
         above = await market_tree.ancestor_ids(db, member.market_id)

@@ -19,8 +19,9 @@ writes each order whose key it claimed, and both its events (place, then waitlis
 does a member's second live order for the session (the partial unique index); it numbers the orders in their
 lines (waitlist_lines.number_written: the line's row stays locked until the commit, so a lower number is still
 committed first), stores each answer with its key and drops the keys of the refused, and commits. An order
-whose key another request holds goes alone, where the claim waits for that request and replays its answer. The seat row is neither locked nor read again: a seat freed meanwhile is
-given to the line by the worker's minute scan (services/free_seats.py), as after any such race alone.
+whose key another request holds goes alone, where the claim waits for that request and replays its answer.
+The seat row is neither locked nor read again: a seat freed meanwhile is given to the line by the worker's
+minute scan (services/free_seats.py), as after any such race alone.
 """
 
 import asyncio
@@ -29,6 +30,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import asyncpg
 from sqlalchemy.exc import SQLAlchemyError
@@ -135,22 +137,28 @@ def joins_the_line(member: User, target: placement.Target | None) -> bool:
     )
 
 
+class Joined(NamedTuple):
+    """What became of an order offered to a group: its answer (JSON, as sent; its place in line included),
+    or none, and then the caller places it alone, with the target read for it in its transaction if any."""
+
+    answer: bytes | None = None
+    target: placement.Target | None = None
+
+
 async def join_if_full(
     db: AsyncSession, member: User, data: OrderIn, key: str | None, count_order: Callable[[], Awaitable[None]]
-) -> bytes | None:
-    """The answer (JSON, as sent; its place in line included) to an order of a full session, written with the
-    others of its moment; None when it is not one, or its group could not write it: the caller places it
-    alone."""
+) -> Joined:
+    """An order of a full session, written with the others of its moment; any other is left to the caller."""
     if data.listing_id is None or data.session_id is None:
-        return None
+        return Joined()
     target = await placement.read_target(db, member, data.listing_id, data.session_id, key)
     if not joins_the_line(member, target):
-        return None
+        return Joined(target=target)  # placed alone, in this transaction: not read again
     await count_order()  # where the usual path counts it: before its checks
     placement.check_orderable(member, target, data.listing_id)
     placement.check_session(target, data.session_id)
     await db.commit()  # its reads are done: the pooled connection goes back while the group writes
-    return await _groups().join(db, _Join(member, target, data.note, key))
+    return Joined(answer=await _groups().join(db, _Join(member, target, data.note, key)))  # none: read again
 
 
 class _Groups:

@@ -99,9 +99,9 @@ class OrderController(Controller):
         key = idempotency.check_key(idempotency_key)
         # a full session's order is written with the others of its moment (a burst's); any other, alone
         joined = await waitlist_joins.join_if_full(db, user, data, key, count_order)
-        if joined is not None:
-            return Response(joined, status_code=201, media_type=MediaType.JSON)
-        return await _created(db, user, key, count_order, lambda: orders.place(db, user, data))
+        if joined.answer is not None:
+            return Response(joined.answer, status_code=201, media_type=MediaType.JSON)
+        return await _created(db, user, key, count_order, lambda: orders.place(db, user, data, joined.target))
 
     @get("/")
     async def list_orders(
