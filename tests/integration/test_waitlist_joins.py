@@ -136,3 +136,23 @@ async def test_a_group_cut_from_its_database_sends_its_orders_alone_and_the_next
     rows = await _order_rows(factory, session_id)
     assert sorted(number for _, number, _ in rows.values()) == [1, 2, 3]
     assert all(len(e) == 2 for e in (await _events(factory, rows)).values())
+
+
+async def test_what_a_careless_or_hostile_member_sends_to_a_full_session_is_refused_or_kept_exactly(client, factory):
+    listing, session_id = await _full_session(factory)
+    member, other = await factory.members(2)
+    body = {"listing_id": listing.id, "session_id": session_id}
+    for note in ("\x00", "a" * 1001):  # refused with the field named; nothing written, not a group's failure
+        refused = await client.post("/api/v1/orders", json=body | {"note": note}, headers=factory.headers(member))
+        assert refused.status_code == 400 and "note" in refused.text, refused.text
+    odd = "周六上午😀 'quoted'; DROP TABLE orders; -- \\ \" {} []"
+    told = await client.post(
+        "/api/v1/orders",
+        json=body | {"note": odd},
+        headers=factory.headers(member) | {"Idempotency-Key": "'; --{}[]\\"},
+    )
+    assert told.status_code == 201 and told.json()["note"] == odd, told.text
+    assert (await _order(client, factory, other, listing, session_id))["waitlist_position"] == 2
+    async with factory.sessionmaker() as db:
+        assert (await db.get(Order, told.json()["id"])).note == odd
+    assert set(await _keys(factory)) == {(member.id, "'; --{}[]\\")}
