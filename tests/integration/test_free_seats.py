@@ -98,3 +98,54 @@ async def test_a_seat_passed_over_while_the_first_in_line_was_held_is_given_by_t
     assert (await periodic.scan_deadlines(_ctx(factory)))["waitlist_promoted"] == 1
     taken, states = await _seats_and_states(factory, session_id)
     assert (taken, states[second["id"]]) == (1, "accepted")
+
+
+async def test_a_seat_freed_while_the_reserve_holds_stays_for_its_groups_and_goes_to_the_first_of_them(client, factory):
+    listing, session_id = await _session(factory, seats=10)
+    curator = await factory.user(Role.curator)
+    r = await client.put(
+        f"/api/v1/admin/sessions/{session_id}/reserve",
+        json={"percent": 30, "groups": ["hardship"], "release_at": (utcnow() + timedelta(hours=1)).isoformat()},
+        headers=factory.headers(curator),
+    )
+    assert r.status_code == 200, r.text
+    others = await factory.members(9)
+    hardship = [await factory.user(groups=["hardship"]) for _ in range(5)]
+    told = [await _order(client, factory, m, listing, session_id) for m in others]
+    assert [a["state"] for a in told] == ["accepted"] * 7 + ["waitlisted"] * 2  # 3 seats kept for hardship
+    line = [a["id"] for a in told[7:]]
+
+    async def cancel(member, order_id) -> None:
+        answer = await client.post(
+            f"/api/v1/orders/{order_id}/cancel", json={"reason": "有事"}, headers=factory.headers(member)
+        )
+        assert answer.status_code == 200, answer.text
+
+    # A hardship member takes a kept seat and gives it back: it is kept again, not given to the first in line.
+    kept = await _order(client, factory, hardship[0], listing, session_id)
+    assert kept["state"] == "accepted"
+    await cancel(hardship[0], kept["id"])
+    taken, states = await _seats_and_states(factory, session_id)
+    assert taken == 7 and [states[i] for i in line] == ["waitlisted", "waitlisted"]
+    assert (await periodic.scan_deadlines(_ctx(factory)))["waitlist_promoted"] == 0  # nor by the minute scan
+
+    # The kept seats fill with hardship members; the next one waits, third in line.
+    seated = [await _order(client, factory, m, listing, session_id) for m in hardship[1:4]]
+    assert [a["state"] for a in seated] == ["accepted"] * 3
+    waiting = await _order(client, factory, hardship[4], listing, session_id)
+    assert waiting["state"] == "waitlisted" and waiting["waitlist_position"] == 3
+    # A kept seat given back goes to the first in line who is in the reserve's groups.
+    await cancel(hardship[1], seated[0]["id"])
+    taken, states = await _seats_and_states(factory, session_id)
+    assert taken == 10
+    assert [states[i] for i in line] == ["waitlisted", "waitlisted"] and states[waiting["id"]] == "accepted"
+
+    # Once the reserve is released, a seat given back goes to the first in line, whoever they are.
+    async with factory.sessionmaker() as db, db.begin():
+        await db.execute(
+            sa.update(ListingSession)
+            .where(ListingSession.id == session_id)
+            .values(reserve_release_at=utcnow() - timedelta(seconds=1))
+        )
+    await cancel(hardship[2], seated[1]["id"])
+    assert [(await _seats_and_states(factory, session_id))[1][i] for i in line] == ["accepted", "waitlisted"]

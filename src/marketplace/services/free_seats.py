@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..domain.orders import OrderState
 from ..models import ListingSession, Market, Order
 from ..models.base import utcnow
-from .lottery import reserve_held_back
 from .order_flow import promote_waitlist
 
 # Sessions looked at per scan; more are left to the next minute's.
@@ -23,8 +22,9 @@ SCAN_LIMIT = 1000
 
 
 async def promote_into_free_seats(db: AsyncSession, now: datetime | None = None) -> int:
-    """Promote the waiting members of upcoming sessions with seats free beyond any reserve still held;
-    returns how many were promoted. Runs in the caller's transaction."""
+    """Promote the waiting members of upcoming sessions with free seats (a reserve still held keeps its seats
+    for its groups: order_flow.promote_waitlist); returns how many were promoted. Runs in the caller's
+    transaction."""
     now = now or utcnow()
     sessions = ListingSession.__table__.c
     # the live waiting lists of each market, off ix_orders_market_state_updated (waitlisted orders expire when
@@ -32,16 +32,9 @@ async def promote_into_free_seats(db: AsyncSession, now: datetime | None = None)
     waiting = sa.select(Order.session_id).where(
         Order.market_id.in_(sa.select(Market.id)), Order.state == OrderState.waitlisted
     )
-    rows = (
+    free = (
         await db.execute(
-            sa.select(
-                sessions.id,
-                sessions.capacity,
-                sessions.seats_taken,
-                sessions.reserve_percent,
-                sessions.reserve_release_at,
-                sessions.starts_at,
-            )
+            sa.select(sessions.id)
             .where(
                 sessions.starts_at > now,
                 sessions.cancelled_at.is_(None),
@@ -51,10 +44,5 @@ async def promote_into_free_seats(db: AsyncSession, now: datetime | None = None)
             .order_by(sessions.starts_at, sessions.id)
             .limit(SCAN_LIMIT)
         )
-    ).all()
-    promoted = 0
-    for row in rows:
-        held = reserve_held_back(row.capacity, row.reserve_percent, row.reserve_release_at, row.starts_at, now)
-        if row.seats_taken < row.capacity - held:
-            promoted += len(await promote_waitlist(db, row.id, held))
-    return promoted
+    ).scalars()
+    return sum([len(await promote_waitlist(db, session_id)) for session_id in free])

@@ -29,15 +29,15 @@ from ..domain.reminders import local_text
 from ..domain.service_time import service_time
 from ..errors import Conflict, NotFound
 from ..models import Listing, ListingSession, LotteryDraw, Order, User
-from ..models.base import any_age, utcnow
+from ..models.base import utcnow
 from ..schemas.fairseats import DrawIn, DrawOut, DrawResult, ReserveIn
 from ..texts import msg
 from . import audit, notices, reminders
 from .order_flow import move, open_offer, record
+from .priority import priority_of
 
 SYSTEM = {Actor.system}
 DRAWN = "drawn by lot"  # the timeline reason of a draw's moves (web/pages/reasons.py)
-SERVED = sorted({OrderState.delivered, OrderState.received, OrderState.reviewed})
 ALGORITHM = (
     "commitment = SHA-256(seed); entries_digest = SHA-256 of the entry ids in ascending order joined by "
     "newlines; draw order = entries sorted by HMAC-SHA256(key = seed, message = entry id as decimal text), "
@@ -154,43 +154,6 @@ async def set_reserve(db: AsyncSession, curator: User, session_id: int, data: Re
 
 def _stamp(moment: datetime) -> str:
     return str(int(moment.timestamp()))
-
-
-# Priority -------------------------------------------------------------------------------------
-
-
-async def priority_of(db: AsyncSession, members: dict[int, list[str]], groups: list[str]) -> dict[int, list[str]]:
-    """The reserve's groups each member is in: confirmed member groups, and `first_time` for a member never
-    served (no order ever delivered)."""
-    wanted = set(groups)
-    found = {mid: sorted(wanted & set(mine)) for mid, mine in members.items()}
-    if PriorityGroup.first_time in wanted and members:
-        served = set(
-            (
-                await db.execute(
-                    sa.select(Order.member_id)
-                    .where(Order.member_id.in_(list(members)), any_age(Order), Order.state.in_(SERVED))
-                    .distinct()
-                )
-            ).scalars()
-        )
-        for mid in members:
-            if mid not in served:
-                found[mid] = sorted({*found[mid], PriorityGroup.first_time.value})
-    return found
-
-
-async def holds_priority(db: AsyncSession, member: User, groups: list[str]) -> bool:
-    return bool((await priority_of(db, {member.id: list(member.groups)}, groups))[member.id])
-
-
-def reserve_held_back(
-    capacity: int, percent: int, release_at: datetime | None, starts_at: datetime, now: datetime
-) -> int:
-    """Seats first come, first served others may not take: the reserve, until its release time."""
-    if not percent or now >= (release_at or starts_at):
-        return 0
-    return rules.reserve_seats(capacity, percent)
 
 
 # Registration ---------------------------------------------------------------------------------

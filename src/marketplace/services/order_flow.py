@@ -13,10 +13,10 @@ from ..domain.orders import Actor, OrderKind, OrderState, Transition, acting_rol
 from ..domain.roles import Role
 from ..domain.service_time import DEFAULT_LENGTH, MAX_MINUTES, ServiceTime, offer_deadline, service_time
 from ..errors import NotFound
-from ..models import Category, Listing, ListingSession, Offer, Order, OrderEvent, User
+from ..models import Category, Listing, ListingSession, LotteryDraw, Offer, Order, OrderEvent, User
 from ..models.base import utcnow
 from ..texts import Msg, msg
-from . import market_tree, notices, reminders
+from . import market_tree, notices, priority, reminders
 
 DEFAULT_OFFER_HOURS = 48
 
@@ -219,33 +219,50 @@ async def release_seat(db: AsyncSession, order: Order) -> bool:
     return True
 
 
-async def promote_waitlist(db: AsyncSession, session_id: int, held_back: int = 0) -> list[Order]:
-    """Give freed seats (but for `held_back`) to the waitlist, first come first served, while the session has
-    not started. A promoted seat is like any other: its provider, its reminders or its offer, its attendance
-    line. An order whose row another transaction holds that instant is passed over rather than waited for
-    (services/free_seats.py gives a seat left free that way to the line within a minute)."""
+# The waiting line's order: a draw's waiting list in draw order first, then the line's numbers
+# (services/waitlist_lines.py), then any not numbered yet, first come, first served.
+_LINE_ORDER = (Order.draw_rank.asc().nulls_last(), Order.line_place.asc().nulls_last(), Order.created_at, Order.id)
+
+
+async def promote_waitlist(db: AsyncSession, session_id: int) -> list[Order]:
+    """Give freed seats to the waitlist, first come first served, while the session has not started. A priority
+    reserve still held keeps its seats for its groups, as at placement (services/priority.py): a seat the first in
+    line may not take goes to the first in line who is in one, or stays free for them (but for a session drawn by
+    lot: the draw gave the reserve, and its waiting list goes in draw order). A promoted seat is like
+    any other: its provider, its reminders or its offer, its attendance line. An order whose row another
+    transaction holds that instant is passed over rather than waited for (services/free_seats.py gives a seat
+    left free that way to the line within a minute)."""
     session = await db.get(ListingSession, session_id)
-    if session is None or session.cancelled_at is not None or session.starts_at <= utcnow():
+    now = utcnow()
+    if session is None or session.cancelled_at is not None or session.starts_at <= now:
         return []
     listing = await db.get(Listing, session.listing_id)
     when = service_time(session.starts_at, session.ends_at, {}, False)
+    held_back = priority.reserve_held_back(
+        session.capacity, session.reserve_percent, session.reserve_release_at, session.starts_at, now
+    )
+    if held_back and await db.scalar(sa.select(sa.exists().where(LotteryDraw.session_id == session_id))):
+        held_back = 0  # a draw gave the reserve to its priority entries; its waiting list goes in draw order
     promoted: list[Order] = []
     while True:
         waiting = (
             await db.execute(
                 sa.select(Order)
                 .where(Order.session_id == session_id, Order.state == OrderState.waitlisted)
-                # a draw's waiting list in draw order first, then the line's numbers (services/waitlist_lines.py),
-                # then any not numbered yet, first come, first served
-                .order_by(
-                    Order.draw_rank.asc().nulls_last(), Order.line_place.asc().nulls_last(), Order.created_at, Order.id
-                )
+                .order_by(*_LINE_ORDER)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
         ).scalar_one_or_none()
-        if waiting is None or not await take_seat(db, session_id, held_back):
+        if waiting is None:
             return promoted
+        if not await take_seat(db, session_id, held_back):
+            if not held_back:
+                return promoted
+            # only the reserve's seats are free (if any): they are for its groups
+            waiting = await _first_in_line_of(db, session_id, list(session.reserve_groups))
+            if waiting is None or not await take_seat(db, session_id):
+                return promoted
         waiting.holds_seat = True
         if listing.auto_accept:
             move(db, waiting, "promote", {Actor.system}, None, "a seat became free", when=when)
@@ -272,6 +289,31 @@ async def promote_waitlist(db: AsyncSession, session_id: int, held_back: int = 0
             dedupe_key=f"order:{waiting.id}:promoted:{waiting.updated_at.isoformat()}",
         )
         promoted.append(waiting)
+
+
+async def _first_in_line_of(db: AsyncSession, session_id: int, groups: list[str]) -> Order | None:
+    """The first waiting order of the session whose member is in one of the reserve's `groups`, locked."""
+    line = (
+        await db.execute(
+            sa.select(Order.id, Order.member_id, User.groups)
+            .join(User, User.id == Order.member_id)
+            .where(Order.session_id == session_id, Order.state == OrderState.waitlisted)
+            .order_by(*_LINE_ORDER)
+        )
+    ).all()
+    of_member = await priority.priority_of(db, {row.member_id: list(row.groups) for row in line}, groups)
+    for row in line:
+        if of_member[row.member_id]:
+            order = (
+                await db.execute(
+                    sa.select(Order)
+                    .where(Order.id == row.id, Order.state == OrderState.waitlisted)
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalar_one_or_none()
+            if order is not None:
+                return order
+    return None
 
 
 async def free_seat_and_promote(db: AsyncSession, order: Order) -> list[Order]:

@@ -264,7 +264,7 @@ async def place(
     held_back: int = 0,
 ) -> Order:
     """Write the order of a checked target (a session's seat, or an on-request listing) and its follow-ups.
-    `held_back`: seats of a priority reserve this member may not take (services/lottery.reserve_held_back)."""
+    `held_back`: seats of a priority reserve this member may not take (services/priority.reserve_held_back)."""
     seated, full = moves(target.auto_accept)
     needs_seat = target.shape != ListingShape.on_request
     now = utcnow()

@@ -15,7 +15,7 @@ from ..models import Listing, ListingSession, Order, ProviderCategory, User
 from ..models.base import hot, utcnow
 from ..schemas.orders import ArrangeIn, AttendanceIn, DeliverIn, OrderIn, ProposeTimeIn, ResolveIn
 from ..texts import N_, Msg, joined, msg
-from . import categories, classify, deadlines, lottery, market_tree, notices, quotas, reminders
+from . import categories, classify, deadlines, lottery, market_tree, notices, priority, quotas, reminders
 from . import order_placement as placement
 from .matching import queue_match
 from .order_flow import (
@@ -80,10 +80,10 @@ async def _held_back(db: AsyncSession, member: User, target) -> int:
     if target.session_id is None or not target.reserve_percent:
         return 0
     now = utcnow()
-    held = lottery.reserve_held_back(
+    held = priority.reserve_held_back(
         target.capacity, target.reserve_percent, target.reserve_release_at, target.starts_at, now
     )
-    if held and await lottery.holds_priority(db, member, list(target.reserve_groups)):
+    if held and await priority.holds_priority(db, member, list(target.reserve_groups)):
         return 0
     return held
 

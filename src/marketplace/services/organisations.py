@@ -29,8 +29,8 @@ from ..schemas.common import Page
 from ..texts import msg
 from . import audit, notices, reminders
 from .accounts import INVITED
-from .lottery import reserve_held_back
 from .order_flow import drop_reminders, lock_order, move, record, seat_order
+from .priority import reserve_held_back
 from .tabular import decode_csv
 
 CONTACT = {Actor.org_contact}
