@@ -185,7 +185,7 @@ async def test_the_lines_own_connection_cut_by_a_database_restart_is_replaced_un
     assert (await _order(client, factory, crowd[0], listing, session_id))["waitlist_position"] == 1  # opens it
     here = asyncio.get_running_loop()  # the app runs in the test client's own loop
     # a full session's orders are written and numbered on the groups' own connection (waitlist_joins.py)
-    [line_engine] = [g.engine for loop, g in waitlist_joins._groups_by_loop.items() if loop is not here and g.engine]
+    [line_engine] = [g.engine for loop, g in waitlist_joins._groups.made.items() if loop is not here and g.engine]
     pooled = set()  # the app's connections and the line's, as they go back into their pools
     pools = (app.state.engine.sync_engine.pool, line_engine.sync_engine.pool)
 

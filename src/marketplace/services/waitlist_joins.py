@@ -26,7 +26,6 @@ minute scan (services/free_seats.py), as after any such race alone.
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -43,6 +42,7 @@ from ..domain.roles import Role
 from ..errors import Conflict
 from ..models import User
 from ..models.base import utcnow
+from ..per_loop import PerLoop
 from ..schemas.orders import OrderIn, OrderOut
 from . import order_placement as placement
 from . import order_views, waitlist_lines
@@ -158,7 +158,7 @@ async def join_if_full(
     placement.check_orderable(member, target, data.listing_id)
     placement.check_session(target, data.session_id)
     await db.commit()  # its reads are done: the pooled connection goes back while the group writes
-    return Joined(answer=await _groups().join(db, _Join(member, target, data.note, key)))  # none: read again
+    return Joined(answer=await _groups.get().join(db, _Join(member, target, data.note, key)))  # none: read again
 
 
 class _Groups:
@@ -189,18 +189,8 @@ class _Groups:
         return outcome
 
 
-_groups_by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Groups]" = weakref.WeakKeyDictionary()
-
-
-def _groups() -> _Groups:
-    return _groups_by_loop.setdefault(asyncio.get_running_loop(), _Groups())
-
-
-async def close() -> None:
-    """Close this process's connection for the groups (the app's shutdown)."""
-    groups = _groups_by_loop.pop(asyncio.get_running_loop(), None)
-    if groups is not None and groups.engine is not None:
-        await groups.engine.dispose()
+_groups = PerLoop(_Groups)
+close = _groups.close  # this process's connection for the groups, at the app's shutdown
 
 
 async def _write_group(engine: AsyncEngine, group: list[_Join]) -> None:

@@ -18,7 +18,6 @@ until the worker's minute scan numbers it (`number_stragglers`).
 
 import asyncio
 import logging
-import weakref
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from ..domain.orders import OrderState
 from ..models import Market, Order
 from ..models.base import utcnow
+from ..per_loop import PerLoop
 
 log = logging.getLogger(__name__)
 _PENDING_KEY = "waitlist_orders"
@@ -83,7 +83,7 @@ async def take_places(db: AsyncSession) -> dict[int, int]:
     if not ids:
         return {}
     try:
-        return await _numbering().take(db, ids)
+        return await _numberings.get().take(db, ids)
     except (OSError, SQLAlchemyError, asyncpg.PostgresError) as exc:  # the orders are committed: the scan numbers them
         log.warning("waitlist places left to the minute scan: %s: %s", type(exc).__name__, exc)
         return {}
@@ -121,18 +121,8 @@ class _Numbering:
         return {order_id: f.result() for order_id, f in mine.items() if f.result() is not None}
 
 
-_numberings: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Numbering]" = weakref.WeakKeyDictionary()
-
-
-def _numbering() -> _Numbering:
-    return _numberings.setdefault(asyncio.get_running_loop(), _Numbering())
-
-
-async def close() -> None:
-    """Close this process's numbering connection (the app's shutdown)."""
-    numbering = _numberings.pop(asyncio.get_running_loop(), None)
-    if numbering is not None and numbering.engine is not None:
-        await numbering.engine.dispose()
+_numberings = PerLoop(_Numbering)
+close = _numberings.close  # this process's numbering connection, at the app's shutdown
 
 
 async def number_now(connection: AsyncConnection, ids: list[int]) -> dict[int, int]:
