@@ -12,11 +12,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from .domain.roles import Role
 from .errors import Forbidden, NotAuthenticated
 from .models import LoginSession, User
 from .models.base import utcnow
+from .prepared import Prepared
 from .settings import Settings
 
 SESSION_COOKIE = "mkt_session"
@@ -94,10 +97,21 @@ async def user_for_token(db: AsyncSession, settings: Settings, token: str | None
     if claims is None:
         return None
     user_id, session_id = claims
-    user = (
-        await db.execute(_USER_BY_SESSION, {"token_user": user_id, "token_session": session_id})
-    ).scalar_one_or_none()
-    return (user, session_id) if user is not None else None
+    row = await _USER_BY_SESSION.first(db, {"token_user": user_id, "token_session": session_id}, begin=False)
+    if row is None:
+        return None
+    return _attached(db, row), session_id
+
+
+def _attached(db: AsyncSession, row) -> User:
+    """The user of a row read on the driver, in the session as if the session had loaded it (no query)."""
+    known = db.sync_session.identity_map.get(identity_key(User, row.id))
+    if known is not None:
+        return known
+    user = User(**vars(row))
+    make_transient_to_detached(user)
+    db.add(user)
+    return user
 
 
 # How stale "last seen" of a session may be: it is written at most this often, not on every request.
@@ -119,9 +133,12 @@ _touch = (
     .cte("touched")
 )
 # Built once: every authenticated request runs it. The UPDATE in the WITH clause runs with it (PostgreSQL
-# runs a data-modifying CTE whether it is read or not), so a request costs one round trip, as before.
-_USER_BY_SESSION = (
-    sa.select(User)
+# runs a data-modifying CTE whether it is read or not), so a request costs one round trip, as before. It runs
+# on the driver before the request's transaction (no BEGIN for it: a request that writes nothing, such as a
+# full session's order handed to its group, sends no BEGIN or COMMIT at all); READ COMMITTED gives each
+# statement a snapshot of its own anyway.
+_USER_BY_SESSION = Prepared(
+    sa.select(User.__table__)
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(
         User.id == sa.bindparam("token_user"),

@@ -46,12 +46,14 @@ class Prepared:
     async def rows(self, db: AsyncSession, params: dict) -> list[SimpleNamespace]:
         return [SimpleNamespace(**row) for row in await self._fetch(db, params)]
 
-    async def first(self, db: AsyncSession, params: dict) -> SimpleNamespace | None:
-        rows = await self._fetch(db, params)
+    async def first(self, db: AsyncSession, params: dict, *, begin: bool = True) -> SimpleNamespace | None:
+        """The first row. `begin=False`: if the session's transaction has sent nothing yet, run before it, on
+        its own (a read that needs no transaction: BEGIN goes with the session's first statement after it)."""
+        rows = await self._fetch(db, params, begin)
         return SimpleNamespace(**rows[0]) if rows else None
 
-    async def _fetch(self, db: AsyncSession, params: dict) -> list:
-        connection, driver = await _driver(db)
+    async def _fetch(self, db: AsyncSession, params: dict, begin: bool = True) -> list:
+        connection, driver = await _driver(db, begin)
         args = self.args(params)
         try:
             return await driver.fetch(self.sql, *args)
@@ -71,13 +73,15 @@ def _as_sqlalchemy(exc: Exception, sql: str, args: list, lost: bool) -> sa_exc.D
     return sa_exc.DBAPIError(sql, args, exc, connection_invalidated=lost)
 
 
-async def _driver(db: AsyncSession) -> tuple[AsyncConnection, asyncpg.Connection]:
+async def _driver(db: AsyncSession, begin: bool = True) -> tuple[AsyncConnection, asyncpg.Connection]:
     if db.new or db.dirty or db.deleted:  # as SQLAlchemy's autoflush would before a statement
         await db.flush()
     connection = await db.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    if not driver.is_in_transaction():
+    adapter = (await connection.get_raw_connection()).dbapi_connection
+    driver = adapter.driver_connection
+    if begin and not driver.is_in_transaction():
         # SQLAlchemy's asyncpg adapter sends BEGIN with its own first statement only: without one, what runs
-        # here would commit by itself, outside the session's transaction (a refusal would not undo it)
-        await connection.exec_driver_sql("SELECT 1")
+        # here would commit by itself, outside the session's transaction (a refusal would not undo it). The
+        # adapter's own start sends BEGIN alone (test_prepared.py holds it to that).
+        await adapter._start_transaction()
     return connection, driver

@@ -65,3 +65,19 @@ async def test_the_first_statement_of_a_transaction_is_undone_with_it(factory):
         assert await Prepared(sa.text("SELECT count(*) AS n FROM idempotency_keys")).first(db, {}) == SimpleNamespace(
             n=0
         )
+
+
+async def test_a_read_before_the_transaction_sends_no_begin_and_what_follows_is_still_one_transaction(factory):
+    # The login session's lookup and an order's target run before the request's transaction (begin=False):
+    # a request that writes nothing sends neither BEGIN nor COMMIT; one that writes still writes atomically.
+    user = await factory.user(Role.member)
+    async with factory.sessionmaker() as db:
+        assert (await Prepared(_NAME).first(db, {"id": user.id}, begin=False)).name == user.name
+        driver = (await (await db.connection()).get_raw_connection()).driver_connection
+        assert not driver.is_in_transaction()
+        await Prepared(_KEY).rows(db, {"owner": user.id})  # the first write begins the transaction
+        assert driver.is_in_transaction()
+        assert (await Prepared(_NAME).first(db, {"id": user.id}, begin=False)).name == user.name  # inside it now
+        await db.rollback()
+    async with factory.sessionmaker() as db:
+        assert (await db.execute(sa.text("SELECT count(*) FROM idempotency_keys"))).scalar_one() == 0

@@ -193,7 +193,9 @@ def moves(auto_accept: bool) -> tuple[Transition, Transition]:
 async def read_target(
     db: AsyncSession, member: User, listing_id: int, session_id: int | None, idempotency_key: str | None = None
 ):
-    """The target's row (its columns as attributes), or None for an unknown listing."""
+    """The target's row (its columns as attributes), or None for an unknown listing. Read before the request's
+    transaction when nothing has begun it yet (a read: its place in line is taken by the statements after it,
+    each with a snapshot of its own in READ COMMITTED, as before)."""
     params = {
         "listing_id": listing_id,
         "session_id": session_id,
@@ -201,7 +203,7 @@ async def read_target(
         "member_id": member.id,
         "idempotency_key": idempotency_key,
     }
-    return await _READ_TARGET.first(db, params)
+    return await _READ_TARGET.first(db, params, begin=False)
 
 
 def check_orderable(member: User, target: Target | None, listing_id: int, above: Collection[int] = ()) -> Target:
