@@ -11,7 +11,8 @@ Who joins: a member (not staff: a member's answer reads nothing, order_views.kno
 of a listing in their own market that their one read of the target (order_placement.read_target) found with
 every seat taken, its waiting list open, no priority reserve, no draw, no quota in the market and their
 Idempotency-Key unused. The request makes every check the usual path makes, counts the order against the
-member's rate limit, ends its read-only transaction (its pooled connection goes back) and waits for its group.
+member's rate limit, gives its pooled connection back (its two reads, the login session and the target, ran
+before any transaction: it sends no BEGIN or COMMIT) and waits for its group.
 Everything else, and any order its group could not write, is placed alone (services/orders.place) as before.
 
 A group's transaction claims the Idempotency-Keys (in key order: no deadlock between two processes' groups),
@@ -139,7 +140,7 @@ def joins_the_line(member: User, target: placement.Target | None) -> bool:
 
 class Joined(NamedTuple):
     """What became of an order offered to a group: its answer (JSON, as sent; its place in line included),
-    or none, and then the caller places it alone, with the target read for it in its transaction if any."""
+    or none, and then the caller places it alone, with the target read for it if it was read and still holds."""
 
     answer: bytes | None = None
     target: placement.Target | None = None
@@ -153,7 +154,7 @@ async def join_if_full(
         return Joined()
     target = await placement.read_target(db, member, data.listing_id, data.session_id, key)
     if not joins_the_line(member, target):
-        return Joined(target=target)  # placed alone, in this transaction: not read again
+        return Joined(target=target)  # placed alone: not read again
     await count_order()  # where the usual path counts it: before its checks
     placement.check_orderable(member, target, data.listing_id)
     placement.check_session(target, data.session_id)
