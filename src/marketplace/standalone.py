@@ -3,11 +3,13 @@
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
+from arq import create_pool
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import make_engine, make_sessionmaker, transaction
 from .domain.roles import Role
 from .errors import MarketError
+from .queue import redis_settings
 from .schemas.accounts import AccountIn
 from .services import accounts, demo, market_tree
 from .services.markets import ensure_market
@@ -15,13 +17,18 @@ from .settings import Settings
 
 
 @asynccontextmanager
-async def unit_of_work(settings: Settings) -> AsyncGenerator[AsyncSession, None]:
-    """One transaction on a short-lived engine; queued jobs wait for the worker's relay."""
+async def unit_of_work(settings: Settings, *, redis: bool = False) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction on a short-lived engine; queued jobs wait for the worker's relay. `redis`: with Redis
+    after the commit, as a web request has it (the menus' cache versions bumped, queued jobs sent)."""
     engine = make_engine(settings.database_url, settings)
+    pool = await create_pool(redis_settings(settings.redis_url)) if redis else None
     try:
-        async with transaction(make_sessionmaker(engine, settings)) as db:
+        queue_name = settings.queue_name if pool is not None else None
+        async with transaction(make_sessionmaker(engine, settings), pool, queue_name) as db:
             yield db
     finally:
+        if pool is not None:
+            await pool.aclose()
         await engine.dispose()
 
 
@@ -79,7 +86,7 @@ async def add_market(settings: Settings, slug: str, name_zh: str, name_en: str, 
 
 async def move_market(settings: Settings, slug: str, parent: str | None) -> None:
     """`marketplace market move`: place a market (and its subtree) under another, or at the top."""
-    async with unit_of_work(settings) as db:
+    async with unit_of_work(settings, redis=True) as db:  # the menus cached by the web processes are renewed
         try:
             market = await market_tree.by_slug(db, slug)
             parent_id = (await market_tree.by_slug(db, parent)).id if parent else None

@@ -374,3 +374,29 @@ async def test_the_cli_adds_markets_under_a_parent_and_lists_the_tree(settings, 
         await add_market(settings, f"x-{uuid4().hex[:8]}", "某区", "Some", "nowhere")
     with pytest.raises(ValueError, match="parent: A market cannot be placed under itself"):
         await move_market(settings, city, district)
+
+
+async def test_moving_a_market_in_the_cli_renews_the_cached_menus_of_it_and_below(settings, factory):
+    from uuid import uuid4
+
+    from redis.asyncio import Redis
+
+    from marketplace.standalone import add_market, move_market
+
+    city, district, street = (f"{kind}-{uuid4().hex[:8]}" for kind in ("city", "district", "street"))
+    await add_market(settings, city, "深圳市总工会", "Shenzhen", None)
+    moved = await add_market(settings, district, "福田区总工会", "Futian", None)
+    below = await add_market(settings, street, "沙头街道总工会", "Shatou", district)
+    redis = Redis.from_url(settings.redis_url)
+    try:
+
+        async def versions() -> list[int]:
+            keys = [f"{settings.queue_name}:menu-version:{market_id}" for market_id in (moved, below)]
+            return [int(await redis.get(key) or 0) for key in keys]
+
+        before = await versions()
+        await move_market(settings, district, city)  # what the city shares below is on both menus now
+        after = await versions()
+        assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
+    finally:
+        await redis.aclose()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from .. import cache
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Category, Listing, Market, User
 from . import audit
@@ -153,6 +154,7 @@ async def move(db: AsyncSession, market_id: int, parent_id: int | None) -> Marke
     if parent_id is not None:
         await _check_parent(db, market_id, parent_id, await _height(db, market_id))
     market.parent_id = parent_id
+    cache.menu_changed(db, market_id)  # its menu, and those below it, show what other markets share now
     return market
 
 
