@@ -1,9 +1,11 @@
 """Units of work outside a web request: the CLI and the demo-data loader."""
 
+import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
 from arq import create_pool
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import make_engine, make_sessionmaker, transaction
@@ -14,6 +16,8 @@ from .schemas.accounts import AccountIn
 from .services import accounts, demo, market_tree
 from .services.markets import ensure_market
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -102,9 +106,26 @@ async def market_lines(settings: Settings) -> list[str]:
         return [f"{'  ' * depth}{m.slug}  {m.name_zh} / {m.name_en}" for m, depth in await market_tree.tree(db)]
 
 
+# A transaction that met concurrent work (the worker archiving the same orders, which moves their events to
+# another partition; a deadlock) is refused by PostgreSQL as a whole and may simply run again.
+_RUN_AGAIN_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+REMOVE_DEMO_ATTEMPTS = 5
+
+
 async def remove_demo(settings: Settings, phone: str, password: str) -> dict[str, int]:
-    async with unit_of_work(settings) as db:
-        return await demo.remove(db, settings, phone, password)
+    """`marketplace demo remove`, in one transaction, run again (up to REMOVE_DEMO_ATTEMPTS times) when it
+    met the worker's concurrent work on the same rows."""
+    attempt = 1
+    while True:
+        try:
+            async with unit_of_work(settings) as db:
+                return await demo.remove(db, settings, phone, password)
+        except DBAPIError as exc:
+            state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+            if state not in _RUN_AGAIN_SQLSTATES or attempt == REMOVE_DEMO_ATTEMPTS:
+                raise
+            log.warning("demo removal met concurrent work (%s); running it again", state)
+            attempt += 1
 
 
 async def import_survey(settings: Settings, content: bytes, filename: str, phone: str | None, progress=None) -> dict:

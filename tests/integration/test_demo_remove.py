@@ -1,10 +1,17 @@
 """`marketplace demo remove`: the demo people and all they touched go; real people and the category tree stay."""
 
+import asyncio
+
 import sqlalchemy as sa
 
+from marketplace.db import transaction
 from marketplace.domain.roles import Role
+from marketplace.schemas.orders import OrderIn
+from marketplace.services import orders
 from marketplace.standalone import remove_demo
 from seeds.loader import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
+
+from ..factories import PASSWORD
 
 
 async def _count(engine, sql: str) -> int:
@@ -94,3 +101,26 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
     assert (await client.get("/api/v1/me", headers=demo_token)).status_code == 401
     assert (await client.get("/api/v1/me", headers=factory.headers(curator))).status_code == 200
     assert (await remove_demo(settings, demo_curator, DEMO_PASSWORD)) == {"people": 0}  # nothing left to do
+
+
+async def test_demo_remove_that_meets_the_archive_moving_its_events_runs_again_and_removes_them(
+    factory, settings, engine
+):
+    # The demo's people are those sharing one password hash; the factory's users share one too.
+    provider, member = await factory.user(Role.provider), await factory.user()
+    listing = await factory.listing(provider, await factory.category(), auto_accept=True)
+    session_id = (await factory.sessions_of(listing))[0].id
+    async with transaction(factory.sessionmaker) as db:
+        order = await orders.place(db, member, OrderIn(listing_id=listing.id, session_id=session_id))
+    assert await _count(engine, f"SELECT count(*) FROM order_events WHERE order_id = {order.id}") > 0
+    # The worker's archive is moving the order's events to the archive partition, not committed yet.
+    async with engine.connect() as archive:
+        await archive.execute(sa.text(f"UPDATE order_events SET archived = true WHERE order_id = {order.id}"))
+        removing = asyncio.create_task(remove_demo(settings, member.phone, PASSWORD))
+        await asyncio.sleep(1.0)  # the removal now waits for those rows
+        assert not removing.done()
+        await archive.commit()  # its first run fails: the rows it waited for moved to another partition
+    removed = await asyncio.wait_for(removing, 60)
+    assert removed["people"] >= 2
+    assert await _count(engine, f"SELECT count(*) FROM order_events WHERE order_id = {order.id}") == 0
+    assert await _count(engine, f"SELECT count(*) FROM orders WHERE id = {order.id}") == 0
