@@ -19,6 +19,7 @@ from ..services import (
     rollups,
     star_levels,
     surveys,
+    table_statistics,
     waitlist_lines,
 )
 
@@ -100,10 +101,12 @@ async def fold_figures(ctx: dict) -> dict:
     """The desk's figures: fold the order events since the last run (services/rollups.py). The dashboard is
     exact without it, but reads live whatever is not folded yet."""
     async with _unit(ctx) as db:
+        analyzed = await table_statistics.renew_stale(db)  # a burst's orders, known to the planner first
+    async with _unit(ctx) as db:
         report = await rollups.fold(db)
     if report["days"]:
         log.info("figures folded: %s", report)
-    return report
+    return report | ({"analyzed": analyzed} if analyzed else {})
 
 
 @_through_outages(frequent=False)
