@@ -5,6 +5,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
 from arq import create_pool
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +26,10 @@ async def unit_of_work(settings: Settings, *, redis: bool = False) -> AsyncGener
     """One transaction on a short-lived engine; queued jobs wait for the worker's relay. `redis`: with Redis
     after the commit, as a web request has it (the menus' cache versions bumped, queued jobs sent)."""
     engine = make_engine(settings.database_url, settings)
-    pool = await create_pool(redis_settings(settings.redis_url)) if redis else None
+    pool = None
     try:
+        if redis:
+            pool = await _redis_if_up(settings)
         queue_name = settings.queue_name if pool is not None else None
         async with transaction(make_sessionmaker(engine, settings), pool, queue_name) as db:
             yield db
@@ -34,6 +37,16 @@ async def unit_of_work(settings: Settings, *, redis: bool = False) -> AsyncGener
         if pool is not None:
             await pool.aclose()
         await engine.dispose()
+
+
+async def _redis_if_up(settings: Settings):
+    """Redis, or None while it is away: what needs it after the commit is best effort (the menus' caches
+    expire within MENU_CACHE_SECONDS anyway, and queued jobs wait for the worker's relay)."""
+    try:
+        return await create_pool(redis_settings(settings.redis_url))
+    except (OSError, RedisError) as exc:
+        log.warning("Redis not reached (%s): the menus' caches renew within MENU_CACHE_SECONDS", exc)
+        return None
 
 
 async def create_account(

@@ -400,3 +400,17 @@ async def test_moving_a_market_in_the_cli_renews_the_cached_menus_of_it_and_belo
         assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
     finally:
         await redis.aclose()
+
+
+async def test_a_market_moved_while_redis_is_away_is_moved_all_the_same(settings, factory):
+    from uuid import uuid4
+
+    from marketplace.standalone import add_market, market_lines, move_market
+
+    city, district = f"city-{uuid4().hex[:8]}", f"district-{uuid4().hex[:8]}"
+    await add_market(settings, city, "深圳市总工会", "Shenzhen", None)
+    await add_market(settings, district, "福田区总工会", "Futian", None)
+    away = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})  # nothing listens there
+    await move_market(away, district, city)  # the menus' caches renew within MENU_CACHE_SECONDS instead
+    lines = await market_lines(settings)
+    assert lines.index(f"  {district}  福田区总工会 / Futian") == lines.index(f"{city}  深圳市总工会 / Shenzhen") + 1
