@@ -28,6 +28,11 @@ _OUTAGE_ERRNOS = {
 }
 
 
+def sqlstate(exc: DBAPIError) -> str:
+    """PostgreSQL's SQLSTATE of a database error, as the driver gives it ("" when it gives none)."""
+    return str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+
+
 def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, BaseExceptionGroup):  # e.g. Litestar's, when a rollback after an error found the server gone
         return any(is_outage(part) for part in exc.exceptions)
@@ -40,10 +45,10 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
-        orig = exc.orig
-        state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+        state = sqlstate(exc)
         if state.startswith("08") or state in _OUTAGE_SQLSTATES:
             return True
+        orig = exc.orig
         cause = orig.__cause__ if orig is not None else None  # the driver's socket error, wrapped
         return cause is not None and is_outage(cause)
     return False

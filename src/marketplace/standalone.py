@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .db import make_engine, make_sessionmaker, transaction
 from .domain.roles import Role
 from .errors import MarketError
+from .outage import sqlstate
 from .queue import redis_settings
 from .schemas.accounts import AccountIn
 from .services import accounts, demo, market_tree
@@ -134,7 +135,7 @@ async def remove_demo(settings: Settings, phone: str, password: str) -> dict[str
             async with unit_of_work(settings) as db:
                 return await demo.remove(db, settings, phone, password)
         except DBAPIError as exc:
-            state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+            state = sqlstate(exc)
             if state not in _RUN_AGAIN_SQLSTATES or attempt == REMOVE_DEMO_ATTEMPTS:
                 raise
             log.warning("demo removal met concurrent work (%s); running it again", state)

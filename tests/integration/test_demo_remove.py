@@ -104,7 +104,7 @@ async def test_demo_remove_keeps_real_people_and_the_category_tree(client, facto
 
 
 async def test_demo_remove_that_meets_the_archive_moving_its_events_runs_again_and_removes_them(
-    factory, settings, engine
+    factory, settings, engine, caplog
 ):
     # The demo's people are those sharing one password hash; the factory's users share one too.
     provider, member = await factory.user(Role.provider), await factory.user()
@@ -117,10 +117,17 @@ async def test_demo_remove_that_meets_the_archive_moving_its_events_runs_again_a
     async with engine.connect() as archive:
         await archive.execute(sa.text(f"UPDATE order_events SET archived = true WHERE order_id = {order.id}"))
         removing = asyncio.create_task(remove_demo(settings, member.phone, PASSWORD))
-        await asyncio.sleep(1.0)  # the removal now waits for those rows
-        assert not removing.done()
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        for _ in range(400):  # until the removal waits for those rows (bounded: it gets there within moments)
+            if removing.done() or await _count(engine, waiting):
+                break
+            await asyncio.sleep(0.05)
+        assert not removing.done() and await _count(engine, waiting) == 1
         await archive.commit()  # its first run fails: the rows it waited for moved to another partition
     removed = await asyncio.wait_for(removing, 60)
+    assert "demo removal met concurrent work (40001); running it again" in caplog.text
     assert removed["people"] >= 2
     assert await _count(engine, f"SELECT count(*) FROM order_events WHERE order_id = {order.id}") == 0
     assert await _count(engine, f"SELECT count(*) FROM orders WHERE id = {order.id}") == 0

@@ -34,6 +34,7 @@ from ..schemas.fairseats import DrawIn, DrawOut, DrawResult, ReserveIn
 from ..texts import msg
 from . import audit, notices, reminders
 from .order_flow import move, open_offer, record
+from .order_placement import holding_a_live_order
 from .priority import priority_of
 
 SYSTEM = {Actor.system}
@@ -196,7 +197,7 @@ async def register(db: AsyncSession, member: User, target, note: str = "") -> Or
             db.add(order)
             await db.flush()
     except IntegrityError:
-        raise Conflict("You already hold a live order for this session.", field="session_id") from None
+        raise holding_a_live_order() from None
     record(db, order, "place", member, Actor.member, None)
     move(db, order, "register", SYSTEM, None, when=service_time(target.starts_at, target.ends_at, {}, False))
     return order

@@ -182,6 +182,11 @@ _PLACE_ORDER = Prepared(_PLACE)
 FULL_REASON = "the session is full"
 
 
+def holding_a_live_order() -> Conflict:
+    """The refusal of a member's second live order for a session (placed, grouped or drawn)."""
+    return Conflict("You already hold a live order for this session.", field="session_id")
+
+
 def moves(auto_accept: bool) -> tuple[Transition, Transition]:
     """The transition table's moves for a new listing order: with a seat (or none needed), and without one."""
     system = {Actor.system}
@@ -304,7 +309,7 @@ async def place(
     )
     if row is None:
         if needs_seat:
-            raise Conflict("You already hold a live order for this session.", field="session_id")
+            raise holding_a_live_order()
         raise Conflict("You already hold a live order for this service.", field="listing_id")
     values = vars(row)
     due_soon, offer_id, notice_id = values.pop("jobs_due_soon"), values.pop("offer_id"), values.pop("notice_id")

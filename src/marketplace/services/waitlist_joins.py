@@ -40,7 +40,6 @@ from ..auth import has_role
 from ..domain.listings import ListingShape
 from ..domain.orders import Actor, OrderState, acting_role
 from ..domain.roles import Role
-from ..errors import Conflict
 from ..models import User
 from ..models.base import utcnow
 from ..per_loop import PerLoop
@@ -286,7 +285,7 @@ def _outcomes(group: list[_Join], rows: list, now) -> dict[_Join, OrderOut | Exc
             known = placement.known_of_placement(join.member, join.target, order, moves, now, None)
             outcomes[join] = order_views.known_answer(join.member, order, known)
         elif outcome == "refused":
-            outcomes[join] = Conflict("You already hold a live order for this session.", field="session_id")
+            outcomes[join] = placement.holding_a_live_order()
     return outcomes
 
 
