@@ -6,16 +6,27 @@ import errno
 import logging
 import socket
 
+import asyncpg
 from arq import Retry
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # SQLSTATE class 08 (connection exception); shut down by an administrator, crashed, "starting up",
 # too many connections. Not 57014 (a statement cancelled): that is not the server being away.
 _OUTAGE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
 log = logging.getLogger(__name__)
+# What work on a connection of its own, beside a request, can meet from the database: SQLAlchemy's errors,
+# and the driver's when run on it directly — a server error, a closed connection, and asyncpg's protocol
+# refusing a connection the server cut under it ("cannot switch to state …", InternalClientError).
+DATABASE_ERRORS = (
+    OSError,
+    SQLAlchemyError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 RETRY_LONGEST = 30.0
 _OUTAGE_ERRNOS = {
     errno.ECONNREFUSED,

@@ -33,7 +33,6 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 import asyncpg
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from ..auth import has_role
@@ -42,6 +41,7 @@ from ..domain.orders import Actor, OrderState, acting_role
 from ..domain.roles import Role
 from ..models import User
 from ..models.base import utcnow
+from ..outage import DATABASE_ERRORS
 from ..per_loop import PerLoop
 from ..schemas.orders import OrderIn, OrderOut
 from . import order_placement as placement
@@ -197,7 +197,7 @@ async def _write_group(engine: AsyncEngine, group: list[_Join]) -> None:
     outcomes: dict[_Join, bytes | Exception] = {}
     try:
         outcomes = await _write(engine, _one_per_key(group))
-    except (OSError, SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except DATABASE_ERRORS as exc:
         # nothing was written (or, if the commit's answer was lost, the keys and the live-order index make each
         # retry alone replay or refuse): each goes alone, where a lasting outage is answered as usual (503)
         log.warning("a full session's group of %d goes alone: %s: %s", len(group), type(exc).__name__, exc)
@@ -238,8 +238,9 @@ async def _write(engine: AsyncEngine, group: list[_Join]) -> dict[_Join, bytes |
                     for join, out in outcomes.items()
                 }
                 await driver.execute(_ANSWER, *_keys(answers))
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError):
-            if driver.is_closed():  # lost, as SQLAlchemy would judge it: not pooled again
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+            # lost (or its protocol left mid-operation by a cut): not pooled again
+            if driver.is_closed() or isinstance(exc, asyncpg.InternalClientError):
                 await connection.invalidate()
             raise
     return answers

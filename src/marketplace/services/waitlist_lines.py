@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from ..domain.orders import OrderState
 from ..models import Market, Order
 from ..models.base import utcnow
+from ..outage import DATABASE_ERRORS
 from ..per_loop import PerLoop
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ async def take_places(db: AsyncSession) -> dict[int, int]:
         return {}
     try:
         return await _numberings.get().take(db, ids)
-    except (OSError, SQLAlchemyError, asyncpg.PostgresError) as exc:  # the orders are committed: the scan numbers them
+    except DATABASE_ERRORS as exc:  # the orders are committed: the scan numbers them
         log.warning("waitlist places left to the minute scan: %s: %s", type(exc).__name__, exc)
         return {}
 
